@@ -1,0 +1,73 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Mapping
+from functools import partial
+
+from flask import Flask, Response, g, request
+
+from service.api import health, models, summarize, translate
+from service.api.errors import register_error_handlers
+from service.api.runtime import EXTENSION, EngineLoader, Runtime
+from service.config import Settings
+from service.engine import Engine
+from service.engine.loading import load_engines
+
+log = logging.getLogger("service.access")
+
+
+def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine] | None = None,
+               loader: EngineLoader | None = None) -> Flask:
+    """Build the app. ``engines`` injects ready models; otherwise ``loader`` (default: the
+    configured models, from hub cache or dirs) runs now, or in a thread with background_load.
+    """
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.limits.max_request_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    rt = Runtime(settings)
+    app.extensions[EXTENSION] = rt
+    if engines is not None:
+        rt.install(engines)
+    else:
+        _set_torch_threads(settings.torch_threads)
+        rt.load(loader or partial(load_engines, settings.models),
+                background=settings.background_load)
+
+    for bp in (health.bp, models.bp, summarize.bp, translate.bp):
+        app.register_blueprint(bp)
+    register_error_handlers(app)
+    _access_log(app)
+    return app
+
+
+def _set_torch_threads(n: int) -> None:
+    if n > 0:
+        import torch
+
+        torch.set_num_threads(n)
+
+
+def _access_log(app: Flask) -> None:
+    """One line per request: ids, sizes, timings and codes; never the text."""
+
+    @app.before_request
+    def start() -> None:
+        g.started = time.perf_counter()
+        g.request_id = (request.headers.get("X-Request-ID") or uuid.uuid4().hex)[:64]
+
+    @app.after_request
+    def finish(response: Response) -> Response:
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        log.info("request_id=%s method=%s path=%s status=%s code=%s bytes_in=%s bytes_out=%s "
+                 "ms=%.1f", g.get("request_id"), request.method, request.path,
+                 response.status_code, g.get("error_code", "-"), request.content_length or 0,
+                 response.calculate_content_length() or 0, elapsed)
+        return response

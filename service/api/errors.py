@@ -1,0 +1,54 @@
+"""The one place where exceptions become JSON error responses."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from flask import Flask, Response, g, jsonify
+from werkzeug.exceptions import HTTPException
+
+from service.errors import RingkasError
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def _reply(status: int, code: str, message: str, details: dict[str, object] | None = None,
+           ) -> tuple[Response, int]:
+    body: dict[str, object] = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    if getattr(g, "request_id", None):
+        body["request_id"] = g.request_id
+    g.error_code = code
+    return jsonify({"error": body}), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(RingkasError)
+    def ringkas_error(exc: RingkasError) -> tuple[Response, int]:
+        return _reply(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[Response, int]:
+        status = exc.code or 500
+        message = exc.description or exc.name
+        if status == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH")
+            message = f"the request body exceeds the limit of {limit} bytes"
+            return _reply(413, "request_too_large", message, {"limit": limit})
+        return _reply(status, _HTTP_CODES.get(status, "http_error"), message)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> tuple[Response, int]:
+        # Frames only, never the exception's message: it may quote the article.
+        log.error("unhandled %s in request %s\n%s", type(exc).__name__,
+                  getattr(g, "request_id", "-"), "".join(traceback.format_tb(exc.__traceback__)))
+        return _reply(500, "internal_error", "internal error; the request id is in the logs")

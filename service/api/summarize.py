@@ -1,0 +1,19 @@
+"""POST /v1/summarize"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+
+from service.api.body import json_body
+from service.api.runtime import runtime
+from service.schemas import parse_summarize
+
+bp = Blueprint("summarize", __name__)
+
+
+@bp.post("/v1/summarize")
+def summarize() -> Response:
+    rt = runtime()
+    pipeline = rt.pipeline()
+    req = parse_summarize(json_body(), rt.settings.limits, pipeline.strategies)
+    return jsonify(pipeline.summarize(req).to_json())

@@ -1,0 +1,88 @@
+"""``ringkas models list|pull|make-tiny``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from service.config import Settings
+
+
+@click.group()
+def models() -> None:
+    """Inspect, download or fake the models ringkas uses."""
+
+
+_models_dir = click.option("--models", "models_dir", envvar="RINGKAS_MODELS_DIR",
+                           type=click.Path(file_okay=False),
+                           help="Directory with one model directory per role.")
+
+
+@models.command("list")
+@_models_dir
+def list_models(models_dir: str | None) -> None:
+    """Show each role's model and whether it is available locally (no network used)."""
+    from service.engine.loading import check
+
+    settings = Settings.from_env(models_dir=models_dir)
+    missing = 0
+    click.echo(f"{'role':<17} {'model':<45} {'revision':<10} available")
+    for role, spec in settings.models.items():
+        found = check(spec, probe_hub=False)
+        where = found.where if found.ok else f"no: {found.reason}"
+        missing += not found.ok
+        click.echo(f"{role:<17} {spec.model:<45} {spec.revision:<10} {where}")
+    if missing:
+        click.echo(f"\n{missing} model(s) not available locally: run `ringkas models pull` "
+                   "with network access, or see `--models DIR`.", err=True)
+
+
+@models.command()
+@_models_dir
+def pull(models_dir: str | None) -> None:
+    """Download every configured hub model into the Hugging Face cache."""
+    from tqdm import tqdm
+
+    from service.hub import pull as pull_one
+
+    settings = Settings.from_env(models_dir=models_dir)
+    failed = 0
+    specs = [s for s in settings.models.values() if not s.is_local]
+    for spec in tqdm(specs, desc="models", unit="model", disable=not specs):
+        try:
+            path = pull_one(spec)
+        except Exception as exc:  # report each failure, keep pulling the others
+            failed += 1
+            click.echo(f"{spec.role}: {spec.model}@{spec.revision} FAILED: "
+                       f"{type(exc).__name__}: {exc}", err=True)
+            continue
+        click.echo(f"{spec.role}: {spec.model}@{spec.revision} -> {path}")
+    for spec in settings.models.values():
+        if spec.is_local:
+            click.echo(f"{spec.role}: local directory {spec.model} (nothing to pull)")
+    if failed:
+        sys.exit(1)
+
+
+@models.command("make-tiny")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--corpus", multiple=True, type=click.Path(dir_okay=False, exists=True,
+                                                          path_type=Path),
+              help="Text file(s) to train the tokenizers on. Default: the seed articles.")
+def make_tiny(out: Path, corpus: tuple[Path, ...]) -> None:
+    """Write tiny RANDOM-WEIGHT models for every role into OUT (noise; tests only)."""
+    from service.tiny import default_corpus
+    from service.tiny import make_tiny as build
+
+    files = list(corpus) or default_corpus()
+    if not files:
+        raise click.ClickException("no seed articles found next to the package: pass --corpus")
+    written = build(out, files)
+    for role, path in written.items():
+        click.echo(f"{role}: {path}")
+    banner = ("WARNING: these models have RANDOM WEIGHTS. Everything they produce is noise. "
+              "Use them only for plumbing checks and tests, e.g. `ringkas serve --models "
+              f"{out}`; responses will carry a random_weights warning.")
+    click.secho(banner, err=True, fg="red", bold=True)

@@ -1,0 +1,56 @@
+"""The engine interface every backend implements: ``generate(texts, params) -> list[str]``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    """Per-call decoding overrides; ``None`` keeps the model's own generation config."""
+
+    max_new_tokens: int | None = None
+    min_new_tokens: int | None = None
+    num_beams: int | None = None
+    length_penalty: float | None = None
+    no_repeat_ngram_size: int | None = None
+
+    def overrides(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if getattr(self, f.name) is not None}
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Provenance of one loaded model, as reported in every response."""
+
+    role: str
+    id: str
+    revision: str
+    backend: str
+    architecture: str
+    # Set for make-tiny models: their output is noise and responses must say so.
+    random_weights: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@runtime_checkable
+class Engine(Protocol):
+    info: ModelInfo
+
+    @property
+    def max_input_tokens(self) -> int:
+        """Longest input (in tokens, specials included) the model accepts."""
+        ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Token count of each text as the model would see it."""
+        ...
+
+    def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
+        """One output per input, in order. Inputs over ``max_input_tokens`` are an error."""
+        ...

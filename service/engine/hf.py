@@ -1,0 +1,116 @@
+"""Hugging Face transformers backend for seq2seq models (Marian, BART, T5/mT5)."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from service.engine.base import GenerationParams, ModelInfo
+from service.errors import EngineError
+
+if TYPE_CHECKING:
+    from transformers import GenerationConfig, PreTrainedModel, PreTrainedTokenizerBase
+
+# T5-family configs have no position limit; their published checkpoints were trained on 512.
+_FALLBACK_WINDOW = 512
+
+
+class HFSeq2SeqEngine:
+    """Built from ready objects; ``from_pretrained`` is the one loading path (hub or dir)."""
+
+    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
+                 generation_config: GenerationConfig, info: ModelInfo) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.generation_config = _in_new_tokens(generation_config)
+        # generate() merges unset values from the model's own config: keep the two the same.
+        self.model.generation_config = self.generation_config
+        self.info = info
+        self._window = _window(model, tokenizer)
+        # Fast tokenizers and generate() are not safe to share across threads mid-call;
+        # on a 2-core box running one batch at a time is also the fastest schedule.
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_pretrained(cls, role: str, model_id: str, revision: str = "main", *,
+                        local_files_only: bool = False) -> HFSeq2SeqEngine:
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # per-tensor bars are noise in a server's log
+        kw: dict[str, Any] = {"revision": revision, "local_files_only": local_files_only}
+        tokenizer = AutoTokenizer.from_pretrained(model_id, **kw)
+        model = AutoModelForSeq2SeqLM.from_pretrained(model_id, **kw)
+        info = ModelInfo(
+            role=role, id=model_id, revision=revision, backend="transformers",
+            architecture=type(model).__name__,
+            random_weights=bool(getattr(model.config, "ringkas_tiny", False)),
+        )
+        return cls(model, tokenizer, model.generation_config, info)
+
+    @property
+    def max_input_tokens(self) -> int:
+        return self._window
+
+    @property
+    def max_output_tokens(self) -> int:
+        return self._window
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        with self._lock:
+            ids = self.tokenizer(list(texts), truncation=False, verbose=False)["input_ids"]
+        return [len(x) for x in ids]
+
+    def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
+        import torch
+
+        if not texts:
+            return []
+        config = self._config_for(params or GenerationParams())
+        with self._lock:
+            batch = self.tokenizer(list(texts), truncation=False, padding=True, verbose=False,
+                                   return_tensors="pt")
+            longest = int(batch["attention_mask"].sum(dim=1).max())
+            if longest > self._window:
+                # Callers chunk; truncating here would silently drop article text.
+                raise EngineError(f"input of {longest} tokens exceeds the {self.info.role} "
+                                  f"model's window of {self._window}")
+            with torch.inference_mode():
+                out = self.model.generate(**batch, generation_config=config)
+            return [s.strip() for s in self.tokenizer.batch_decode(out, skip_special_tokens=True)]
+
+    def _config_for(self, params: GenerationParams) -> GenerationConfig:
+        config = copy.deepcopy(self.generation_config)
+        for key, value in params.overrides().items():
+            setattr(config, key, value)
+        cap = self.max_output_tokens
+        if config.max_new_tokens is not None:
+            config.max_new_tokens = min(config.max_new_tokens, cap)
+        if config.min_new_tokens is not None:
+            config.min_new_tokens = min(config.min_new_tokens, config.max_new_tokens or cap)
+        return config
+
+
+def _in_new_tokens(config: GenerationConfig) -> GenerationConfig:
+    """Published configs say max_length/min_length (decoder tokens, start token included);
+    per-call overrides say *_new_tokens. One vocabulary avoids transformers' both-set warnings
+    and makes the overrides unambiguous."""
+    config = copy.deepcopy(config)
+    for total, new in (("max_length", "max_new_tokens"), ("min_length", "min_new_tokens")):
+        value = getattr(config, total, None)
+        if value is not None and getattr(config, new, None) is None:
+            setattr(config, new, max(0, value - 1))
+        setattr(config, total, None)
+    return config
+
+
+def _window(model: Any, tokenizer: Any) -> int:
+    limits = [getattr(model.config, "max_position_embeddings", None),
+              getattr(tokenizer, "model_max_length", None)]
+    # Tokenizers without a limit report a huge sentinel (1e30); ignore it.
+    usable = [int(x) for x in limits if isinstance(x, int) and 0 < x < 100_000]
+    return min(usable) if usable else _FALLBACK_WINDOW

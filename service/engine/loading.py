@@ -1,0 +1,101 @@
+"""Find every configured model before loading any, so a missing one fails fast and all at once."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from service.engine.base import Engine
+from service.engine.hf import HFSeq2SeqEngine
+from service.errors import MissingModel, ModelsUnavailable
+from service.models import ModelSpec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Availability:
+    spec: ModelSpec
+    where: str  # "directory", "cache", "hub" or "missing"
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.where != "missing"
+
+
+def is_cached(spec: ModelSpec) -> bool:
+    from huggingface_hub import try_to_load_from_cache
+
+    found = try_to_load_from_cache(spec.model, "config.json", revision=spec.revision)
+    return isinstance(found, str)
+
+
+def _hub_problem(spec: ModelSpec, timeout: float) -> str | None:
+    """None when the hub serves this id at this revision, else why not (one quick call)."""
+    from huggingface_hub import constants, model_info
+
+    if constants.HF_HUB_OFFLINE:
+        return "not in the local Hugging Face cache, and HF_HUB_OFFLINE is set"
+    try:
+        model_info(spec.model, revision=spec.revision, timeout=timeout)
+    except Exception as exc:  # the hub client raises many types; each is one diagnosis
+        name = type(exc).__name__
+        if "RepositoryNotFound" in name:
+            return "no such model on the Hugging Face hub (check the id)"
+        if "RevisionNotFound" in name:
+            return f"the hub has no revision {spec.revision!r} of this model"
+        return f"not in the local cache and the hub is unreachable ({name})"
+    return None
+
+
+def check(spec: ModelSpec, *, probe_hub: bool = True, hub_timeout: float = 5.0) -> Availability:
+    """Where the model would load from, without loading it (``probe_hub``: ask the hub)."""
+    path = Path(spec.model)
+    if path.is_dir():
+        if (path / "config.json").is_file():
+            return Availability(spec, "directory")
+        return Availability(spec, "missing", f"directory {path} has no config.json")
+    if spec.model.startswith(("/", "./", "../")):
+        return Availability(spec, "missing", f"directory {path} does not exist")
+    if is_cached(spec):
+        return Availability(spec, "cache")
+    if not probe_hub:
+        return Availability(spec, "missing", "not in the local Hugging Face cache")
+    problem = _hub_problem(spec, hub_timeout)
+    return Availability(spec, "hub") if problem is None else Availability(spec, "missing", problem)
+
+
+Loader = Callable[[ModelSpec, bool], Engine]
+
+
+def _hf_loader(spec: ModelSpec, local_only: bool) -> Engine:
+    return HFSeq2SeqEngine.from_pretrained(spec.role, spec.model, spec.revision,
+                                           local_files_only=local_only)
+
+
+def load_engines(specs: Mapping[str, ModelSpec], loader: Loader = _hf_loader) -> dict[str, Engine]:
+    """Load every role, or raise ModelsUnavailable naming every role that failed."""
+    found = {role: check(spec) for role, spec in specs.items()}
+    missing = [MissingModel(r, a.spec.model, a.spec.revision, a.reason)
+               for r, a in found.items() if not a.ok]
+    if missing:
+        raise ModelsUnavailable(missing)
+    engines: dict[str, Engine] = {}
+    for role, avail in found.items():
+        started = time.perf_counter()
+        try:
+            # A cached model must not wait on network retries when the hub is unreachable.
+            engines[role] = loader(avail.spec, avail.where != "hub")
+        except Exception as exc:  # report every broken role, not just the first
+            missing.append(MissingModel(role, avail.spec.model, avail.spec.revision,
+                                        f"failed to load: {type(exc).__name__}: {exc}"))
+            continue
+        log.info("loaded model role=%s source=%s in %.1fs", role, avail.where,
+                 time.perf_counter() - started)
+    if missing:
+        raise ModelsUnavailable(missing)
+    return engines

@@ -1,0 +1,96 @@
+"""One exception hierarchy; the API maps it to JSON in one place (service/api/errors.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+class RingkasError(Exception):
+    """Base of every error a client or operator is meant to read."""
+
+    status: ClassVar[int] = 500
+    default_code: ClassVar[str] = "internal_error"
+
+    def __init__(self, message: str, *, code: str | None = None,
+                 details: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.details = dict(details or {})
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return {"error": body}
+
+
+class MalformedRequest(RingkasError):
+    status = 400
+    default_code = "malformed_json"
+
+
+class UnsupportedMediaType(RingkasError):
+    status = 415
+    default_code = "unsupported_media_type"
+
+
+class PayloadTooLarge(RingkasError):
+    status = 413
+    default_code = "payload_too_large"
+
+
+class InvalidField(RingkasError):
+    """A well-formed request whose fields are not acceptable (HTTP 422)."""
+
+    status = 422
+    default_code = "invalid_field"
+
+    def __init__(self, field: str, message: str, *, code: str | None = None) -> None:
+        super().__init__(message, code=code, details={"field": field})
+        self.field = field
+
+
+class NotReady(RingkasError):
+    status = 503
+    default_code = "not_ready"
+
+
+@dataclass(frozen=True)
+class MissingModel:
+    role: str
+    model: str
+    revision: str
+    reason: str
+
+
+class ModelsUnavailable(RingkasError):
+    """Every role whose model could not be had, reported at once."""
+
+    status = 503
+    default_code = "models_unavailable"
+
+    def __init__(self, missing: Sequence[MissingModel]) -> None:
+        self.missing = tuple(missing)
+        lines = [f"ringkas cannot start: {len(self.missing)} model(s) unavailable"]
+        for m in self.missing:
+            lines.append(f"  - {m.role}: {m.model} (revision {m.revision}): {m.reason}")
+        lines += [
+            "Provide them in one of these ways:",
+            "  * with network access: `ringkas models pull` (fills the Hugging Face cache)",
+            "  * offline: copy a Hugging Face cache (HF_HOME) from a machine that pulled them, or",
+            "    point each role at a local directory: `--models DIR` (DIR/<role>/) or",
+            "    RINGKAS_MODEL_<ROLE>=/path/to/model",
+            "  * for plumbing checks only: `ringkas models make-tiny DIR` then `--models DIR`",
+        ]
+        super().__init__("\n".join(lines), details={
+            "missing": [m.__dict__ for m in self.missing]})
+
+
+class EngineError(RingkasError):
+    """The inference engine was misused (e.g. an input longer than its window)."""
+
+    status = 500
+    default_code = "engine_error"

@@ -1,0 +1,110 @@
+"""The pipeline object shared by the HTTP API and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from service.engine import Engine, ModelInfo
+from service.errors import InvalidField
+from service.pipeline.report import Report, Warning
+from service.pipeline.strategies import STRATEGIES, Article, Strategy
+from service.pipeline.translate import Translator
+from service.schemas import SummarizeRequest, TranslateRequest
+from service.text.clean import clean_article
+from service.text.segment import split_sentences
+
+_PAIR_ROLE = {("id", "en"): "translate_id_en", ("en", "id"): "translate_en_id"}
+
+
+@dataclass(frozen=True)
+class SummaryResult:
+    summary: dict[str, str]
+    strategy: str
+    length: str | int
+    models: list[ModelInfo]
+    timings_ms: dict[str, float]
+    warnings: list[Warning] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "summary": self.summary,
+            "strategy": self.strategy,
+            "length": self.length,
+            "models": [m.to_json() for m in self.models],
+            "timings_ms": self.timings_ms,
+            "warnings": [w.to_json() for w in self.warnings],
+        }
+
+
+@dataclass(frozen=True)
+class TranslationResult:
+    translation: str | list[str]
+    models: list[ModelInfo]
+    timings_ms: dict[str, float]
+    warnings: list[Warning] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"translation": self.translation, "models": [m.to_json() for m in self.models],
+                "timings_ms": self.timings_ms, "warnings": [w.to_json() for w in self.warnings]}
+
+
+class Pipeline:
+    def __init__(self, engines: Mapping[str, Engine], *, batch_size: int = 16) -> None:
+        self.engines = dict(engines)
+        self.batch_size = batch_size
+
+    @property
+    def strategies(self) -> dict[str, type[Strategy]]:
+        """The strategies whose models are loaded."""
+        return {n: s for n, s in STRATEGIES.items() if all(r in self.engines for r in s.roles)}
+
+    def summarize(self, req: SummarizeRequest) -> SummaryResult:
+        report = Report()
+        with report.stage("total"):
+            with report.stage("clean"):
+                cleaned = clean_article(req.text, html=req.html, title=req.title)
+            with report.stage("segment"):
+                sentences = tuple(s for p in cleaned.paragraphs for s in split_sentences(p, "id"))
+            if not sentences:
+                raise InvalidField("text", "no article text is left after removing markup and "
+                                   "boilerplate", code="empty_after_cleaning")
+            if len(sentences) < req.length.sentences:
+                report.warn("short_article", f"the article has {len(sentences)} sentence(s), "
+                            f"fewer than the {req.length.sentences} asked for")
+            strategy = self.strategies[req.strategy](self.engines, self.batch_size)
+            out = strategy.run(Article(sentences), req.length, "id" in req.languages, report)
+            roles = list(strategy.roles)
+            summary = {"en": out.en}
+            if "id" in req.languages:
+                summary["id"] = out.id if out.id is not None else self._back_translate(
+                    out.en, report, roles)
+        summary = {lang: summary[lang] for lang in req.languages}
+        return SummaryResult(summary, req.strategy, req.length.to_json(),
+                             self._provenance(roles, report), report.timings_ms, report.warnings)
+
+    def _back_translate(self, english: str, report: Report, roles: list[str]) -> str:
+        roles.append("translate_en_id")
+        with report.stage("back_translate"):
+            sentences = split_sentences(english, "en")
+            return " ".join(Translator(self.engines["translate_en_id"], self.batch_size)
+                            .sentences(sentences, report))
+
+    def translate(self, req: TranslateRequest) -> TranslationResult:
+        role = _PAIR_ROLE[(req.source, req.target)]
+        report = Report()
+        translator = Translator(self.engines[role], self.batch_size)
+        with report.stage("total"):
+            out = translator.texts(req.texts, req.source, report)
+        return TranslationResult(out[0] if req.single else out,
+                                 self._provenance([role], report), report.timings_ms,
+                                 report.warnings)
+
+    def _provenance(self, roles: list[str], report: Report) -> list[ModelInfo]:
+        infos = [self.engines[r].info for r in dict.fromkeys(roles)]
+        noisy = [i.role for i in infos if i.random_weights]
+        if noisy:
+            report.warn("random_weights", "model(s) for " + ", ".join(noisy) + " have random "
+                        "weights (ringkas models make-tiny): the text is noise, not a summary")
+        return infos

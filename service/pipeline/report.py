@@ -1,0 +1,38 @@
+"""What a pipeline run reports besides its text: warnings and stage timings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Warning:
+    code: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+@dataclass
+class Report:
+    """Collected while one request runs; turned into the response's warnings and timings."""
+
+    warnings: list[Warning] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def warn(self, code: str, message: str) -> None:
+        if all(w.code != code or w.message != message for w in self.warnings):
+            self.warnings.append(Warning(code, message))
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            self.timings_ms[name] = round(self.timings_ms.get(name, 0.0) + elapsed, 1)

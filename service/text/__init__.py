@@ -1,0 +1,1 @@
+"""Text preparation: article cleaning and sentence segmentation."""
