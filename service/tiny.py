@@ -95,10 +95,11 @@ def make_marian(out: Path, lines: list[str]) -> Path:
     )
     pad = vocab["<pad>"]
     config = MarianConfig(
-        vocab_size=len(vocab), d_model=32, encoder_layers=2, decoder_layers=2,
-        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=64,
-        decoder_ffn_dim=64, max_position_embeddings=TRANSLATION_WINDOW, pad_token_id=pad,
-        init_std=_INIT_STD,
+        # Marian scales embeddings by sqrt(d_model); at 32 dims every input decoded alike.
+        vocab_size=len(vocab), d_model=64, encoder_layers=2, decoder_layers=2,
+        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=128,
+        decoder_ffn_dim=128, max_position_embeddings=TRANSLATION_WINDOW, pad_token_id=pad,
+        init_std=0.2,
         decoder_start_token_id=pad, eos_token_id=0, forced_eos_token_id=0,
     )
     model = MarianMTModel(_mark(config))

@@ -1,0 +1,28 @@
+# Each target sets up what it needs on a fresh machine: a virtualenv in .venv with ringkas
+# installed (torch pinned to the 2.13.0 CPU build in pyproject.toml).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+ARGS ?=
+
+.PHONY: serve test lint setup
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[test]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Runs the service on http://127.0.0.1:8000 (first run downloads the models; see README).
+serve: $(STAMP)
+	$(VENV)/bin/ringkas serve $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check service eval tests
+	$(VENV)/bin/mypy service eval
+
+# The whole suite: lint, types, then every test (no network needed).
+test: lint
+	$(VENV)/bin/pytest

@@ -1,0 +1,1 @@
+"""Evaluation harness: scoring summaries and translations against references."""

@@ -1,0 +1,83 @@
+"""Shared fixtures: tiny random-weight models built once per session, loaded for real."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from service.config import Settings
+from service.engine import Engine, GenerationParams, ModelInfo
+from service.engine.loading import load_engines
+from service.models import resolve_specs
+from service.tiny import build_arch, make_tiny
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = REPO / "seeds" / "000_d67792ced336d87c.txt"
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every role's tiny model, as ``ringkas models make-tiny`` writes them."""
+    out = tmp_path_factory.mktemp("tiny-models")
+    make_tiny(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def arch_dirs(tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One tiny model directory per architecture: Marian, BART and mT5."""
+    return {
+        "marian": tiny_dir / "translate_id_en",
+        "bart": tiny_dir / "summarize",
+        "t5": build_arch("t5", tmp_path_factory.mktemp("tiny-t5")),
+    }
+
+
+@pytest.fixture(scope="session")
+def engines(tiny_dir: Path) -> dict[str, Engine]:
+    """The tiny models loaded through the same path the service uses for hub models."""
+    return load_engines(resolve_specs(models_dir=tiny_dir, env={}))
+
+
+@pytest.fixture()
+def settings(tiny_dir: Path) -> Settings:
+    return Settings.from_env(env={}, models_dir=str(tiny_dir))
+
+
+class RecordingEngine:
+    """Wraps a real engine and records what reaches it (inputs and params)."""
+
+    def __init__(self, inner: Engine) -> None:
+        self.inner = inner
+        self.info: ModelInfo = inner.info
+        self.calls: list[tuple[list[str], GenerationParams | None]] = []
+        self.outputs: dict[str, str] = {}  # input text -> what the engine returned for it
+
+    @property
+    def max_input_tokens(self) -> int:
+        return self.inner.max_input_tokens
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.inner.count_tokens(texts)
+
+    def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
+        self.calls.append((list(texts), params))
+        out = self.inner.generate(texts, params)
+        self.outputs.update(zip(texts, out, strict=True))
+        return out
+
+    @property
+    def inputs(self) -> list[str]:
+        return [t for texts, _ in self.calls for t in texts]
+
+
+@pytest.fixture()
+def recording(engines: Mapping[str, Engine]) -> Iterator[dict[str, RecordingEngine]]:
+    yield {role: RecordingEngine(e) for role, e in engines.items()}

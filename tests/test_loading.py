@@ -1,0 +1,118 @@
+"""Finding models: precedence of sources, and one clear failure naming every missing role."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from service.config import ConfigError, Settings
+from service.engine import loading
+from service.engine.loading import check, load_engines
+from service.errors import ModelsUnavailable
+from service.hub import files_to_fetch
+from service.models import ROLES, ModelSpec, resolve_specs
+
+
+def test_defaults_are_the_published_models() -> None:
+    specs = resolve_specs(env={})
+    assert specs["translate_id_en"].model == "Helsinki-NLP/opus-mt-id-en"
+    assert specs["translate_en_id"].model == "Helsinki-NLP/opus-mt-en-id"
+    assert specs["summarize"].model == "sshleifer/distilbart-cnn-12-6"
+
+
+def test_precedence_override_env_dir_default(tmp_path: Path) -> None:
+    env = {"RINGKAS_MODEL_SUMMARIZE": "org/from-env", "RINGKAS_REVISION_SUMMARIZE": "abc123",
+           "RINGKAS_MODEL_TRANSLATE_EN_ID": "org/env-en-id"}
+    specs = resolve_specs(tmp_path, {"translate_en_id": "org/flag"}, env)
+    assert specs["translate_en_id"].model == "org/flag"
+    assert specs["summarize"] == ModelSpec("summarize", "org/from-env", "abc123")
+    assert specs["translate_id_en"].model == str(tmp_path / "translate_id_en")
+    assert specs["translate_id_en"].revision == "main"
+
+
+def test_settings_from_env_and_flags() -> None:
+    env = {"RINGKAS_PORT": "9001", "RINGKAS_MAX_TEXT_CHARS": "500", "RINGKAS_HOST": "0.0.0.0"}
+    s = Settings.from_env(env, port=9100)
+    assert (s.host, s.port, s.limits.max_text_chars) == ("0.0.0.0", 9100, 500)
+
+
+@pytest.mark.parametrize(("var", "value"), [("RINGKAS_PORT", "eighty"),
+                                            ("RINGKAS_BACKGROUND_LOAD", "maybe"),
+                                            ("RINGKAS_MAX_TEXTS", "-1")])
+def test_bad_settings_fail_clearly(var: str, value: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        Settings.from_env({var: value})
+    assert var in err.value.message
+
+
+def test_check_reports_where_a_model_is(tiny_dir: Path, tmp_path: Path) -> None:
+    assert check(ModelSpec("summarize", str(tiny_dir / "summarize"), "main")).where == "directory"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert not check(ModelSpec("summarize", str(empty), "main")).ok
+    assert not check(ModelSpec("summarize", "/no/such/dir", "main")).ok
+    offline = check(ModelSpec("summarize", "org/not-cached", "main"), probe_hub=False)
+    assert (offline.ok, offline.where) == (False, "missing")
+
+
+def test_every_missing_role_is_reported_at_once(tiny_dir: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+    specs = resolve_specs(tiny_dir, {"translate_id_en": str(tmp_path / "gone"),
+                                     "summarize": "no-such-org/no-such-model"}, env={})
+    started = time.perf_counter()
+    with pytest.raises(ModelsUnavailable) as err:
+        load_engines(specs)
+    assert time.perf_counter() - started < 5  # no network retries before failing
+    missing = {m.role: m for m in err.value.missing}
+    assert set(missing) == {"translate_id_en", "summarize"}
+    message = err.value.message
+    assert "no-such-org/no-such-model" in message and str(tmp_path / "gone") in message
+    assert "ringkas models pull" in message and "--models DIR" in message
+
+
+def test_unreachable_hub_is_a_fast_diagnosis(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("Name or service not known")
+
+    monkeypatch.setattr("huggingface_hub.model_info", no_network)
+    found = check(ModelSpec("summarize", "org/uncached", "main"))
+    assert not found.ok and "unreachable" in found.reason
+
+
+def test_load_failure_of_a_present_model_is_collected(tiny_dir: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text("{not json", encoding="utf-8")
+    specs = resolve_specs(tiny_dir, {"summarize": str(broken)}, env={})
+    with pytest.raises(ModelsUnavailable) as err:
+        load_engines(specs)
+    assert [m.role for m in err.value.missing] == ["summarize"]
+    assert "failed to load" in err.value.missing[0].reason
+
+
+def test_cached_models_load_without_network(monkeypatch: pytest.MonkeyPatch,
+                                            tiny_dir: Path) -> None:
+    seen: list[bool] = []
+    monkeypatch.setattr(loading, "is_cached", lambda spec: True)
+
+    def fake_loader(spec: ModelSpec, local_only: bool) -> object:
+        seen.append(local_only)
+        return object()
+
+    specs = {r: ModelSpec(r, f"org/{r}", "main") for r in ROLES}
+    load_engines(specs, loader=fake_loader)  # type: ignore[arg-type]
+    assert seen == [True] * len(ROLES)
+
+
+@pytest.mark.parametrize(("files", "expected_weights"), [
+    (["config.json", "model.safetensors", "pytorch_model.bin", "tf_model.h5"],
+     ["*.safetensors"]),
+    (["config.json", "pytorch_model.bin", "tf_model.h5", "source.spm"], ["pytorch_model.bin"]),
+])
+def test_pull_fetches_one_weights_format(files: list[str], expected_weights: list[str]) -> None:
+    patterns = files_to_fetch(files)
+    assert "*.json" in patterns and "*.spm" in patterns
+    assert [p for p in patterns if "safetensors" in p or p.endswith(".bin")] == expected_weights

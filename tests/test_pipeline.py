@@ -1,0 +1,186 @@
+"""Pipeline stages on tiny models: nothing dropped, windows respected, length honoured."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from service.engine import Engine, GenerationParams
+from service.pipeline import Pipeline
+from service.pipeline.chunking import fit_pieces, pack
+from service.pipeline.extractive import rank
+from service.pipeline.report import Report
+from service.pipeline.summarize import Summarizer, trim_sentences
+from service.pipeline.translate import Translator
+from service.schemas import Length, SummarizeRequest
+from service.text.clean import clean_article
+from service.text.segment import split_sentences
+from tests.conftest import RecordingEngine
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\S+", text)
+
+
+@pytest.fixture(scope="module")
+def seed_sentences(seed_text: str) -> list[str]:
+    cleaned = clean_article(seed_text)
+    return [s for p in cleaned.paragraphs for s in split_sentences(p, "id")]
+
+
+def test_fit_pieces_splits_only_what_is_too_long(engines: dict[str, Engine]) -> None:
+    engine = engines["translate_id_en"]
+    giant = " ".join(f"kata{i}" for i in range(3000))  # one "sentence", no punctuation
+    sentences = ["Kalimat pendek.", giant, "Kalimat lain."]
+    budget = engine.max_input_tokens - 4
+    pieces = fit_pieces(engine, sentences, budget)
+    assert [p.source_index for p in pieces if p.source_index != 1] == [0, 2]
+    giant_pieces = [p for p in pieces if p.source_index == 1]
+    assert len(giant_pieces) > 1
+    assert all(p.tokens <= budget for p in pieces)
+    assert all(engine.count_tokens([p.text])[0] == p.tokens for p in giant_pieces)
+    assert _words(" ".join(p.text for p in giant_pieces)) == _words(giant)
+
+
+def test_pack_keeps_order_and_budget(engines: dict[str, Engine],
+                                     seed_sentences: list[str]) -> None:
+    engine = engines["summarize"]
+    pieces = fit_pieces(engine, seed_sentences, 60)
+    chunks = pack(pieces, 60)
+    assert len(chunks) > 1
+    assert [p for c in chunks for p in c] == pieces
+    assert all(sum(p.tokens for p in c) <= 60 or len(c) == 1 for c in chunks)
+
+
+def test_translator_sends_every_sentence_in_batches(
+        recording: dict[str, RecordingEngine], seed_sentences: list[str]) -> None:
+    engine = recording["translate_id_en"]
+    out = Translator(engine, batch_size=4).sentences(seed_sentences)
+    assert len(out) == len(seed_sentences)
+    assert all(out)
+    assert sorted(engine.inputs) == sorted(seed_sentences)  # each sentence once, none cut
+    assert all(len(texts) <= 4 for texts, _ in engine.calls)
+    assert len(engine.calls) == -(-len(seed_sentences) // 4)
+
+
+def test_translator_output_matches_sentence_order(recording: dict[str, RecordingEngine],
+                                                  seed_sentences: list[str]) -> None:
+    engine = recording["translate_id_en"]
+    # Batches are sorted by length; results must come back in the caller's order.
+    out = Translator(engine, batch_size=3).sentences(seed_sentences)
+    assert out == [engine.outputs[s] for s in seed_sentences]
+
+
+def test_translator_splits_an_overlong_sentence_and_warns(
+        recording: dict[str, RecordingEngine]) -> None:
+    engine = recording["translate_id_en"]
+    giant = " ".join(f"kata{i}" for i in range(400))
+    report = Report()
+    out = Translator(engine).sentences(["Pendek.", giant], report)
+    assert len(out) == 2
+    pieces = [t for t in engine.inputs if t != "Pendek."]
+    assert all(p in giant for p in pieces)  # contiguous parts of the sentence
+    assert sorted(w for p in pieces for w in _words(p)) == sorted(_words(giant))
+    assert all(engine.count_tokens([t])[0] <= engine.max_input_tokens for t in engine.inputs)
+    assert [w.code for w in report.warnings] == ["sentence_split"]
+
+
+def test_translate_texts_keeps_paragraphs(engines: dict[str, Engine]) -> None:
+    out = Translator(engines["translate_id_en"]).texts(
+        ["Satu. Dua.\n\nTiga.", "Empat."], "id")
+    assert len(out) == 2
+    assert out[0].count("\n\n") == 1 and "\n\n" not in out[1]
+
+
+def test_summarizer_map_reduce_reads_every_sentence(
+        recording: dict[str, RecordingEngine], seed_sentences: list[str]) -> None:
+    engine = recording["summarize"]
+    english = seed_sentences * 2  # ~1,200 tokens for a 256-token window
+    assert sum(engine.count_tokens(english)) > engine.max_input_tokens
+    report = Report()
+    summary = Summarizer(engine).summarize(english, Length.parse("short"), report)
+    assert summary
+    first_round = engine.calls[0][0]
+    assert len(first_round) > 1
+    assert " ".join(first_round) == " ".join(english)  # nothing dropped, order kept
+    assert len(engine.calls[-1][0]) == 1  # the reduce step sees one merged text
+    assert all(engine.count_tokens([t])[0] <= engine.max_input_tokens for t in engine.inputs)
+    assert "summary_chunked" in [w.code for w in report.warnings]
+
+
+def test_summarizer_single_window_is_one_call(recording: dict[str, RecordingEngine],
+                                              seed_sentences: list[str]) -> None:
+    engine = recording["summarize"]
+    report = Report()
+    Summarizer(engine).summarize(seed_sentences[:3], Length.parse("medium"), report)
+    assert len(engine.calls) == 1
+    assert engine.calls[0][0] == [" ".join(seed_sentences[:3])]
+    assert report.warnings == []
+
+
+@pytest.mark.parametrize(("length", "expected"), [
+    ("short", GenerationParams(min_new_tokens=20, max_new_tokens=60)),
+    ("medium", GenerationParams(min_new_tokens=56, max_new_tokens=142)),
+    ("long", GenerationParams(min_new_tokens=100, max_new_tokens=230)),
+    (3, GenerationParams(min_new_tokens=36, max_new_tokens=120)),
+])
+def test_length_sets_decoding_budget(recording: dict[str, RecordingEngine], length: str | int,
+                                     expected: GenerationParams,
+                                     seed_sentences: list[str]) -> None:
+    engine = recording["summarize"]
+    Summarizer(engine).summarize(seed_sentences[:2], Length.parse(length), Report())
+    assert engine.calls[-1][1] == expected
+
+
+@pytest.mark.parametrize(("text", "n", "expected"), [
+    ("One. Two. Three.", 2, "One. Two."),
+    ("One. Two.", 5, "One. Two."),
+    ("No full stop at all", 1, "No full stop at all"),
+])
+def test_trim_sentences(text: str, n: int, expected: str) -> None:
+    assert trim_sentences(text, n) == expected
+
+
+@pytest.mark.parametrize("n", [1, 2, 4, 6])
+def test_extractive_picks_n_sentences_in_order(seed_sentences: list[str], n: int) -> None:
+    picked = rank(seed_sentences, n)
+    assert len(picked) == n
+    assert picked == sorted(picked)
+
+
+def test_extractive_prefers_central_sentences() -> None:
+    sentences = [
+        "Harga beras naik di pasar Bogor.",
+        "Kucing tidur di atas genteng rumah tetangga.",
+        "Pedagang pasar Bogor mengeluhkan harga beras yang naik.",
+        "Pemerintah Bogor memantau harga beras di pasar.",
+    ]
+    assert rank(sentences, 2) == [0, 2] or rank(sentences, 2) == [2, 3]
+    assert 1 not in rank(sentences, 3)
+
+
+@pytest.mark.parametrize(("length", "count"), [("short", 2), ("medium", 4), (5, 5)])
+def test_extractive_strategy_honours_length(engines: dict[str, Engine], seed_text: str,
+                                            length: str | int, count: int) -> None:
+    req = SummarizeRequest(text=seed_text, length=Length.parse(length), languages=("en", "id"),
+                           strategy="extractive")
+    result = Pipeline(engines).summarize(req)
+    assert len(split_sentences(result.summary["id"], "id")) == count
+    assert all(s in seed_text for s in split_sentences(result.summary["id"], "id"))
+    assert [m.role for m in result.models] == ["translate_id_en"]
+
+
+def test_default_strategy_runs_every_stage(engines: dict[str, Engine], seed_text: str) -> None:
+    req = SummarizeRequest(text=seed_text, languages=("en", "id"))
+    result = Pipeline(engines).summarize(req)
+    assert set(result.summary) == {"en", "id"}
+    assert [m.role for m in result.models] == ["translate_id_en", "summarize", "translate_en_id"]
+    assert {"clean", "segment", "translate", "summarize", "back_translate", "total"} <= set(
+        result.timings_ms)
+    assert "random_weights" in [w.code for w in result.warnings]
+
+
+def test_strategies_need_their_models(engines: dict[str, Engine]) -> None:
+    only_translation = Pipeline({"translate_id_en": engines["translate_id_en"]})
+    assert list(only_translation.strategies) == ["extractive"]
