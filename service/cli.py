@@ -47,7 +47,10 @@ def main(log_level: str) -> None:
 
 
 def _read(source: str) -> str:
-    data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {source}: {exc.strerror or exc}") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

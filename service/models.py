@@ -45,10 +45,12 @@ class ModelSpec:
     role: str
     model: str  # hub id or local directory
     revision: str
+    # True when the model was named as a directory (--models DIR): never a hub id then.
+    from_dir: bool = False
 
     @property
     def is_local(self) -> bool:
-        return Path(self.model).is_dir()
+        return self.from_dir or Path(self.model).is_dir()
 
 
 def resolve_specs(
@@ -63,10 +65,11 @@ def resolve_specs(
     specs: dict[str, ModelSpec] = {}
     for role in ROLES.values():
         model = overrides.get(role.name) or env.get(role.env_var)
-        if not model and models_dir:
-            model = str(Path(models_dir) / role.name)
+        from_dir = not model and bool(models_dir)
+        if from_dir:
+            model = str(Path(models_dir or "", role.name))
         model = model or role.default_id
         revision = env.get(role.revision_env_var) or role.default_revision
-        specs[role.name] = ModelSpec(role.name, model, revision)
+        specs[role.name] = ModelSpec(role.name, model, revision, from_dir)
     return specs
 

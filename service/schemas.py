@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from service.config import Limits
 from service.errors import InvalidField, MalformedRequest, PayloadTooLarge
+from service.text.clean import split_paragraphs
 
 LANGUAGES = ("en", "id")
 PAIRS = {("id", "en"), ("en", "id")}
@@ -76,7 +77,12 @@ def _check_keys(body: Mapping[str, Any], allowed: set[str]) -> None:
 def _text(value: Any, field: str, limits: Limits) -> str:
     if not isinstance(value, str):
         raise InvalidField(field, f"{field} must be a string", code="invalid_type")
-    if not value.strip():
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate escape ("\ud800") is valid JSON, not text
+        raise MalformedRequest(f"{field} contains an unpaired UTF-16 surrogate",
+                               code="invalid_encoding", details={"field": field}) from None
+    if not split_paragraphs(value):  # whitespace, zero-width and control characters only
         raise InvalidField(field, f"{field} is empty", code="empty_text")
     if len(value) > limits.max_text_chars:
         raise PayloadTooLarge(f"{field} has {len(value)} characters; the limit is "
@@ -148,6 +154,10 @@ def parse_translate(body: Any, limits: Limits) -> TranslateRequest:
         raise InvalidField("text", "text must be a string or a non-empty list of strings",
                            code="invalid_type")
     source, target = body.get("source", "id"), body.get("target", "en")
+    for name, value in (("source", source), ("target", target)):
+        if not isinstance(value, str):
+            raise InvalidField(name, f"{name} must be a language code string",
+                               code="invalid_type")
     if (source, target) not in PAIRS:
         raise InvalidField("source", f"unsupported language pair {source!r} -> {target!r}; "
                            "supported: id -> en, en -> id", code="unsupported_language_pair")

@@ -34,6 +34,16 @@ def is_cached(spec: ModelSpec) -> bool:
     return isinstance(found, str)
 
 
+def _valid_hub_id(model: str) -> bool:
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(model)
+    except HFValidationError:
+        return False
+    return True
+
+
 def _hub_problem(spec: ModelSpec, timeout: float) -> str | None:
     """None when the hub serves this id at this revision, else why not (one quick call)."""
     from huggingface_hub import constants, model_info
@@ -55,12 +65,14 @@ def _hub_problem(spec: ModelSpec, timeout: float) -> str | None:
 def check(spec: ModelSpec, *, probe_hub: bool = True, hub_timeout: float = 5.0) -> Availability:
     """Where the model would load from, without loading it (``probe_hub``: ask the hub)."""
     path = Path(spec.model)
-    if path.is_dir():
+    if spec.is_local:
         if (path / "config.json").is_file():
             return Availability(spec, "directory")
-        return Availability(spec, "missing", f"directory {path} has no config.json")
-    if spec.model.startswith(("/", "./", "../")):
-        return Availability(spec, "missing", f"directory {path} does not exist")
+        problem = "has no config.json" if path.is_dir() else "does not exist"
+        return Availability(spec, "missing", f"directory {path} {problem}")
+    if spec.model.startswith(("/", "./", "../", "~")) or not _valid_hub_id(spec.model):
+        return Availability(spec, "missing", f"directory {path} does not exist (and it is not "
+                            "a Hugging Face model id)")
     if is_cached(spec):
         return Availability(spec, "cache")
     if not probe_hub:
