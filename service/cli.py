@@ -5,36 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterable
-from functools import wraps
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from service.cli_models import models
+from service.cli_options import friendly_errors, settings_options
 from service.config import Settings
-from service.errors import RingkasError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-models_option = click.option(
-    "--models", "models_dir", envvar="RINGKAS_MODELS_DIR", type=click.Path(file_okay=False),
-    help="Directory with one model directory per role (the layout make-tiny writes).")
-
-
-def friendly_errors(fn: F) -> F:
-    """A RingkasError is a message for a person: print it, no stack trace, exit 2."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except RingkasError as exc:
-            click.echo(f"error [{exc.code}]: {exc.message}", err=True)
-            sys.exit(2)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group()
@@ -75,15 +55,14 @@ def _pipeline(settings: Settings, roles: Iterable[str]) -> Any:
 @click.option("--html", is_flag=True, help="The input is HTML.")
 @click.option("--title", default=None, help="The headline, if not the first line.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full response as JSON.")
-@models_option
 @friendly_errors
+@settings_options
 def summarize(source: str, languages: tuple[str, ...], length: str, strategy: str, html: bool,
-              title: str | None, as_json: bool, models_dir: str | None) -> None:
+              title: str | None, as_json: bool, settings: Settings) -> None:
     """Summarise an Indonesian article from FILE or - (stdin)."""
     from service.pipeline.strategies import STRATEGIES
     from service.schemas import parse_summarize
 
-    settings = Settings.from_env(models_dir=models_dir)
     body = {"text": _read(source), "html": html, "languages": list(languages or ["en"]),
             "strategy": strategy, "length": int(length) if length.isdigit() else length}
     if title:
@@ -107,13 +86,12 @@ def summarize(source: str, languages: tuple[str, ...], length: str, strategy: st
               type=click.Choice(["id", "en"]))
 @click.option("--target-lang", "--to", "tgt", default="en", show_default=True,
               type=click.Choice(["id", "en"]))
-@models_option
 @friendly_errors
-def translate(source: str, src: str, tgt: str, models_dir: str | None) -> None:
+@settings_options
+def translate(source: str, src: str, tgt: str, settings: Settings) -> None:
     """Translate text from FILE or - (stdin), keeping paragraphs."""
     from service.schemas import parse_translate
 
-    settings = Settings.from_env(models_dir=models_dir)
     req = parse_translate({"text": _read(source), "source": src, "target": tgt},
                           settings.limits)
     role = "translate_id_en" if src == "id" else "translate_en_id"
@@ -124,12 +102,13 @@ def translate(source: str, src: str, tgt: str, models_dir: str | None) -> None:
 
 
 @main.command()
-@click.option("--host", envvar="RINGKAS_HOST", default="127.0.0.1", show_default=True)
-@click.option("--port", envvar="RINGKAS_PORT", default=8000, show_default=True, type=int)
-@click.option("--threads", envvar="RINGKAS_THREADS", default=4, show_default=True, type=int)
-@models_option
+@click.option("--host", default=None, help="[env RINGKAS_HOST; default 127.0.0.1]")
+@click.option("--port", default=None, type=int, help="[env RINGKAS_PORT; default 8000]")
+@click.option("--threads", default=None, type=int,
+              help="Server threads. [env RINGKAS_THREADS; default 4]")
 @friendly_errors
-def serve(host: str, port: int, threads: int, models_dir: str | None) -> None:
+@settings_options
+def serve(host: str | None, port: int | None, threads: int | None, settings: Settings) -> None:
     """Serve the HTTP API (waitress). Models load before the port opens, unless
     RINGKAS_BACKGROUND_LOAD=1."""
     from service.api import create_app
@@ -137,8 +116,8 @@ def serve(host: str, port: int, threads: int, models_dir: str | None) -> None:
 
     if logging.getLogger().level > logging.INFO:
         logging.getLogger().setLevel(logging.INFO)  # a server should say what it does
-    settings = Settings.from_env(models_dir=models_dir, host=host, port=port,
-                                 server_threads=threads)
+    flags: dict[str, Any] = {"host": host, "port": port, "server_threads": threads}
+    settings = replace(settings, **{k: v for k, v in flags.items() if v is not None})
     app = create_app(settings)
     run_server(app, settings.host, settings.port, settings.server_threads)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from service.cli_options import friendly_errors, settings_options
 from service.config import Settings
 
 
@@ -15,18 +16,13 @@ def models() -> None:
     """Inspect, download or fake the models ringkas uses."""
 
 
-_models_dir = click.option("--models", "models_dir", envvar="RINGKAS_MODELS_DIR",
-                           type=click.Path(file_okay=False),
-                           help="Directory with one model directory per role.")
-
-
 @models.command("list")
-@_models_dir
-def list_models(models_dir: str | None) -> None:
+@friendly_errors
+@settings_options
+def list_models(settings: Settings) -> None:
     """Show each role's model and whether it is available locally (no network used)."""
     from service.engine.loading import check
 
-    settings = Settings.from_env(models_dir=models_dir)
     missing = 0
     click.echo(f"{'role':<17} {'model':<45} {'revision':<10} available")
     for role, spec in settings.models.items():
@@ -40,14 +36,14 @@ def list_models(models_dir: str | None) -> None:
 
 
 @models.command()
-@_models_dir
-def pull(models_dir: str | None) -> None:
+@friendly_errors
+@settings_options
+def pull(settings: Settings) -> None:
     """Download every configured hub model into the Hugging Face cache."""
     from tqdm import tqdm
 
     from service.hub import pull as pull_one
 
-    settings = Settings.from_env(models_dir=models_dir)
     failed = 0
     specs = [s for s in settings.models.values() if not s.is_local]
     for spec in tqdm(specs, desc="models", unit="model", disable=not specs):

@@ -38,16 +38,18 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, models_dir: str | None = None,
                  model_overrides: Mapping[str, str] | None = None,
+                 config_file: str | os.PathLike[str] | None = None,
                  **overrides: Any) -> Settings:
-        """Defaults < RINGKAS_* environment < explicit keyword overrides (CLI flags)."""
+        """Defaults < config file (TOML) < RINGKAS_* environment < keyword overrides (flags)."""
         env = os.environ if env is None else env
-        values: dict[str, Any] = {}
+        config_file = config_file or env.get("RINGKAS_CONFIG") or None
+        values, configured = read_config_file(config_file) if config_file else ({}, {})
         for name, var, kind in _ENV:
             if var in env and env[var] != "":
                 values[name] = _parse(var, env[var], kind)
         limits = Limits(**{k: values.pop(k) for k in list(values) if k in _LIMIT_FIELDS})
         values.update({k: v for k, v in overrides.items() if v is not None})
-        specs = resolve_specs(models_dir, model_overrides, env)
+        specs = resolve_specs(models_dir, model_overrides, env, configured)
         return cls(models=specs, limits=limits, **values)
 
     def with_limits(self, **changes: int) -> Settings:
@@ -66,6 +68,36 @@ _ENV: list[tuple[str, str, type]] = [
     ("max_text_chars", "RINGKAS_MAX_TEXT_CHARS", int),
     ("max_texts", "RINGKAS_MAX_TEXTS", int),
 ]
+
+
+def read_config_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A TOML file: settings named like the fields (limits in [limits]) and a [models] table
+    of role = "id-or-dir[@revision]" or role = {id = ..., revision = ...}."""
+    import tomllib
+
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    models = data.pop("models", {})
+    data.update(data.pop("limits", {}))
+    kinds = {name: kind for name, _, kind in _ENV}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in kinds:
+            raise ConfigError(f"{path}: unknown setting {key!r}; known: {', '.join(kinds)}")
+        if not isinstance(value, kinds[key]):
+            raise ConfigError(f"{path}: {key} must be of type {kinds[key].__name__}")
+        values[key] = value
+    configured: dict[str, str] = {}
+    for role, ref in models.items():
+        if isinstance(ref, dict) and isinstance(ref.get("id"), str):
+            ref = ref["id"] + (f"@{ref['revision']}" if ref.get("revision") else "")
+        if not isinstance(ref, str):
+            raise ConfigError(f"{path}: models.{role} must be a string or {{id, revision}}")
+        configured[role] = ref
+    return values, configured
 
 
 def _parse(var: str, raw: str, kind: type) -> Any:

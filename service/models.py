@@ -25,8 +25,8 @@ class Role:
         return f"RINGKAS_REVISION_{self.name.upper()}"
 
 
-# Revisions are the hub's branch names until a user pins a commit hash through the
-# RINGKAS_REVISION_<ROLE> variables; provenance always reports the revision actually used.
+# Revisions are the hub's branch names until a user pins a commit hash (ID@REVISION, the
+# RINGKAS_REVISION_<ROLE> variables or the config file); provenance reports what was used.
 ROLES: dict[str, Role] = {
     r.name: r
     for r in (
@@ -38,6 +38,8 @@ ROLES: dict[str, Role] = {
              "English abstractive summariser"),
     )
 }
+
+LOCAL_REVISION = "local"  # what provenance says for a model loaded from a directory
 
 
 @dataclass(frozen=True)
@@ -53,23 +55,41 @@ class ModelSpec:
         return self.from_dir or Path(self.model).is_dir()
 
 
+def split_ref(ref: str) -> tuple[str, str | None]:
+    """``org/name@revision`` -> (``org/name``, ``revision``); a directory is taken whole."""
+    if "@" in ref and not Path(ref).is_dir():
+        model, _, revision = ref.rpartition("@")
+        return model, revision or None
+    return ref, None
+
+
 def resolve_specs(
     models_dir: str | os.PathLike[str] | None = None,
     overrides: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
+    configured: Mapping[str, str] | None = None,
 ) -> dict[str, ModelSpec]:
-    """Pick the model for each role: explicit override > env var > models dir > default."""
+    """Pick each role's model: ``overrides`` (CLI --model) > RINGKAS_MODEL_<ROLE> >
+    ``models_dir`` (DIR/<role>) > ``configured`` (config file) > the published default.
+    Each may say ID@REVISION; else RINGKAS_REVISION_<ROLE>, else the default revision."""
     env = os.environ if env is None else env
-    overrides = overrides or {}
+    overrides, configured = overrides or {}, configured or {}
     models_dir = models_dir or env.get("RINGKAS_MODELS_DIR") or None
+    unknown = sorted(set(overrides) - set(ROLES)) + sorted(set(configured) - set(ROLES))
+    if unknown:
+        from service.config import ConfigError
+
+        raise ConfigError(f"unknown model role {unknown[0]!r}; roles: {', '.join(ROLES)}")
     specs: dict[str, ModelSpec] = {}
     for role in ROLES.values():
-        model = overrides.get(role.name) or env.get(role.env_var)
-        from_dir = not model and bool(models_dir)
-        if from_dir:
-            model = str(Path(models_dir or "", role.name))
-        model = model or role.default_id
-        revision = env.get(role.revision_env_var) or role.default_revision
-        specs[role.name] = ModelSpec(role.name, model, revision, from_dir)
+        ref = overrides.get(role.name) or env.get(role.env_var)
+        if not ref and models_dir:
+            path = str(Path(models_dir, role.name))
+            specs[role.name] = ModelSpec(role.name, path, LOCAL_REVISION, from_dir=True)
+            continue
+        model, revision = split_ref(ref or configured.get(role.name) or role.default_id)
+        if Path(model).is_dir():
+            revision = LOCAL_REVISION
+        revision = revision or env.get(role.revision_env_var) or role.default_revision
+        specs[role.name] = ModelSpec(role.name, model, revision)
     return specs
-

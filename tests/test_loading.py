@@ -6,13 +6,15 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from service.cli import main
 from service.config import ConfigError, Settings
 from service.engine import loading
 from service.engine.loading import check, load_engines
 from service.errors import ModelsUnavailable
 from service.hub import files_to_fetch
-from service.models import ROLES, ModelSpec, resolve_specs
+from service.models import ROLES, ModelSpec, resolve_specs, split_ref
 
 
 def test_defaults_are_the_published_models() -> None:
@@ -29,7 +31,69 @@ def test_precedence_override_env_dir_default(tmp_path: Path) -> None:
     assert specs["translate_en_id"].model == "org/flag"
     assert specs["summarize"] == ModelSpec("summarize", "org/from-env", "abc123")
     assert specs["translate_id_en"].model == str(tmp_path / "translate_id_en")
-    assert specs["translate_id_en"].revision == "main"
+    assert specs["translate_id_en"].revision == "local"
+
+
+@pytest.mark.parametrize(("ref", "expected"), [
+    ("org/name", ("org/name", None)),
+    ("org/name@0123abcd", ("org/name", "0123abcd")),
+    ("org/name@v1.0", ("org/name", "v1.0")),
+    ("org/name@", ("org/name", None)),
+])
+def test_split_ref(ref: str, expected: tuple[str, str | None]) -> None:
+    assert split_ref(ref) == expected
+
+
+def test_pinned_revision_sources() -> None:
+    env = {"RINGKAS_REVISION_SUMMARIZE": "from-env"}
+    assert resolve_specs(None, {"summarize": "org/x@flag"}, env)["summarize"].revision == "flag"
+    assert resolve_specs(None, {"summarize": "org/x"}, env)["summarize"].revision == "from-env"
+    file_pin = resolve_specs(None, None, {}, {"summarize": "org/y@file"})["summarize"]
+    assert (file_pin.model, file_pin.revision) == ("org/y", "file")
+
+
+def test_unknown_role_is_a_config_error() -> None:
+    with pytest.raises(ConfigError):
+        resolve_specs(None, {"summarise": "org/x"}, {})
+
+
+def test_config_file(tmp_path: Path) -> None:
+    path = tmp_path / "ringkas.toml"
+    path.write_text("""
+port = 9000
+host = "0.0.0.0"
+[limits]
+max_text_chars = 1234
+[models]
+summarize = "org/summ@abc123"
+translate_id_en = { id = "org/tr", revision = "def456" }
+""", encoding="utf-8")
+    s = Settings.from_env({"RINGKAS_PORT": "9500"}, config_file=path)
+    assert (s.host, s.port, s.limits.max_text_chars) == ("0.0.0.0", 9500, 1234)  # env > file
+    assert s.models["summarize"] == ModelSpec("summarize", "org/summ", "abc123")
+    assert s.models["translate_id_en"] == ModelSpec("translate_id_en", "org/tr", "def456")
+    assert s.models["translate_en_id"].model == "Helsinki-NLP/opus-mt-en-id"
+
+
+@pytest.mark.parametrize("content", ["prot = 1", "port = 'eighty'", "[models]\nsummarize = 3",
+                                     "not toml ["])
+def test_bad_config_file(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError):
+        Settings.from_env({}, config_file=path)
+
+
+def test_cli_model_flag_reaches_the_error(tiny_dir: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+    result = CliRunner().invoke(main, ["translate", "-", "--models", str(tiny_dir),
+                                       "--model", "translate_id_en=org/pinned@abc123"],
+                                input="Dia pergi.")
+    assert result.exit_code == 2
+    assert "org/pinned (revision abc123)" in result.stderr
+    bad = CliRunner().invoke(main, ["translate", "-", "--model", "no-equals-sign"], input="x")
+    assert bad.exit_code == 2 and "ROLE=MODEL_ID" in bad.stderr
 
 
 def test_settings_from_env_and_flags() -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from service.engine.base import GenerationParams, ModelInfo
 from service.errors import EngineError
+from service.models import LOCAL_REVISION
 
 if TYPE_CHECKING:
     from transformers import GenerationConfig, PreTrainedModel, PreTrainedTokenizerBase
@@ -40,7 +41,9 @@ class HFSeq2SeqEngine:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # per-tensor bars are noise in a server's log
-        kw: dict[str, Any] = {"revision": revision, "local_files_only": local_files_only}
+        kw: dict[str, Any] = {"local_files_only": local_files_only}
+        if revision != LOCAL_REVISION:
+            kw["revision"] = revision
         tokenizer = AutoTokenizer.from_pretrained(model_id, **kw)
         model = AutoModelForSeq2SeqLM.from_pretrained(model_id, **kw)
         info = ModelInfo(

@@ -77,8 +77,10 @@ def check(spec: ModelSpec, *, probe_hub: bool = True, hub_timeout: float = 5.0) 
         return Availability(spec, "cache")
     if not probe_hub:
         return Availability(spec, "missing", "not in the local Hugging Face cache")
-    problem = _hub_problem(spec, hub_timeout)
-    return Availability(spec, "hub") if problem is None else Availability(spec, "missing", problem)
+    hub_problem = _hub_problem(spec, hub_timeout)
+    if hub_problem is not None:
+        return Availability(spec, "missing", hub_problem)
+    return Availability(spec, "hub")
 
 
 Loader = Callable[[ModelSpec, bool], Engine]

@@ -1,0 +1,60 @@
+"""Options every model-using command shares: --models, --model ROLE=ID[@REV], --config."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from service.config import Settings
+from service.errors import RingkasError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly_errors(fn: F) -> F:
+    """A RingkasError is a message for a person: print it, no stack trace, exit 2."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except RingkasError as exc:
+            click.echo(f"error [{exc.code}]: {exc.message}", err=True)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _model_overrides(values: tuple[str, ...]) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for value in values:
+        role, sep, ref = value.partition("=")
+        if not sep or not role or not ref:
+            raise click.BadParameter(f"{value!r}: use ROLE=MODEL_ID[@REVISION] or ROLE=DIR",
+                                     param_hint="--model")
+        overrides[role.strip()] = ref.strip()
+    return overrides
+
+
+def settings_options(fn: F) -> F:
+    """Adds the options and passes ``settings`` (built from them and the environment)."""
+
+    @click.option("--config", "config_file", envvar="RINGKAS_CONFIG",
+                  type=click.Path(dir_okay=False), help="A TOML settings file.")
+    @click.option("--model", "model_refs", multiple=True, metavar="ROLE=ID[@REV]",
+                  help="Use this hub model (at this revision) or directory for ROLE.")
+    @click.option("--models", "models_dir", envvar="RINGKAS_MODELS_DIR",
+                  type=click.Path(file_okay=False),
+                  help="Directory with one model directory per role (make-tiny's layout).")
+    @wraps(fn)
+    def wrapper(*args: Any, config_file: str | None, model_refs: tuple[str, ...],
+                models_dir: str | None, **kwargs: Any) -> Any:
+        settings = Settings.from_env(models_dir=models_dir, config_file=config_file,
+                                     model_overrides=_model_overrides(model_refs))
+        return fn(*args, settings=settings, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
