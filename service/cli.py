@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
+from eval.cli import eval_command
 from service.cli_models import models
-from service.cli_options import friendly_errors, settings_options
+from service.cli_options import build_pipeline, friendly_errors, settings_options
 from service.config import Settings
 
 
@@ -37,28 +37,23 @@ def _read(source: str) -> str:
         raise click.ClickException(f"{source} is not UTF-8 text") from None
 
 
-def _pipeline(settings: Settings, roles: Iterable[str]) -> Any:
-    from service.engine.loading import load_engines
-    from service.pipeline import Pipeline
-
-    wanted = {r: settings.models[r] for r in dict.fromkeys(roles)}
-    return Pipeline(load_engines(wanted), batch_size=settings.translate_batch_size)
-
-
 @main.command()
 @click.argument("source", default="-")
 @click.option("--lang", "languages", multiple=True, type=click.Choice(["en", "id"]),
               help="Summary language(s); repeat for both. Default: en.")
 @click.option("--length", default="medium", show_default=True,
               help="short, medium, long, or a number of sentences.")
-@click.option("--strategy", default="translate-summarise", show_default=True)
+@click.option("--strategy", default="translate-summarise", show_default=True,
+              help="translate-summarise, summarise-translate, direct, instruct or extractive.")
+@click.option("--prompt", default=None, help="Prompt NAME[@vN] for --strategy instruct.")
 @click.option("--html", is_flag=True, help="The input is HTML.")
 @click.option("--title", default=None, help="The headline, if not the first line.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full response as JSON.")
 @friendly_errors
 @settings_options
-def summarize(source: str, languages: tuple[str, ...], length: str, strategy: str, html: bool,
-              title: str | None, as_json: bool, settings: Settings) -> None:
+def summarize(source: str, languages: tuple[str, ...], length: str, strategy: str,
+              prompt: str | None, html: bool, title: str | None, as_json: bool,
+              settings: Settings) -> None:
     """Summarise an Indonesian article from FILE or - (stdin)."""
     from service.pipeline.strategies import STRATEGIES
     from service.schemas import parse_summarize
@@ -67,10 +62,12 @@ def summarize(source: str, languages: tuple[str, ...], length: str, strategy: st
             "strategy": strategy, "length": int(length) if length.isdigit() else length}
     if title:
         body["title"] = title
+    if prompt:
+        body["prompt"] = prompt
     req = parse_summarize(body, settings.limits, STRATEGIES)
     roles = [*STRATEGIES[req.strategy].roles, *(["translate_en_id"] if "id" in req.languages
                                                   else [])]
-    result = _pipeline(settings, roles).summarize(req)
+    result = build_pipeline(settings, roles).summarize(req)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
@@ -95,7 +92,7 @@ def translate(source: str, src: str, tgt: str, settings: Settings) -> None:
     req = parse_translate({"text": _read(source), "source": src, "target": tgt},
                           settings.limits)
     role = "translate_id_en" if src == "id" else "translate_en_id"
-    result = _pipeline(settings, [role]).translate(req)
+    result = build_pipeline(settings, [role]).translate(req)
     for w in result.warnings:
         click.echo(f"warning [{w.code}]: {w.message}", err=True)
     click.echo(result.translation)
@@ -123,3 +120,4 @@ def serve(host: str | None, port: int | None, threads: int | None, settings: Set
 
 
 main.add_command(models)
+main.add_command(eval_command)

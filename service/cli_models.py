@@ -22,14 +22,19 @@ def models() -> None:
 def list_models(settings: Settings) -> None:
     """Show each role's model and whether it is available locally (no network used)."""
     from service.engine.loading import check
+    from service.pipeline.strategies import roles_for
 
+    needed = roles_for(settings.strategies)
     missing = 0
-    click.echo(f"{'role':<17} {'model':<45} {'revision':<10} available")
+    click.echo(f"{'role':<16} {'model':<42} {'revision':<9} {'needed':<7} available")
     for role, spec in settings.models.items():
         found = check(spec, probe_hub=False)
         where = found.where if found.ok else f"no: {found.reason}"
-        missing += not found.ok
-        click.echo(f"{role:<17} {spec.model:<45} {spec.revision:<10} {where}")
+        missing += role in needed and not found.ok
+        click.echo(f"{role:<16} {spec.model:<42} {spec.revision:<9} "
+                   f"{'yes' if role in needed else 'no':<7} {where}")
+    click.echo(f"\nenabled strategies: {', '.join(settings.strategies)} "
+               "(RINGKAS_STRATEGIES); roles marked 'no' load only for other strategies")
     if missing:
         click.echo(f"\n{missing} model(s) not available locally: run `ringkas models pull` "
                    "with network access, or see `--models DIR`.", err=True)
@@ -39,13 +44,17 @@ def list_models(settings: Settings) -> None:
 @friendly_errors
 @settings_options
 def pull(settings: Settings) -> None:
-    """Download every configured hub model into the Hugging Face cache."""
+    """Download the hub models the enabled strategies need (RINGKAS_STRATEGIES) into the
+    Hugging Face cache."""
     from tqdm import tqdm
 
     from service.hub import pull as pull_one
 
     failed = 0
-    specs = [s for s in settings.models.values() if not s.is_local]
+    from service.pipeline.strategies import roles_for
+
+    wanted = roles_for(settings.strategies)
+    specs = [s for r, s in settings.models.items() if r in wanted and not s.is_local]
     for spec in tqdm(specs, desc="models", unit="model", disable=not specs):
         try:
             path = pull_one(spec)
@@ -55,8 +64,8 @@ def pull(settings: Settings) -> None:
                        f"{type(exc).__name__}: {exc}", err=True)
             continue
         click.echo(f"{spec.role}: {spec.model}@{spec.revision} -> {path}")
-    for spec in settings.models.values():
-        if spec.is_local:
+    for role, spec in settings.models.items():
+        if role in wanted and spec.is_local:
             click.echo(f"{spec.role}: local directory {spec.model} (nothing to pull)")
     if failed:
         sys.exit(1)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from service.config import Settings
 from service.errors import RingkasError
+
+if TYPE_CHECKING:
+    from service.pipeline import Pipeline
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,3 +62,16 @@ def settings_options(fn: F) -> F:
         return fn(*args, settings=settings, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def build_pipeline(settings: Settings, roles: Iterable[str]) -> Pipeline:
+    """The pipeline with just the models ``roles`` need (the CLI runs one job, not a server)."""
+    from service.engine.loading import load_engines
+    from service.pipeline import Pipeline
+    from service.prompts import PromptRegistry
+
+    wanted = {r: settings.models[r] for r in dict.fromkeys(roles)}
+    prompts = PromptRegistry.from_dir(Path(settings.prompts_dir) if settings.prompts_dir
+                                      else None)
+    return Pipeline(load_engines(wanted), batch_size=settings.translate_batch_size,
+                    prompts=prompts)

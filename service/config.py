@@ -33,6 +33,9 @@ class Settings:
     torch_threads: int = 0  # 0: leave torch's own choice (one per core)
     translate_batch_size: int = 16
     background_load: bool = False
+    # Which summarisation strategies to serve; their models are the ones loaded.
+    strategies: tuple[str, ...] = ("translate-summarise", "extractive")
+    prompts_dir: str | None = None  # default: prompts/ of the source checkout
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -64,6 +67,8 @@ _ENV: list[tuple[str, str, type]] = [
     ("torch_threads", "RINGKAS_TORCH_THREADS", int),
     ("translate_batch_size", "RINGKAS_BATCH_SIZE", int),
     ("background_load", "RINGKAS_BACKGROUND_LOAD", bool),
+    ("strategies", "RINGKAS_STRATEGIES", tuple),
+    ("prompts_dir", "RINGKAS_PROMPTS_DIR", str),
     ("max_request_bytes", "RINGKAS_MAX_REQUEST_BYTES", int),
     ("max_text_chars", "RINGKAS_MAX_TEXT_CHARS", int),
     ("max_texts", "RINGKAS_MAX_TEXTS", int),
@@ -87,6 +92,8 @@ def read_config_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict
     for key, value in data.items():
         if key not in kinds:
             raise ConfigError(f"{path}: unknown setting {key!r}; known: {', '.join(kinds)}")
+        if kinds[key] is tuple and isinstance(value, list):
+            value = tuple(str(v) for v in value)
         if not isinstance(value, kinds[key]):
             raise ConfigError(f"{path}: {key} must be of type {kinds[key].__name__}")
         values[key] = value
@@ -107,6 +114,8 @@ def _parse(var: str, raw: str, kind: type) -> Any:
         if raw.lower() in {"0", "false", "no", "off"}:
             return False
         raise ConfigError(f"{var} must be true or false, got {raw!r}")
+    if kind is tuple:
+        return tuple(x.strip() for x in raw.split(",") if x.strip())
     if kind is int:
         try:
             value = int(raw)

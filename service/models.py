@@ -15,6 +15,10 @@ class Role:
     default_revision: str
     tiny_arch: str  # which tiny architecture stands in for it (make-tiny)
     purpose: str
+    # Loaded only when a strategy that needs it is enabled (RINGKAS_STRATEGIES).
+    optional: bool = False
+    # Cross-lingual mT5 models start decoding with a target-language token.
+    target_lang: str | None = None
 
     @property
     def env_var(self) -> str:
@@ -36,6 +40,14 @@ ROLES: dict[str, Role] = {
              "English -> Indonesian translation (Indonesian summary, en->id requests)"),
         Role("summarize", "sshleifer/distilbart-cnn-12-6", "main", "bart",
              "English abstractive summariser"),
+        Role("summarize_id", "csebuetnlp/mT5_multilingual_XLSum", "main", "t5",
+             "Indonesian abstractive summariser (strategy summarise-translate)", optional=True),
+        Role("crosssum", "csebuetnlp/mT5_m2o_english_crossSum", "main", "t5",
+             "Indonesian -> English cross-lingual summariser (strategy direct)", optional=True,
+             target_lang="english"),
+        Role("instruct", "bigscience/mt0-base", "main", "t5",
+             "instruction-tuned seq2seq model driven by prompts/ (strategy instruct)",
+             optional=True),
     )
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -14,6 +15,7 @@ LANGUAGES = ("en", "id")
 PAIRS = {("id", "en"), ("en", "id")}
 DEFAULT_STRATEGY = "translate-summarise"
 MAX_SENTENCES = 20
+_PROMPT_REF = re.compile(r"^[a-z0-9][a-z0-9_-]*(@v[0-9]+)?$")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class SummarizeRequest:
     length: Length = Length(4, "medium")
     languages: tuple[str, ...] = ("en",)
     strategy: str = DEFAULT_STRATEGY
+    prompt: str | None = None  # NAME or NAME@vVERSION from prompts/ (strategy instruct)
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ def _object(body: Any) -> Mapping[str, Any]:
 def parse_summarize(body: Any, limits: Limits,
                     strategies: Mapping[str, object]) -> SummarizeRequest:
     body = _object(body)
-    _check_keys(body, {"text", "title", "html", "length", "languages", "strategy"})
+    _check_keys(body, {"text", "title", "html", "length", "languages", "strategy", "prompt"})
     if "text" not in body:
         raise InvalidField("text", "text is required", code="missing_field")
     text = _text(body["text"], "text", limits)
@@ -124,9 +127,14 @@ def parse_summarize(body: Any, limits: Limits,
     if not isinstance(strategy, str) or strategy not in strategies:
         raise InvalidField("strategy", f"unknown strategy {strategy!r}; available: "
                            f"{', '.join(strategies)}", code="unknown_strategy")
+    prompt = body.get("prompt")
+    if prompt is not None and (not isinstance(prompt, str) or not _PROMPT_REF.match(prompt)):
+        raise InvalidField("prompt", "prompt must be a name such as 'summarize-en' or "
+                           "'summarize-en@v1'", code="invalid_prompt")
     return SummarizeRequest(text=text, title=title.strip() or None if title else None,
                             html=html, length=length,
-                            languages=tuple(dict.fromkeys(languages)), strategy=strategy)
+                            languages=tuple(dict.fromkeys(languages)), strategy=strategy,
+                            prompt=prompt)
 
 
 def parse_translate(body: Any, limits: Limits) -> TranslateRequest:

@@ -28,7 +28,8 @@ from service.text.clean import clean_article
 from service.text.segment import split_sentences
 
 SHORT_ID = "Menteri itu meresmikan pabrik baru di Bogor. Pabrik itu mempekerjakan 200 orang."
-RESPONSE_KEYS = {"summary", "strategy", "length", "models", "timings_ms", "warnings"}
+RESPONSE_KEYS = {"summary", "strategy", "length", "models", "prompt", "fidelity", "timings_ms",
+                 "warnings"}
 BOILERPLATE_ONLY = "Baca juga: x\n\nCopyright © ANTARA 2026"
 # Distinctive phrases of the seed article's body: none may ever reach a log.
 SEED_PHRASES = (

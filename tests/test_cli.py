@@ -21,7 +21,8 @@ SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_d67792ced336d87c.
 RINGKAS = Path(sys.executable).parent / "ringkas"
 SHORT_ID = ("Jakarta (ANTARA) - Menteri itu meresmikan pabrik baru di Bogor.\n\n"
             "Pabrik itu mempekerjakan 200 orang dari desa sekitar.")
-RESPONSE_KEYS = {"summary", "strategy", "length", "models", "timings_ms", "warnings"}
+RESPONSE_KEYS = {"summary", "strategy", "length", "models", "prompt", "fidelity", "timings_ms",
+                 "warnings"}
 DEFAULT_ROLES = ("translate_id_en", "summarize")
 
 

@@ -57,7 +57,8 @@ def test_seed_article_end_to_end(server: str, seed_text: str) -> None:
                          json={"text": seed_text, "languages": ["en", "id"], "length": "short"})
     assert resp.status_code == 200, resp.text
     body = resp.json()
-    assert set(body) == {"summary", "strategy", "length", "models", "timings_ms", "warnings"}
+    assert set(body) == {"summary", "strategy", "length", "models", "prompt", "fidelity",
+                         "timings_ms", "warnings"}
     assert set(body["summary"]) == {"en", "id"} and all(body["summary"].values())
     assert body["strategy"] == "translate-summarise"
     assert {m["role"] for m in body["models"]} == {"translate_id_en", "summarize",

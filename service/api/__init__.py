@@ -13,9 +13,10 @@ from flask import Flask, Response, g, request
 from service.api import health, models, summarize, translate
 from service.api.errors import register_error_handlers
 from service.api.runtime import EXTENSION, EngineLoader, Runtime
-from service.config import Settings
+from service.config import ConfigError, Settings
 from service.engine import Engine
 from service.engine.loading import load_engines
+from service.pipeline.strategies import STRATEGIES, roles_for
 
 log = logging.getLogger("service.access")
 
@@ -26,6 +27,10 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
     configured models, from hub cache or dirs) runs now, or in a thread with background_load.
     """
     settings = settings or Settings.from_env()
+    unknown = [s for s in settings.strategies if s not in STRATEGIES]
+    if unknown:
+        raise ConfigError(f"unknown strategy {unknown[0]!r} in RINGKAS_STRATEGIES; available: "
+                          f"{', '.join(STRATEGIES)}")
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.limits.max_request_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -37,8 +42,8 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
         rt.install(engines)
     else:
         _set_torch_threads(settings.torch_threads)
-        rt.load(loader or partial(load_engines, settings.models),
-                background=settings.background_load)
+        wanted = {role: settings.models[role] for role in roles_for(settings.strategies)}
+        rt.load(loader or partial(load_engines, wanted), background=settings.background_load)
 
     for bp in (health.bp, models.bp, summarize.bp, translate.bp):
         app.register_blueprint(bp)

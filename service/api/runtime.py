@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from flask import current_app
 
@@ -13,6 +14,7 @@ from service.config import Settings
 from service.engine import Engine
 from service.errors import ModelsUnavailable, NotReady, RingkasError
 from service.pipeline import Pipeline
+from service.prompts import PromptRegistry
 
 log = logging.getLogger(__name__)
 EXTENSION = "ringkas"
@@ -27,7 +29,10 @@ class Runtime:
         self.load_seconds: float | None = None
 
     def install(self, engines: Mapping[str, Engine]) -> None:
-        self._pipeline = Pipeline(engines, batch_size=self.settings.translate_batch_size)
+        prompts_dir = self.settings.prompts_dir
+        self._pipeline = Pipeline(engines, batch_size=self.settings.translate_batch_size,
+                                  prompts=PromptRegistry.from_dir(
+                                      Path(prompts_dir) if prompts_dir else None))
 
     def load(self, loader: EngineLoader, *, background: bool) -> None:
         """Load now (errors propagate: fail fast) or in a thread (health answers meanwhile)."""

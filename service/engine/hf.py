@@ -36,7 +36,8 @@ class HFSeq2SeqEngine:
 
     @classmethod
     def from_pretrained(cls, role: str, model_id: str, revision: str = "main", *,
-                        local_files_only: bool = False) -> HFSeq2SeqEngine:
+                        local_files_only: bool = False,
+                        target_lang: str | None = None) -> HFSeq2SeqEngine:
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
@@ -51,7 +52,10 @@ class HFSeq2SeqEngine:
             architecture=type(model).__name__,
             random_weights=bool(getattr(model.config, "ringkas_tiny", False)),
         )
-        return cls(model, tokenizer, model.generation_config, info)
+        config = model.generation_config
+        if target_lang:
+            config = _start_with_language(model, tokenizer, config, target_lang)
+        return cls(model, tokenizer, config, info)
 
     @property
     def max_input_tokens(self) -> int:
@@ -96,6 +100,18 @@ class HFSeq2SeqEngine:
         if config.min_new_tokens is not None:
             config.min_new_tokens = min(config.min_new_tokens, config.max_new_tokens or cap)
         return config
+
+
+def _start_with_language(model: Any, tokenizer: Any, config: GenerationConfig,
+                         lang: str) -> GenerationConfig:
+    """CrossSum-style mT5 models name their languages in task_specific_params.langid_map and
+    begin decoding with that language's token (as their model cards show)."""
+    langid_map = (getattr(model.config, "task_specific_params", None) or {}).get("langid_map")
+    if not langid_map or lang not in langid_map:
+        return config
+    config = copy.deepcopy(config)
+    config.decoder_start_token_id = tokenizer.convert_tokens_to_ids(langid_map[lang][1])
+    return config
 
 
 def _in_new_tokens(config: GenerationConfig) -> GenerationConfig:

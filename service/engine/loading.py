@@ -11,7 +11,7 @@ from pathlib import Path
 from service.engine.base import Engine
 from service.engine.hf import HFSeq2SeqEngine
 from service.errors import MissingModel, ModelsUnavailable
-from service.models import ModelSpec
+from service.models import ROLES, ModelSpec
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +87,10 @@ Loader = Callable[[ModelSpec, bool], Engine]
 
 
 def _hf_loader(spec: ModelSpec, local_only: bool) -> Engine:
+    role = ROLES.get(spec.role)
     return HFSeq2SeqEngine.from_pretrained(spec.role, spec.model, spec.revision,
-                                           local_files_only=local_only)
+                                           local_files_only=local_only,
+                                           target_lang=role.target_lang if role else None)
 
 
 def load_engines(specs: Mapping[str, ModelSpec], loader: Loader = _hf_loader) -> dict[str, Engine]:

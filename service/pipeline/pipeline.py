@@ -8,9 +8,11 @@ from typing import Any
 
 from service.engine import Engine, ModelInfo
 from service.errors import InvalidField
+from service.fidelity import FidelityReport, check_fidelity
 from service.pipeline.report import Report, Warning
-from service.pipeline.strategies import STRATEGIES, Article, Strategy
+from service.pipeline.strategies import STRATEGIES, Article, Context, Strategy
 from service.pipeline.translate import Translator
+from service.prompts import Prompt, PromptRegistry
 from service.schemas import SummarizeRequest, TranslateRequest
 from service.text.clean import clean_article
 from service.text.segment import split_sentences
@@ -25,6 +27,8 @@ class SummaryResult:
     length: str | int
     models: list[ModelInfo]
     timings_ms: dict[str, float]
+    fidelity: FidelityReport
+    prompt: Prompt | None = None
     warnings: list[Warning] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -33,6 +37,8 @@ class SummaryResult:
             "strategy": self.strategy,
             "length": self.length,
             "models": [m.to_json() for m in self.models],
+            "prompt": self.prompt.to_json() if self.prompt else None,
+            "fidelity": self.fidelity.to_json(),
             "timings_ms": self.timings_ms,
             "warnings": [w.to_json() for w in self.warnings],
         }
@@ -51,17 +57,25 @@ class TranslationResult:
 
 
 class Pipeline:
-    def __init__(self, engines: Mapping[str, Engine], *, batch_size: int = 16) -> None:
+    def __init__(self, engines: Mapping[str, Engine], *, batch_size: int = 16,
+                 prompts: PromptRegistry | None = None) -> None:
         self.engines = dict(engines)
         self.batch_size = batch_size
+        self.prompts = prompts or PromptRegistry.from_dir()
+        self._ctx = Context(self.engines, batch_size, self.prompts)
 
     @property
-    def strategies(self) -> dict[str, type[Strategy]]:
+    def strategies(self) -> dict[str, Strategy]:
         """The strategies whose models are loaded."""
         return {n: s for n, s in STRATEGIES.items() if all(r in self.engines for r in s.roles)}
 
     def summarize(self, req: SummarizeRequest) -> SummaryResult:
         report = Report()
+        strategy = self.strategies.get(req.strategy)
+        if strategy is None:
+            raise InvalidField("strategy", f"strategy {req.strategy!r} is not enabled on this "
+                               f"server; enabled: {', '.join(self.strategies)}",
+                               code="unknown_strategy")
         with report.stage("total"):
             with report.stage("clean"):
                 cleaned = clean_article(req.text, html=req.html, title=req.title)
@@ -73,16 +87,20 @@ class Pipeline:
             if len(sentences) < req.length.sentences:
                 report.warn("short_article", f"the article has {len(sentences)} sentence(s), "
                             f"fewer than the {req.length.sentences} asked for")
-            strategy = self.strategies[req.strategy](self.engines, self.batch_size)
-            out = strategy.run(Article(sentences), req.length, "id" in req.languages, report)
+            out = strategy.run(self._ctx, Article(sentences), req.length, report, req.prompt)
             roles = list(strategy.roles)
             summary = {"en": out.en}
             if "id" in req.languages:
                 summary["id"] = out.id if out.id is not None else self._back_translate(
                     out.en, report, roles)
+            with report.stage("fidelity"):
+                fidelity = check_fidelity(out.en, cleaned.body, out.source_en)
+            for message in fidelity.warnings():
+                report.warn("unsupported_claim", message)
         summary = {lang: summary[lang] for lang in req.languages}
         return SummaryResult(summary, req.strategy, req.length.to_json(),
-                             self._provenance(roles, report), report.timings_ms, report.warnings)
+                             self._provenance(roles, report), report.timings_ms, fidelity,
+                             out.prompt, report.warnings)
 
     def _back_translate(self, english: str, report: Report, roles: list[str]) -> str:
         roles.append("translate_en_id")

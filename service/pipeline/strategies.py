@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
 from service.engine import Engine
+from service.errors import InvalidField
 from service.pipeline.extractive import rank
 from service.pipeline.report import Report
 from service.pipeline.summarize import Summarizer
 from service.pipeline.translate import Translator
+from service.prompts import Prompt, PromptRegistry
 from service.schemas import Length
+from service.text.segment import split_sentences
 
 
 @dataclass(frozen=True)
@@ -23,60 +26,128 @@ class Article:
 @dataclass(frozen=True)
 class Summaries:
     en: str
-    id: str | None  # None when the strategy leaves the Indonesian side to back-translation
+    id: str | None = None  # None: the pipeline back-translates when Indonesian is wanted
+    source_en: str | None = None  # the whole article in English, when the strategy made it
+    prompt: Prompt | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    engines: Mapping[str, Engine]
+    batch_size: int
+    prompts: PromptRegistry
+
+    def translator(self, role: str) -> Translator:
+        return Translator(self.engines[role], self.batch_size)
 
 
 class Strategy(ABC):
     name: ClassVar[str]
     roles: ClassVar[tuple[str, ...]]  # engines it needs
-
-    def __init__(self, engines: Mapping[str, Engine], batch_size: int) -> None:
-        self.engines = engines
-        self.batch_size = batch_size
-
-    def translator(self, role: str) -> Translator:
-        return Translator(self.engines[role], self.batch_size)
+    description: ClassVar[str]
 
     @abstractmethod
-    def run(self, article: Article, length: Length, want_id: bool, report: Report) -> Summaries:
+    def run(self, ctx: Context, article: Article, length: Length, report: Report,
+            prompt: str | None = None) -> Summaries:
         ...
 
 
-STRATEGIES: dict[str, type[Strategy]] = {}
+STRATEGIES: dict[str, Strategy] = {}
 
 
 def register(cls: type[Strategy]) -> type[Strategy]:
-    STRATEGIES[cls.name] = cls
+    STRATEGIES[cls.name] = cls()
     return cls
+
+
+def roles_for(names: Iterable[str]) -> list[str]:
+    """The model roles the named strategies need, plus en->id for Indonesian output."""
+    unknown = [n for n in names if n not in STRATEGIES]
+    if unknown:
+        raise InvalidField("strategy", f"unknown strategy {unknown[0]!r}; available: "
+                           f"{', '.join(STRATEGIES)}", code="unknown_strategy")
+    roles = [r for n in names for r in STRATEGIES[n].roles]
+    return list(dict.fromkeys([*roles, "translate_en_id"]))
 
 
 @register
 class TranslateSummarise(Strategy):
-    """Translate every sentence to English, then summarise the English (the default)."""
-
     name = "translate-summarise"
     roles = ("translate_id_en", "summarize")
+    description = "translate every sentence to English, then summarise the English (default)"
 
-    def run(self, article: Article, length: Length, want_id: bool, report: Report) -> Summaries:
+    def run(self, ctx: Context, article: Article, length: Length, report: Report,
+            prompt: str | None = None) -> Summaries:
         with report.stage("translate"):
-            english = self.translator("translate_id_en").sentences(article.sentences, report)
+            english = ctx.translator("translate_id_en").sentences(article.sentences, report)
         with report.stage("summarize"):
-            summary = Summarizer(self.engines["summarize"]).summarize(english, length, report)
-        return Summaries(en=summary, id=None)
+            summary = Summarizer(ctx.engines["summarize"]).summarize(english, length, report)
+        return Summaries(en=summary, source_en=" ".join(english))
+
+
+@register
+class SummariseTranslate(Strategy):
+    name = "summarise-translate"
+    roles = ("summarize_id", "translate_id_en")
+    description = "summarise in Indonesian (mT5 XLSum), then translate the summary"
+
+    def run(self, ctx: Context, article: Article, length: Length, report: Report,
+            prompt: str | None = None) -> Summaries:
+        with report.stage("summarize"):
+            indonesian = Summarizer(ctx.engines["summarize_id"], out_lang="id").summarize(
+                article.sentences, length, report)
+        with report.stage("translate"):
+            english = ctx.translator("translate_id_en").sentences(
+                split_sentences(indonesian, "id"), report)
+        return Summaries(en=" ".join(english), id=indonesian)
+
+
+@register
+class Direct(Strategy):
+    name = "direct"
+    roles = ("crosssum",)
+    description = "summarise Indonesian straight into English (mT5 CrossSum)"
+
+    def run(self, ctx: Context, article: Article, length: Length, report: Report,
+            prompt: str | None = None) -> Summaries:
+        with report.stage("summarize"):
+            summary = Summarizer(ctx.engines["crosssum"]).summarize(article.sentences, length,
+                                                                    report)
+        return Summaries(en=summary)
+
+
+@register
+class Instruct(Strategy):
+    name = "instruct"
+    roles = ("instruct",)
+    description = "an instruction-tuned model (mt0) driven by a template from prompts/"
+    default_prompt = "summarize-en"
+
+    def run(self, ctx: Context, article: Article, length: Length, report: Report,
+            prompt: str | None = None) -> Summaries:
+        name, _, version = (prompt or self.default_prompt).partition("@v")
+        template = ctx.prompts.get(name, int(version) if version.isdigit() else None)
+
+        def wrap(text: str) -> str:
+            return template.render(article=text, sentences=length.sentences)
+
+        with report.stage("summarize"):
+            summary = Summarizer(ctx.engines["instruct"], wrap=wrap).summarize(
+                article.sentences, length, report)
+        return Summaries(en=summary, prompt=template)
 
 
 @register
 class Extractive(Strategy):
-    """The most central Indonesian sentences, translated: no summariser model needed."""
-
     name = "extractive"
     roles = ("translate_id_en",)
+    description = "the most central Indonesian sentences, translated (no summariser model)"
 
-    def run(self, article: Article, length: Length, want_id: bool, report: Report) -> Summaries:
+    def run(self, ctx: Context, article: Article, length: Length, report: Report,
+            prompt: str | None = None) -> Summaries:
         with report.stage("select"):
             picked = [article.sentences[i] for i in rank(article.sentences, length.sentences)]
         with report.stage("translate"):
-            english = self.translator("translate_id_en").sentences(picked, report)
+            english = ctx.translator("translate_id_en").sentences(picked, report)
         # The Indonesian summary is the article's own sentences: nothing to back-translate.
         return Summaries(en=" ".join(english), id=" ".join(picked))
-

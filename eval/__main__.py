@@ -1,0 +1,5 @@
+"""``python -m eval`` is ``ringkas eval``."""
+
+from eval.cli import main
+
+main()

@@ -1,0 +1,124 @@
+"""``ringkas eval`` / ``python -m eval``: run strategies, score them, write the report, gate."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from service.cli_options import build_pipeline, friendly_errors, settings_options
+from service.config import Settings
+
+
+@click.command("eval")
+@click.option("--strategy", "strategies", multiple=True,
+              help="Strategy to evaluate (repeat). Default: every one the system offers.")
+@click.option("--length", default="medium", show_default=True)
+@click.option("--prompt", default=None, help="Prompt NAME[@vN] for the instruct strategy.")
+@click.option("--task", type=click.Choice(["summary", "translation", "all"]), default="summary",
+              show_default=True)
+@click.option("--limit", type=int, default=0, help="At most N documents per set (0: all).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("artifacts/eval"), show_default=True)
+@click.option("--baseline", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="A saved report.json: exit 1 when a metric drops more than --tolerance.")
+@click.option("--tolerance", type=float, default=1.0, show_default=True,
+              help="Allowed drop, in metric points, before the gate fails.")
+@click.option("--hypotheses", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="JSONL of {doc_id, summary[, strategy]} to score without running a model.")
+@click.option("--service", "service_url", default=None,
+              help="Evaluate a running ringkas at this URL instead of in-process.")
+@click.option("--bootstrap", type=int, default=1000, show_default=True,
+              help="Bootstrap resamples for confidence intervals (1: none).")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@friendly_errors
+@settings_options
+def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, task: str,
+                 limit: int, out: Path, baseline: Path | None, tolerance: float,
+                 hypotheses: Path | None, service_url: str | None, bootstrap: int, quiet: bool,
+                 settings: Settings) -> None:
+    """Score summaries (and translations) against the evaluation set; write report.json,
+    report.md and report.png."""
+    from eval import dataset, gate, report
+    from eval.run import evaluate_summaries, evaluate_translation
+    from eval.systems import Http, Hypotheses, InProcess, System
+
+    length_value: str | int = int(length) if length.isdigit() else length
+    system: System
+    if hypotheses:
+        system = Hypotheses(hypotheses)
+        chosen = list(strategies) or system.strategies
+        if task != "summary":
+            raise click.UsageError("--hypotheses holds summaries: use --task summary")
+    elif service_url:
+        system = Http(service_url)
+        chosen = list(strategies) or _served_strategies(service_url)
+    else:
+        from service.pipeline.strategies import STRATEGIES, roles_for
+
+        chosen = list(strategies) or list(settings.strategies)
+        roles = roles_for(chosen) if task != "translation" else ["translate_id_en"]
+        if task == "all":
+            roles.append("translate_id_en")
+        system = InProcess(build_pipeline(settings, roles))
+        unknown = [s for s in chosen if s not in STRATEGIES]
+        if unknown:
+            raise click.UsageError(f"unknown strategy {unknown[0]}")
+
+    summary_docs = dataset.summary_set()
+    if limit:
+        summary_docs = summary_docs[:limit]
+    summaries = {}
+    if task in {"summary", "all"}:
+        summaries = evaluate_summaries(summary_docs, system, chosen, length_value, prompt,
+                                       n_bootstrap=bootstrap, progress=not quiet)
+    translation = {}
+    if task in {"translation", "all"}:
+        ntrex = dataset.ntrex_documents()[: limit or None]
+        translation["ntrex-128"] = evaluate_translation(ntrex, system, bootstrap, not quiet)
+        nusax = dataset.nusax("test")
+        if limit:
+            nusax = type(nusax)(nusax.doc_id, nusax.source[: limit * 10],
+                                nusax.reference[: limit * 10])
+        translation["nusax-mt"] = evaluate_translation([nusax], system, bootstrap, not quiet)
+
+    files = dataset.eval_set_files()
+    meta: dict[str, Any] = {
+        "system": system.name if not service_url else f"http {service_url}",
+        "length": length_value,
+        "eval_set": {"sha256": dataset.fingerprint(files), "files": len(files),
+                     "summary_documents": len(summary_docs), "limit": limit},
+        "metrics": {"bootstrap": bootstrap},
+    }
+    result = report.build(summaries, translation, meta)
+    for kind, path in report.write(result, out).items():
+        click.echo(f"{kind}: {path}")
+    click.echo(report.markdown(result))
+    failed = sum(len(run.errors) for run in summaries.values())
+    if failed:
+        click.echo(f"warning: {failed} article(s) failed; see 'errors' in report.json",
+                   err=True)
+    if baseline:
+        regressions = gate.compare(result, json.loads(baseline.read_text(encoding="utf-8")),
+                                   tolerance)
+        if regressions:
+            click.echo(f"REGRESSION against {baseline} (tolerance {tolerance}):", err=True)
+            for r in regressions:
+                click.echo(f"  {r}", err=True)
+            sys.exit(1)
+        click.echo(f"gate: no metric dropped more than {tolerance} against {baseline}")
+
+
+def _served_strategies(url: str) -> list[str]:
+    import requests
+
+    served: list[str] = requests.get(f"{url.rstrip('/')}/v1/models", timeout=30).json()[
+        "strategies"]
+    return served
+
+
+def main() -> None:
+    eval_command()

@@ -1,0 +1,213 @@
+"""Metrics with a name registry and lazy imports; every score carries a signature."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from statistics import mean
+from typing import Any, ClassVar
+
+N_BOOTSTRAP = 1000
+
+
+@dataclass(frozen=True)
+class Score:
+    name: str  # e.g. "bleu", "rouge2"
+    value: float
+    signature: str
+    higher_is_better: bool = True
+    ci: float | None = None  # 95% half-width from bootstrap resampling, where available
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"value": round(self.value, 4), "signature": self.signature,
+                               "higher_is_better": self.higher_is_better}
+        if self.ci is not None:
+            out["ci95"] = round(self.ci, 4)
+        if self.extra:
+            out.update(self.extra)
+        return out
+
+
+class Metric(ABC):
+    """Scores hypotheses against references (one list of references per document)."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def corpus(self, hyps: Sequence[str], refs: Sequence[Sequence[str]],
+               sources: Sequence[str]) -> list[Score]: ...
+
+    def documents(self, hyps: Sequence[str], refs: Sequence[Sequence[str]],
+                  sources: Sequence[str]) -> list[list[Score]]:
+        """Per-document scores (default: the corpus metric on each document alone)."""
+        return [self.corpus([h], [r], [s]) for h, r, s in zip(hyps, refs, sources, strict=True)]
+
+
+METRICS: dict[str, type[Metric]] = {}
+
+
+def register(cls: type[Metric]) -> type[Metric]:
+    METRICS[cls.name] = cls
+    return cls
+
+
+def get_metric(name: str, **kwargs: Any) -> Metric:
+    if name not in METRICS:
+        raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}")
+    return METRICS[name](**kwargs)
+
+
+def _streams(refs: Sequence[Sequence[str]]) -> list[list[str]]:
+    """Per-document reference lists -> sacrebleu's reference streams (same count each)."""
+    counts = {len(r) for r in refs}
+    if len(counts) != 1:
+        raise ValueError(f"every document needs the same number of references, got {counts}")
+    return [list(stream) for stream in zip(*refs, strict=True)]
+
+
+class _SacreBleu(Metric):
+    """BLEU, chrF++ and TER through sacrebleu's own API."""
+
+    sacrebleu_class: ClassVar[str]
+    options: ClassVar[dict[str, Any]] = {}
+    higher_is_better: ClassVar[bool] = True
+
+    def __init__(self, n_bootstrap: int = N_BOOTSTRAP) -> None:
+        self.n_bootstrap = n_bootstrap
+
+    def _scorer(self) -> Any:
+        from sacrebleu import metrics
+
+        return getattr(metrics, self.sacrebleu_class)(**self.options)
+
+    def corpus(self, hyps: Sequence[str], refs: Sequence[Sequence[str]],
+               sources: Sequence[str]) -> list[Score]:
+        scorer = self._scorer()
+        # Bootstrap needs more than one segment to resample.
+        n_boot = self.n_bootstrap if len(hyps) > 1 else 1
+        result = scorer.corpus_score(list(hyps), _streams(refs), n_bootstrap=n_boot)
+        ci = getattr(result, "_ci", None)
+        return [Score(self.name, float(result.score), scorer.get_signature().format(),
+                      self.higher_is_better, float(ci) if ci is not None else None)]
+
+    def documents(self, hyps: Sequence[str], refs: Sequence[Sequence[str]],
+                  sources: Sequence[str]) -> list[list[Score]]:
+        scorer = self._scorer()
+        out = []
+        for h, r in zip(hyps, refs, strict=True):
+            s = scorer.sentence_score(h, list(r))
+            out.append([Score(self.name, float(s.score), scorer.get_signature().format(),
+                              self.higher_is_better)])
+        return out
+
+
+@register
+class Bleu(_SacreBleu):
+    name = "bleu"
+    sacrebleu_class = "BLEU"
+
+
+@register
+class ChrF(_SacreBleu):
+    name = "chrf"
+    sacrebleu_class = "CHRF"
+    options: ClassVar[dict[str, Any]] = {"word_order": 2}  # chrF++
+
+
+@register
+class Ter(_SacreBleu):
+    name = "ter"
+    sacrebleu_class = "TER"
+    higher_is_better = False
+
+
+@register
+class Rouge(Metric):
+    """ROUGE-1/2/Lsum F1 (x100) with rouge-score; multi-reference = best reference."""
+
+    name = "rouge"
+    TYPES = ("rouge1", "rouge2", "rougeLsum")
+
+    def __init__(self, n_bootstrap: int = N_BOOTSTRAP, seed: int = 12345) -> None:
+        self.n_bootstrap = n_bootstrap
+        self.seed = seed
+
+    def _signature(self) -> str:
+        from importlib.metadata import version
+
+        return (f"rouge-score:{version('rouge-score')}|types:{','.join(self.TYPES)}|"
+                f"stemmer:porter|multiref:max|sentences:ringkas-split|bs:{self.n_bootstrap}")
+
+    def _per_doc(self, hyps: Sequence[str], refs: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
+        from rouge_score import rouge_scorer
+
+        from service.text.segment import split_sentences
+
+        def lines(text: str) -> str:  # rougeLsum reads one sentence per line
+            return "\n".join(split_sentences(text, "en"))
+
+        scorer = rouge_scorer.RougeScorer(list(self.TYPES), use_stemmer=True)
+        return [scorer.score_multi([lines(r) for r in rs], lines(h))
+                for h, rs in zip(hyps, refs, strict=True)]
+
+    def corpus(self, hyps: Sequence[str], refs: Sequence[Sequence[str]],
+               sources: Sequence[str]) -> list[Score]:
+        import numpy as np
+
+        per_doc = self._per_doc(hyps, refs)
+        rng = np.random.default_rng(self.seed)
+        scores = []
+        for t in self.TYPES:
+            values = np.array([d[t].fmeasure * 100 for d in per_doc])
+            ci = None
+            if len(values) > 1 and self.n_bootstrap > 1:
+                means = rng.choice(values, (self.n_bootstrap, len(values))).mean(axis=1)
+                lo, hi = np.percentile(means, [2.5, 97.5])
+                ci = float(hi - lo) / 2
+            scores.append(Score(t, float(values.mean()), self._signature(), True, ci))
+        return scores
+
+    def documents(self, hyps: Sequence[str], refs: Sequence[Sequence[str]],
+                  sources: Sequence[str]) -> list[list[Score]]:
+        return [[Score(t, d[t].fmeasure * 100, self._signature()) for t in self.TYPES]
+                for d in self._per_doc(hyps, refs)]
+
+
+@register
+class Length(Metric):
+    """Summary length in words and compression (summary words / article words)."""
+
+    name = "length"
+
+    def corpus(self, hyps: Sequence[str], refs: Sequence[Sequence[str]],
+               sources: Sequence[str]) -> list[Score]:
+        words = [len(h.split()) for h in hyps]
+        ratios = [w / max(1, len(s.split())) for w, s in zip(words, sources, strict=True)]
+        sig = "words:whitespace|compression:summary/article"
+        return [Score("words", mean(words) if words else 0.0, sig, True),
+                Score("compression", mean(ratios) if ratios else 0.0, sig, False)]
+
+
+@register
+class Fidelity(Metric):
+    """Share of numeric claims (numbers, amounts, percentages, years) the article does not
+    support, and unsupported named entities per summary."""
+
+    name = "fidelity"
+
+    def corpus(self, hyps: Sequence[str], refs: Sequence[Sequence[str]],
+               sources: Sequence[str]) -> list[Score]:
+        from service.fidelity import check_fidelity
+
+        reports = [check_fidelity(h, s) for h, s in zip(hyps, sources, strict=True)]
+        numeric = sum(r.numeric_claims for r in reports)
+        bad = sum(r.numeric_claims * r.unsupported_numeric_rate for r in reports)
+        entities = [sum(c.kind == "entity" for c in r.unsupported) for r in reports]
+        sig = "ringkas-fidelity:v1|source:article"
+        return [
+            Score("unsupported_numeric_pct", 100 * bad / numeric if numeric else 0.0, sig, False,
+                  extra={"numeric_claims": numeric}),
+            Score("unsupported_entities", mean(entities) if entities else 0.0, sig, False),
+        ]

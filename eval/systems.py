@@ -1,0 +1,115 @@
+"""Where summaries come from: the pipeline in-process, a running ringkas over HTTP, or a
+file of hypotheses from any other system."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class System(Protocol):
+    name: str
+
+    def summarize(self, doc_id: str, text: str, strategy: str, length: str | int,
+                  prompt: str | None = None) -> dict[str, Any]:
+        """A /v1/summarize response body (at least {"summary": {"en": ...}})."""
+        ...
+
+    def translate(self, texts: Sequence[str]) -> list[str]: ...
+
+
+class InProcess:
+    name = "in-process"
+
+    def __init__(self, pipeline: Any) -> None:
+        self.pipeline = pipeline
+
+    def summarize(self, doc_id: str, text: str, strategy: str, length: str | int,
+                  prompt: str | None = None) -> dict[str, Any]:
+        from service.schemas import parse_summarize
+
+        body: dict[str, Any] = {"text": text, "strategy": strategy, "length": length}
+        if prompt:
+            body["prompt"] = prompt
+        from service.config import Limits
+
+        req = parse_summarize(body, Limits(max_text_chars=10**7), self.pipeline.strategies)
+        result: dict[str, Any] = self.pipeline.summarize(req).to_json()
+        return result
+
+    def translate(self, texts: Sequence[str]) -> list[str]:
+        from service.schemas import TranslateRequest
+
+        req = TranslateRequest(texts=tuple(texts), source="id", target="en", single=False)
+        out = self.pipeline.translate(req).translation
+        return list(out)
+
+
+class Http:
+    """A running ringkas service (``--service URL``)."""
+
+    name = "http"
+
+    def __init__(self, base_url: str, timeout: float = 600.0) -> None:
+        import requests
+
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        resp = self.session.post(f"{self.base_url}{path}", json=body, timeout=self.timeout)
+        data: dict[str, Any] = resp.json()
+        if resp.status_code != 200:
+            error = data.get("error", {})
+            raise RuntimeError(f"{path} answered {resp.status_code} "
+                               f"{error.get('code')}: {error.get('message')}")
+        return data
+
+    def summarize(self, doc_id: str, text: str, strategy: str, length: str | int,
+                  prompt: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"text": text, "strategy": strategy, "length": length}
+        if prompt:
+            body["prompt"] = prompt
+        return self._post("/v1/summarize", body)
+
+    def translate(self, texts: Sequence[str]) -> list[str]:
+        out: list[str] = self._post("/v1/translate", {"text": list(texts), "source": "id",
+                                                       "target": "en"})["translation"]
+        return out
+
+
+class Hypotheses:
+    """Given outputs, scored without running any model. JSONL lines of
+    {"doc_id": ..., "summary": "...", "strategy"?: "..."}; a missing strategy is "external"."""
+
+    name = "hypotheses"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.by_key: dict[tuple[str, str], str] = {}
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                key = (str(row.get("strategy", "external")), str(row["doc_id"]))
+                self.by_key[key] = str(row["summary"])
+            except (ValueError, KeyError, AttributeError):
+                raise ValueError(f"{path}:{n}: expected {{\"doc_id\", \"summary\"}}") from None
+
+    @property
+    def strategies(self) -> list[str]:
+        return sorted({s for s, _ in self.by_key})
+
+    def summarize(self, doc_id: str, text: str, strategy: str, length: str | int,
+                  prompt: str | None = None) -> dict[str, Any]:
+        if (strategy, doc_id) not in self.by_key:
+            raise KeyError(f"{self.path} has no summary for {doc_id} ({strategy})")
+        return {"summary": {"en": self.by_key[(strategy, doc_id)]}, "models": [],
+                "strategy": strategy}
+
+    def translate(self, texts: Sequence[str]) -> list[str]:
+        raise NotImplementedError("a hypotheses file holds summaries only")
