@@ -20,6 +20,7 @@ class SummaryDoc:
     doc_id: str
     source: str  # the Indonesian article
     references: tuple[str, ...]  # English reference digests
+    source_en: str | None = None  # the article's English original, where there is one (NTREX)
 
 
 @dataclass(frozen=True)
@@ -44,23 +45,26 @@ def nusax(split: str = "test", root: Path = NUSAX) -> TranslationDoc:
                           tuple(str(r["en"]) for r in rows))
 
 
-def summary_set(references: Path = REFERENCES, root: Path = ROOT) -> list[SummaryDoc]:
+def summary_set(references: Path = REFERENCES, root: Path = ROOT,
+                ntrex_path: Path = NTREX) -> list[SummaryDoc]:
     """Every article with reference digests, in a stable order (seeds first)."""
-    ntrex = {d.doc_id: d for d in ntrex_documents()} if NTREX.exists() else {}
+    ntrex = {d.doc_id: d for d in ntrex_documents(ntrex_path)} if ntrex_path.exists() else {}
     docs = []
     for path in sorted(references.glob("*.json"), key=lambda p: (not p.name.startswith("seed"),
                                                                  p.name)):
         data = json.loads(path.read_text(encoding="utf-8"))
         src = data["source"]
+        english = None
         if src["kind"] == "seed":
             text = (root / src["path"]).read_text(encoding="utf-8")
         elif src["kind"] == "ntrex":
             # One line per paragraph: the first line is the headline.
             text = "\n\n".join(ntrex[src["doc_id"]].source)
+            english = "\n\n".join(ntrex[src["doc_id"]].reference)
         else:
             raise ValueError(f"{path}: unknown source kind {src['kind']!r}")
         refs = tuple(d["text"] for d in data["digests"])
-        docs.append(SummaryDoc(data["doc_id"], text, refs))
+        docs.append(SummaryDoc(data["doc_id"], text, refs, english))
     return docs
 
 
@@ -68,8 +72,10 @@ def fingerprint(paths: Iterable[Path]) -> str:
     """sha256 over the files that make up the evaluation set (names and bytes)."""
     digest = hashlib.sha256()
     for path in sorted(paths):
-        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
+        name, data = path.relative_to(ROOT).as_posix().encode(), path.read_bytes()
+        # Length-prefixed, so no two different file sets can hash alike.
+        for part in (name, data):
+            digest.update(len(part).to_bytes(8, "big") + part)
     return digest.hexdigest()
 
 

@@ -45,6 +45,7 @@ class Metric(ABC):
         return [self.corpus([h], [r], [s]) for h, r, s in zip(hyps, refs, sources, strict=True)]
 
 
+
 METRICS: dict[str, type[Metric]] = {}
 
 
@@ -59,8 +60,10 @@ def get_metric(name: str, **kwargs: Any) -> Metric:
     return METRICS[name](**kwargs)
 
 
-def _streams(refs: Sequence[Sequence[str]]) -> list[list[str]]:
+def _streams(refs: Sequence[Sequence[str]], n_hyps: int) -> list[list[str]]:
     """Per-document reference lists -> sacrebleu's reference streams (same count each)."""
+    if len(refs) != n_hyps:
+        raise ValueError(f"{n_hyps} hypotheses but references for {len(refs)} documents")
     counts = {len(r) for r in refs}
     if len(counts) != 1:
         raise ValueError(f"every document needs the same number of references, got {counts}")
@@ -77,24 +80,28 @@ class _SacreBleu(Metric):
     def __init__(self, n_bootstrap: int = N_BOOTSTRAP) -> None:
         self.n_bootstrap = n_bootstrap
 
-    def _scorer(self) -> Any:
+    sentence_options: ClassVar[dict[str, Any]] = {}
+
+    def _scorer(self, sentence: bool = False) -> Any:
         from sacrebleu import metrics
 
-        return getattr(metrics, self.sacrebleu_class)(**self.options)
+        options = {**self.options, **(self.sentence_options if sentence else {})}
+        return getattr(metrics, self.sacrebleu_class)(**options)
 
     def corpus(self, hyps: Sequence[str], refs: Sequence[Sequence[str]],
                sources: Sequence[str]) -> list[Score]:
         scorer = self._scorer()
         # Bootstrap needs more than one segment to resample.
         n_boot = self.n_bootstrap if len(hyps) > 1 else 1
-        result = scorer.corpus_score(list(hyps), _streams(refs), n_bootstrap=n_boot)
-        ci = getattr(result, "_ci", None)
+        result = scorer.corpus_score(list(hyps), _streams(refs, len(hyps)), n_bootstrap=n_boot)
+        # sacrebleu leaves a -1 placeholder in _ci when it did not resample.
+        ci = abs(float(result._ci)) if n_boot > 1 else None
         return [Score(self.name, float(result.score), scorer.get_signature().format(),
-                      self.higher_is_better, float(ci) if ci is not None else None)]
+                      self.higher_is_better, ci)]
 
     def documents(self, hyps: Sequence[str], refs: Sequence[Sequence[str]],
                   sources: Sequence[str]) -> list[list[Score]]:
-        scorer = self._scorer()
+        scorer = self._scorer(sentence=True)
         out = []
         for h, r in zip(hyps, refs, strict=True):
             s = scorer.sentence_score(h, list(r))
@@ -107,6 +114,8 @@ class _SacreBleu(Metric):
 class Bleu(_SacreBleu):
     name = "bleu"
     sacrebleu_class = "BLEU"
+    # Short segments have no 4-gram matches; sacrebleu recommends this for sentence BLEU.
+    sentence_options: ClassVar[dict[str, Any]] = {"effective_order": True}
 
 
 @register
@@ -197,17 +206,32 @@ class Fidelity(Metric):
 
     name = "fidelity"
 
+    def __init__(self, sources_en: Sequence[str | None] | None = None) -> None:
+        # English versions of the articles where the evaluation set has them (NTREX's
+        # originals): names the summary gives in English are checked against those too.
+        self.sources_en = sources_en
+
     def corpus(self, hyps: Sequence[str], refs: Sequence[Sequence[str]],
                sources: Sequence[str]) -> list[Score]:
         from service.fidelity import check_fidelity
 
-        reports = [check_fidelity(h, s) for h, s in zip(hyps, sources, strict=True)]
+        english = self.sources_en or [None] * len(hyps)
+        reports = [check_fidelity(h, s, e)
+                   for h, s, e in zip(hyps, sources, english, strict=True)]
         numeric = sum(r.numeric_claims for r in reports)
         bad = sum(r.numeric_claims * r.unsupported_numeric_rate for r in reports)
         entities = [sum(c.kind == "entity" for c in r.unsupported) for r in reports]
-        sig = "ringkas-fidelity:v1|source:article"
+        # (numeric claims pooled over the corpus: a claim-weighted rate, not a mean of rates)
+        sig = ("ringkas-fidelity:v1|source:article" + ("+english-original"
+                                                         if self.sources_en else ""))
         return [
             Score("unsupported_numeric_pct", 100 * bad / numeric if numeric else 0.0, sig, False,
                   extra={"numeric_claims": numeric}),
             Score("unsupported_entities", mean(entities) if entities else 0.0, sig, False),
         ]
+
+    def documents(self, hyps: Sequence[str], refs: Sequence[Sequence[str]],
+                  sources: Sequence[str]) -> list[list[Score]]:
+        english = self.sources_en or [None] * len(hyps)
+        return [Fidelity([e] if e else None).corpus([h], [r], [s])
+                for h, r, s, e in zip(hyps, refs, sources, english, strict=True)]

@@ -11,7 +11,7 @@ from typing import Any
 from eval.run import StrategyRun
 
 TABLE_METRICS = ("rouge1", "rouge2", "rougeLsum", "bleu", "chrf", "ter", "words",
-                 "compression", "unsupported_numeric_pct")
+                 "compression", "unsupported_numeric_pct", "unsupported_entities")
 CHART_METRICS = ("rouge1", "rouge2", "rougeLsum", "bleu", "chrf")
 
 
@@ -48,8 +48,9 @@ def markdown(report: Mapping[str, Any]) -> str:
         for name, run in report["summaries"].items():
             cells = [_cell(run, m) for m in TABLE_METRICS]
             lines.append(f"| {name} | " + " | ".join(cells) + f" | {len(run['errors'])} |")
-        lines += ["", "Higher is better except ter, compression and unsupported_numeric_pct. "
-                  "± is the 95% bootstrap half-width.", ""]
+        lines += ["", "Higher is better except ter, compression and the unsupported_* columns "
+                  "(fidelity: numeric claims and names the article does not support). ± is the "
+                  "95% bootstrap half-width.", ""]
         for name, run in report["summaries"].items():
             models = ", ".join(f"{m['role']}={m['id']}@{m['revision']}" for m in run["models"])
             prompt = run["prompt"]
@@ -64,7 +65,7 @@ def markdown(report: Mapping[str, Any]) -> str:
                                                                                "ter")) + " |")
         lines.append("")
     lines += ["## Signatures", ""]
-    signatures = {m: s["signature"] for section in ("summaries", "translation")
+    signatures = {f"{section}/{m}": s["signature"] for section in ("summaries", "translation")
                   for run in report[section].values() for m, s in run["corpus"].items()}
     lines += [f"- {m}: `{sig}`" for m, sig in sorted(signatures.items())]
     return "\n".join(lines) + "\n"

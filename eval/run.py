@@ -38,9 +38,14 @@ class StrategyRun:
 
 
 def _score(names: Sequence[str], hyps: list[str], refs: list[list[str]], sources: list[str],
-           doc_ids: list[str], run: StrategyRun, n_bootstrap: int) -> None:
+           doc_ids: list[str], run: StrategyRun, n_bootstrap: int,
+           sources_en: list[str | None] | None = None) -> None:
     for name in names:
-        kwargs = {"n_bootstrap": n_bootstrap} if name in {"rouge", "bleu", "chrf", "ter"} else {}
+        kwargs: dict[str, Any] = {}
+        if name in {"rouge", "bleu", "chrf", "ter"}:
+            kwargs["n_bootstrap"] = n_bootstrap
+        elif name == "fidelity":
+            kwargs["sources_en"] = sources_en
         metric = get_metric(name, **kwargs)
         for score in metric.corpus(hyps, refs, sources):
             run.corpus[score.name] = score
@@ -77,7 +82,8 @@ def evaluate_summaries(docs: Sequence[SummaryDoc], system: System, strategies: S
             if done:
                 _score(SUMMARY_METRICS, [run.outputs[d.doc_id] for d in done],
                        [list(d.references) for d in done], [d.source for d in done],
-                       [d.doc_id for d in done], run, n_bootstrap)
+                       [d.doc_id for d in done], run, n_bootstrap,
+                       [d.source_en for d in done])
             results[strategy] = run
     return results
 

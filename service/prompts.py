@@ -45,7 +45,8 @@ class Prompt:
 
 
 def _placeholders(template: str) -> set[str]:
-    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
+    # "" (from "{}") and digits are positional fields: never valid in a named template.
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
 
 
 class PromptRegistry:

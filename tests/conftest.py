@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
+import requests
 
 from service.config import Settings
 from service.engine import Engine, GenerationParams, ModelInfo
 from service.engine.loading import load_engines
 from service.models import resolve_specs
 from service.tiny import build_arch, make_tiny
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "seeds" / "000_d67792ced336d87c.txt"
@@ -81,3 +95,35 @@ class RecordingEngine:
 @pytest.fixture()
 def recording(engines: Mapping[str, Engine]) -> Iterator[dict[str, RecordingEngine]]:
     yield {role: RecordingEngine(e) for role, e in engines.items()}
+
+
+@pytest.fixture(scope="session")
+def server(tiny_dir: Path) -> Iterator[str]:
+    """The real `ringkas serve` process on loopback with the tiny models."""
+    port = _free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--models", str(tiny_dir)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited early:\n{proc.stdout.read() if proc.stdout else ''}")
+            try:
+                if requests.get(f"{base}/v1/ready", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("server did not become ready within 120 s")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -1,0 +1,158 @@
+"""The evaluation command: scoring, the report files, the regression gate, HTTP mode."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from eval import dataset
+from service.cli import main
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, ["eval", "--quiet", "--bootstrap", "50", *args])
+
+
+def _hypotheses(path: Path, pick: int, strategy: str = "oracle", shift: int = 0) -> Path:
+    """Each article's reference ``pick`` as its summary; ``shift`` > 0 gives every article
+    another article's digest (a planted regression)."""
+    docs = dataset.summary_set()
+    with path.open("w", encoding="utf-8") as fh:
+        for i, doc in enumerate(docs):
+            summary = docs[(i + shift) % len(docs)].references[pick]
+            fh.write(json.dumps({"doc_id": doc.doc_id, "strategy": strategy,
+                                 "summary": summary}) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def oracle_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    tmp = tmp_path_factory.mktemp("oracle")
+    result = run("--hypotheses", str(_hypotheses(tmp / "h.jsonl", 1)), "--out", str(tmp))
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads((tmp / "report.json").read_text(encoding="utf-8"))
+    report["_dir"] = str(tmp)
+    return report
+
+
+def test_reference_as_hypothesis_scores_the_maximum(oracle_report: dict[str, Any]) -> None:
+    corpus = oracle_report["summaries"]["oracle"]["corpus"]
+    for metric in ("rouge1", "rouge2", "rougeLsum", "bleu", "chrf"):
+        assert corpus[metric]["value"] == pytest.approx(100.0), metric
+    assert corpus["ter"]["value"] == pytest.approx(0.0)
+    # Our own digests were checked against the articles: no unsupported numbers.
+    assert corpus["unsupported_numeric_pct"]["value"] == 0.0
+    assert corpus["unsupported_numeric_pct"]["numeric_claims"] > 5
+
+
+def test_report_files_and_provenance(oracle_report: dict[str, Any]) -> None:
+    out = Path(oracle_report["_dir"])
+    assert (out / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    assert "| oracle |" in markdown and "rouge2" in markdown and "Signatures" in markdown
+    assert len(oracle_report["eval_set"]["sha256"]) == 64
+    assert oracle_report["eval_set"]["summary_documents"] == len(dataset.summary_set())
+    bleu = oracle_report["summaries"]["oracle"]["corpus"]["bleu"]
+    assert bleu["signature"].startswith("nrefs:2|bs:50|")
+    assert "ci95" in bleu
+    docs = oracle_report["summaries"]["oracle"]["documents"]
+    assert set(docs) == {d.doc_id for d in dataset.summary_set()}
+
+
+def test_gate_passes_against_itself_and_fails_on_a_planted_regression(
+        oracle_report: dict[str, Any], tmp_path: Path) -> None:
+    baseline = Path(oracle_report["_dir"]) / "report.json"
+    same = run("--hypotheses", str(_hypotheses(tmp_path / "same.jsonl", 1)),
+               "--out", str(tmp_path / "same"), "--baseline", str(baseline))
+    assert same.exit_code == 0, same.output
+    assert "gate: no metric dropped" in same.output
+    # Another article's digest scores far lower than the article's own.
+    # (--limit 2: TER on long dissimilar texts takes seconds per article.)
+    worse = run("--hypotheses", str(_hypotheses(tmp_path / "worse.jsonl", 1, shift=1)),
+                "--out", str(tmp_path / "worse"), "--baseline", str(baseline), "--limit", "2")
+    assert worse.exit_code == 1
+    assert "REGRESSION" in worse.stderr and "summaries/oracle/rouge2" in worse.stderr
+    lenient = run("--hypotheses", str(tmp_path / "worse.jsonl"), "--out",
+                  str(tmp_path / "lenient"), "--baseline", str(baseline), "--tolerance", "1000",
+                  "--limit", "2")
+    assert lenient.exit_code == 0
+
+
+def test_gate_directions() -> None:
+    from eval.gate import compare
+
+    def report(value: float, higher: bool) -> dict[str, Any]:
+        return {"summaries": {"s": {"corpus": {"m": {"value": value,
+                                                     "higher_is_better": higher}}}}}
+
+    assert compare(report(50, True), report(52, True), 1.0)  # dropped 2 > 1
+    assert not compare(report(51.5, True), report(52, True), 1.0)
+    assert compare(report(12, False), report(10, False), 1.0)  # lower-is-better rose
+    assert not compare(report(8, False), report(10, False), 1.0)
+
+
+def test_fidelity_is_measured_on_hypotheses(tmp_path: Path) -> None:
+    seed = dataset.summary_set()[0]
+    path = tmp_path / "h.jsonl"
+    path.write_text(json.dumps({"doc_id": seed.doc_id, "summary": "The ministry reported "
+                                "investment of IDR 20 trillion in 2024."}) + "\n",
+                    encoding="utf-8")
+    result = run("--hypotheses", str(path), "--out", str(tmp_path), "--limit", "1")
+    assert result.exit_code == 0, result.output
+    corpus = json.loads((tmp_path / "report.json").read_text())["summaries"]["external"]["corpus"]
+    assert corpus["unsupported_numeric_pct"]["value"] == pytest.approx(100.0)
+
+
+def test_missing_hypothesis_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "h.jsonl"
+    path.write_text(json.dumps({"doc_id": "nope", "summary": "x"}) + "\n", encoding="utf-8")
+    result = run("--hypotheses", str(path), "--out", str(tmp_path), "--limit", "2")
+    assert result.exit_code == 0
+    errors = json.loads((tmp_path / "report.json").read_text())["summaries"]["external"]["errors"]
+    assert len(errors) == 2 and "article(s) failed" in result.stderr
+
+
+def test_in_process_strategies_on_tiny_models(tiny_dir: Path, tmp_path: Path) -> None:
+    result = run("--models", str(tiny_dir), "--strategy", "extractive", "--strategy",
+                 "translate-summarise", "--limit", "2", "--length", "short", "--out",
+                 str(tmp_path))
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert list(report["summaries"]) == ["extractive", "translate-summarise"]
+    models = report["summaries"]["translate-summarise"]["models"]
+    assert {m["role"] for m in models} == {"translate_id_en", "summarize"}
+    assert all(m["random_weights"] for m in models)
+    assert len(report["summaries"]["extractive"]["outputs"]) == 2
+
+
+def test_translation_task(tiny_dir: Path, tmp_path: Path) -> None:
+    result = run("--models", str(tiny_dir), "--task", "translation", "--limit", "1",
+                 "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert set(report["translation"]) == {"ntrex-128", "nusax-mt"}
+    ntrex = report["translation"]["ntrex-128"]
+    assert set(ntrex["corpus"]) == {"bleu", "chrf", "ter"}
+    assert len(ntrex["documents"]) == 1
+    assert not (tmp_path / "report.png").exists()  # no summaries, no chart
+
+
+def test_eval_over_http(server: str, tmp_path: Path) -> None:
+    result = run("--service", server, "--strategy", "extractive", "--limit", "1",
+                 "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["system"] == f"http {server}"
+    assert report["summaries"]["extractive"]["models"][0]["role"] == "translate_id_en"
+
+
+def test_python_dash_m_eval() -> None:
+    proc = subprocess.run([sys.executable, "-m", "eval", "--help"], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0 and "--baseline" in proc.stdout

@@ -1,0 +1,134 @@
+"""Every strategy by name through API and CLI, on tiny models of the real architectures."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask.testing import FlaskClient
+
+from service.api import create_app
+from service.cli import main
+from service.config import ConfigError, Settings
+from service.engine.hf import HFSeq2SeqEngine
+from service.pipeline.strategies import STRATEGIES, roles_for
+from service.tiny import build_arch
+
+ALL = ("translate-summarise", "summarise-translate", "direct", "instruct", "extractive")
+SHORT_ARTICLE = ("Jakarta (ANTARA) - Kementerian Perindustrian memperkuat pemulihan sentra IKM "
+                 "alas kaki. Sebanyak 14 perajin terlibat langsung dalam program tersebut. "
+                 "Nilai investasi mencapai lebih dari Rp18 triliun.")
+
+
+@pytest.fixture(scope="module")
+def client(tiny_dir: Path) -> FlaskClient:
+    settings = dataclasses.replace(Settings.from_env(env={}, models_dir=str(tiny_dir)),
+                                   strategies=ALL)
+    return create_app(settings).test_client()
+
+
+def test_registry_names_and_roles() -> None:
+    assert set(STRATEGIES) == set(ALL)
+    assert roles_for(["direct"]) == ["crosssum", "translate_en_id"]
+    assert roles_for(["summarise-translate"]) == ["summarize_id", "translate_id_en",
+                                                  "translate_en_id"]
+
+
+@pytest.mark.parametrize(("strategy", "roles"), [
+    ("translate-summarise", ["translate_id_en", "summarize", "translate_en_id"]),
+    ("summarise-translate", ["summarize_id", "translate_id_en"]),  # id summary is its own
+    ("direct", ["crosssum", "translate_en_id"]),
+    ("instruct", ["instruct", "translate_en_id"]),
+    ("extractive", ["translate_id_en"]),
+])
+def test_each_strategy_through_the_api(client: FlaskClient, strategy: str,
+                                       roles: list[str]) -> None:
+    resp = client.post("/v1/summarize", json={"text": SHORT_ARTICLE, "strategy": strategy,
+                                              "languages": ["en", "id"], "length": 2})
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert body["strategy"] == strategy
+    assert [m["role"] for m in body["models"]] == roles
+    assert body["summary"]["en"] and body["summary"]["id"]
+    assert (body["prompt"] is not None) == (strategy == "instruct")
+    assert set(body["fidelity"]) >= {"checked", "unsupported", "unsupported_numeric_rate"}
+
+
+def test_instruct_names_its_prompt_and_version(client: FlaskClient) -> None:
+    latest = client.post("/v1/summarize", json={"text": SHORT_ARTICLE, "strategy": "instruct"})
+    assert latest.get_json()["prompt"] == {"name": "summarize-en", "version": 2}
+    pinned = client.post("/v1/summarize", json={"text": SHORT_ARTICLE, "strategy": "instruct",
+                                                "prompt": "summarize-en@v1"})
+    assert pinned.get_json()["prompt"] == {"name": "summarize-en", "version": 1}
+
+
+@pytest.mark.parametrize(("prompt", "code"), [("nope", "unknown_prompt"),
+                                              ("summarize-en@v9", "unknown_prompt"),
+                                              ("Bad Name!", "invalid_prompt"),
+                                              (3, "invalid_prompt")])
+def test_bad_prompt_is_422(client: FlaskClient, prompt: object, code: str) -> None:
+    resp = client.post("/v1/summarize", json={"text": SHORT_ARTICLE, "strategy": "instruct",
+                                              "prompt": prompt})
+    assert resp.status_code == 422
+    assert resp.get_json()["error"]["code"] == code
+
+
+def test_instruct_input_is_the_rendered_prompt(tiny_dir: Path) -> None:
+    from service.pipeline import Pipeline
+    from service.schemas import Length, SummarizeRequest
+    from tests.conftest import RecordingEngine
+
+    engine = RecordingEngine(HFSeq2SeqEngine.from_pretrained("instruct",
+                                                              str(tiny_dir / "instruct")))
+    req = SummarizeRequest(text=SHORT_ARTICLE, strategy="instruct", length=Length.parse(3),
+                           prompt="summarize-en@v1")
+    Pipeline({"instruct": engine}).summarize(req)
+    (sent,) = engine.calls[-1][0]
+    assert sent.startswith("Summarize the following Indonesian news article in English, in 3 "
+                           "sentences.")
+    assert "Sebanyak 14 perajin terlibat langsung" in sent
+
+
+def test_only_enabled_strategies_are_served(tiny_dir: Path) -> None:
+    app = create_app(Settings.from_env(env={}, models_dir=str(tiny_dir)))
+    client = app.test_client()
+    assert client.get("/v1/models").get_json()["strategies"] == ["translate-summarise",
+                                                                 "extractive"]
+    resp = client.post("/v1/summarize", json={"text": SHORT_ARTICLE, "strategy": "direct"})
+    assert resp.status_code == 422
+    assert resp.get_json()["error"]["code"] == "unknown_strategy"
+    loaded = {m["role"] for m in client.get("/v1/models").get_json()["models"] if m["loaded"]}
+    assert loaded == {"translate_id_en", "summarize", "translate_en_id"}
+
+
+def test_unknown_strategy_in_settings_fails_fast(tiny_dir: Path) -> None:
+    with pytest.raises(ConfigError):
+        create_app(Settings.from_env({"RINGKAS_STRATEGIES": "extractive,magic"},
+                                     models_dir=str(tiny_dir)))
+
+
+@pytest.mark.parametrize("strategy", ["direct", "summarise-translate", "instruct"])
+def test_strategy_from_the_cli(tiny_dir: Path, tmp_path: Path, strategy: str) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text(SHORT_ARTICLE, encoding="utf-8")
+    result = CliRunner().invoke(main, ["summarize", str(article), "--models", str(tiny_dir),
+                                       "--strategy", strategy, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["strategy"] == strategy
+
+
+def test_crosssum_starts_decoding_with_the_target_language(tmp_path: Path) -> None:
+    path = build_arch("t5", tmp_path / "crosssum")
+    config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    # CrossSum checkpoints map languages to tokens; use a token the tiny vocabulary has.
+    config["task_specific_params"] = {"langid_map": {"english": [0, "</s>"]}}
+    (path / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    plain = HFSeq2SeqEngine.from_pretrained("crosssum", str(path))
+    english = HFSeq2SeqEngine.from_pretrained("crosssum", str(path), target_lang="english")
+    assert plain.generation_config.decoder_start_token_id == 0
+    eos = english.tokenizer.convert_tokens_to_ids("</s>")
+    assert english.generation_config.decoder_start_token_id == eos
+    assert english.generation_config.decoder_start_token_id != 0
