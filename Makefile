@@ -10,6 +10,11 @@ ARGS ?=
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	# torch's CPU build from PyTorch's CPU index (PyPI's Linux torch is the multi-GB CUDA
+	# build); where that index is unreachable, whatever pip offers for torch==2.13.0.
+	$(PY) -m pip install -q --disable-pip-version-check --retries 0 --timeout 15 \
+	  --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
+	  || $(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
 	$(PY) -m pip install -q --disable-pip-version-check -e ".[test]"
 	touch $(STAMP)
 

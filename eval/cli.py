@@ -49,7 +49,10 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
     length_value: str | int = int(length) if length.isdigit() else length
     system: System
     if hypotheses:
-        system = Hypotheses(hypotheses)
+        try:
+            system = Hypotheses(hypotheses)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
         chosen = list(strategies) or system.strategies
         if task != "summary":
             raise click.UsageError("--hypotheses holds summaries: use --task summary")
@@ -102,8 +105,13 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
         click.echo(f"warning: {failed} article(s) failed; see 'errors' in report.json",
                    err=True)
     if baseline:
-        regressions = gate.compare(result, json.loads(baseline.read_text(encoding="utf-8")),
-                                   tolerance)
+        saved = json.loads(baseline.read_text(encoding="utf-8"))
+        try:
+            gate.check_comparable(result, saved)
+        except gate.IncomparableReports as exc:
+            click.echo(f"gate: {exc}", err=True)
+            sys.exit(2)
+        regressions = gate.compare(result, saved, tolerance)
         if regressions:
             click.echo(f"REGRESSION against {baseline} (tolerance {tolerance}):", err=True)
             for r in regressions:
@@ -115,8 +123,12 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
 def _served_strategies(url: str) -> list[str]:
     import requests
 
-    served: list[str] = requests.get(f"{url.rstrip('/')}/v1/models", timeout=30).json()[
-        "strategies"]
+    try:
+        resp = requests.get(f"{url.rstrip('/')}/v1/models", timeout=30)
+        served: list[str] = resp.json()["strategies"]
+    except (requests.RequestException, ValueError, KeyError) as exc:
+        raise click.ClickException(f"no ringkas service answers at {url}: "
+                                   f"{type(exc).__name__}") from None
     return served
 
 

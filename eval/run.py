@@ -89,14 +89,25 @@ def evaluate_summaries(docs: Sequence[SummaryDoc], system: System, strategies: S
 
 
 def evaluate_translation(docs: Sequence[TranslationDoc], system: System,
-                         n_bootstrap: int = N_BOOTSTRAP, progress: bool = True) -> StrategyRun:
-    """Segment-level corpus scores over all documents, plus a score per document."""
+                         n_bootstrap: int = N_BOOTSTRAP, progress: bool = True,
+                         batch: int = 32) -> StrategyRun:
+    """Segment-level corpus scores over all documents, plus a score per document. Texts go
+    in batches (a server's per-request limits); a failing document is recorded, not fatal."""
     run = StrategyRun("translate_id_en")
     hyps: list[str] = []
     refs: list[list[str]] = []
     with _progress(len(docs), "translation", progress) as bar:
         for doc in docs:
-            out = system.translate(list(doc.source))
+            out: list[str] = []
+            try:
+                for start in range(0, len(doc.source), batch):
+                    response = system.translate(list(doc.source[start:start + batch]))
+                    out.extend(response["translation"])
+                    run.models = run.models or response.get("models", [])
+            except Exception as exc:  # one failing document must not lose the others
+                run.errors[doc.doc_id] = f"{type(exc).__name__}: {exc}"
+                bar.update(1)
+                continue
             hyps.extend(out)
             refs.extend([r] for r in doc.reference)
             for name in TRANSLATION_METRICS:
@@ -104,7 +115,9 @@ def evaluate_translation(docs: Sequence[TranslationDoc], system: System,
                 (score,) = metric.corpus(out, [[r] for r in doc.reference], list(doc.source))
                 run.documents.setdefault(doc.doc_id, {})[name] = round(score.value, 4)
             bar.update(1)
-    for name in TRANSLATION_METRICS:
-        (score,) = get_metric(name, n_bootstrap=n_bootstrap).corpus(hyps, refs, [""] * len(hyps))
-        run.corpus[name] = score
+    if hyps:
+        for name in TRANSLATION_METRICS:
+            (score,) = get_metric(name, n_bootstrap=n_bootstrap).corpus(hyps, refs,
+                                                                        [""] * len(hyps))
+            run.corpus[name] = score
     return run

@@ -17,7 +17,9 @@ class System(Protocol):
         """A /v1/summarize response body (at least {"summary": {"en": ...}})."""
         ...
 
-    def translate(self, texts: Sequence[str]) -> list[str]: ...
+    def translate(self, texts: Sequence[str]) -> dict[str, Any]:
+        """A /v1/translate response body for id->en ({"translation": [...], "models"})."""
+        ...
 
 
 class InProcess:
@@ -39,12 +41,12 @@ class InProcess:
         result: dict[str, Any] = self.pipeline.summarize(req).to_json()
         return result
 
-    def translate(self, texts: Sequence[str]) -> list[str]:
+    def translate(self, texts: Sequence[str]) -> dict[str, Any]:
         from service.schemas import TranslateRequest
 
         req = TranslateRequest(texts=tuple(texts), source="id", target="en", single=False)
-        out = self.pipeline.translate(req).translation
-        return list(out)
+        result: dict[str, Any] = self.pipeline.translate(req).to_json()
+        return result
 
 
 class Http:
@@ -75,10 +77,9 @@ class Http:
             body["prompt"] = prompt
         return self._post("/v1/summarize", body)
 
-    def translate(self, texts: Sequence[str]) -> list[str]:
-        out: list[str] = self._post("/v1/translate", {"text": list(texts), "source": "id",
-                                                       "target": "en"})["translation"]
-        return out
+    def translate(self, texts: Sequence[str]) -> dict[str, Any]:
+        return self._post("/v1/translate", {"text": list(texts), "source": "id",
+                                            "target": "en"})
 
 
 class Hypotheses:
@@ -111,5 +112,5 @@ class Hypotheses:
         return {"summary": {"en": self.by_key[(strategy, doc_id)]}, "models": [],
                 "strategy": strategy}
 
-    def translate(self, texts: Sequence[str]) -> list[str]:
+    def translate(self, texts: Sequence[str]) -> dict[str, Any]:
         raise NotImplementedError("a hypotheses file holds summaries only")

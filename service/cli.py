@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from eval.cli import eval_command
+from service.cli_keys import keys
 from service.cli_models import models
 from service.cli_options import build_pipeline, friendly_errors, settings_options
 from service.config import Settings
@@ -109,15 +110,18 @@ def serve(host: str | None, port: int | None, threads: int | None, settings: Set
     """Serve the HTTP API (waitress). Models load before the port opens, unless
     RINGKAS_BACKGROUND_LOAD=1."""
     from service.api import create_app
+    from service.server import check_port
     from service.server import serve as run_server
 
     if logging.getLogger().level > logging.INFO:
         logging.getLogger().setLevel(logging.INFO)  # a server should say what it does
     flags: dict[str, Any] = {"host": host, "port": port, "server_threads": threads}
     settings = replace(settings, **{k: v for k, v in flags.items() if v is not None})
+    check_port(settings.host, settings.port)  # before minutes of model loading, not after
     app = create_app(settings)
     run_server(app, settings.host, settings.port, settings.server_threads)
 
 
 main.add_command(models)
+main.add_command(keys)
 main.add_command(eval_command)

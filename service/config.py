@@ -22,6 +22,8 @@ class Limits:
     max_request_bytes: int = 2_000_000
     max_text_chars: int = 100_000
     max_texts: int = 64
+    max_sentences: int = 2_000  # per article or translate request, after segmentation
+    max_summary_sentences: int = 20  # the longest summary a request may ask for
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,18 @@ class Settings:
     # Which summarisation strategies to serve; their models are the ones loaded.
     strategies: tuple[str, ...] = ("translate-summarise", "extractive")
     prompts_dir: str | None = None  # default: prompts/ of the source checkout
+    # Overload control: requests running inference, waiting for it, and how long one may take.
+    max_inflight: int = 1
+    max_queue: int = 16
+    request_timeout_s: int = 120
+    drain_timeout_s: int = 30  # graceful shutdown: how long in-flight work may finish
+    # API keys (off by default: local use needs none) and per-key (or per-address) rate limits.
+    require_api_keys: bool = False
+    keys_db: str = "~/.local/share/ringkas/keys.sqlite3"
+    # A flask-limiter string per API key (per client address with keys off); "" or "off":
+    # none. Off by default: a local user or a batch job should not be throttled.
+    rate_limit: str = ""
+    rate_limit_storage: str = "memory://"  # a limits storage URI, e.g. redis://host:6379
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -72,6 +86,16 @@ _ENV: list[tuple[str, str, type]] = [
     ("max_request_bytes", "RINGKAS_MAX_REQUEST_BYTES", int),
     ("max_text_chars", "RINGKAS_MAX_TEXT_CHARS", int),
     ("max_texts", "RINGKAS_MAX_TEXTS", int),
+    ("require_api_keys", "RINGKAS_REQUIRE_API_KEYS", bool),
+    ("keys_db", "RINGKAS_KEYS_DB", str),
+    ("rate_limit", "RINGKAS_RATE_LIMIT", str),
+    ("rate_limit_storage", "RINGKAS_RATE_LIMIT_STORAGE", str),
+    ("max_sentences", "RINGKAS_MAX_SENTENCES", int),
+    ("max_summary_sentences", "RINGKAS_MAX_SUMMARY_SENTENCES", int),
+    ("max_inflight", "RINGKAS_MAX_INFLIGHT", int),
+    ("max_queue", "RINGKAS_MAX_QUEUE", int),
+    ("request_timeout_s", "RINGKAS_REQUEST_TIMEOUT", int),
+    ("drain_timeout_s", "RINGKAS_DRAIN_TIMEOUT", int),
 ]
 
 

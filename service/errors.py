@@ -14,11 +14,13 @@ class RingkasError(Exception):
     default_code: ClassVar[str] = "internal_error"
 
     def __init__(self, message: str, *, code: str | None = None,
-                 details: Mapping[str, Any] | None = None) -> None:
+                 details: Mapping[str, Any] | None = None,
+                 headers: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code or self.default_code
         self.details = dict(details or {})
+        self.headers = dict(headers or {})  # e.g. Retry-After on 503
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
@@ -56,6 +58,53 @@ class InvalidField(RingkasError):
 class NotReady(RingkasError):
     status = 503
     default_code = "not_ready"
+
+
+class Overloaded(RingkasError):
+    """The inference queue is full (or the server is draining): come back later."""
+
+    status = 503
+    default_code = "overloaded"
+
+    def __init__(self, message: str, retry_after_s: int, *, code: str | None = None) -> None:
+        super().__init__(message, code=code, details={"retry_after_s": retry_after_s},
+                         headers={"Retry-After": str(retry_after_s)})
+
+
+class DeadlineExceeded(RingkasError):
+    status = 504
+    default_code = "deadline_exceeded"
+
+
+class Unauthorized(RingkasError):
+    """No API key, or one the service does not know (HTTP 401)."""
+
+    status = 401
+    default_code = "invalid_api_key"
+
+    def __init__(self, message: str, *, code: str | None = None,
+                 challenge: str = "Bearer") -> None:
+        super().__init__(message, code=code, headers={"WWW-Authenticate": challenge})
+
+
+class Forbidden(RingkasError):
+    """A known API key that may not be used (revoked) (HTTP 403)."""
+
+    status = 403
+    default_code = "forbidden"
+
+
+class RateLimited(RingkasError):
+    """The key (or client address) spent its request budget (HTTP 429)."""
+
+    status = 429
+    default_code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_s: int, *, limit: str | None = None) -> None:
+        details: dict[str, Any] = {"retry_after_s": retry_after_s}
+        if limit:
+            details["limit"] = limit
+        super().__init__(message, details=details, headers={"Retry-After": str(retry_after_s)})
 
 
 @dataclass(frozen=True)

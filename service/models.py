@@ -19,6 +19,9 @@ class Role:
     optional: bool = False
     # Cross-lingual mT5 models start decoding with a target-language token.
     target_lang: str | None = None
+    # Repetition-loop prevention: no n-gram of this size is generated twice. Applied only
+    # when the model's own generation config sets none (distilbart-cnn's 3 is kept as is).
+    no_repeat_ngram_size: int | None = None
 
     @property
     def env_var(self) -> str:
@@ -34,20 +37,24 @@ class Role:
 ROLES: dict[str, Role] = {
     r.name: r
     for r in (
+        # Translations: 4, since a sentence may legitimately repeat a short phrase.
         Role("translate_id_en", "Helsinki-NLP/opus-mt-id-en", "main", "marian",
-             "Indonesian -> English translation"),
+             "Indonesian -> English translation", no_repeat_ngram_size=4),
         Role("translate_en_id", "Helsinki-NLP/opus-mt-en-id", "main", "marian",
-             "English -> Indonesian translation (Indonesian summary, en->id requests)"),
+             "English -> Indonesian translation (Indonesian summary, en->id requests)",
+             no_repeat_ngram_size=4),
+        # Summarisers: 3, the value distilbart-cnn's published config sets itself.
         Role("summarize", "sshleifer/distilbart-cnn-12-6", "main", "bart",
-             "English abstractive summariser"),
+             "English abstractive summariser", no_repeat_ngram_size=3),
         Role("summarize_id", "csebuetnlp/mT5_multilingual_XLSum", "main", "t5",
-             "Indonesian abstractive summariser (strategy summarise-translate)", optional=True),
+             "Indonesian abstractive summariser (strategy summarise-translate)", optional=True,
+             no_repeat_ngram_size=3),
         Role("crosssum", "csebuetnlp/mT5_m2o_english_crossSum", "main", "t5",
              "Indonesian -> English cross-lingual summariser (strategy direct)", optional=True,
-             target_lang="english"),
+             target_lang="english", no_repeat_ngram_size=3),
         Role("instruct", "bigscience/mt0-base", "main", "t5",
              "instruction-tuned seq2seq model driven by prompts/ (strategy instruct)",
-             optional=True),
+             optional=True, no_repeat_ngram_size=3),
     )
 }
 

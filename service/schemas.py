@@ -30,13 +30,16 @@ class Length:
         "short": (2, 20, 60), "medium": (4, 56, 142), "long": (6, 100, 230)}
 
     @classmethod
-    def parse(cls, value: Any) -> Length:
+    def parse(cls, value: Any, limit: int = MAX_SENTENCES) -> Length:
         if isinstance(value, str) and value in cls.PRESETS:
             return cls(cls.PRESETS[value][0], value)
-        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_SENTENCES:
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= limit:
             return cls(value)
-        raise InvalidField("length", "length must be 'short', 'medium', 'long' or a sentence "
-                           f"count from 1 to {MAX_SENTENCES}", code="invalid_length")
+        error = InvalidField("length", "length must be 'short', 'medium', 'long' or a sentence "
+                             f"count from 1 to {limit} (max_summary_sentences)",
+                             code="invalid_length")
+        error.details["limit"] = limit
+        raise error
 
     @property
     def token_budget(self) -> tuple[int, int]:
@@ -113,7 +116,7 @@ def parse_summarize(body: Any, limits: Limits,
     html = body.get("html", False)
     if not isinstance(html, bool):
         raise InvalidField("html", "html must be true or false", code="invalid_type")
-    length = Length.parse(body.get("length", "medium"))
+    length = Length.parse(body.get("length", "medium"), limits.max_summary_sentences)
     languages = body.get("languages", ["en"])
     if (not isinstance(languages, list) or not languages
             or not all(isinstance(x, str) for x in languages)):

@@ -1,4 +1,5 @@
-"""Serving the app with waitress: a production WSGI server that needs no fork.
+"""Serving the app with waitress, a production WSGI server that needs no fork, and a
+graceful shutdown that lets admitted requests finish.
 
 Models live in this one process and are shared by waitress's worker threads; forking
 servers would copy (or re-load) every model per worker.
@@ -6,17 +7,70 @@ servers would copy (or re-load) every model per worker.
 
 from __future__ import annotations
 
+import _thread
+import contextlib
 import logging
+import signal
+import socket
+import threading
+import time
+from types import FrameType
 
 from flask import Flask
+
+from service.api.runtime import runtime_of
+from service.errors import RingkasError
 
 log = logging.getLogger(__name__)
 
 
-def serve(app: Flask, host: str, port: int, threads: int) -> None:
-    from waitress import serve as waitress_serve
+def check_port(host: str, port: int) -> None:
+    """Fail with a clear message when the address cannot be bound."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise RingkasError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (is "
+                               "another server running there? choose --port)",
+                               code="port_unavailable") from None
 
-    log.info("ringkas listening on http://%s:%d (threads=%d)", host, port, threads)
-    waitress_serve(app, host=host, port=port, threads=threads, ident="ringkas",
-                   # The body limit is enforced by the app (JSON 413), not by a silent cut.
-                   max_request_body_size=app.config["MAX_CONTENT_LENGTH"] * 2 + 1024)
+
+def serve(app: Flask, host: str, port: int, threads: int) -> None:
+    from waitress import create_server
+
+    rt = runtime_of(app)
+    # Requests waiting in our admission queue each hold a thread; with fewer threads the
+    # excess would wait invisibly in waitress's own queue instead of getting a 503.
+    threads = max(threads, rt.admission.max_inflight + rt.admission.max_queue + 2)
+    server = create_server(app, host=host, port=port, threads=threads, ident="ringkas",
+                           # The app enforces the body limit with a JSON 413, not a cut.
+                           max_request_body_size=app.config["MAX_CONTENT_LENGTH"] * 2 + 1024)
+    stopping, drained = threading.Event(), threading.Event()
+
+    def drain_then_stop() -> None:
+        finished = rt.admission.drain(rt.settings.drain_timeout_s)
+        running, waiting = rt.admission.depth
+        log.info("drain %s (running=%d waiting=%d); stopping",
+                 "complete" if finished else "timed out", running, waiting)
+        time.sleep(0.5)  # let waitress write the last responses out
+        drained.set()
+        _thread.interrupt_main()  # re-enters on_signal in the main thread, which stops
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if drained.is_set():
+            raise KeyboardInterrupt  # waitress's loop ends on it
+        if stopping.is_set():
+            return
+        stopping.set()
+        log.info("signal %d: refusing new work, draining for up to %ds", signum,
+                 rt.settings.drain_timeout_s)
+        threading.Thread(target=drain_then_stop, name="drain", daemon=True).start()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    log.info("ringkas listening on http://%s:%d (threads=%d, inflight=%d, queue=%d)", host,
+             port, threads, rt.admission.max_inflight, rt.admission.max_queue)
+    with contextlib.suppress(KeyboardInterrupt):  # our own interrupt_main, after draining
+        server.run()
+    log.info("ringkas stopped")

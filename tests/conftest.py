@@ -97,33 +97,43 @@ def recording(engines: Mapping[str, Engine]) -> Iterator[dict[str, RecordingEngi
     yield {role: RecordingEngine(e) for role, e in engines.items()}
 
 
-@pytest.fixture(scope="session")
-def server(tiny_dir: Path) -> Iterator[str]:
-    """The real `ringkas serve` process on loopback with the tiny models."""
+def start_server(tiny_dir: Path, env: Mapping[str, str] | None = None,
+                 ) -> tuple[subprocess.Popen[str], str]:
+    """Start `ringkas serve` on a free loopback port and wait until /v1/ready is 200."""
     port = _free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port),
          "--models", str(tiny_dir)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited early:\n{proc.stdout.read() if proc.stdout else ''}")
+        try:
+            if requests.get(f"{base}/v1/ready", timeout=2).status_code == 200:
+                return proc, base
+        except requests.ConnectionError:
+            time.sleep(0.3)
+    stop_server(proc)
+    pytest.fail("server did not become ready within 120 s")
+
+
+def stop_server(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited early:\n{proc.stdout.read() if proc.stdout else ''}")
-            try:
-                if requests.get(f"{base}/v1/ready", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("server did not become ready within 120 s")
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="session")
+def server(tiny_dir: Path) -> Iterator[str]:
+    """The real `ringkas serve` process on loopback with the tiny models."""
+    proc, base = start_server(tiny_dir)
+    try:
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)

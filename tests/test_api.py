@@ -239,6 +239,7 @@ def test_invalid_fields_422(client: FlaskClient, path: str, body: dict[str, Any]
     (b'["Dia pergi."]', "application/json", 400, "not_an_object"),
     (b'"Dia pergi."', "application/json", 400, "not_an_object"),
     (b"null", "application/json", 400, "not_an_object"),
+    (b"[" * 100_000, "application/json", 400, "malformed_json"),  # nested past the stack
     (b'{"text": "Dia pergi."}', "text/plain", 415, "unsupported_media_type"),
     (b'{"text": "Dia pergi."}', "application/x-www-form-urlencoded", 415,
      "unsupported_media_type"),

@@ -164,6 +164,21 @@ def test_wrapped_notice_dropped_whole() -> None:
     assert article.removed_lines == 3
 
 
+@pytest.mark.parametrize(("text", "kept"), [
+    # A credit line directly above the body (single newlines): the body stays.
+    ("Caption.\n© ANTARA/Foto\nJakarta (ANTARA) - Body.\nRp18 triliun.",
+     ("Caption. Jakarta (ANTARA) - Body. Rp18 triliun.",)),
+    ("© ANTARA/Foto\nJakarta (ANTARA) - Body berita.", ("Jakarta (ANTARA) - Body berita.",)),
+    # A long line that starts like a credit is a sentence of the article.
+    ("Sumber: Badan Pusat Statistik mencatat inflasi 2,5 persen pada bulan lalu, lebih rendah "
+     "dari perkiraan para ekonom di Jakarta.",
+     ("Sumber: Badan Pusat Statistik mencatat inflasi 2,5 persen pada bulan lalu, lebih rendah "
+      "dari perkiraan para ekonom di Jakarta.",)),
+])
+def test_notices_never_take_article_text_with_them(text: str, kept: tuple[str, ...]) -> None:
+    assert clean_article(text).paragraphs == kept
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [

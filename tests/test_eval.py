@@ -65,15 +65,17 @@ def test_report_files_and_provenance(oracle_report: dict[str, Any]) -> None:
     assert set(docs) == {d.doc_id for d in dataset.summary_set()}
 
 
-def test_gate_passes_against_itself_and_fails_on_a_planted_regression(
-        oracle_report: dict[str, Any], tmp_path: Path) -> None:
-    baseline = Path(oracle_report["_dir"]) / "report.json"
+def test_gate_passes_against_itself_and_fails_on_a_planted_regression(tmp_path: Path) -> None:
+    # (--limit 2: TER on long dissimilar texts takes seconds per article.)
+    base = run("--hypotheses", str(_hypotheses(tmp_path / "base.jsonl", 1)), "--limit", "2",
+               "--out", str(tmp_path / "base"))
+    assert base.exit_code == 0, base.output
+    baseline = tmp_path / "base" / "report.json"
     same = run("--hypotheses", str(_hypotheses(tmp_path / "same.jsonl", 1)),
-               "--out", str(tmp_path / "same"), "--baseline", str(baseline))
+               "--out", str(tmp_path / "same"), "--baseline", str(baseline), "--limit", "2")
     assert same.exit_code == 0, same.output
     assert "gate: no metric dropped" in same.output
     # Another article's digest scores far lower than the article's own.
-    # (--limit 2: TER on long dissimilar texts takes seconds per article.)
     worse = run("--hypotheses", str(_hypotheses(tmp_path / "worse.jsonl", 1, shift=1)),
                 "--out", str(tmp_path / "worse"), "--baseline", str(baseline), "--limit", "2")
     assert worse.exit_code == 1
@@ -82,6 +84,16 @@ def test_gate_passes_against_itself_and_fails_on_a_planted_regression(
                   str(tmp_path / "lenient"), "--baseline", str(baseline), "--tolerance", "1000",
                   "--limit", "2")
     assert lenient.exit_code == 0
+    # A run that produced nothing fails the gate, whatever the tolerance.
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text(json.dumps({"doc_id": "nope", "strategy": "oracle", "summary": "x"}) + "\n")
+    nothing = run("--hypotheses", str(empty), "--out", str(tmp_path / "nothing"),
+                  "--baseline", str(baseline), "--tolerance", "1000", "--limit", "2")
+    assert nothing.exit_code == 1 and "oracle/errors" in nothing.stderr
+    # Different articles are not comparable at all.
+    other = run("--hypotheses", str(tmp_path / "same.jsonl"), "--out", str(tmp_path / "other"),
+                "--baseline", str(baseline), "--limit", "3")
+    assert other.exit_code == 2 and "not comparable" in other.stderr
 
 
 def test_gate_directions() -> None:
@@ -145,11 +157,25 @@ def test_translation_task(tiny_dir: Path, tmp_path: Path) -> None:
 
 def test_eval_over_http(server: str, tmp_path: Path) -> None:
     result = run("--service", server, "--strategy", "extractive", "--limit", "1",
-                 "--out", str(tmp_path))
+                 "--task", "all", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["system"] == f"http {server}"
     assert report["summaries"]["extractive"]["models"][0]["role"] == "translate_id_en"
+    # NusaX goes as one document of 10 texts per --limit; batches keep it under the
+    # server's per-request limits, and the translation part names its model too.
+    for name in ("ntrex-128", "nusax-mt"):
+        assert report["translation"][name]["errors"] == {}
+        assert report["translation"][name]["models"][0]["role"] == "translate_id_en"
+
+
+def test_unreachable_service_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    result = run("--service", "http://127.0.0.1:9", "--out", str(tmp_path))
+    assert result.exit_code == 1 and "no ringkas service answers" in result.output
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n")
+    result = run("--hypotheses", str(bad), "--out", str(tmp_path))
+    assert result.exit_code == 1 and "bad.jsonl:1" in result.output
 
 
 def test_python_dash_m_eval() -> None:

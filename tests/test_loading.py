@@ -180,3 +180,44 @@ def test_pull_fetches_one_weights_format(files: list[str], expected_weights: lis
     patterns = files_to_fetch(files)
     assert "*.json" in patterns and "*.spm" in patterns
     assert [p for p in patterns if "safetensors" in p or p.endswith(".bin")] == expected_weights
+
+
+def test_hub_cache_path_reports_the_commit(tiny_dir: Path, tmp_path: Path) -> None:
+    """A hub id served from a Hugging Face cache (as `models pull` leaves it), offline."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "hub" / "models--org--tiny-id-en"
+    shutil.copytree(tiny_dir / "translate_id_en", repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1",
+           "RINGKAS_MODEL_TRANSLATE_ID_EN": "org/tiny-id-en"}
+    proc = subprocess.run([sys.executable, "-m", "service", "summarize", "-", "--strategy",
+                           "extractive", "--length", "1", "--json"], env=env, text=True,
+                          input="Sebanyak 14 perajin terlibat langsung.", capture_output=True,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    (model,) = json.loads(proc.stdout)["models"]
+    assert (model["id"], model["revision"], model["commit"]) == ("org/tiny-id-en", "main",
+                                                                 commit)
+
+
+def test_busy_port_is_a_message_before_any_model_loads(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        proc = subprocess.run([sys.executable, "-m", "service", "serve", "--port", str(port),
+                               "--models", str(tmp_path / "nothing-here")], text=True,
+                              capture_output=True, timeout=120, check=False)
+    assert proc.returncode == 2
+    assert "port_unavailable" in proc.stderr and "Traceback" not in proc.stderr

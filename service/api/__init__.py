@@ -13,6 +13,7 @@ from flask import Flask, Response, g, request
 from service.api import health, models, summarize, translate
 from service.api.errors import register_error_handlers
 from service.api.runtime import EXTENSION, EngineLoader, Runtime
+from service.auth.middleware import init_auth
 from service.config import ConfigError, Settings
 from service.engine import Engine
 from service.engine.loading import load_engines
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
         app.register_blueprint(bp)
     register_error_handlers(app)
     _access_log(app)
+    init_auth(app, settings)  # after the access log's hook: auth errors carry the request id
     return app
 
 
@@ -71,8 +73,9 @@ def _access_log(app: Flask) -> None:
     def finish(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        log.info("request_id=%s method=%s path=%s status=%s code=%s bytes_in=%s bytes_out=%s "
-                 "ms=%.1f", g.get("request_id"), request.method, request.path,
-                 response.status_code, g.get("error_code", "-"), request.content_length or 0,
+        log.info("request_id=%s method=%s path=%s status=%s code=%s key=%s bytes_in=%s "
+                 "bytes_out=%s ms=%.1f", g.get("request_id"), request.method, request.path,
+                 response.status_code, g.get("error_code", "-"), g.get("api_key_id", "-"),
+                 request.content_length or 0,
                  response.calculate_content_length() or 0, elapsed)
         return response

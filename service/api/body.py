@@ -22,6 +22,8 @@ def json_body() -> Any:
                                code="invalid_encoding") from None
     try:
         return json.loads(text)
+    except RecursionError:  # "[[[[..." nested deeper than the parser's stack
+        raise MalformedRequest("the request body nests JSON too deeply") from None
     except ValueError as exc:
         # Position only: the message must not echo article text back into logs.
         raise MalformedRequest(f"the request body is not valid JSON (line {exc.lineno}, "

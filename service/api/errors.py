@@ -17,24 +17,27 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     413: "request_too_large",
     415: "unsupported_media_type",
+    429: "rate_limited",  # normally raised as RateLimited (service/auth/middleware.py)
 }
 
 
 def _reply(status: int, code: str, message: str, details: dict[str, object] | None = None,
-           ) -> tuple[Response, int]:
+           headers: dict[str, str] | None = None) -> tuple[Response, int]:
     body: dict[str, object] = {"code": code, "message": message}
     if details:
         body["details"] = details
     if getattr(g, "request_id", None):
         body["request_id"] = g.request_id
     g.error_code = code
-    return jsonify({"error": body}), status
+    response = jsonify({"error": body})
+    response.headers.update(headers or {})
+    return response, status
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RingkasError)
     def ringkas_error(exc: RingkasError) -> tuple[Response, int]:
-        return _reply(exc.status, exc.code, exc.message, exc.details)
+        return _reply(exc.status, exc.code, exc.message, exc.details, exc.headers)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[Response, int]:

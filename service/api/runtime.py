@@ -7,18 +7,21 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TypeVar
 
-from flask import current_app
+from flask import Flask, current_app
 
 from service.config import Settings
 from service.engine import Engine
 from service.errors import ModelsUnavailable, NotReady, RingkasError
+from service.overload import Admission, Deadline
 from service.pipeline import Pipeline
 from service.prompts import PromptRegistry
 
 log = logging.getLogger(__name__)
 EXTENSION = "ringkas"
 EngineLoader = Callable[[], Mapping[str, Engine]]
+T = TypeVar("T")
 
 
 class Runtime:
@@ -27,12 +30,14 @@ class Runtime:
         self._pipeline: Pipeline | None = None
         self._error: RingkasError | None = None
         self.load_seconds: float | None = None
+        self.admission = Admission(settings.max_inflight, settings.max_queue)
 
     def install(self, engines: Mapping[str, Engine]) -> None:
         prompts_dir = self.settings.prompts_dir
         self._pipeline = Pipeline(engines, batch_size=self.settings.translate_batch_size,
                                   prompts=PromptRegistry.from_dir(
-                                      Path(prompts_dir) if prompts_dir else None))
+                                      Path(prompts_dir) if prompts_dir else None),
+                                  limits=self.settings.limits)
 
     def load(self, loader: EngineLoader, *, background: bool) -> None:
         """Load now (errors propagate: fail fast) or in a thread (health answers meanwhile)."""
@@ -65,9 +70,18 @@ class Runtime:
     def error(self) -> RingkasError | None:
         return self._error
 
+    def run(self, work: Callable[[Pipeline, Deadline], T]) -> T:
+        """Run inference work through the admission queue, under the request deadline."""
+        pipeline = self.pipeline()
+        deadline = Deadline.after(self.settings.request_timeout_s)
+        with self.admission.slot(deadline):
+            return work(pipeline, deadline)
+
     def pipeline(self) -> Pipeline:
-        if self._pipeline is not None:
+        if self._pipeline is not None and not self.admission.draining:
             return self._pipeline
+        if self.admission.draining:
+            raise NotReady("the server is shutting down", code="shutting_down")
         if isinstance(self._error, ModelsUnavailable):
             raise self._error
         if self._error is not None:
@@ -76,5 +90,9 @@ class Runtime:
 
 
 def runtime() -> Runtime:
-    rt: Runtime = current_app.extensions[EXTENSION]
+    return runtime_of(current_app)
+
+
+def runtime_of(app: Flask) -> Runtime:
+    rt: Runtime = app.extensions[EXTENSION]
     return rt

@@ -14,6 +14,5 @@ bp = Blueprint("summarize", __name__)
 @bp.post("/v1/summarize")
 def summarize() -> Response:
     rt = runtime()
-    pipeline = rt.pipeline()
-    req = parse_summarize(json_body(), rt.settings.limits, pipeline.strategies)
-    return jsonify(pipeline.summarize(req).to_json())
+    req = parse_summarize(json_body(), rt.settings.limits, rt.pipeline().strategies)
+    return jsonify(rt.run(lambda pipeline, deadline: pipeline.summarize(req, deadline)).to_json())

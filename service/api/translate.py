@@ -14,6 +14,6 @@ bp = Blueprint("translate", __name__)
 @bp.post("/v1/translate")
 def translate() -> Response:
     rt = runtime()
-    pipeline = rt.pipeline()
+    rt.pipeline()  # 503 before reading the body when models are not ready
     req = parse_translate(json_body(), rt.settings.limits)
-    return jsonify(pipeline.translate(req).to_json())
+    return jsonify(rt.run(lambda pipeline, deadline: pipeline.translate(req, deadline)).to_json())

@@ -16,6 +16,7 @@ class GenerationParams:
     num_beams: int | None = None
     length_penalty: float | None = None
     no_repeat_ngram_size: int | None = None
+    max_time: float | None = None  # seconds; generation stops (and is discarded) past it
 
     def overrides(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)
@@ -33,6 +34,8 @@ class ModelInfo:
     architecture: str
     # Set for make-tiny models: their output is noise and responses must say so.
     random_weights: bool = False
+    # The hub commit actually loaded (resolved from the cache), whatever branch was asked for.
+    commit: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from service.engine.base import GenerationParams, ModelInfo
 from service.errors import EngineError
-from service.models import LOCAL_REVISION
+from service.models import LOCAL_REVISION, ROLES
 
 if TYPE_CHECKING:
     from transformers import GenerationConfig, PreTrainedModel, PreTrainedTokenizerBase
@@ -51,10 +51,14 @@ class HFSeq2SeqEngine:
             role=role, id=model_id, revision=revision, backend="transformers",
             architecture=type(model).__name__,
             random_weights=bool(getattr(model.config, "ringkas_tiny", False)),
+            commit=None if revision == LOCAL_REVISION else _cached_commit(model_id, revision),
         )
         config = model.generation_config
         if target_lang:
             config = _start_with_language(model, tokenizer, config, target_lang)
+        known = ROLES.get(role)
+        if known is not None and known.no_repeat_ngram_size:
+            config = _default_no_repeat(config, known.no_repeat_ngram_size)
         return cls(model, tokenizer, config, info)
 
     @property
@@ -102,6 +106,16 @@ class HFSeq2SeqEngine:
         return config
 
 
+def _cached_commit(model_id: str, revision: str) -> str | None:
+    """The snapshot (commit hash) the hub cache resolves ``revision`` to, if any."""
+    from pathlib import Path
+
+    from huggingface_hub import try_to_load_from_cache
+
+    found = try_to_load_from_cache(model_id, "config.json", revision=revision)
+    return Path(found).parent.name if isinstance(found, str) else None
+
+
 def _start_with_language(model: Any, tokenizer: Any, config: GenerationConfig,
                          lang: str) -> GenerationConfig:
     """CrossSum-style mT5 models name their languages in task_specific_params.langid_map and
@@ -111,6 +125,16 @@ def _start_with_language(model: Any, tokenizer: Any, config: GenerationConfig,
         return config
     config = copy.deepcopy(config)
     config.decoder_start_token_id = tokenizer.convert_tokens_to_ids(langid_map[lang][1])
+    return config
+
+
+def _default_no_repeat(config: GenerationConfig, size: int) -> GenerationConfig:
+    """The role's loop prevention, unless the model's own config sets a size (kept as is).
+    0 counts as unset: configs saved by older transformers wrote the default 0 out."""
+    if getattr(config, "no_repeat_ngram_size", None):
+        return config
+    config = copy.deepcopy(config)
+    config.no_repeat_ngram_size = size
     return config
 
 

@@ -6,9 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.config import Limits
 from service.engine import Engine, ModelInfo
-from service.errors import InvalidField
+from service.errors import InvalidField, PayloadTooLarge
 from service.fidelity import FidelityReport, check_fidelity
+from service.overload import Deadline, DeadlineBound
+from service.pipeline.guards import check_language, check_repetition
 from service.pipeline.report import Report, Warning
 from service.pipeline.strategies import STRATEGIES, Article, Context, Strategy
 from service.pipeline.translate import Translator
@@ -18,6 +21,7 @@ from service.text.clean import clean_article
 from service.text.segment import split_sentences
 
 _PAIR_ROLE = {("id", "en"): "translate_id_en", ("en", "id"): "translate_en_id"}
+_LANG_NAME = {"en": "English", "id": "Indonesian"}
 
 
 @dataclass(frozen=True)
@@ -58,19 +62,31 @@ class TranslationResult:
 
 class Pipeline:
     def __init__(self, engines: Mapping[str, Engine], *, batch_size: int = 16,
-                 prompts: PromptRegistry | None = None) -> None:
+                 prompts: PromptRegistry | None = None, limits: Limits | None = None) -> None:
         self.engines = dict(engines)
         self.batch_size = batch_size
         self.prompts = prompts or PromptRegistry.from_dir()
-        self._ctx = Context(self.engines, batch_size, self.prompts)
+        self.limits = limits or Limits()
+
+    def _engines(self, deadline: Deadline | None) -> dict[str, Engine]:
+        if deadline is None:
+            return self.engines
+        return {role: DeadlineBound(e, deadline) for role, e in self.engines.items()}
+
+    def _check_sentences(self, count: int) -> None:
+        if count > self.limits.max_sentences:
+            raise PayloadTooLarge(f"the text has {count} sentences; the limit is "
+                                  f"{self.limits.max_sentences}", code="too_many_sentences",
+                                  details={"limit": self.limits.max_sentences})
 
     @property
     def strategies(self) -> dict[str, Strategy]:
         """The strategies whose models are loaded."""
         return {n: s for n, s in STRATEGIES.items() if all(r in self.engines for r in s.roles)}
 
-    def summarize(self, req: SummarizeRequest) -> SummaryResult:
+    def summarize(self, req: SummarizeRequest, deadline: Deadline | None = None) -> SummaryResult:
         report = Report()
+        engines = self._engines(deadline)
         strategy = self.strategies.get(req.strategy)
         if strategy is None:
             raise InvalidField("strategy", f"strategy {req.strategy!r} is not enabled on this "
@@ -84,37 +100,51 @@ class Pipeline:
             if not sentences:
                 raise InvalidField("text", "no article text is left after removing markup and "
                                    "boilerplate", code="empty_after_cleaning")
+            self._check_sentences(len(sentences))
             if len(sentences) < req.length.sentences:
                 report.warn("short_article", f"the article has {len(sentences)} sentence(s), "
                             f"fewer than the {req.length.sentences} asked for")
-            out = strategy.run(self._ctx, Article(sentences), req.length, report, req.prompt)
+            with report.stage("language"):
+                check_language(report, cleaned.body, "id", "the article")
+            ctx = Context(engines, self.batch_size, self.prompts)
+            out = strategy.run(ctx, Article(sentences), req.length, report, req.prompt)
             roles = list(strategy.roles)
             summary = {"en": out.en}
             if "id" in req.languages:
                 summary["id"] = out.id if out.id is not None else self._back_translate(
-                    out.en, report, roles)
+                    engines["translate_en_id"], out.en, report, roles)
             with report.stage("fidelity"):
                 fidelity = check_fidelity(out.en, cleaned.body, out.source_en)
             for message in fidelity.warnings():
                 report.warn("unsupported_claim", message)
         summary = {lang: summary[lang] for lang in req.languages}
+        for lang, text in summary.items():
+            check_repetition(report, text, f"the {_LANG_NAME[lang]} summary ({lang})")
         return SummaryResult(summary, req.strategy, req.length.to_json(),
                              self._provenance(roles, report), report.timings_ms, fidelity,
                              out.prompt, report.warnings)
 
-    def _back_translate(self, english: str, report: Report, roles: list[str]) -> str:
+    def _back_translate(self, engine: Engine, english: str, report: Report,
+                        roles: list[str]) -> str:
         roles.append("translate_en_id")
         with report.stage("back_translate"):
             sentences = split_sentences(english, "en")
-            return " ".join(Translator(self.engines["translate_en_id"], self.batch_size)
-                            .sentences(sentences, report))
+            return " ".join(Translator(engine, self.batch_size).sentences(sentences, report))
 
-    def translate(self, req: TranslateRequest) -> TranslationResult:
+    def translate(self, req: TranslateRequest, deadline: Deadline | None = None,
+                  ) -> TranslationResult:
         role = _PAIR_ROLE[(req.source, req.target)]
         report = Report()
-        translator = Translator(self.engines[role], self.batch_size)
+        translator = Translator(self._engines(deadline)[role], self.batch_size)
         with report.stage("total"):
-            out = translator.texts(req.texts, req.source, report)
+            for i, text in enumerate(req.texts):
+                check_language(report, text, req.source,
+                               "the text" if req.single else f"text {i}")
+            out = translator.texts(req.texts, req.source, report,
+                                   max_sentences=self.limits.max_sentences)
+            for i, text in enumerate(out):
+                check_repetition(report, text,
+                                 "the translation" if req.single else f"translation {i}")
         return TranslationResult(out[0] if req.single else out,
                                  self._provenance([role], report), report.timings_ms,
                                  report.warnings)

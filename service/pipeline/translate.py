@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from service.engine import Engine, GenerationParams
+from service.errors import PayloadTooLarge
 from service.pipeline.chunking import fit_pieces
 from service.pipeline.report import Report
 from service.text.clean import split_paragraphs
@@ -42,11 +43,15 @@ class Translator:
             joined[piece.source_index].append(text)
         return [" ".join(parts) for parts in joined]
 
-    def texts(self, texts: Sequence[str], source_lang: str,
-              report: Report | None = None) -> list[str]:
+    def texts(self, texts: Sequence[str], source_lang: str, report: Report | None = None,
+              max_sentences: int | None = None) -> list[str]:
         """Translate free texts, keeping their paragraphs; all sentences share the batches."""
         layout = [[split_sentences(p, source_lang) for p in split_paragraphs(t)] for t in texts]
         flat = [s for paragraphs in layout for sents in paragraphs for s in sents]
+        if max_sentences is not None and len(flat) > max_sentences:
+            raise PayloadTooLarge(f"the text has {len(flat)} sentences; the limit is "
+                                  f"{max_sentences}", code="too_many_sentences",
+                                  details={"limit": max_sentences})
         translated = iter(self.sentences(flat, report))
         return ["\n\n".join(" ".join(next(translated) for _ in sents) for sents in paragraphs)
                 for paragraphs in layout]

@@ -38,10 +38,11 @@ def _rule(pattern: str, *, whole_block: bool = False) -> _Rule:
 _BOILERPLATE: tuple[_Rule, ...] = (
     # related-article links: "Baca juga: ...", "Berita terkait: ..."
     _rule(r"^(?:baca\s+(?:juga|pula)|artikel\s+terkait|berita\s+terkait)\s*(?:[:：»>|-]|$)"),
-    # bylines and credits; the colon is what tells them apart from a sentence
+    # bylines and credits; the colon is what tells them apart from a sentence, and a credit
+    # is short ("Sumber: Badan Pusat Statistik mencatat inflasi 2,5 persen ..." is body)
     _rule(
-        r"^(?:pewarta|editor|penyunting|redaktur|penulis|reporter|wartawan|kontributor"
-        r"|sumber|foto|fotografer|grafis|infografis)\s*[:：]"
+        r"^(?=.{0,100}$)(?:pewarta|editor|penyunting|redaktur|penulis|reporter|wartawan"
+        r"|kontributor|sumber|foto|fotografer|grafis|infografis)\s*[:：]"
     ),
     # copyright lines and rights notices: "Copyright © ANTARA 2026", "Hak cipta dilindungi ..."
     _rule(
@@ -209,7 +210,11 @@ def _drop_boilerplate(lines: list[str]) -> tuple[list[list[str]], int]:
             if current:
                 blocks.append(current)
             current, skipping = [], False
-        elif skipping:
+            continue
+        # A wrapped notice continues in lower case; a capitalised line is the article again
+        # (a photo credit line directly above the body must not take the body with it).
+        skipping = skipping and line[:1].islower()
+        if skipping:
             removed += 1
         elif (rule := _is_boilerplate(line)) is not None:
             removed += 1

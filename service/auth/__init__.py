@@ -1,0 +1,1 @@
+"""Optional API keys (hashed in SQLite: store.py) and per-key rate limits (middleware.py)."""

@@ -1,0 +1,121 @@
+"""API-key authentication and rate limiting for the Flask app.
+
+Both are ``before_request`` hooks, registered after the access log's (so every error carries
+the request id) and in this order: auth decides who the caller is (``g.api_key_id``), then
+flask-limiter counts the request against that key's budget (or, with keys off, the client
+address's). Failures are raised as :mod:`service.errors` exceptions, so the one error mapper
+(service/api/errors.py) answers them as JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask, g, request
+from flask_limiter import ApplicationLimit, Limiter, RequestLimit
+from limits import parse_many
+
+from service.auth.store import KeyStore
+from service.config import ConfigError, Settings
+from service.errors import Forbidden, RateLimited, Unauthorized
+
+log = logging.getLogger(__name__)
+
+# Paths that need no key and are never rate limited (probes of load balancers and
+# orchestrators). A later route meant to be public is added here.
+PUBLIC_PATHS: frozenset[str] = frozenset({"/v1/health", "/v1/ready"})
+
+_DISABLED = {"", "off", "none", "0", "false", "no"}
+
+
+def rate_limit_string(value: str | None, *, what: str = "RINGKAS_RATE_LIMIT") -> str:
+    """A validated flask-limiter limit string ("120/minute", "10/second;1000/day"), or ""
+    for none ("", "off", "none")."""
+    value = (value or "").strip()
+    if value.lower() in _DISABLED:
+        return ""
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"{what}: {value!r} is not a rate limit; use e.g. '120/minute' or "
+                          "'10/second;1000/day', or 'off'", code="invalid_rate_limit") from None
+    return value
+
+
+def presented_key() -> str | None:
+    """The key from ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``, if any."""
+    auth = request.headers.get("Authorization", "")
+    scheme, _, token = auth.strip().partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    key = request.headers.get("X-API-Key", "").strip()
+    return key or None
+
+
+def init_auth(app: Flask, settings: Settings) -> None:
+    """Register API-key checks (when ``settings.require_api_keys``) and rate limits (when a
+    default limit is set, or keys are on: a key may carry its own limit)."""
+    default_limit = rate_limit_string(settings.rate_limit)
+    store: KeyStore | None = None
+    if settings.require_api_keys:
+        store = KeyStore(settings.keys_db)
+        _register_auth(app, store)
+        if not any(not k.revoked for k in store.list()):
+            log.warning("API keys are required but %s holds no active key: every request but "
+                        "health/ready will be refused; add one with `ringkas keys add NAME`",
+                        store.path)
+    if default_limit or store is not None:
+        _register_limiter(app, settings, default_limit)
+
+
+def _register_auth(app: Flask, store: KeyStore) -> None:
+    @app.before_request
+    def authenticate() -> None:
+        if request.path in PUBLIC_PATHS:
+            return
+        key = presented_key()
+        if key is None:
+            raise Unauthorized("an API key is required: send 'Authorization: Bearer <key>' or "
+                               "'X-API-Key: <key>'", code="missing_api_key")
+        record = store.verify(key)
+        if record is None:
+            raise Unauthorized("the API key is not valid", code="invalid_api_key",
+                               challenge='Bearer error="invalid_token"')
+        g.api_key_id = record.id
+        if record.revoked:
+            raise Forbidden(f"the API key {record.prefix}... was revoked at {record.revoked_at}",
+                            code="api_key_revoked")
+        g.api_key_rate_limit = record.rate_limit
+
+
+def _register_limiter(app: Flask, settings: Settings, default_limit: str) -> None:
+    def limit_key() -> str:
+        key_id = g.get("api_key_id")
+        return f"key:{key_id}" if key_id is not None else f"addr:{request.remote_addr or '-'}"
+
+    def current_limit() -> str:
+        return g.get("api_key_rate_limit") or default_limit
+
+    def breached(limit: RequestLimit) -> None:
+        # reset_at is the window's end rounded up to a whole second: waiting this long is enough.
+        retry_after = max(1, int(limit.reset_at - time.time()))
+        raise RateLimited(f"rate limit of {limit.limit} exceeded; retry in {retry_after} s",
+                          retry_after, limit=str(limit.limit))
+
+    limiter = Limiter(
+        limit_key,
+        # An application limit: one budget per key across all routes, not one per route.
+        application_limits=[ApplicationLimit(limit_provider=current_limit)],
+        storage_uri=settings.rate_limit_storage,
+        strategy="fixed-window",
+        headers_enabled=False,  # it would add Retry-After to every response; ours is on the 429
+        on_breach=breached,
+        key_prefix="ringkas",
+    )
+    limiter.request_filter(lambda: request.path in PUBLIC_PATHS)
+    try:
+        limiter.init_app(app)
+    except Exception as exc:  # a bad storage URI or a missing storage driver
+        raise ConfigError(f"RINGKAS_RATE_LIMIT_STORAGE {settings.rate_limit_storage!r}: "
+                          f"{exc}", code="invalid_rate_limit_storage") from None

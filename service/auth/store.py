@@ -1,0 +1,151 @@
+"""API keys in SQLite (stdlib, WAL mode), stored hashed.
+
+A key is ``rk_`` + 43 characters of ``secrets.token_urlsafe(32)`` (256 random bits). With
+that much entropy a plain SHA-256 is the right hash (a slow password hash buys nothing against
+brute force of a random 256-bit secret and would cost every request); the table keeps only
+that hash and a short, non-secret prefix for people to tell keys apart. The plaintext is
+returned once, by :meth:`KeyStore.add`, and never stored or logged.
+
+Every call opens its own connection, so one store is safe to share between server threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from service.errors import RingkasError
+
+KEY_SCHEME = "rk_"
+PREFIX_CHARS = len(KEY_SCHEME) + 8  # "rk_" and 8 random characters (48 bits): display only
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS api_keys (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    name        TEXT NOT NULL,
+    prefix      TEXT NOT NULL,
+    hash        TEXT NOT NULL UNIQUE,
+    created_at  TEXT NOT NULL,
+    revoked_at  TEXT,
+    rate_limit  TEXT
+);
+CREATE INDEX IF NOT EXISTS api_keys_prefix ON api_keys (prefix);
+"""
+_COLUMNS = "id, name, prefix, created_at, revoked_at, rate_limit"  # never the hash
+
+
+class KeyStoreError(RingkasError):
+    default_code = "key_store_error"
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """One key as the store knows it: everything but the secret and its hash."""
+
+    id: int
+    name: str
+    prefix: str
+    created_at: str
+    revoked_at: str | None
+    rate_limit: str | None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+def hash_key(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+class KeyStore:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(os.path.expanduser(os.fspath(path)))
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            new = not self.path.exists()
+            with self._connect() as conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(_SCHEMA)
+            if new:
+                self.path.chmod(0o600)  # hashes only, but nobody else's business
+        except (OSError, sqlite3.Error) as exc:
+            raise KeyStoreError(f"cannot open the API key database {self.path}: {exc}") from None
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        with closing(sqlite3.connect(self.path, timeout=10)) as conn, conn:
+            yield conn
+
+    def add(self, name: str, rate_limit: str | None = None) -> tuple[int, str]:
+        """Create a key; returns (id, plaintext). The plaintext exists only in the return value."""
+        name = name.strip()
+        if not name:
+            raise KeyStoreError("a key needs a name (who or what uses it)", code="invalid_name")
+        if len(name) > 200:
+            raise KeyStoreError("a key name is at most 200 characters", code="invalid_name")
+        plaintext = KEY_SCHEME + secrets.token_urlsafe(32)
+        with self._connect() as conn:
+            cur = conn.execute(
+                "INSERT INTO api_keys (name, prefix, hash, created_at, rate_limit) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (name, plaintext[:PREFIX_CHARS], hash_key(plaintext), _now(), rate_limit or None))
+            key_id = cur.lastrowid
+        assert key_id is not None
+        return key_id, plaintext
+
+    def list(self) -> list[KeyRecord]:
+        with self._connect() as conn:
+            rows = conn.execute(f"SELECT {_COLUMNS} FROM api_keys ORDER BY id").fetchall()
+        return [KeyRecord(*row) for row in rows]
+
+    def get(self, id_or_prefix: str | int) -> KeyRecord:
+        """The key with this id (digits) or display prefix (``rk_...``); exactly one or an error."""
+        ref = str(id_or_prefix).strip()
+        with self._connect() as conn:
+            if ref.isdigit():
+                rows = conn.execute(f"SELECT {_COLUMNS} FROM api_keys WHERE id = ?",
+                                    (int(ref),)).fetchall()
+            elif ref.startswith(KEY_SCHEME) and len(ref) > len(KEY_SCHEME):
+                # A prefix of the display prefix, or the display prefix itself.
+                rows = conn.execute(
+                    f"SELECT {_COLUMNS} FROM api_keys WHERE substr(prefix, 1, ?) = ?",
+                    (len(ref), ref[:PREFIX_CHARS])).fetchall()
+            else:
+                raise KeyStoreError(f"{ref!r} is neither a key id (a number) nor a key prefix "
+                                    f"({KEY_SCHEME}...)", code="unknown_key")
+        if not rows:
+            raise KeyStoreError(f"no API key {ref!r} (see `ringkas keys list`)",
+                                code="unknown_key")
+        if len(rows) > 1:
+            raise KeyStoreError(f"{ref!r} matches {len(rows)} keys; use the id",
+                                code="ambiguous_key")
+        return KeyRecord(*rows[0])
+
+    def revoke(self, id_or_prefix: str | int) -> KeyRecord:
+        """Revoke a key (idempotent: revoking a revoked key keeps its first revocation time)."""
+        record = self.get(id_or_prefix)
+        with self._connect() as conn:
+            conn.execute("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                         (_now(), record.id))
+        return self.get(record.id)
+
+    def verify(self, plaintext: str) -> KeyRecord | None:
+        """The record of this key (revoked or not), or None if the store does not know it."""
+        if not plaintext.startswith(KEY_SCHEME):
+            return None
+        with self._connect() as conn:
+            row = conn.execute(f"SELECT {_COLUMNS} FROM api_keys WHERE hash = ?",
+                               (hash_key(plaintext),)).fetchone()
+        return KeyRecord(*row) if row else None

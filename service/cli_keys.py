@@ -1,0 +1,90 @@
+"""``ringkas keys add|list|revoke``: the API keys the service accepts when
+RINGKAS_REQUIRE_API_KEYS is on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from service.cli_options import friendly_errors
+from service.config import Settings
+
+if TYPE_CHECKING:
+    from service.auth.store import KeyStore
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _store_options(fn: F) -> F:
+    """--db and --config; passes ``store`` (a KeyStore on the configured database)."""
+    from functools import wraps
+
+    @click.option("--config", "config_file", envvar="RINGKAS_CONFIG",
+                  type=click.Path(dir_okay=False), help="A TOML settings file (its keys_db).")
+    @click.option("--db", "db", default=None, metavar="PATH",
+                  help="The key database. [env RINGKAS_KEYS_DB; default "
+                       "~/.local/share/ringkas/keys.sqlite3]")
+    @wraps(fn)
+    def wrapper(*args: Any, config_file: str | None, db: str | None, **kwargs: Any) -> Any:
+        from service.auth.store import KeyStore
+
+        settings = Settings.from_env(config_file=config_file)
+        return fn(*args, store=KeyStore(db or settings.keys_db), **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group()
+def keys() -> None:
+    """Manage API keys (needed only with RINGKAS_REQUIRE_API_KEYS=1)."""
+
+
+@keys.command("add")
+@click.argument("name")
+@click.option("--rate-limit", default=None, metavar="LIMIT",
+              help="This key's own limit, e.g. '30/minute' (default: RINGKAS_RATE_LIMIT).")
+@friendly_errors
+@_store_options
+def add_key(name: str, rate_limit: str | None, store: KeyStore) -> None:
+    """Create a key for NAME and print it (once: only its hash is kept)."""
+    from service.auth.middleware import rate_limit_string
+
+    if rate_limit is not None:
+        rate_limit = rate_limit_string(rate_limit, what="--rate-limit") or None
+    key_id, plaintext = store.add(name, rate_limit=rate_limit)
+    click.echo(plaintext)
+    click.secho(f"key {key_id} ({name!r}{f', {rate_limit}' if rate_limit else ''}) created in "
+                f"{store.path}. Store the key above now: it is shown only this once and "
+                "cannot be recovered (only its hash is kept).", err=True, fg="yellow",
+                bold=True)
+
+
+@keys.command("list")
+@friendly_errors
+@_store_options
+def list_keys(store: KeyStore) -> None:
+    """Show every key: id, name, prefix, created, revoked, rate limit (never the key)."""
+    records = store.list()
+    if not records:
+        click.echo(f"no API keys in {store.path}; add one with `ringkas keys add NAME`")
+        return
+    click.echo(f"{'id':>4}  {'name':<24} {'prefix':<15} {'created':<26} {'revoked':<26} "
+               "rate limit")
+    for r in records:
+        click.echo(f"{r.id:>4}  {r.name:<24} {r.prefix + '...':<15} {r.created_at:<26} "
+                   f"{r.revoked_at or '-':<26} {r.rate_limit or 'default'}")
+
+
+@keys.command("revoke")
+@click.argument("key")
+@friendly_errors
+@_store_options
+def revoke_key(key: str, store: KeyStore) -> None:
+    """Revoke KEY, given by id or prefix (rk_...); requests with it get 403 from then on."""
+    before = store.get(key)
+    record = store.revoke(before.id)
+    state = "was already revoked" if before.revoked else "revoked"
+    click.echo(f"key {record.id} ({record.name!r}, {record.prefix}...) {state} at "
+               f"{record.revoked_at}")

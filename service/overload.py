@@ -1,0 +1,133 @@
+"""Overload control: a bounded admission queue in front of inference, and deadlines.
+
+Inference is CPU-bound: letting every request start at once only makes all of them late.
+A few run, a bounded number wait, the rest are told at once when to come back (503 +
+Retry-After); a request that outlives its deadline is answered 504 and its remaining work
+is dropped at the next model call, never left to pile up.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from service.engine import Engine, GenerationParams, ModelInfo
+from service.errors import DeadlineExceeded, Overloaded
+
+
+@dataclass(frozen=True)
+class Deadline:
+    expires_at: float  # time.monotonic()
+    budget_s: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(time.monotonic() + seconds, seconds)
+
+    def remaining(self) -> float:
+        return self.expires_at - time.monotonic()
+
+    def check(self) -> None:
+        if self.remaining() <= 0:
+            raise DeadlineExceeded(f"the request took longer than its deadline of "
+                                   f"{self.budget_s:g} s; its remaining work was dropped",
+                                   details={"deadline_s": self.budget_s})
+
+
+class DeadlineBound:
+    """An engine wrapper: no model call starts after the deadline, none runs past it
+    (transformers' max_time), and output finished too late is discarded."""
+
+    def __init__(self, inner: Engine, deadline: Deadline) -> None:
+        self.inner = inner
+        self.deadline = deadline
+        self.info: ModelInfo = inner.info
+
+    @property
+    def max_input_tokens(self) -> int:
+        return self.inner.max_input_tokens
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.inner.count_tokens(texts)
+
+    def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
+        self.deadline.check()
+        params = params or GenerationParams()
+        bounded = GenerationParams(**{**params.overrides(),
+                                      "max_time": max(0.01, self.deadline.remaining())})
+        out = self.inner.generate(texts, bounded)
+        self.deadline.check()
+        return out
+
+
+class Admission:
+    """At most ``max_inflight`` requests run inference, at most ``max_queue`` wait."""
+
+    def __init__(self, max_inflight: int = 1, max_queue: int = 16) -> None:
+        self.max_inflight = max(1, max_inflight)
+        self.max_queue = max(0, max_queue)
+        self._slots = threading.Semaphore(self.max_inflight)
+        self._lock = threading.Condition()
+        self._waiting = 0
+        self._running = 0
+        self._draining = False
+        self._avg_s = 2.0  # running average of a request's service time, for Retry-After
+
+    @property
+    def depth(self) -> tuple[int, int]:
+        """(running, waiting)"""
+        with self._lock:
+            return self._running, self._waiting
+
+    @property
+    def draining(self) -> bool:
+        return self._draining
+
+    def retry_after_s(self) -> int:
+        with self._lock:
+            backlog = self._running + self._waiting
+        return max(1, round(self._avg_s * (backlog + 1) / self.max_inflight))
+
+    @contextmanager
+    def slot(self, deadline: Deadline) -> Iterator[None]:
+        with self._lock:
+            if self._draining:
+                raise Overloaded("the server is shutting down", self.retry_after_s(),
+                                 code="shutting_down")
+            if self._waiting >= self.max_queue and self._running >= self.max_inflight:
+                raise Overloaded(f"all {self.max_inflight} inference slot(s) are busy and "
+                                 f"{self._waiting} request(s) are waiting; retry later",
+                                 self.retry_after_s())
+            self._waiting += 1
+        acquired = self._slots.acquire(timeout=max(0.0, deadline.remaining()))
+        with self._lock:
+            self._waiting -= 1
+            if acquired:
+                self._running += 1
+        if not acquired:
+            deadline.check()
+            raise DeadlineExceeded("no inference slot became free before the deadline")
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self._slots.release()
+            with self._lock:
+                self._running -= 1
+                self._avg_s = 0.8 * self._avg_s + 0.2 * (time.monotonic() - started)
+                self._lock.notify_all()
+
+    def drain(self, timeout_s: float) -> bool:
+        """Refuse new work and wait for admitted work to finish; True when it all did."""
+        end = time.monotonic() + timeout_s
+        with self._lock:
+            self._draining = True
+            while self._running or self._waiting:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self._lock.wait(left)
+        return True

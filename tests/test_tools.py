@@ -1,0 +1,148 @@
+"""The fuzz and load scripts (tests/tools/) run for real, small, against a live server.
+
+They get a server of their own (the same `ringkas serve` on loopback with the session's tiny
+models as the shared ``server`` fixture), configured the way these runs need: no per-address
+rate limit (one client sends everything: 120/minute would answer 429 to most of the fuzz and
+starve every later test of the shared server for a minute) and a small admission queue, so
+that six load clients are beyond its capacity and must get 503s.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+import requests
+
+from tests.tools import fuzz
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class Server(NamedTuple):
+    url: str
+    pid: int
+
+
+@pytest.fixture(scope="module")
+def tools_server(tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "RINGKAS_RATE_LIMIT": "off",
+           "RINGKAS_REQUIRE_API_KEYS": "0", "RINGKAS_MAX_INFLIGHT": "1",
+           "RINGKAS_MAX_QUEUE": "2", "RINGKAS_TORCH_THREADS": "1"}
+    # The access log goes to a file: a pipe nobody reads fills up after a few hundred
+    # requests and then blocks the server.
+    log_path = tmp_path_factory.mktemp("tools-server") / "server.log"
+    log = log_path.open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--models", str(tiny_dir)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited early:\n{log_path.read_text()[-4000:]}")
+            try:
+                if requests.get(f"{url}/v1/ready", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("server did not become ready within 120 s")
+        yield Server(url, proc.pid)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def run_tool(*args: str, timeout_s: float) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([sys.executable, "-m", *args], cwd=REPO, capture_output=True,
+                            text=True, timeout=timeout_s)
+    print(result.stdout, result.stderr)  # shown when the test fails
+    return result
+
+
+def test_fuzz_run(tools_server: Server) -> None:
+    result = run_tool("tests.tools.fuzz", "--url", tools_server.url, "--requests", "300",
+                      "--seed", "1", "--concurrency", "2", "--timeout-s", "240",
+                      timeout_s=300)
+    out = result.stdout
+    assert "fuzz: 300 of 300 requests sent" in out
+    assert re.search(r"^unexpected: 0 \(5xx other than 503/504: 0, no answer: 0", out, re.M)
+    assert re.search(r"^200 +\d+$", out, re.M) and re.search(r"^422 +\d+$", out, re.M)
+    for code in ("invalid_type", "unknown_field", "malformed_json", "not_found"):
+        assert re.search(rf"^{code} +\d+$", out, re.M), code
+    assert out.rstrip().endswith("fuzz: OK")
+    assert result.returncode == 0
+
+
+def test_load_run(tools_server: Server) -> None:
+    result = run_tool("tests.tools.load", "--url", tools_server.url, "--clients", "6",
+                      "--duration-s", "8", "--interval-s", "2", "--pid", str(tools_server.pid),
+                      "--request-timeout-s", "90", "--recover-s", "60", timeout_s=240)
+    out = result.stdout
+    assert re.search(r"^summarize +200 +\d+", out, re.M)
+    assert re.search(r"^translate +200 +\d+", out, re.M)
+    # Six clients against one slot and a queue of two: some are refused, none unanswered.
+    assert re.search(r"^answers: .*503=\d+", out, re.M), "the server was not beyond capacity"
+    assert "no answer" not in out and "PROBLEM" not in out
+    assert re.search(r"^recovery: 200 after", out, re.M)
+    assert re.search(r"^rss: start \d+\.\d MiB, peak .* growth [+-]\d+\.\d MiB", out, re.M)
+    assert len(re.findall(r"^  t= *\d+\.\d s +\d+\.\d MiB$", out, re.M)) >= 4
+    assert out.rstrip().endswith("load: OK")
+    assert result.returncode == 0
+
+
+@pytest.mark.parametrize("tool", ["tests.tools.fuzz", "tests.tools.load"])
+@pytest.mark.parametrize("url", ["http://example.com:80", "http://10.0.0.1:8000",
+                                 "https://127.0.0.1:8000", "http://0.0.0.0:8000"])
+def test_tools_refuse_non_loopback_urls(tool: str, url: str) -> None:
+    result = run_tool(tool, "--url", url, timeout_s=60)
+    assert result.returncode == 2
+    assert "refused" in result.stderr
+
+
+def test_fuzz_requests_are_reproducible() -> None:
+    cases = [fuzz.generate(7, i) for i in range(500)]
+    assert cases == [fuzz.generate(7, i) for i in range(500)]
+    kinds = {c.kind for c in cases}
+    assert {"summarize-valid", "translate-valid", "summarize-invalid", "raw-body",
+            "content-type", "method-path"} <= kinds
+    valid = sum(c.kind.endswith("-valid") for c in cases)
+    assert 0.05 < valid / len(cases) < 0.2
+
+
+def test_checker_flags_broken_answers() -> None:
+    json_ct = {"Content-Type": "application/json"}
+    assert not fuzz.check_response("POST", "/v1/summarize", 422, json_ct,
+                                   b'{"error": {"code": "empty_text", "message": "m"}}')
+    assert fuzz.check_response("POST", "/v1/summarize", 500, json_ct,
+                               b'{"error": {"code": "internal_error", "message": "m"}}')
+    assert fuzz.check_response("POST", "/v1/summarize", 413, {}, b"Request Entity Too Large")
+    assert fuzz.check_response("POST", "/v1/translate", 400, json_ct, b'{"code": "x"}')
+    # overloaded needs a Retry-After header
+    assert fuzz.check_response("POST", "/v1/summarize", 503, json_ct,
+                               b'{"error": {"code": "overloaded", "message": "m"}}')
+    assert not fuzz.check_response("POST", "/v1/summarize", 503, {**json_ct, "Retry-After": "3"},
+                                   b'{"error": {"code": "overloaded", "message": "m"}}')
+    assert fuzz.check_response("POST", "/v1/summarize", 200, json_ct, b'{"summary": {}}')
+    assert fuzz.check_response("POST", "/v1/translate", 200, json_ct,
+                               b'{"translation": ["a"], "models": [{}], "timings_ms": {}, '
+                               b'"warnings": []}', {"single": True})
