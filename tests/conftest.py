@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -99,18 +100,22 @@ def recording(engines: Mapping[str, Engine]) -> Iterator[dict[str, RecordingEngi
 
 def start_server(tiny_dir: Path, env: Mapping[str, str] | None = None,
                  ) -> tuple[subprocess.Popen[str], str]:
-    """Start `ringkas serve` on a free loopback port and wait until /v1/ready is 200."""
+    """Start `ringkas serve` on a free loopback port and wait until /v1/ready is 200. Its
+    output goes to a file (``proc.log_path``): an unread pipe would block the server."""
     port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--models", str(tiny_dir)],
-        env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log_path = Path(tempfile.mkstemp(prefix="ringkas-serve-", suffix=".log")[1])
+    with log_path.open("w") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port",
+             str(port), "--models", str(tiny_dir)],
+            env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
+            stdout=log_file, stderr=subprocess.STDOUT, text=True)
+    proc.log_path = log_path  # type: ignore[attr-defined]
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"server exited early:\n{proc.stdout.read() if proc.stdout else ''}")
+            pytest.fail(f"server exited early:\n{log_path.read_text()}")
         try:
             if requests.get(f"{base}/v1/ready", timeout=2).status_code == 200:
                 return proc, base

@@ -318,6 +318,18 @@ def test_routing_errors_are_json(client: FlaskClient, method: str, path: str, st
     assert error_code(resp) == code
 
 
+def test_log_lines_cannot_be_forged(client: FlaskClient, caplog: pytest.LogCaptureFixture,
+                                    ) -> None:
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="service.access"):
+        client.get("/v1/x%0a2026-11-28 INFO service.access: request_id=forged status=200",
+                   headers={"X-Request-ID": "evil request_id=forged"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "service.access"]
+    assert len(lines) == 1 and "\n" not in lines[0]
+    assert "request_id=evil" not in lines[0]
+
+
 def test_request_id_echoed_in_header_and_error_body(client: FlaskClient) -> None:
     resp = client.post(S, json={"text": ""}, headers={"X-Request-ID": "req-abc-123"})
     assert resp.status_code == 422

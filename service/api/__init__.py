@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from service.engine.loading import load_engines
 from service.pipeline.strategies import STRATEGIES, roles_for
 
 log = logging.getLogger("service.access")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine] | None = None,
@@ -35,7 +37,9 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.limits.max_request_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    # ASCII-escaped JSON: a lone surrogate echoed from a request (a field name, say) must
+    # never make the error response itself unencodable.
+    app.json.ensure_ascii = True  # type: ignore[attr-defined]
 
     rt = Runtime(settings)
     app.extensions[EXTENSION] = rt
@@ -67,14 +71,18 @@ def _access_log(app: Flask) -> None:
     @app.before_request
     def start() -> None:
         g.started = time.perf_counter()
-        g.request_id = (request.headers.get("X-Request-ID") or uuid.uuid4().hex)[:64]
+        given = request.headers.get("X-Request-ID", "")
+        # A client's id is kept only when it is a plain token: it goes into log lines.
+        g.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
     @app.after_request
     def finish(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         log.info("request_id=%s method=%s path=%s status=%s code=%s key=%s bytes_in=%s "
-                 "bytes_out=%s ms=%.1f", g.get("request_id"), request.method, request.path,
+                 "bytes_out=%s ms=%.1f", g.get("request_id"), request.method,
+                 # Escaped: a newline in a URL must not forge a log line.
+                 request.path.encode("unicode_escape").decode("ascii"),
                  response.status_code, g.get("error_code", "-"), g.get("api_key_id", "-"),
                  request.content_length or 0,
                  response.calculate_content_length() or 0, elapsed)

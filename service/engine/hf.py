@@ -111,8 +111,14 @@ def _cached_commit(model_id: str, revision: str) -> str | None:
     from pathlib import Path
 
     from huggingface_hub import try_to_load_from_cache
+    from huggingface_hub.errors import HFValidationError
 
-    found = try_to_load_from_cache(model_id, "config.json", revision=revision)
+    if Path(model_id).is_dir():
+        return None  # a directory has no hub commit
+    try:
+        found = try_to_load_from_cache(model_id, "config.json", revision=revision)
+    except HFValidationError:
+        return None
     return Path(found).parent.name if isinstance(found, str) else None
 
 

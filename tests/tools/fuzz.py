@@ -513,7 +513,7 @@ def loopback_error(url: str) -> str | None:
     if host != "localhost":
         return f"{host!r} is not a loopback address; use 127.0.0.1"
     try:
-        addrs = {info[4][0] for info in socket.getaddrinfo(host, parts.port or 80)}
+        addrs = {str(info[4][0]) for info in socket.getaddrinfo(host, parts.port or 80)}
     except OSError as exc:
         return f"localhost does not resolve: {exc}"
     if not addrs or not all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addrs):
