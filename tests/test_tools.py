@@ -9,19 +9,16 @@ that six load clients are beyond its capacity and must get 503s.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-import requests
 
+from tests.conftest import start_server, stop_server
 from tests.tools import fuzz
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,43 +30,15 @@ class Server(NamedTuple):
 
 
 @pytest.fixture(scope="module")
-def tools_server(tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "RINGKAS_RATE_LIMIT": "off",
-           "RINGKAS_REQUIRE_API_KEYS": "0", "RINGKAS_MAX_INFLIGHT": "1",
-           "RINGKAS_MAX_QUEUE": "2", "RINGKAS_TORCH_THREADS": "1"}
-    # The access log goes to a file: a pipe nobody reads fills up after a few hundred
-    # requests and then blocks the server.
-    log_path = tmp_path_factory.mktemp("tools-server") / "server.log"
-    log = log_path.open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--models", str(tiny_dir)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
+def tools_server(tiny_dir: Path) -> Iterator[Server]:
+    proc, url = start_server(tiny_dir, {"RINGKAS_RATE_LIMIT": "off",
+                                        "RINGKAS_REQUIRE_API_KEYS": "0",
+                                        "RINGKAS_MAX_INFLIGHT": "1", "RINGKAS_MAX_QUEUE": "2",
+                                        "RINGKAS_TORCH_THREADS": "1"})
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited early:\n{log_path.read_text()[-4000:]}")
-            try:
-                if requests.get(f"{url}/v1/ready", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("server did not become ready within 120 s")
         yield Server(url, proc.pid)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        stop_server(proc)
 
 
 def run_tool(*args: str, timeout_s: float) -> subprocess.CompletedProcess[str]:
