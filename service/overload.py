@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from service.engine import Engine, GenerationParams, ModelInfo
+from service.engine import Engine, EngineWrapper, GenerationParams
 from service.errors import DeadlineExceeded, Overloaded
 
 
@@ -37,21 +37,13 @@ class Deadline:
                                    details={"deadline_s": self.budget_s})
 
 
-class DeadlineBound:
+class DeadlineBound(EngineWrapper):
     """An engine wrapper: no model call starts after the deadline, none runs past it
     (transformers' max_time), and output finished too late is discarded."""
 
     def __init__(self, inner: Engine, deadline: Deadline) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.deadline = deadline
-        self.info: ModelInfo = inner.info
-
-    @property
-    def max_input_tokens(self) -> int:
-        return self.inner.max_input_tokens
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return self.inner.count_tokens(texts)
 
     def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
         self.deadline.check()

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from service.config import Settings
-from service.engine import Engine, GenerationParams, ModelInfo
+from service.engine import Engine, EngineWrapper, GenerationParams
 from service.engine.loading import load_engines
 from service.models import resolve_specs
 from service.tiny import build_arch, make_tiny
@@ -66,21 +66,13 @@ def settings(tiny_dir: Path) -> Settings:
     return Settings.from_env(env={}, models_dir=str(tiny_dir))
 
 
-class RecordingEngine:
+class RecordingEngine(EngineWrapper):
     """Wraps a real engine and records what reaches it (inputs and params)."""
 
     def __init__(self, inner: Engine) -> None:
-        self.inner = inner
-        self.info: ModelInfo = inner.info
+        super().__init__(inner)
         self.calls: list[tuple[list[str], GenerationParams | None]] = []
         self.outputs: dict[str, str] = {}  # input text -> what the engine returned for it
-
-    @property
-    def max_input_tokens(self) -> int:
-        return self.inner.max_input_tokens
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return self.inner.count_tokens(texts)
 
     def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
         self.calls.append((list(texts), params))

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 from service.api import create_app
 from service.config import Settings
-from service.engine import Engine, GenerationParams, ModelInfo
+from service.engine import Engine, EngineWrapper, GenerationParams
 from tests.tools.fuzz import (
     CONTENT_TYPES_BAD,
     CONTENT_TYPES_OK,
@@ -63,20 +63,12 @@ PROPERTY = settings(max_examples=200, deadline=None, derandomize=True, database=
                                            HealthCheck.large_base_example])
 
 
-class MemoEngine:
+class MemoEngine(EngineWrapper):
     """A real engine that generates each distinct input once, with a short decode."""
 
     def __init__(self, inner: Engine) -> None:
-        self.inner = inner
-        self.info: ModelInfo = inner.info
+        super().__init__(inner)
         self._memo: dict[tuple[str, tuple[tuple[str, Any], ...]], str] = {}
-
-    @property
-    def max_input_tokens(self) -> int:
-        return self.inner.max_input_tokens
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return self.inner.count_tokens(texts)
 
     def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
         wanted = {k: v for k, v in (params or GenerationParams()).overrides().items()

@@ -57,3 +57,22 @@ class Engine(Protocol):
     def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
         """One output per input, in order. Inputs over ``max_input_tokens`` are an error."""
         ...
+
+
+class EngineWrapper:
+    """Delegates the engine interface to ``inner``: wrappers (deadlines, recording, caching)
+    override ``generate`` and nothing else."""
+
+    def __init__(self, inner: Engine) -> None:
+        self.inner = inner
+        self.info: ModelInfo = inner.info
+
+    @property
+    def max_input_tokens(self) -> int:
+        return self.inner.max_input_tokens
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.inner.count_tokens(texts)
+
+    def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
+        return self.inner.generate(texts, params)
