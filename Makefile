@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 ARGS ?=
 
-.PHONY: serve test lint setup
+.PHONY: serve test lint setup system-packages
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -28,6 +28,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check service eval tests
 	$(VENV)/bin/mypy service eval
 
+# Debian packages some tests drive (listed in tests/setup/system-packages).
+system-packages:
+	tests/setup/install-system-packages
+
 # The whole suite: lint, types, then every test (no network needed).
-test: lint
+test: lint system-packages
 	$(VENV)/bin/pytest
