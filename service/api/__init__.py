@@ -11,13 +11,15 @@ from functools import partial
 
 from flask import Flask, Response, g, request
 
-from service.api import health, models, summarize, translate
+from service.api import health, jobs, models, summarize, translate
 from service.api.errors import register_error_handlers
 from service.api.runtime import EXTENSION, EngineLoader, Runtime
 from service.auth.middleware import init_auth
 from service.config import ConfigError, Settings
 from service.engine import Engine
 from service.engine.loading import load_engines
+from service.jobs.backend import EXTENSION as JOBS
+from service.jobs.backend import make_backend
 from service.pipeline.strategies import STRATEGIES, roles_for
 
 log = logging.getLogger("service.access")
@@ -50,7 +52,9 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
         wanted = {role: settings.models[role] for role in roles_for(settings.strategies)}
         rt.load(loader or partial(load_engines, wanted), background=settings.background_load)
 
-    for bp in (health.bp, models.bp, summarize.bp, translate.bp):
+    app.extensions[JOBS] = make_backend(settings, rt)
+
+    for bp in (health.bp, models.bp, summarize.bp, translate.bp, jobs.bp):
         app.register_blueprint(bp)
     register_error_handlers(app)
     _access_log(app)
