@@ -31,6 +31,8 @@ from service.config import Settings
               help="JSONL of {doc_id, summary[, strategy]} to score without running a model.")
 @click.option("--service", "service_url", default=None,
               help="Evaluate a running ringkas at this URL instead of in-process.")
+@click.option("--api-key", envvar="RINGKAS_API_KEY", default=None,
+              help="API key for --service. [env RINGKAS_API_KEY]")
 @click.option("--bootstrap", type=int, default=1000, show_default=True,
               help="Bootstrap resamples for confidence intervals (1: none).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
@@ -38,8 +40,8 @@ from service.config import Settings
 @settings_options
 def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, task: str,
                  limit: int, out: Path, baseline: Path | None, tolerance: float,
-                 hypotheses: Path | None, service_url: str | None, bootstrap: int, quiet: bool,
-                 settings: Settings) -> None:
+                 hypotheses: Path | None, service_url: str | None, api_key: str | None,
+                 bootstrap: int, quiet: bool, settings: Settings) -> None:
     """Score summaries (and translations) against the evaluation set; write report.json,
     report.md and report.png."""
     from eval import dataset, gate, report
@@ -57,8 +59,8 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
         if task != "summary":
             raise click.UsageError("--hypotheses holds summaries: use --task summary")
     elif service_url:
-        system = Http(service_url)
-        chosen = list(strategies) or _served_strategies(service_url)
+        system = Http(service_url, api_key=api_key)
+        chosen = list(strategies) or _served_strategies(system)
     else:
         from service.pipeline.strategies import STRATEGIES, roles_for
 
@@ -120,15 +122,14 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
         click.echo(f"gate: no metric dropped more than {tolerance} against {baseline}")
 
 
-def _served_strategies(url: str) -> list[str]:
-    import requests
+def _served_strategies(system: Any) -> list[str]:
+    from service.client import ServiceError, TransportError
 
     try:
-        resp = requests.get(f"{url.rstrip('/')}/v1/models", timeout=30)
-        served: list[str] = resp.json()["strategies"]
-    except (requests.RequestException, ValueError, KeyError) as exc:
-        raise click.ClickException(f"no ringkas service answers at {url}: "
-                                   f"{type(exc).__name__}") from None
+        served: list[str] = system.strategies()
+    except (TransportError, ServiceError, KeyError) as exc:
+        raise click.ClickException(f"no ringkas service answers at {system.client.base_url}: "
+                                   f"{exc}") from None
     return served
 
 

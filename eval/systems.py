@@ -50,36 +50,28 @@ class InProcess:
 
 
 class Http:
-    """A running ringkas service (``--service URL``)."""
+    """A running ringkas service (``--service URL``), through :mod:`service.client`."""
 
     name = "http"
 
-    def __init__(self, base_url: str, timeout: float = 600.0) -> None:
-        import requests
+    def __init__(self, base_url: str, timeout: float = 600.0, api_key: str | None = None
+                 ) -> None:
+        from service.client import RingkasClient
 
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.session = requests.Session()
-
-    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        resp = self.session.post(f"{self.base_url}{path}", json=body, timeout=self.timeout)
-        data: dict[str, Any] = resp.json()
-        if resp.status_code != 200:
-            error = data.get("error", {})
-            raise RuntimeError(f"{path} answered {resp.status_code} "
-                               f"{error.get('code')}: {error.get('message')}")
-        return data
+        # Overload answers are retried: an eval run should wait out a busy service.
+        self.client = RingkasClient(base_url, api_key=api_key, timeout=timeout, retries=5)
 
     def summarize(self, doc_id: str, text: str, strategy: str, length: str | int,
                   prompt: str | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"text": text, "strategy": strategy, "length": length}
-        if prompt:
-            body["prompt"] = prompt
-        return self._post("/v1/summarize", body)
+        return self.client.summarize(text, strategy=strategy, length=length,
+                                     prompt=prompt).to_json()
 
     def translate(self, texts: Sequence[str]) -> dict[str, Any]:
-        return self._post("/v1/translate", {"text": list(texts), "source": "id",
-                                            "target": "en"})
+        return self.client.translate(list(texts), source="id", target="en").to_json()
+
+    def strategies(self) -> list[str]:
+        served: list[str] = self.client.models()["strategies"]
+        return served
 
 
 class Hypotheses:

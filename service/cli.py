@@ -7,15 +7,24 @@ import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from eval.cli import eval_command
 from service.cli_keys import keys
 from service.cli_models import models
-from service.cli_options import build_pipeline, friendly_errors, settings_options
+from service.cli_options import (
+    build_pipeline,
+    friendly_errors,
+    service_options,
+    settings_options,
+)
 from service.config import Settings
+
+if TYPE_CHECKING:
+    from service.client import RingkasClient, Summary, Translation
+    from service.pipeline.pipeline import SummaryResult, TranslationResult
 
 
 @click.group()
@@ -52,9 +61,10 @@ def _read(source: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the full response as JSON.")
 @friendly_errors
 @settings_options
+@service_options
 def summarize(source: str, languages: tuple[str, ...], length: str, strategy: str,
               prompt: str | None, html: bool, title: str | None, as_json: bool,
-              settings: Settings) -> None:
+              settings: Settings, client: RingkasClient | None) -> None:
     """Summarise an Indonesian article from FILE or - (stdin)."""
     from service.pipeline.strategies import STRATEGIES
     from service.schemas import parse_summarize
@@ -65,10 +75,14 @@ def summarize(source: str, languages: tuple[str, ...], length: str, strategy: st
         body["title"] = title
     if prompt:
         body["prompt"] = prompt
-    req = parse_summarize(body, settings.limits, STRATEGIES)
-    roles = [*STRATEGIES[req.strategy].roles, *(["translate_en_id"] if "id" in req.languages
-                                                  else [])]
-    result = build_pipeline(settings, roles).summarize(req)
+    result: SummaryResult | Summary
+    if client is not None:  # the service validates; its error codes come back as errors
+        result = client.summarize_body(body)
+    else:
+        req = parse_summarize(body, settings.limits, STRATEGIES)
+        roles = [*STRATEGIES[req.strategy].roles,
+                 *(["translate_en_id"] if "id" in req.languages else [])]
+        result = build_pipeline(settings, roles).summarize(req)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
@@ -86,14 +100,20 @@ def summarize(source: str, languages: tuple[str, ...], length: str, strategy: st
               type=click.Choice(["id", "en"]))
 @friendly_errors
 @settings_options
-def translate(source: str, src: str, tgt: str, settings: Settings) -> None:
+@service_options
+def translate(source: str, src: str, tgt: str, settings: Settings,
+              client: RingkasClient | None) -> None:
     """Translate text from FILE or - (stdin), keeping paragraphs."""
     from service.schemas import parse_translate
 
-    req = parse_translate({"text": _read(source), "source": src, "target": tgt},
-                          settings.limits)
-    role = "translate_id_en" if src == "id" else "translate_en_id"
-    result = build_pipeline(settings, [role]).translate(req)
+    text = _read(source)
+    result: TranslationResult | Translation
+    if client is not None:
+        result = client.translate(text, source=src, target=tgt)
+    else:
+        req = parse_translate({"text": text, "source": src, "target": tgt}, settings.limits)
+        role = "translate_id_en" if src == "id" else "translate_en_id"
+        result = build_pipeline(settings, [role]).translate(req)
     for w in result.warnings:
         click.echo(f"warning [{w.code}]: {w.message}", err=True)
     click.echo(result.translation)

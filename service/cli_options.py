@@ -33,6 +33,27 @@ def friendly_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def service_options(fn: F) -> F:
+    """``--service URL`` / ``--api-key``: send the work to a running ringkas instead of
+    loading models here. Passes ``client`` (None without --service)."""
+
+    @click.option("--service", "service_url", envvar="RINGKAS_SERVICE_URL", default=None,
+                  metavar="URL", help="Use the ringkas service at URL instead of local models. "
+                  "[env RINGKAS_SERVICE_URL]")
+    @click.option("--api-key", envvar="RINGKAS_API_KEY", default=None,
+                  help="API key for --service. [env RINGKAS_API_KEY]")
+    @wraps(fn)
+    def wrapper(*args: Any, service_url: str | None, api_key: str | None, **kwargs: Any) -> Any:
+        client = None
+        if service_url:
+            from service.client import RingkasClient
+
+            client = RingkasClient(service_url, api_key=api_key, retries=3)
+        return fn(*args, client=client, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def _model_overrides(values: tuple[str, ...]) -> dict[str, str]:
     overrides: dict[str, str] = {}
     for value in values:
