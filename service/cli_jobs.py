@@ -68,3 +68,37 @@ def batch(source: Path, out: Path, kind: str | None, length: str | None,
         writer.close()
     click.echo(f"{len(items)} item(s): {skipped} already in {out}, {len(todo)} run now",
                err=True)
+
+
+@click.command()
+@click.option("--redis", "redis_url", envvar="RINGKAS_REDIS_URL", default=None,
+              metavar="URL", help="Redis URL, e.g. redis://host:6379/0. [env RINGKAS_REDIS_URL]")
+@click.option("--name", default=None, help="Worker name (default: RQ's host.pid name).")
+@click.option("--burst", is_flag=True, help="Quit when the queue is empty.")
+@friendly_errors
+@settings_options
+def worker(redis_url: str | None, name: str | None, burst: bool, settings: Settings) -> None:
+    """Run job items from Redis (RQ) on models loaded once; start as many as you like, on
+    as many machines as share the Redis."""
+    import logging
+    from dataclasses import replace
+    from functools import partial
+
+    from redis import Redis
+
+    from service.api.runtime import Runtime
+    from service.config import ConfigError
+    from service.engine.loading import load_engines
+    from service.jobs.redis_queue import WORKER, WorkerContext, make_worker, roles_for_worker
+
+    settings = replace(settings, redis_url=redis_url or settings.redis_url)
+    if not settings.redis_url:
+        raise ConfigError("ringkas worker needs a Redis: --redis URL or RINGKAS_REDIS_URL")
+    if logging.getLogger().level > logging.INFO:
+        logging.getLogger().setLevel(logging.INFO)
+    connection = Redis.from_url(settings.redis_url)
+    rt = Runtime(settings)  # the pipeline exactly as the service builds it
+    wanted = {r: settings.models[r] for r in roles_for_worker(settings)}
+    rt.load(partial(load_engines, wanted), background=False)
+    WORKER.set(WorkerContext(rt.pipeline(), settings, connection))
+    make_worker(settings, connection, name).work(burst=burst, logging_level="INFO")

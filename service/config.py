@@ -61,8 +61,11 @@ class Settings:
     webhook_secret: str = ""  # signs webhook bodies (HMAC-SHA256) when set
     redis_url: str = ""
     queue_name: str = "ringkas"
-    worker_grace_s: int = 60  # a dead worker's item is re-run this long after its timeout
-    worker_maintenance_s: int = 30  # how often a worker looks for abandoned items
+    # A worker renews its item's lease every heartbeat; an item whose lease lapsed by grace
+    # (its worker died) is re-run, found by the next maintenance pass of any worker.
+    worker_heartbeat_s: int = 10
+    worker_grace_s: int = 20
+    worker_maintenance_s: int = 30
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -118,6 +121,7 @@ _ENV: list[tuple[str, str, type]] = [
     ("webhook_secret", "RINGKAS_WEBHOOK_SECRET", str),
     ("redis_url", "RINGKAS_REDIS_URL", str),
     ("queue_name", "RINGKAS_QUEUE", str),
+    ("worker_heartbeat_s", "RINGKAS_WORKER_HEARTBEAT", int),
     ("worker_grace_s", "RINGKAS_WORKER_GRACE", int),
     ("worker_maintenance_s", "RINGKAS_WORKER_MAINTENANCE", int),
 ]
