@@ -57,11 +57,12 @@ WORKER_ENV = {"RINGKAS_WORKER_HEARTBEAT": "1", "RINGKAS_WORKER_GRACE": "2",
 
 
 def start_worker(tiny_dir: Path, redis_url: str, name: str) -> subprocess.Popen[bytes]:
-    log = tempfile.NamedTemporaryFile(prefix=f"ringkas-{name}-", suffix=".log", delete=False)
-    return subprocess.Popen(
-        [sys.executable, "-m", "service", "worker", "--models", str(tiny_dir), "--name", name],
-        env={**os.environ, "HF_HUB_OFFLINE": "1", "RINGKAS_REDIS_URL": redis_url,
-             **WORKER_ENV}, stdout=log, stderr=subprocess.STDOUT)
+    log_path = Path(tempfile.mkstemp(prefix=f"ringkas-{name}-", suffix=".log")[1])
+    with log_path.open("w") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "service", "worker", "--models", str(tiny_dir), "--name",
+             name], env={**os.environ, "HF_HUB_OFFLINE": "1", "RINGKAS_REDIS_URL": redis_url,
+                         **WORKER_ENV}, stdout=log, stderr=subprocess.STDOUT)
 
 
 def live_workers(redis_url: str) -> dict[str, str | None]:
