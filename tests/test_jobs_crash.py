@@ -13,7 +13,7 @@ import requests
 from tests.conftest import start_server, stop_server
 from tests.test_jobs import comparable, items_for
 
-TOTAL = 10
+TOTAL = 6
 
 
 def poll(base: str, job_id: str, until: Any, timeout_s: float = 180) -> dict[str, Any]:

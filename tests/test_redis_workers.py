@@ -84,7 +84,7 @@ def poll(base: str, job_id: str, until: Any, timeout_s: float = 240) -> dict[str
 
 def test_two_workers_share_a_batch_and_one_dies(tiny_dir: Path, redis_url: str,
                                                  tmp_path: Path) -> None:
-    total = 8
+    total = 6
     items = items_for(total)
     workers = {n: start_worker(tiny_dir, redis_url, n) for n in ("w1", "w2")}
     proc, base = start_server(tiny_dir, {"RINGKAS_REDIS_URL": redis_url,
@@ -117,6 +117,7 @@ def test_two_workers_share_a_batch_and_one_dies(tiny_dir: Path, redis_url: str,
                                      "total": total}
         assert after["items"][lost_index]["status"] == "done"  # re-run by w2
         assert set(live_workers(redis_url)) >= {"w2"}
+        assert not (tmp_path / "data" / "jobs.sqlite3").exists()  # the service kept nothing
         # Results equal what the service itself answers for each item.
         for item, got in zip(items, after["items"], strict=True):
             body = {k: v for k, v in item.items() if k not in ("kind", "id")}

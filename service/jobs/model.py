@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -90,6 +91,10 @@ def final_status(states: Sequence[str]) -> str | None:
     if not all(s in ITEM_FINAL for s in states):
         return None
     return DONE if any(s == ITEM_DONE for s in states) else FAILED
+
+
+def new_job_id() -> str:
+    return f"job_{uuid.uuid4().hex}"
 
 
 def iso(ts: float | None) -> str | None:

@@ -41,8 +41,8 @@ from service.jobs.model import (
     RUNNING,
     ItemState,
     JobState,
+    new_job_id,
 )
-from service.jobs.runner import new_job_id
 from service.jobs.submit import JobRequest
 from service.jobs.webhook import deliver, payload
 from service.overload import Deadline

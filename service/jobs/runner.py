@@ -18,7 +18,6 @@ import logging
 import os
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from service.api.runtime import Runtime
 from service.config import Settings
 from service.errors import DeadlineExceeded, NotReady, Overloaded, RingkasError
 from service.jobs.execute import Outcome, outcome
-from service.jobs.model import JobState
+from service.jobs.model import JobState, new_job_id
 from service.jobs.store import Claimed, JobStore
 from service.jobs.submit import JobRequest
 from service.jobs.webhook import deliver, payload
@@ -44,10 +43,6 @@ class JobsUnavailable(RingkasError):
 
 class _Busy(Exception):
     """Not now (models loading, server draining or full): the item goes back unharmed."""
-
-
-def new_job_id() -> str:
-    return f"job_{uuid.uuid4().hex}"
 
 
 class LocalJobs:
