@@ -105,7 +105,9 @@ def test_directory_through_a_service(tiny_dir: Path, tmp_path: Path) -> None:
                                             "text": "Pabrik nomor 3 dibuka di Bogor."}))
     (src / "notes.md").write_text("ignored")
     out = tmp_path / "out.jsonl"
-    proc, base = start_server(tiny_dir, {"RINGKAS_DATA_DIR": str(tmp_path / "data")})
+    # Jobs of at most 2 items: the 3-item chunk is refused (too_many_items) and halved.
+    proc, base = start_server(tiny_dir, {"RINGKAS_DATA_DIR": str(tmp_path / "data"),
+                                         "RINGKAS_MAX_JOB_ITEMS": "2"})
     try:
         args = [*batch(src, "--out", out, "--service", base, "--strategy", "extractive",
                        "--length", "1")]

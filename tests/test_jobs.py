@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -102,7 +103,9 @@ def test_lifecycle_results_equal_sync_endpoints(client: FlaskClient, tmp_path: P
     assert "items" not in short and short["progress"]["done"] == 4
 
 
-def test_bad_items_fail_alone_with_the_sync_error_codes(client: FlaskClient) -> None:
+def test_bad_items_fail_alone_with_the_sync_error_codes(
+        client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     items = [{"kind": "translate", "text": SHORT_ID},
              {"text": "   "},  # empty_text, as /v1/summarize would say
              {"kind": "translate", "text": SHORT_ID, "target": "fr"},
@@ -124,6 +127,7 @@ def test_bad_items_fail_alone_with_the_sync_error_codes(client: FlaskClient) -> 
     # The same code the sync endpoint gives for the same body.
     sync = client.post("/v1/translate", json={"text": SHORT_ID, "target": "fr"})
     assert sync.get_json()["error"]["code"] == "unsupported_language_pair"
+    assert "Menteri itu" not in caplog.text and "script" not in caplog.text  # no text in logs
 
 
 def test_job_whose_items_all_fail_is_failed(client: FlaskClient) -> None:
@@ -292,3 +296,17 @@ def test_webhook_called_on_completion_for_allowed_host(job_settings: Settings,
     finally:
         hook.shutdown()
         app.extensions[JOBS].stop()
+
+
+def test_interactive_requests_go_before_queued_job_items(client: FlaskClient) -> None:
+    """A sync request waits for at most the item in progress, not for the whole batch."""
+    job_id = client.post("/v1/jobs", json={"items": items_for(6)}).get_json()["id"]
+    end = time.monotonic() + 120
+    while client.get(f"/v1/jobs/{job_id}?items=false").get_json()["status"] == "queued":
+        assert time.monotonic() < end
+        time.sleep(0.02)
+    resp = client.post("/v1/translate", json={"text": SHORT_ID})
+    assert resp.status_code == 200
+    progress = client.get(f"/v1/jobs/{job_id}?items=false").get_json()["progress"]
+    assert progress["finished"] <= 2, progress  # the item running, perhaps one more
+    assert wait_final(client, job_id)["status"] == "done"

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from service.client import RingkasClient
 
+_TOO_BIG = frozenset({"request_too_large", "too_many_items"})
 _PAIR_ROLE = {("id", "en"): "translate_id_en", ("en", "id"): "translate_en_id"}
 
 
@@ -79,6 +80,15 @@ def _run_job(part: Sequence[BatchItem], client: RingkasClient, writer: ResultWri
     try:
         job = client.submit_job(bodies)
     except ServiceError as exc:
+        if exc.code in _TOO_BIG and len(part) > 1:  # over the service's limits: halve it
+            half = len(part) // 2
+            _run_job(part[:half], client, writer, bar, poll_s)
+            _run_job(part[half:], client, writer, bar, poll_s)
+            return
+        if exc.code in _TOO_BIG:
+            writer.write(part[0], "summarize", None, exc.to_json()["error"])
+            bar.update(1)
+            return
         if exc.code != "no_valid_items":
             raise
         errors = {e.get("index"): e for e in exc.details.get("errors", [])}

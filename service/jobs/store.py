@@ -169,8 +169,9 @@ class JobStore:
         with self._tx() as conn:
             row = conn.execute(
                 "SELECT i.job_id, i.idx, i.kind, i.request FROM items i "
-                "JOIN jobs j ON j.id = i.job_id WHERE i.state = ? "
-                "ORDER BY j.created_at, j.rowid, i.idx LIMIT 1", (QUEUED,)).fetchone()
+                # A literal, not a parameter: lets SQLite use the partial index items_open.
+                "JOIN jobs j ON j.id = i.job_id WHERE i.state = 'queued' "
+                "ORDER BY j.created_at, j.rowid, i.idx LIMIT 1").fetchone()
             if row is None:
                 return None
             conn.execute("UPDATE items SET state = ?, attempts = attempts + 1 "
