@@ -11,7 +11,7 @@ from functools import partial
 
 from flask import Flask, Response, g, request
 
-from service.api import health, models, summarize, translate
+from service.api import health, libretranslate, metrics, models, openapi, summarize, translate
 from service.api.errors import register_error_handlers
 from service.api.runtime import EXTENSION, EngineLoader, Runtime
 from service.auth.middleware import init_auth
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
 
     rt = Runtime(settings)
     app.extensions[EXTENSION] = rt
+    metrics.init_metrics(app, rt)  # before install: it counts the engines' tokens
     if engines is not None:
         rt.install(engines)
     else:
@@ -50,7 +51,8 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
         wanted = {role: settings.models[role] for role in roles_for(settings.strategies)}
         rt.load(loader or partial(load_engines, wanted), background=settings.background_load)
 
-    for bp in (health.bp, models.bp, summarize.bp, translate.bp):
+    for bp in (health.bp, models.bp, summarize.bp, translate.bp, libretranslate.bp, openapi.bp,
+               openapi.docs_blueprint(), metrics.bp):
         app.register_blueprint(bp)
     register_error_handlers(app)
     _access_log(app)
