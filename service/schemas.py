@@ -108,8 +108,9 @@ SUMMARIZE = ObjectSpec("SummarizeRequest", "An Indonesian article to summarise."
                       + ", ".join(ctx.strategies)),
     "prompt": Field({"type": ["string", "null"], "pattern": _PROMPT_REF.pattern},
                     "A prompt NAME or NAME@vVERSION from prompts/ (strategy instruct).",
-                    code="invalid_prompt", message="prompt must be a name such as "
-                    "'summarize-en' or 'summarize-en@v1'"),
+                    code="invalid_prompt", type_code="invalid_prompt",
+                    message="prompt must be a name such as 'summarize-en' or "
+                    "'summarize-en@v1'"),
 })
 
 TRANSLATE = ObjectSpec("TranslateRequest", "Text to translate, id->en or en->id.", {
