@@ -62,6 +62,7 @@ class SummarizeRequest:
     languages: tuple[str, ...] = ("en",)
     strategy: str = DEFAULT_STRATEGY
     prompt: str | None = None  # NAME or NAME@vVERSION from prompts/ (strategy instruct)
+    translation: bool = False  # also return the whole article in English
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,8 @@ def _object(body: Any) -> Mapping[str, Any]:
 def parse_summarize(body: Any, limits: Limits,
                     strategies: Mapping[str, object]) -> SummarizeRequest:
     body = _object(body)
-    _check_keys(body, {"text", "title", "html", "length", "languages", "strategy", "prompt"})
+    _check_keys(body, {"text", "title", "html", "length", "languages", "strategy", "prompt",
+                       "translation"})
     if "text" not in body:
         raise InvalidField("text", "text is required", code="missing_field")
     text = _text(body["text"], "text", limits)
@@ -134,10 +136,14 @@ def parse_summarize(body: Any, limits: Limits,
     if prompt is not None and (not isinstance(prompt, str) or not _PROMPT_REF.match(prompt)):
         raise InvalidField("prompt", "prompt must be a name such as 'summarize-en' or "
                            "'summarize-en@v1'", code="invalid_prompt")
+    translation = body.get("translation", False)
+    if not isinstance(translation, bool):
+        raise InvalidField("translation", "translation must be true or false",
+                           code="invalid_type")
     return SummarizeRequest(text=text, title=title.strip() or None if title else None,
                             html=html, length=length,
                             languages=tuple(dict.fromkeys(languages)), strategy=strategy,
-                            prompt=prompt)
+                            prompt=prompt, translation=translation)
 
 
 def parse_translate(body: Any, limits: Limits) -> TranslateRequest:
