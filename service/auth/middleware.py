@@ -25,6 +25,13 @@ log = logging.getLogger(__name__)
 # Paths that need no key and are never rate limited (probes of load balancers and
 # orchestrators). A later route meant to be public is added here.
 PUBLIC_PATHS: frozenset[str] = frozenset({"/v1/health", "/v1/ready"})
+# The web page and its static assets: the page itself asks the user for a key.
+PUBLIC_WEB_PATHS: frozenset[str] = frozenset({"/"})
+PUBLIC_PREFIXES: tuple[str, ...] = ("/web/",)
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path in PUBLIC_WEB_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 _DISABLED = {"", "off", "none", "0", "false", "no"}
 
@@ -72,7 +79,7 @@ def init_auth(app: Flask, settings: Settings) -> None:
 def _register_auth(app: Flask, store: KeyStore) -> None:
     @app.before_request
     def authenticate() -> None:
-        if request.path in PUBLIC_PATHS:
+        if is_public(request.path):
             return
         key = presented_key()
         if key is None:
@@ -113,7 +120,7 @@ def _register_limiter(app: Flask, settings: Settings, default_limit: str) -> Non
         on_breach=breached,
         key_prefix="ringkas",
     )
-    limiter.request_filter(lambda: request.path in PUBLIC_PATHS)
+    limiter.request_filter(lambda: is_public(request.path))
     try:
         limiter.init_app(app)
     except Exception as exc:  # a bad storage URI or a missing storage driver
