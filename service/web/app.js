@@ -107,7 +107,11 @@
   function renderWarnings(warnings) {
     const box = $("warnings");
     box.replaceChildren();
-    for (const w of warnings || []) {
+    // The most consequential first: noise output, then facts the article does not support.
+    const rank = (w) => ({ random_weights: 0, unsupported_claim: 1 })[w.code] ?? 2;
+    const ordered = (warnings || []).map((w, i) => [rank(w), i, w])
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((x) => x[2]);
+    for (const w of ordered) {
       const kind = w.code === "random_weights" ? "warning danger"
         : w.code === "unsupported_claim" ? "warning fidelity" : "warning";
       box.append(el("div", { class: kind, role: "note" }, [
@@ -288,8 +292,23 @@
       showError(new ApiError(0, "file_unreadable", "the file could not be read"));
       return;
     }
-    $("html").checked = /\.html?$/i.test(file.name) || file.type === "text/html";
+    const isHtml = /\.html?$/i.test(file.name) || file.type === "text/html";
+    if (isHtml && mode() === "translate") {
+      text.value = htmlToText(text.value); // /v1/translate takes plain text
+    }
+    $("html").checked = isHtml && mode() === "summarize";
     updateCount();
+  }
+
+  // Text of an HTML document, a paragraph per block. DOMParser documents are inert: their
+  // scripts never run and their images never load.
+  function htmlToText(html) {
+    const doc = new DOMParser().parseFromString(html, "text/html");
+    doc.querySelectorAll("script, style, noscript, nav, header, footer, aside, form")
+      .forEach((n) => n.remove());
+    const blocks = Array.from(doc.querySelectorAll("h1, h2, h3, h4, p, li, blockquote"))
+      .map((n) => n.textContent.replace(/\s+/g, " ").trim()).filter(Boolean);
+    return blocks.length ? blocks.join("\n\n") : (doc.body ? doc.body.textContent.trim() : "");
   }
 
   function updateCount() {
