@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -151,11 +152,21 @@ def test_dockerfile_refers_to_real_things() -> None:
                for k, a in instructions)
     assert kinds.index("USER") < kinds.index("CMD")
 
+    copied = set()
     for kind, args in instructions:
         if kind == "COPY":
             *sources, _ = args.split()
             for src in sources:
                 assert (REPO / src).exists(), f"COPY {src}: no such file in the repository"
+                copied.add(src)
+    # Every package pyproject.toml installs (the CLI imports eval), the prompts and the
+    # files the build reads.
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    packages = {p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]
+                ["include"]}
+    assert packages | {"prompts", "pyproject.toml", project["project"]["readme"]} <= copied
+    ignore = (DEPLOY / "Dockerfile.dockerignore").read_text().split()
+    assert ".venv" in ignore and not set(ignore) & copied
 
     # The CPU torch, pinned as in pyproject.toml, from PyTorch's CPU index.
     pyproject = (REPO / "pyproject.toml").read_text()
