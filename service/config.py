@@ -50,6 +50,9 @@ class Settings:
     # none. Off by default: a local user or a batch job should not be throttled.
     rate_limit: str = ""
     rate_limit_storage: str = "memory://"  # a limits storage URI, e.g. redis://host:6379
+    # Reverse proxies in front that set X-Forwarded-For/-Proto: 0 (default) trusts none, so a
+    # client cannot pick the address its rate limit is counted under.
+    trusted_proxies: int = 0
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -90,6 +93,7 @@ _ENV: list[tuple[str, str, type]] = [
     ("keys_db", "RINGKAS_KEYS_DB", str),
     ("rate_limit", "RINGKAS_RATE_LIMIT", str),
     ("rate_limit_storage", "RINGKAS_RATE_LIMIT_STORAGE", str),
+    ("trusted_proxies", "RINGKAS_TRUSTED_PROXIES", int),
     ("max_sentences", "RINGKAS_MAX_SENTENCES", int),
     ("max_summary_sentences", "RINGKAS_MAX_SUMMARY_SENTENCES", int),
     ("max_inflight", "RINGKAS_MAX_INFLIGHT", int),

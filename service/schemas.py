@@ -63,6 +63,7 @@ class SummarizeRequest:
     languages: tuple[str, ...] = ("en",)
     strategy: str = DEFAULT_STRATEGY
     prompt: str | None = None  # NAME or NAME@vVERSION from prompts/ (strategy instruct)
+    translation: bool = False  # also return the whole article in English
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,10 @@ SUMMARIZE = ObjectSpec("SummarizeRequest", "An Indonesian article to summarise."
                     code="invalid_prompt", type_code="invalid_prompt",
                     message="prompt must be a name such as 'summarize-en' or "
                     "'summarize-en@v1'"),
+    "translation": Field({"type": "boolean", "default": False},
+                         "Also return the whole article in English (the strategy's own "
+                         "translation when it made one).",
+                         message="translation must be true or false"),
 })
 
 TRANSLATE = ObjectSpec("TranslateRequest", "Text to translate, id->en or en->id.", {
@@ -176,7 +181,8 @@ def parse_summarize(body: Any, limits: Limits,
                                                 limits.max_summary_sentences),
                             languages=tuple(dict.fromkeys(languages)),
                             strategy=body.get("strategy", DEFAULT_STRATEGY),
-                            prompt=body.get("prompt"))
+                            prompt=body.get("prompt"),
+                            translation=body.get("translation", False))
 
 
 def parse_translate(body: Any, limits: Limits) -> TranslateRequest:

@@ -81,6 +81,11 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("/docs/{path}", "get", "Swagger UI's assets.", "docs", media="*/*",
               parameters=({"name": "path", "in": "path", "required": True,
                            "schema": {"type": "string"}},)),
+    Operation("/", "get", "The web page: paste or upload an article, read its summaries, "
+              "fidelity warnings, translation and provenance.", "web", media="text/html"),
+    Operation("/web/{filename}", "get", "The web page's assets.", "web", media="*/*",
+              parameters=({"name": "filename", "in": "path", "required": True,
+                           "schema": {"type": "string"}},)),
     Operation("/metrics", "get", "Prometheus metrics (text exposition format).", "metrics",
               media="text/plain"),
 )

@@ -63,6 +63,9 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "summary": {"type": "object", "additionalProperties": _STR,
                         "description": "One summary per requested language (en, id)."},
+            "translation": {"type": ["string", "null"],
+                            "description": "With translation=true: the whole article in "
+                                           "English (null without an id->en model)."},
             "strategy": _STR, "length": {"type": ["string", "integer"]},
             "models": {"type": "array", "items": ref("ModelInfo")},
             "prompt": {"oneOf": [{"type": "null"}, {
