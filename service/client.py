@@ -54,9 +54,11 @@ class Notice:
 @dataclass(frozen=True)
 class Model:
     role: str
-    model: str
+    id: str
     revision: str
+    backend: str = ""
     commit: str | None = None
+    random_weights: bool = False
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -66,8 +68,9 @@ def _notices(body: Mapping[str, Any]) -> list[Notice]:
 
 
 def _models(body: Mapping[str, Any]) -> list[Model]:
-    return [Model(str(m.get("role", "")), str(m.get("model", "")), str(m.get("revision", "")),
-                  m.get("commit"), raw=m) for m in body.get("models", [])]
+    return [Model(str(m.get("role", "")), str(m.get("id", "")), str(m.get("revision", "")),
+                  str(m.get("backend", "")), m.get("commit"), bool(m.get("random_weights")),
+                  raw=m) for m in body.get("models", [])]
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,9 @@ class Settings:
     worker_heartbeat_s: int = 10
     worker_grace_s: int = 20
     worker_maintenance_s: int = 30
+    # Reverse proxies in front that set X-Forwarded-For/-Proto: 0 (default) trusts none, so a
+    # client cannot pick the address its rate limit is counted under.
+    trusted_proxies: int = 0
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -106,6 +109,7 @@ _ENV: list[tuple[str, str, type]] = [
     ("keys_db", "RINGKAS_KEYS_DB", str),
     ("rate_limit", "RINGKAS_RATE_LIMIT", str),
     ("rate_limit_storage", "RINGKAS_RATE_LIMIT_STORAGE", str),
+    ("trusted_proxies", "RINGKAS_TRUSTED_PROXIES", int),
     ("max_sentences", "RINGKAS_MAX_SENTENCES", int),
     ("max_summary_sentences", "RINGKAS_MAX_SUMMARY_SENTENCES", int),
     ("max_inflight", "RINGKAS_MAX_INFLIGHT", int),

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from service.config import Limits
 from service.errors import InvalidField, MalformedRequest, PayloadTooLarge
+from service.spec import Field, ObjectSpec, SpecContext
 from service.text.clean import split_paragraphs
 
 LANGUAGES = ("en", "id")
@@ -62,6 +63,7 @@ class SummarizeRequest:
     languages: tuple[str, ...] = ("en",)
     strategy: str = DEFAULT_STRATEGY
     prompt: str | None = None  # NAME or NAME@vVERSION from prompts/ (strategy instruct)
+    translation: bool = False  # also return the whole article in English
 
 
 @dataclass(frozen=True)
@@ -72,17 +74,66 @@ class TranslateRequest:
     single: bool  # the client sent one string and gets one string back
 
 
-def _check_keys(body: Mapping[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        # Strict on purpose: a typo like "lenght" must not silently use the default.
-        raise InvalidField(unknown[0], f"unknown field {unknown[0]!r}; allowed: "
-                           f"{', '.join(sorted(allowed))}", code="unknown_field")
+_TEXT = {"type": "string", "minLength": 1}
 
 
-def _text(value: Any, field: str, limits: Limits) -> str:
-    if not isinstance(value, str):
-        raise InvalidField(field, f"{field} must be a string", code="invalid_type")
+def _max_sentences(ctx: SpecContext) -> dict[str, Any]:
+    return {"limit": ctx.limits.max_summary_sentences}
+
+
+SUMMARIZE = ObjectSpec("SummarizeRequest", "An Indonesian article to summarise.", {
+    "text": Field(_TEXT, "The article: plain text, or HTML with html=true. At most "
+                  "max_text_chars characters.", required=True, message="text must be a string"),
+    "title": Field({"type": ["string", "null"]}, "The headline, if not the first line.",
+                   message="title must be a string"),
+    "html": Field({"type": "boolean", "default": False}, "The text is HTML: markup, scripts "
+                  "and page furniture are removed first.", message="html must be true or false"),
+    "length": Field(lambda ctx: {"oneOf": [
+        {"type": "string", "enum": list(Length.PRESETS)},
+        {"type": "integer", "minimum": 1, "maximum": ctx.limits.max_summary_sentences}],
+        "default": "medium"},
+        "A preset, or a number of sentences up to max_summary_sentences.",
+        code="invalid_length", type_code="invalid_length", details=_max_sentences,
+        message="length must be 'short', 'medium', 'long' or a sentence count (at most "
+                "max_summary_sentences)"),
+    "languages": Field({"type": "array", "minItems": 1, "default": ["en"],
+                        "items": {"type": "string", "enum": list(LANGUAGES)}},
+                       "Summary languages: en, and id for an Indonesian summary too.",
+                       code="unsupported_language",
+                       message='languages must be a non-empty list of "en" and "id"'),
+    "strategy": Field(lambda ctx: {"type": "string", "enum": list(ctx.strategies),
+                                   "default": DEFAULT_STRATEGY},
+                      "How the summary is made (the strategies this server enables).",
+                      code="unknown_strategy", type_code="unknown_strategy",
+                      message=lambda ctx: "unknown strategy; available: "
+                      + ", ".join(ctx.strategies)),
+    "prompt": Field({"type": ["string", "null"], "pattern": _PROMPT_REF.pattern},
+                    "A prompt NAME or NAME@vVERSION from prompts/ (strategy instruct).",
+                    code="invalid_prompt", type_code="invalid_prompt",
+                    message="prompt must be a name such as 'summarize-en' or "
+                    "'summarize-en@v1'"),
+    "translation": Field({"type": "boolean", "default": False},
+                         "Also return the whole article in English (the strategy's own "
+                         "translation when it made one).",
+                         message="translation must be true or false"),
+})
+
+TRANSLATE = ObjectSpec("TranslateRequest", "Text to translate, id->en or en->id.", {
+    "text": Field({"oneOf": [_TEXT, {"type": "array", "minItems": 1, "items": _TEXT}]},
+                  "One text (one string back) or a list (a list back, in order). At most "
+                  "max_texts items and max_text_chars characters in all.", required=True,
+                  message="text must be a string or a non-empty list of strings"),
+    "source": Field({"type": "string", "enum": list(LANGUAGES), "default": "id"},
+                    "Source language.", code="unsupported_language_pair",
+                    message="source must be 'id' or 'en'"),
+    "target": Field({"type": "string", "enum": list(LANGUAGES), "default": "en"},
+                    "Target language.", code="unsupported_language_pair",
+                    message="target must be 'id' or 'en'"),
+})
+
+
+def check_text(value: str, field: str, limits: Limits) -> str:
+    """What a schema cannot say of article text, with the codes clients rely on."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate escape ("\ud800") is valid JSON, not text
@@ -97,78 +148,55 @@ def _text(value: Any, field: str, limits: Limits) -> str:
     return value
 
 
-def _object(body: Any) -> Mapping[str, Any]:
-    if not isinstance(body, Mapping):
-        raise MalformedRequest("the request body must be a JSON object", code="not_an_object")
-    return body
+def check_texts(raw: list[str], field: str, limits: Limits) -> tuple[str, ...]:
+    if len(raw) > limits.max_texts:
+        raise PayloadTooLarge(f"{field} has {len(raw)} items; the limit is {limits.max_texts}",
+                              code="too_many_texts",
+                              details={"field": field, "limit": limits.max_texts})
+    texts = tuple(check_text(t, f"{field}[{i}]", limits) for i, t in enumerate(raw))
+    total = sum(map(len, texts))
+    if total > limits.max_text_chars:
+        raise PayloadTooLarge(f"{field} has {total} characters in all; the limit is "
+                              f"{limits.max_text_chars}", code="text_too_long",
+                              details={"field": field, "limit": limits.max_text_chars})
+    return texts
+
+
+def _empty_as_empty_text(body: Any, field: str) -> None:
+    # "" breaks minLength, but the code clients know for it is empty_text.
+    if isinstance(body, Mapping) and body.get(field) == "":
+        raise InvalidField(field, f"{field} is empty", code="empty_text")
 
 
 def parse_summarize(body: Any, limits: Limits,
                     strategies: Mapping[str, object]) -> SummarizeRequest:
-    body = _object(body)
-    _check_keys(body, {"text", "title", "html", "length", "languages", "strategy", "prompt"})
-    if "text" not in body:
-        raise InvalidField("text", "text is required", code="missing_field")
-    text = _text(body["text"], "text", limits)
+    _empty_as_empty_text(body, "text")
+    body = SUMMARIZE.validate(body, SpecContext(limits, tuple(strategies)))
+    text = check_text(body["text"], "text", limits)
     title = body.get("title")
-    if title is not None and not isinstance(title, str):
-        raise InvalidField("title", "title must be a string", code="invalid_type")
-    html = body.get("html", False)
-    if not isinstance(html, bool):
-        raise InvalidField("html", "html must be true or false", code="invalid_type")
-    length = Length.parse(body.get("length", "medium"), limits.max_summary_sentences)
     languages = body.get("languages", ["en"])
-    if (not isinstance(languages, list) or not languages
-            or not all(isinstance(x, str) for x in languages)):
-        raise InvalidField("languages", "languages must be a non-empty list such as "
-                           '["en", "id"]', code="invalid_type")
-    bad = [x for x in languages if x not in LANGUAGES]
-    if bad:
-        raise InvalidField("languages", f"unsupported summary language {bad[0]!r}; "
-                           f"supported: {', '.join(LANGUAGES)}", code="unsupported_language")
-    strategy = body.get("strategy", DEFAULT_STRATEGY)
-    if not isinstance(strategy, str) or strategy not in strategies:
-        raise InvalidField("strategy", f"unknown strategy {strategy!r}; available: "
-                           f"{', '.join(strategies)}", code="unknown_strategy")
-    prompt = body.get("prompt")
-    if prompt is not None and (not isinstance(prompt, str) or not _PROMPT_REF.match(prompt)):
-        raise InvalidField("prompt", "prompt must be a name such as 'summarize-en' or "
-                           "'summarize-en@v1'", code="invalid_prompt")
     return SummarizeRequest(text=text, title=title.strip() or None if title else None,
-                            html=html, length=length,
-                            languages=tuple(dict.fromkeys(languages)), strategy=strategy,
-                            prompt=prompt)
+                            html=body.get("html", False),
+                            length=Length.parse(body.get("length", "medium"),
+                                                limits.max_summary_sentences),
+                            languages=tuple(dict.fromkeys(languages)),
+                            strategy=body.get("strategy", DEFAULT_STRATEGY),
+                            prompt=body.get("prompt"),
+                            translation=body.get("translation", False))
 
 
 def parse_translate(body: Any, limits: Limits) -> TranslateRequest:
-    body = _object(body)
-    _check_keys(body, {"text", "source", "target"})
-    if "text" not in body:
-        raise InvalidField("text", "text is required", code="missing_field")
+    _empty_as_empty_text(body, "text")
+    if isinstance(body, Mapping) and isinstance(body.get("text"), list):
+        # Count and size limits answer 413 before each item's schema is looked at.
+        for i, item in enumerate(body["text"]):
+            if item == "":
+                raise InvalidField(f"text[{i}]", f"text[{i}] is empty", code="empty_text")
+    body = TRANSLATE.validate(body, SpecContext(limits))
     raw = body["text"]
     single = isinstance(raw, str)
-    texts: tuple[str, ...]
-    if single:
-        texts = (_text(raw, "text", limits),)
-    elif isinstance(raw, list) and raw:
-        if len(raw) > limits.max_texts:
-            raise PayloadTooLarge(f"text has {len(raw)} items; the limit is {limits.max_texts}",
-                                  code="too_many_texts",
-                                  details={"field": "text", "limit": limits.max_texts})
-        texts = tuple(_text(t, f"text[{i}]", limits) for i, t in enumerate(raw))
-        total = sum(map(len, texts))
-        if total > limits.max_text_chars:
-            raise PayloadTooLarge(f"text has {total} characters in all; the limit is "
-                                  f"{limits.max_text_chars}", code="text_too_long",
-                                  details={"field": "text", "limit": limits.max_text_chars})
-    else:
-        raise InvalidField("text", "text must be a string or a non-empty list of strings",
-                           code="invalid_type")
+    texts = (check_text(raw, "text", limits),) if single else check_texts(raw, "text", limits)
     source, target = body.get("source", "id"), body.get("target", "en")
-    for name, value in (("source", source), ("target", target)):
-        if not isinstance(value, str):
-            raise InvalidField(name, f"{name} must be a language code string",
-                               code="invalid_type")
     if (source, target) not in PAIRS:
         raise InvalidField("source", f"unsupported language pair {source!r} -> {target!r}; "
                            "supported: id -> en, en -> id", code="unsupported_language_pair")

@@ -19,6 +19,7 @@ from service.engine import Engine, EngineWrapper, GenerationParams
 from service.engine.loading import load_engines
 from service.models import resolve_specs
 from service.tiny import build_arch, make_tiny
+from tests.openapi_check import ValidatingClient
 
 
 def _free_port() -> int:
@@ -134,3 +135,11 @@ def server(tiny_dir: Path) -> Iterator[str]:
         yield base
     finally:
         stop_server(proc)
+
+
+@pytest.fixture(autouse=True)
+def _responses_match_openapi(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Flask test client validates every response against the app's /openapi.json."""
+    from flask import Flask
+
+    monkeypatch.setattr(Flask, "test_client_class", ValidatingClient)

@@ -304,7 +304,8 @@ def test_lone_surrogate_is_a_client_error(client: FlaskClient, path: str, data: 
 
 @pytest.mark.parametrize(("method", "path", "status", "code"), [
     ("GET", "/v1/nope", 404, "not_found"),
-    ("GET", "/", 404, "not_found"),
+    ("GET", "/web/nope.js", 404, "not_found"),  # GET / is the web page (test_web.py)
+    ("POST", "/", 405, "method_not_allowed"),
     ("GET", "/v1/summarize", 405, "method_not_allowed"),
     ("GET", "/v1/translate", 405, "method_not_allowed"),
     ("POST", "/v1/health", 405, "method_not_allowed"),

@@ -26,6 +26,7 @@ def test_summarize_returns_a_typed_result(server: str) -> None:
     assert {m.role for m in result.models} >= {"translate_id_en", "summarize",
                                               "translate_en_id"}
     assert Notice in {type(w) for w in result.warnings}
+    assert all(m.id and m.random_weights for m in result.models)
     assert "random_weights" in {w.code for w in result.warnings}  # the tiny models say so
     assert result.to_json()["summary"] == result.summary
 

@@ -10,8 +10,19 @@ from collections.abc import Mapping
 from functools import partial
 
 from flask import Flask, Response, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service.api import health, jobs, models, summarize, translate
+from service.api import (
+    health,
+    jobs,
+    libretranslate,
+    metrics,
+    models,
+    openapi,
+    summarize,
+    translate,
+    web,
+)
 from service.api.errors import register_error_handlers
 from service.api.runtime import EXTENSION, EngineLoader, Runtime
 from service.auth.middleware import init_auth
@@ -37,6 +48,9 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
         raise ConfigError(f"unknown strategy {unknown[0]!r} in RINGKAS_STRATEGIES; available: "
                           f"{', '.join(STRATEGIES)}")
     app = Flask(__name__)
+    if settings.trusted_proxies:  # the client address and scheme from the proxies' headers
+        app.wsgi_app = ProxyFix(app.wsgi_app,  # type: ignore[method-assign]
+                                x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     app.config["MAX_CONTENT_LENGTH"] = settings.limits.max_request_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     # ASCII-escaped JSON: a lone surrogate echoed from a request (a field name, say) must
@@ -45,6 +59,7 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
 
     rt = Runtime(settings)
     app.extensions[EXTENSION] = rt
+    metrics.init_metrics(app, rt)  # before install: it counts the engines' tokens
     if engines is not None:
         rt.install(engines)
     else:
@@ -53,8 +68,10 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
         rt.load(loader or partial(load_engines, wanted), background=settings.background_load)
 
     app.extensions[JOBS] = make_backend(settings, rt)
+    app.extensions.setdefault(openapi.EXTRA_OPERATIONS, []).extend(jobs.OPERATIONS)
 
-    for bp in (health.bp, models.bp, summarize.bp, translate.bp, jobs.bp):
+    for bp in (health.bp, models.bp, summarize.bp, translate.bp, libretranslate.bp, openapi.bp,
+               openapi.docs_blueprint(), metrics.bp, web.bp, jobs.bp):
         app.register_blueprint(bp)
     register_error_handlers(app)
     _access_log(app)

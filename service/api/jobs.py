@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from service.api.body import json_body
+from service.api.jobs_openapi import OPERATIONS
 from service.api.runtime import runtime
 from service.errors import RingkasError
 from service.jobs.backend import EXTENSION, JobBackend
@@ -16,6 +17,7 @@ from service.jobs.model import FINAL
 from service.jobs.submit import parse_job
 
 bp = Blueprint("jobs", __name__)
+__all__ = ["OPERATIONS", "bp"]
 
 
 class JobNotFound(RingkasError):

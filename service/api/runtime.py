@@ -31,8 +31,12 @@ class Runtime:
         self._error: RingkasError | None = None
         self.load_seconds: float | None = None
         self.admission = Admission(settings.max_inflight, settings.max_queue)
+        # Applied in order to the engines at install (metrics, batching...).
+        self.engine_wrappers: list[Callable[[Mapping[str, Engine]], Mapping[str, Engine]]] = []
 
     def install(self, engines: Mapping[str, Engine]) -> None:
+        for wrap in self.engine_wrappers:
+            engines = wrap(engines)
         prompts_dir = self.settings.prompts_dir
         self._pipeline = Pipeline(engines, batch_size=self.settings.translate_batch_size,
                                   prompts=PromptRegistry.from_dir(

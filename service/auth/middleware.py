@@ -9,6 +9,7 @@ address's). Failures are raised as :mod:`service.errors` exceptions, so the one 
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
@@ -24,7 +25,18 @@ log = logging.getLogger(__name__)
 
 # Paths that need no key and are never rate limited (probes of load balancers and
 # orchestrators). A later route meant to be public is added here.
-PUBLIC_PATHS: frozenset[str] = frozenset({"/v1/health", "/v1/ready"})
+PUBLIC_PATHS: frozenset[str] = frozenset({"/v1/health", "/v1/ready", "/openapi.json",
+                                          "/metrics"})
+# The web page and its static assets: the page itself asks the user for a key.
+PUBLIC_WEB_PATHS: frozenset[str] = frozenset({"/"})
+# Path prefixes that are public: the API docs page, the web page's assets.
+PUBLIC_PREFIXES: tuple[str, ...] = ("/docs", "/web/")
+# LibreTranslate's clients send the key in the body as ``api_key``.
+BODY_KEY_PATHS: frozenset[str] = frozenset({"/translate", "/detect", "/languages"})
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path in PUBLIC_WEB_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 _DISABLED = {"", "off", "none", "0", "false", "no"}
 
@@ -50,7 +62,21 @@ def presented_key() -> str | None:
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
     key = request.headers.get("X-API-Key", "").strip()
+    if not key and request.path in BODY_KEY_PATHS:
+        key = _body_key()
     return key or None
+
+
+def _body_key() -> str:
+    if request.mimetype == "application/json":
+        try:  # cached: the view reads (and judges) the same bytes
+            body = json.loads(request.get_data(cache=True))
+        except (ValueError, RecursionError):
+            body = None
+        value = body.get("api_key") if isinstance(body, dict) else None
+    else:
+        value = request.form.get("api_key")
+    return value.strip() if isinstance(value, str) else ""
 
 
 def init_auth(app: Flask, settings: Settings) -> None:
@@ -72,7 +98,7 @@ def init_auth(app: Flask, settings: Settings) -> None:
 def _register_auth(app: Flask, store: KeyStore) -> None:
     @app.before_request
     def authenticate() -> None:
-        if request.path in PUBLIC_PATHS:
+        if is_public(request.path):
             return
         key = presented_key()
         if key is None:
@@ -113,7 +139,7 @@ def _register_limiter(app: Flask, settings: Settings, default_limit: str) -> Non
         on_breach=breached,
         key_prefix="ringkas",
     )
-    limiter.request_filter(lambda: request.path in PUBLIC_PATHS)
+    limiter.request_filter(lambda: is_public(request.path))
     try:
         limiter.init_app(app)
     except Exception as exc:  # a bad storage URI or a missing storage driver

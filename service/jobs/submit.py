@@ -18,15 +18,29 @@ from service.errors import InvalidField, MalformedRequest, PayloadTooLarge, Ring
 from service.jobs.model import KINDS, Item
 from service.jobs.webhook import check_webhook
 from service.schemas import parse_summarize, parse_translate
+from service.spec import Field, ObjectSpec, SpecContext
 
 MAX_REF_CHARS = 200
+_ALIASES = {"summarise": "summarize"}
+
+JOB = ObjectSpec("JobRequest", "Many summarise/translate requests, run in the background.", {
+    "items": Field({"type": "array", "minItems": 1,
+                    # Any JSON per item: a bad one fails alone, not the job.
+                    "items": {"description": "A /v1/summarize body, or a "
+                              "/v1/translate body with \"kind\": \"translate\"; \"id\" (a "
+                              "string) is echoed back. An invalid item fails alone."}},
+                   "The requests.", required=True,
+                   message="items must be a non-empty list of summarize or translate requests"),
+    "webhook": Field({"type": "string", "format": "uri"},
+                     "Called (POST) when the job finishes; its host must be allow-listed "
+                     "(RINGKAS_WEBHOOK_HOSTS).", code="invalid_webhook",
+                     type_code="invalid_webhook", message="webhook must be a URL string"),
+})
 
 
 class NoValidItems(RingkasError):
     status = 422
     default_code = "no_valid_items"
-
-_ALIASES = {"summarise": "summarize"}
 
 
 @dataclass(frozen=True)
@@ -37,16 +51,8 @@ class JobRequest:
 
 def parse_job(body: Any, limits: Limits, strategies: Mapping[str, object],
               webhook_hosts: Sequence[str]) -> JobRequest:
-    if not isinstance(body, Mapping):
-        raise MalformedRequest("the request body must be a JSON object", code="not_an_object")
-    unknown = sorted(set(body) - {"items", "webhook"})
-    if unknown:
-        raise InvalidField(unknown[0], f"unknown field {unknown[0]!r}; allowed: items, webhook",
-                           code="unknown_field")
-    raw = body.get("items")
-    if not isinstance(raw, list) or not raw:
-        raise InvalidField("items", "items must be a non-empty list of summarize or translate "
-                           "requests", code="missing_field" if raw is None else "invalid_type")
+    body = JOB.validate(body, SpecContext(limits, tuple(strategies)))
+    raw = body["items"]
     if len(raw) > limits.max_job_items:
         raise PayloadTooLarge(f"items has {len(raw)} entries; the limit is "
                               f"{limits.max_job_items}", code="too_many_items",

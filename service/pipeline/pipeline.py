@@ -34,10 +34,15 @@ class SummaryResult:
     fidelity: FidelityReport
     prompt: Prompt | None = None
     warnings: list[Warning] = field(default_factory=list)
+    # The whole article in English; the key is in the JSON only when the request asked
+    # (null then means no id->en model): an article-length string nobody else wants.
+    translation: str | None = None
+    translation_asked: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
             "summary": self.summary,
+            **({"translation": self.translation} if self.translation_asked else {}),
             "strategy": self.strategy,
             "length": self.length,
             "models": [m.to_json() for m in self.models],
@@ -113,6 +118,8 @@ class Pipeline:
             if "id" in req.languages:
                 summary["id"] = out.id if out.id is not None else self._back_translate(
                     engines["translate_en_id"], out.en, report, roles)
+            translation = (self._full_translation(engines, sentences, out.source_en, report,
+                                                  roles) if req.translation else None)
             with report.stage("fidelity"):
                 fidelity = check_fidelity(out.en, cleaned.body, out.source_en)
             for message in fidelity.warnings():
@@ -122,7 +129,22 @@ class Pipeline:
             check_repetition(report, text, f"the {_LANG_NAME[lang]} summary ({lang})")
         return SummaryResult(summary, req.strategy, req.length.to_json(),
                              self._provenance(roles, report), report.timings_ms, fidelity,
-                             out.prompt, report.warnings)
+                             out.prompt, report.warnings, translation, req.translation)
+
+    def _full_translation(self, engines: Mapping[str, Engine], sentences: tuple[str, ...],
+                          source_en: str | None, report: Report, roles: list[str]) -> str | None:
+        """The article in English: the strategy's own when it made one (no second pass),
+        else translated now; None, with a warning, when no id->en model is loaded."""
+        if source_en is not None:
+            return source_en
+        if "translate_id_en" not in engines:
+            report.warn("translation_unavailable", "the full translation needs the "
+                        "translate_id_en model, which this server has not loaded")
+            return None
+        roles.append("translate_id_en")
+        with report.stage("translate_full"):
+            return " ".join(Translator(engines["translate_id_en"], self.batch_size)
+                            .sentences(sentences, report))
 
     def _back_translate(self, engine: Engine, english: str, report: Report,
                         roles: list[str]) -> str:

@@ -71,3 +71,15 @@ def unexpected(text: str, expected: str) -> tuple[str, float] | None:
 def describe(lang: str, confidence: float, expected: str) -> str:
     return (f"looks like {name(lang)} ({lang}, confidence {confidence:.2f}), not "
             f"{name(expected)} ({expected})")
+
+
+def rank_among(text: str, codes: tuple[str, ...]) -> list[tuple[str, float]]:
+    """(code, probability 0-1) for each of ``codes``, most likely first; a code's labels
+    compatible with it (Malay for Indonesian) count for it. Short texts are judged too: a
+    caller asking among two languages wants a best guess, not a refusal."""
+    sample = " ".join(text[:SAMPLE_CHARS].split())
+    probs = {str(lang): float(p) for lang, p in _get_identifier().rank(sample)}
+    scored = [(code, sum(probs.get(label, 0.0)
+                         for label in COMPATIBLE.get(code, frozenset({code}))))
+              for code in codes]
+    return sorted(scored, key=lambda item: -item[1])

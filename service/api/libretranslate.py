@@ -1,0 +1,142 @@
+"""LibreTranslate-compatible ``/translate``, ``/languages`` and ``/detect`` for id<->en: the
+same request and response shapes (JSON or form-encoded), so LibreTranslate clients work
+unchanged. Errors keep LibreTranslate's shape too: ``{"error": "<message>"}`` (plus ringkas's
+``code``), with its statuses (400 for any bad request, 403 for a refused key)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bs4 import BeautifulSoup, Comment, NavigableString
+from flask import Blueprint, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from service.api.body import json_body
+from service.api.runtime import runtime
+from service.errors import RingkasError
+from service.overload import Deadline
+from service.pipeline import Pipeline
+from service.schemas import TranslateRequest
+from service.schemas_lt import (
+    LtTranslateRequest,
+    form_to_body,
+    parse_lt_detect,
+    parse_lt_translate,
+)
+from service.text.language import rank_among
+
+bp = Blueprint("libretranslate", __name__)
+
+SUPPORTED = ("id", "en")
+NAMES = {"id": "Indonesian", "en": "English"}
+_SKIP_PARENTS = frozenset({"script", "style", "noscript", "template", "code", "pre"})
+# LibreTranslate answers 400 to every request it cannot use, and 403 to a refused key.
+_LT_STATUS = {401: 403, 413: 400, 415: 400, 422: 400}
+
+
+def lt_body() -> Any:
+    """JSON, or form-encoded / multipart as LibreTranslate accepts (libretranslatepy sends a
+    form)."""
+    if request.mimetype == "application/json":
+        return json_body()
+    return form_to_body(request.form.to_dict(flat=False))
+
+
+@bp.errorhandler(RingkasError)
+def lt_error(exc: RingkasError) -> tuple[Response, int]:
+    return _error(_LT_STATUS.get(exc.status, exc.status), exc.code, exc.message, exc.headers)
+
+
+@bp.errorhandler(HTTPException)
+def lt_http_error(exc: HTTPException) -> tuple[Response, int]:
+    status = exc.code or 500
+    return _error(_LT_STATUS.get(status, status), "http_error", exc.description or exc.name)
+
+
+def _error(status: int, code: str, message: str,
+           headers: dict[str, str] | None = None) -> tuple[Response, int]:
+    g.error_code = code
+    response = jsonify({"error": message, "code": code})
+    response.headers.update(headers or {})
+    return response, status
+
+
+@bp.route("/languages", methods=["GET", "POST"])
+def languages() -> Response:
+    return jsonify([{"code": c, "name": NAMES[c], "targets": [t for t in SUPPORTED if t != c]}
+                    for c in SUPPORTED])
+
+
+@bp.post("/detect")
+def detect() -> Response:
+    rt = runtime()
+    req = parse_lt_detect(lt_body(), rt.settings.limits)
+    best = [_detection(text) for text in req.texts]
+    return jsonify(best[0:1] if len(best) == 1 else best)
+
+
+@bp.post("/translate")
+def translate() -> Response:
+    rt = runtime()
+    rt.pipeline()  # 503 before reading the body when models are not ready
+    req = parse_lt_translate(lt_body(), rt.settings.limits)
+    detected = [_detection(t) for t in req.texts] if req.source == "auto" else None
+    sources = [d["language"] for d in detected] if detected else [req.source] * len(req.texts)
+    out = rt.run(lambda pipeline, deadline: _translate_all(pipeline, deadline, req, sources))
+    body: dict[str, Any] = {"translatedText": out[0] if req.single else out}
+    if detected is not None:
+        body["detectedLanguage"] = detected[0] if req.single else detected
+    if req.alternatives:
+        body["alternatives"] = [] if req.single else [[] for _ in out]
+    return jsonify(body)
+
+
+def _detection(text: str) -> dict[str, Any]:
+    lang, p = rank_among(BeautifulSoup(text, "html.parser").get_text(" "), SUPPORTED)[0]
+    return {"confidence": round(100 * p, 1), "language": lang}
+
+
+def _translate_all(pipeline: Pipeline, deadline: Deadline, req: LtTranslateRequest,
+                   sources: list[str]) -> list[str]:
+    out = list(req.texts)  # a text already in the target language comes back as it was
+    for source in SUPPORTED:
+        todo = [i for i, s in enumerate(sources) if s == source and s != req.target]
+        if not todo:
+            continue
+        texts = [req.texts[i] for i in todo]
+        done = (_translate_html(pipeline, deadline, texts, source, req.target) if req.html
+                else _translate_texts(pipeline, deadline, texts, source, req.target))
+        for i, text in zip(todo, done, strict=True):
+            out[i] = text
+    return out
+
+
+def _translate_texts(pipeline: Pipeline, deadline: Deadline, texts: list[str], source: str,
+                     target: str) -> list[str]:
+    if not texts:
+        return []
+    result = pipeline.translate(TranslateRequest(texts=tuple(texts), source=source,
+                                                 target=target, single=False), deadline)
+    assert isinstance(result.translation, list)
+    return result.translation
+
+
+def _translate_html(pipeline: Pipeline, deadline: Deadline, docs: list[str], source: str,
+                    target: str) -> list[str]:
+    """Translate the text nodes of each document, keeping markup and the whitespace around
+    each node."""
+    soups = [BeautifulSoup(doc, "html.parser") for doc in docs]
+    nodes: list[NavigableString] = []
+    for soup in soups:
+        for node in soup.find_all(string=True):
+            if (isinstance(node, Comment) or not node.strip()
+                    or (node.parent is not None and node.parent.name in _SKIP_PARENTS)):
+                continue
+            nodes.append(node)
+    translated = _translate_texts(pipeline, deadline, [n.strip() for n in nodes], source,
+                                  target)
+    for node, text in zip(nodes, translated, strict=True):
+        lead = node[: len(node) - len(node.lstrip())]
+        trail = node[len(node.rstrip()):]
+        node.replace_with(NavigableString(f"{lead}{text}{trail}"))
+    return [str(soup) for soup in soups]

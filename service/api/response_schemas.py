@@ -1,0 +1,123 @@
+"""JSON Schemas of what the API answers: components of the OpenAPI document, and what the
+test suite validates every response against."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+_STR = {"type": "string"}
+_WARNINGS = {"type": "array", "items": ref("Warning"),
+             "description": "What a reader must know: random_weights, unsupported_claim, "
+                            "repetition_detected, unexpected_language..."}
+_TIMINGS = {"type": "object", "additionalProperties": {"type": "number"},
+            "description": "Milliseconds per pipeline stage."}
+
+RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
+    "Error": {
+        "type": "object", "required": ["error"], "additionalProperties": False,
+        "properties": {"error": {
+            "type": "object", "required": ["code", "message"], "additionalProperties": False,
+            "properties": {
+                "code": {**_STR, "description": "Stable, machine-readable: branch on this."},
+                "message": {**_STR, "description": "For a person; may change."},
+                "details": {"type": "object", "description": "field, limit, retry_after_s..."},
+                "request_id": {**_STR, "description": "Quote it to the operator."},
+            }}},
+    },
+    "Warning": {"type": "object", "required": ["code", "message"],
+                "properties": {"code": _STR, "message": _STR}},
+    "ModelInfo": {
+        "type": "object", "required": ["role", "id", "revision", "backend"],
+        "description": "Provenance of one model that produced (part of) the answer.",
+        "properties": {
+            "role": _STR, "id": {**_STR, "description": "Hub id or local directory."},
+            "revision": _STR, "backend": _STR, "architecture": _STR,
+            "random_weights": {"type": "boolean",
+                               "description": "A plumbing-test model: its output is noise."},
+            "commit": {"type": ["string", "null"],
+                       "description": "The hub commit actually loaded, where known."},
+        }},
+    "Fidelity": {
+        "type": "object", "required": ["checked", "unsupported", "supported"],
+        "description": "Numbers, amounts, dates and names of the summary checked against "
+                       "the article.",
+        "properties": {
+            "checked": {"type": "integer", "minimum": 0},
+            "unsupported": {"type": "array", "items": {
+                "type": "object", "required": ["kind", "text", "value"],
+                "properties": {"kind": {"enum": ["number", "amount", "percent", "year",
+                                                 "entity"]},
+                               "text": _STR, "value": _STR}}},
+            "unsupported_numeric_rate": {"type": ["number", "null"]},
+            "supported": {"type": "boolean"},
+        }},
+    "SummarizeResponse": {
+        "type": "object",
+        "required": ["summary", "strategy", "length", "models", "fidelity", "timings_ms",
+                     "warnings"],
+        "properties": {
+            "summary": {"type": "object", "additionalProperties": _STR,
+                        "description": "One summary per requested language (en, id)."},
+            "translation": {"type": ["string", "null"],
+                            "description": "With translation=true: the whole article in "
+                                           "English (null without an id->en model)."},
+            "strategy": _STR, "length": {"type": ["string", "integer"]},
+            "models": {"type": "array", "items": ref("ModelInfo")},
+            "prompt": {"oneOf": [{"type": "null"}, {
+                "type": "object", "required": ["name", "version"],
+                "properties": {"name": _STR, "version": {"type": "integer"}}}]},
+            "fidelity": ref("Fidelity"), "timings_ms": _TIMINGS, "warnings": _WARNINGS,
+        }},
+    "TranslateResponse": {
+        "type": "object", "required": ["translation", "models", "timings_ms", "warnings"],
+        "properties": {
+            "translation": {"oneOf": [_STR, {"type": "array", "items": _STR}],
+                            "description": "A string for a string, a list for a list."},
+            "models": {"type": "array", "items": ref("ModelInfo")},
+            "timings_ms": _TIMINGS, "warnings": _WARNINGS,
+        }},
+    "Health": {"type": "object", "required": ["status", "version"],
+               "properties": {"status": {"const": "ok"}, "version": _STR}},
+    "Ready": {"type": "object", "required": ["status"],
+              "properties": {"status": {"const": "ready"},
+                             "load_seconds": {"type": ["number", "null"]}}},
+    "Models": {
+        "type": "object", "required": ["ready", "models", "strategies"],
+        "properties": {
+            "ready": {"type": "boolean"},
+            "models": {"type": "array", "items": {
+                "type": "object", "required": ["role", "configured", "loaded"],
+                "properties": {
+                    "role": _STR, "purpose": {"type": ["string", "null"]},
+                    "configured": {"type": "object", "required": ["id", "revision"],
+                                   "properties": {"id": _STR, "revision": _STR}},
+                    "loaded": {"oneOf": [{"type": "null"}, ref("ModelInfo")]}}}},
+            "strategies": {"type": "array", "items": _STR},
+        }},
+    # LibreTranslate's shapes, as its clients parse them.
+    "LtTranslateResponse": {
+        "type": "object", "required": ["translatedText"],
+        "properties": {
+            "translatedText": {"oneOf": [_STR, {"type": "array", "items": _STR}]},
+            "detectedLanguage": {"oneOf": [ref("LtDetection"),
+                                           {"type": "array", "items": ref("LtDetection")}]},
+            "alternatives": {"type": "array"},
+        }},
+    "LtDetection": {"type": "object", "required": ["confidence", "language"],
+                    "properties": {"confidence": {"type": "number", "minimum": 0,
+                                                  "maximum": 100},
+                                   "language": _STR}},
+    "LtDetectResponse": {"type": "array", "items": ref("LtDetection")},
+    "LtLanguages": {"type": "array", "items": {
+        "type": "object", "required": ["code", "name", "targets"],
+        "properties": {"code": _STR, "name": _STR,
+                       "targets": {"type": "array", "items": _STR}}}},
+    "LtError": {"type": "object", "required": ["error"],
+                "properties": {"error": {**_STR, "description": "LibreTranslate's message."},
+                               "code": {**_STR, "description": "ringkas's error code."}}},
+}

@@ -1,0 +1,92 @@
+"""LibreTranslate's request shapes (``/translate``, ``/detect``), parsed once into frozen
+dataclasses, so that tools written for LibreTranslate work unchanged for id<->en."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from service.config import Limits
+from service.errors import InvalidField
+from service.schemas import LANGUAGES, check_text, check_texts
+from service.spec import Field, ObjectSpec, SpecContext
+
+_Q = Field({"oneOf": [{"type": "string", "minLength": 1},
+                      {"type": "array", "minItems": 1,
+                       "items": {"type": "string", "minLength": 1}}]},
+           "Text to translate: a string, or a list (translatedText is then a list).",
+           required=True, message="q must be a string or a non-empty list of strings")
+_API_KEY = Field({"type": "string"}, "API key (also accepted as Authorization: Bearer or "
+                 "X-API-Key).", message="api_key must be a string")
+
+LT_TRANSLATE = ObjectSpec("LtTranslateRequest", "LibreTranslate's /translate request.", {
+    "q": _Q,
+    "source": Field({"type": "string", "enum": ["auto", *LANGUAGES], "default": "auto"},
+                    "Source language, or auto to detect it.",
+                    code="unsupported_language_pair", message="source must be auto, id or en"),
+    "target": Field({"type": "string", "enum": list(LANGUAGES)}, "Target language.",
+                    required=True, code="unsupported_language_pair",
+                    message="target must be id or en"),
+    "format": Field({"type": "string", "enum": ["text", "html"], "default": "text"},
+                    "html: translate the text of the markup and keep the markup.",
+                    code="invalid_format", message="format must be text or html"),
+    "alternatives": Field({"type": "integer", "minimum": 0, "maximum": 3, "default": 0},
+                          "Accepted for compatibility; ringkas returns one translation "
+                          "(alternatives is then an empty list).",
+                          code="invalid_alternatives", message="alternatives must be 0 to 3"),
+    "api_key": _API_KEY,
+})
+
+LT_DETECT = ObjectSpec("LtDetectRequest", "LibreTranslate's /detect request.", {
+    "q": _Q, "api_key": _API_KEY})
+
+
+@dataclass(frozen=True)
+class LtTranslateRequest:
+    texts: tuple[str, ...]
+    source: str  # "auto", "id" or "en"
+    target: str
+    html: bool
+    single: bool
+    alternatives: int = 0
+
+
+@dataclass(frozen=True)
+class LtDetectRequest:
+    texts: tuple[str, ...]
+
+
+def form_to_body(form: Mapping[str, list[str]]) -> dict[str, Any]:
+    """A form-encoded request as the JSON one: repeated ``q`` is a list, and the one numeric
+    field a number (as LibreTranslate's own server reads them)."""
+    body: dict[str, Any] = {}
+    for key, values in form.items():
+        body[key] = values if key == "q" and len(values) > 1 else values[-1]
+    alternatives = body.get("alternatives")
+    if isinstance(alternatives, str) and alternatives.strip().isdigit():
+        body["alternatives"] = int(alternatives)
+    return body
+
+
+def _texts(q: str | list[str], limits: Limits) -> tuple[tuple[str, ...], bool]:
+    if isinstance(q, str):
+        return (check_text(q, "q", limits),), True
+    return check_texts(q, "q", limits), False
+
+
+def parse_lt_translate(body: Any, limits: Limits) -> LtTranslateRequest:
+    body = LT_TRANSLATE.validate(body, SpecContext(limits))
+    texts, single = _texts(body["q"], limits)
+    source, target = body.get("source", "auto"), body["target"]
+    if source == target:
+        raise InvalidField("target", f"source and target are both {target!r}",
+                           code="unsupported_language_pair")
+    return LtTranslateRequest(texts=texts, source=source, target=target,
+                              html=body.get("format", "text") == "html", single=single,
+                              alternatives=body.get("alternatives", 0))
+
+
+def parse_lt_detect(body: Any, limits: Limits) -> LtDetectRequest:
+    body = LT_DETECT.validate(body, SpecContext(limits))
+    return LtDetectRequest(_texts(body["q"], limits)[0])

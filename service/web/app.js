@@ -1,0 +1,356 @@
+// The ringkas web page: calls the JSON API and renders its answer.
+// Every string from the server or the user goes into the page as text (textContent),
+// never as markup, so an article or a model output cannot inject HTML or script.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const KEY_STORE = "ringkas.apiKey";
+  const LANG_NAMES = { en: "English", id: "Indonesian" };
+
+  const form = $("form");
+  const text = $("text");
+  const submit = $("submit");
+  const busy = $("busy");
+  const apiKey = $("api-key");
+
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (name === "text") node.textContent = value;
+      else if (name === "class") node.className = value;
+      else node.setAttribute(name, value);
+    }
+    for (const child of children || []) node.append(child);
+    return node;
+  }
+
+  function mode() {
+    return form.querySelector('input[name="mode"]:checked').value;
+  }
+
+  function headers() {
+    const h = { "Content-Type": "application/json", Accept: "application/json" };
+    const key = apiKey.value.trim();
+    if (key) h.Authorization = "Bearer " + key;
+    return h;
+  }
+
+  // --- talking to the API -------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, code, message, extra) {
+      super(message);
+      this.status = status;
+      this.code = code;
+      this.extra = extra || "";
+    }
+  }
+
+  async function call(method, path, body) {
+    let response;
+    try {
+      response = await fetch(path, {
+        method,
+        headers: headers(),
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+    } catch (err) {
+      throw new ApiError(0, "network_error", "the server could not be reached (" +
+        String(err && err.message ? err.message : err) + ")");
+    }
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (_) {
+      data = null; // a proxy's HTML page or waitress's plain-text 413
+    }
+    if (!response.ok) {
+      const extra = [];
+      const retry = response.headers.get("Retry-After");
+      if (retry) extra.push("retry after " + retry + " s");
+      const err = data && data.error;
+      if (err && typeof err.code === "string") {
+        if (err.details) extra.push("details: " + JSON.stringify(err.details));
+        if (err.request_id) extra.push("request id " + err.request_id);
+        throw new ApiError(response.status, err.code, String(err.message || ""), extra.join(" · "));
+      }
+      throw new ApiError(response.status, "http_" + response.status,
+        response.statusText || "the server answered with an error", extra.join(" · "));
+    }
+    if (data === null) {
+      throw new ApiError(response.status, "invalid_response", "the server's answer is not JSON");
+    }
+    return { data, requestId: response.headers.get("X-Request-ID") || "" };
+  }
+
+  // --- rendering ------------------------------------------------------------------------
+
+  function showError(err) {
+    $("error-code").textContent = err.code + (err.status ? " (HTTP " + err.status + ")" : "");
+    $("error-message").textContent = err.message;
+    $("error-extra").textContent = err.extra || "";
+    $("error").hidden = false;
+    if (err.code === "missing_api_key" || err.code === "invalid_api_key") {
+      $("key-box").open = true;
+      apiKey.focus();
+    }
+  }
+
+  function clearOutput() {
+    $("error").hidden = true;
+    $("result").hidden = true;
+  }
+
+  function renderWarnings(warnings) {
+    const box = $("warnings");
+    box.replaceChildren();
+    // The most consequential first: noise output, then facts the article does not support.
+    const rank = (w) => ({ random_weights: 0, unsupported_claim: 1 })[w.code] ?? 2;
+    const ordered = (warnings || []).map((w, i) => [rank(w), i, w])
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((x) => x[2]);
+    for (const w of ordered) {
+      const kind = w.code === "random_weights" ? "warning danger"
+        : w.code === "unsupported_claim" ? "warning fidelity" : "warning";
+      box.append(el("div", { class: kind, role: "note" }, [
+        el("code", { text: String(w.code) }), " ", el("span", { text: String(w.message) }),
+      ]));
+    }
+  }
+
+  function paragraphs(container, value) {
+    container.replaceChildren();
+    const parts = String(value).split(/\n\s*\n/).filter((p) => p.trim());
+    for (const part of parts.length ? parts : [""]) container.append(el("p", { text: part }));
+  }
+
+  function renderSummaries(summary) {
+    const box = $("summaries");
+    box.replaceChildren();
+    for (const [lang, value] of Object.entries(summary || {})) {
+      const body = el("div", { class: "prose", id: "summary-" + lang, lang });
+      paragraphs(body, value);
+      box.append(el("section", { class: "card summary" }, [
+        el("h2", { text: "Summary — " + (LANG_NAMES[lang] || lang) }), body,
+      ]));
+    }
+  }
+
+  function renderFidelity(fidelity) {
+    const card = $("fidelity");
+    if (!fidelity) { card.hidden = true; return; }
+    const unsupported = fidelity.unsupported || [];
+    $("fidelity-line").textContent = unsupported.length
+      ? unsupported.length + " of " + fidelity.checked + " checked claim(s) are not supported by the article:"
+      : fidelity.checked
+        ? "All " + fidelity.checked + " checked claim(s) (numbers, amounts, dates, names) are supported by the article."
+        : "The summary states no numbers, amounts, dates or names to check against the article.";
+    card.classList.toggle("bad", unsupported.length > 0);
+    const list = $("fidelity-list");
+    list.replaceChildren();
+    for (const c of unsupported) {
+      list.append(el("li", {}, [el("span", { class: "tag", text: String(c.kind) }), " ",
+        el("span", { text: String(c.text) })]));
+    }
+    card.hidden = false;
+  }
+
+  function renderTranslation(title, value, lang) {
+    const card = $("translation-card");
+    if (value === undefined || value === null) { card.hidden = true; return; }
+    $("translation-title").textContent = title;
+    const box = $("translation");
+    box.setAttribute("lang", lang);
+    if (Array.isArray(value)) {
+      box.replaceChildren(...value.map((v) => el("p", { text: String(v) })));
+    } else {
+      paragraphs(box, value);
+    }
+    card.hidden = false;
+  }
+
+  function fact(dl, name, value) {
+    if (value === undefined || value === null || value === "") return;
+    dl.append(el("dt", { text: name }), el("dd", { text: String(value) }));
+  }
+
+  function renderProvenance(data, requestId) {
+    const facts = $("provenance-facts");
+    facts.replaceChildren();
+    fact(facts, "strategy", data.strategy);
+    fact(facts, "length", data.length);
+    if (data.prompt) fact(facts, "prompt", data.prompt.name + " v" + data.prompt.version);
+    fact(facts, "request id", requestId);
+
+    const models = $("models");
+    models.replaceChildren();
+    for (const m of data.models || []) {
+      const dl = el("dl", { class: "facts" });
+      fact(dl, "model", m.id);
+      fact(dl, "revision", m.revision);
+      fact(dl, "commit", m.commit);
+      fact(dl, "architecture", m.architecture);
+      fact(dl, "backend", m.backend);
+      const head = el("div", { class: "model-head" }, [el("code", { text: String(m.role) })]);
+      if (m.random_weights) {
+        head.append(el("span", { class: "tag danger", text: "random weights: output is noise" }));
+      }
+      models.append(el("div", { class: "model" }, [head, dl]));
+    }
+
+    const timings = $("timings");
+    timings.replaceChildren();
+    for (const [stage, ms] of Object.entries(data.timings_ms || {})) {
+      timings.append(el("tr", {}, [el("td", { text: stage }),
+        el("td", { text: Number(ms).toLocaleString("en", { minimumFractionDigits: 1, maximumFractionDigits: 1 }) })]));
+    }
+  }
+
+  function render(data, requestId) {
+    renderWarnings(data.warnings);
+    if (mode() === "summarize") {
+      renderSummaries(data.summary);
+      renderFidelity(data.fidelity);
+      renderTranslation("Full English translation", data.translation, "en");
+    } else {
+      $("summaries").replaceChildren();
+      renderFidelity(null);
+      const target = $("direction").value.split("-")[1];
+      renderTranslation("Translation — " + LANG_NAMES[target], data.translation, target);
+    }
+    renderProvenance(data, requestId);
+    $("result").hidden = false;
+  }
+
+  // --- the form -------------------------------------------------------------------------
+
+  function request() {
+    const base = { text: text.value };
+    if (mode() === "translate") {
+      const [source, target] = $("direction").value.split("-");
+      return ["/v1/translate", Object.assign(base, { source, target })];
+    }
+    // html applies to summaries only: /v1/translate takes plain text.
+    const body = Object.assign(base, {
+      html: $("html").checked,
+      length: form.querySelector('input[name="length"]:checked').value,
+      languages: Array.from(form.querySelectorAll('input[name="languages"]:checked'))
+        .map((c) => c.value),
+      strategy: $("strategy").value,
+      translation: $("want-translation").checked,
+    });
+    const title = $("title").value.trim();
+    if (title) body.title = title;
+    return ["/v1/summarize", body];
+  }
+
+  async function onSubmit(event) {
+    event.preventDefault();
+    if (submit.disabled) return;
+    clearOutput();
+    const [path, body] = request();
+    if (path === "/v1/summarize" && body.languages.length === 0) {
+      showError(new ApiError(0, "no_language", "choose at least one summary language"));
+      return;
+    }
+    submit.disabled = true;
+    form.setAttribute("aria-busy", "true");
+    busy.textContent = "Working… (this can take a minute on a CPU)";
+    const started = performance.now();
+    try {
+      const { data, requestId } = await call("POST", path, body);
+      render(data, requestId);
+      busy.textContent = "Done in " + ((performance.now() - started) / 1000).toFixed(1) + " s";
+    } catch (err) {
+      showError(err instanceof ApiError ? err
+        : new ApiError(0, "client_error", String(err && err.message ? err.message : err)));
+      busy.textContent = "";
+    } finally {
+      submit.disabled = false;
+      form.removeAttribute("aria-busy");
+    }
+  }
+
+  function onMode() {
+    const summarize = mode() === "summarize";
+    $("summarize-options").hidden = !summarize;
+    $("translate-options").hidden = summarize;
+    $("html").closest(".field").hidden = !summarize;
+    submit.textContent = summarize ? "Summarise" : "Translate";
+    $("text-label").textContent = summarize ? "Article (Indonesian)" : "Text";
+    clearOutput();
+  }
+
+  async function onFile() {
+    const file = $("file").files[0];
+    if (!file) return;
+    try {
+      text.value = await file.text();
+    } catch (err) {
+      showError(new ApiError(0, "file_unreadable", "the file could not be read"));
+      return;
+    }
+    const isHtml = /\.html?$/i.test(file.name) || file.type === "text/html";
+    if (isHtml && mode() === "translate") {
+      text.value = htmlToText(text.value); // /v1/translate takes plain text
+    }
+    $("html").checked = isHtml && mode() === "summarize";
+    updateCount();
+  }
+
+  // Text of an HTML document, a paragraph per block. DOMParser documents are inert: their
+  // scripts never run and their images never load.
+  function htmlToText(html) {
+    const doc = new DOMParser().parseFromString(html, "text/html");
+    doc.querySelectorAll("script, style, noscript, nav, header, footer, aside, form")
+      .forEach((n) => n.remove());
+    const blocks = Array.from(doc.querySelectorAll("h1, h2, h3, h4, p, li, blockquote"))
+      .map((n) => n.textContent.replace(/\s+/g, " ").trim()).filter(Boolean);
+    return blocks.length ? blocks.join("\n\n") : (doc.body ? doc.body.textContent.trim() : "");
+  }
+
+  function updateCount() {
+    $("char-count").textContent = text.value.length.toLocaleString("en");
+  }
+
+  async function loadServerInfo() {
+    const pill = $("server-status");
+    try {
+      const { data } = await call("GET", "/v1/models");
+      const select = $("strategy");
+      const current = select.value;
+      if (Array.isArray(data.strategies) && data.strategies.length) {
+        select.replaceChildren(...data.strategies.map((s) => el("option", { value: s, text: s })));
+        if (data.strategies.includes(current)) select.value = current;
+      }
+      pill.textContent = data.ready ? "ready" : "loading models";
+      pill.className = "pill " + (data.ready ? "ok" : "wait");
+    } catch (err) {
+      if (err.code === "missing_api_key" || err.code === "invalid_api_key") {
+        pill.textContent = "API key needed";
+        pill.className = "pill wait";
+        $("key-box").open = true;
+      } else {
+        pill.textContent = "unavailable";
+        pill.className = "pill bad";
+      }
+    }
+  }
+
+  apiKey.value = sessionStorage.getItem(KEY_STORE) || "";
+  apiKey.addEventListener("change", () => {
+    const key = apiKey.value.trim();
+    if (key) sessionStorage.setItem(KEY_STORE, key); else sessionStorage.removeItem(KEY_STORE);
+    loadServerInfo();
+  });
+  form.addEventListener("submit", onSubmit);
+  for (const radio of form.querySelectorAll('input[name="mode"]')) {
+    radio.addEventListener("change", onMode);
+  }
+  $("file").addEventListener("change", onFile);
+  text.addEventListener("input", updateCount);
+  updateCount();
+  loadServerInfo();
+})();

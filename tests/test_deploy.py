@@ -1,0 +1,277 @@
+"""The deploy examples in service/deploy/: gunicorn really serves the app (a live process on
+the tiny models), and the Dockerfile, systemd unit and nginx config agree with the code and
+with each other. Docker cannot run here: the Dockerfile is checked, not built."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+import requests
+
+from service.api import create_app
+from service.config import _ENV, Limits, Settings
+from service.models import ROLES
+from tests.conftest import REPO, _free_port
+
+DEPLOY = REPO / "service" / "deploy"
+APP_SPEC = "service.api:create_app()"
+
+
+def _dockerfile() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
+    text = (DEPLOY / "Dockerfile").read_text()
+    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
+    joined = re.sub(r"\\\n", " ", "\n".join(lines))
+    out = []
+    for line in joined.splitlines():
+        if line.strip():
+            word, _, rest = line.strip().partition(" ")
+            out.append((word.upper(), rest.strip()))
+    return out
+
+
+def _import_factory(spec: str) -> object:
+    module, _, call = spec.partition(":")
+    assert call.endswith("()"), spec
+    return getattr(importlib.import_module(module), call[:-2])
+
+
+# --- gunicorn, live ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def gunicorn_server(tiny_dir: Path) -> object:
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or \
+        shutil.which("gunicorn")
+    if gunicorn is None:
+        pytest.skip("gunicorn is not installed (pip install -e '.[test]')")
+    port = _free_port()
+    log_path = Path(tempfile.mkstemp(prefix="ringkas-gunicorn-", suffix=".log")[1])
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "RINGKAS_MODELS_DIR": str(tiny_dir),
+           "RINGKAS_HOST": "127.0.0.1", "RINGKAS_PORT": str(port),
+           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([gunicorn, "-c", str(DEPLOY / "gunicorn.conf.py"), APP_SPEC],
+                                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"gunicorn exited early:\n{log_path.read_text()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"gunicorn not ready within 180 s:\n{log_path.read_text()}")
+            try:
+                if requests.get(f"{base}/v1/ready", timeout=2).status_code == 200:
+                    break
+            except (requests.ConnectionError, requests.Timeout):  # the worker is still loading
+                pass
+            time.sleep(0.3)
+        yield proc, base, log_path
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_gunicorn_serves_the_app(gunicorn_server: tuple[subprocess.Popen[bytes], str, Path],
+                                 ) -> None:
+    proc, base, log_path = gunicorn_server
+    ready = requests.get(f"{base}/v1/ready", timeout=10)
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    resp = requests.post(f"{base}/v1/translate", timeout=120, headers={"X-Request-ID": "gu-1"},
+                         json={"text": "Pabrik baru di Bogor.", "source": "id", "target": "en"})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["translation"] and resp.headers["X-Request-ID"] == "gu-1"
+    assert requests.get(f"{base}/", timeout=10).status_code == 200  # the web page too
+    bad = requests.post(f"{base}/v1/translate", timeout=10, json={"text": ""})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "empty_text"
+
+    # The config's logging reaches the output: ringkas's access line (request id, no text),
+    # once; gunicorn's own access log is off.
+    log = log_path.read_text()
+    lines = [ln for ln in log.splitlines() if "request_id=gu-1 " in ln]
+    assert len(lines) == 1 and "path=/v1/translate status=200" in lines[0], log
+    assert "Pabrik" not in log
+    assert "Using worker: gthread" in log
+
+    # SIGTERM: a graceful stop, exit status 0.
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 0, log_path.read_text()
+
+
+def test_gunicorn_config_follows_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    def load(**env: str) -> dict[str, object]:
+        for name in [n for n in os.environ if n.startswith(("RINGKAS_", "GUNICORN_"))]:
+            monkeypatch.delenv(name)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        scope: dict[str, object] = {}
+        code = (DEPLOY / "gunicorn.conf.py").read_text()
+        exec(compile(code, "gunicorn.conf.py", "exec"), scope)
+        return scope
+
+    conf = load()
+    s = Settings()
+    assert conf["bind"] == ["127.0.0.1:8000"]
+    assert conf["workers"] == 1 and conf["worker_class"] == "gthread"
+    assert conf["threads"] == s.max_inflight + s.max_queue + 2
+    assert conf["preload_app"] is False
+    assert isinstance(conf["graceful_timeout"], int)
+    assert conf["graceful_timeout"] > s.request_timeout_s
+    conf = load(RINGKAS_PORT="9001", RINGKAS_HOST="0.0.0.0", RINGKAS_MAX_QUEUE="40",
+                RINGKAS_REQUEST_TIMEOUT="300")
+    assert conf["bind"] == ["0.0.0.0:9001"] and conf["threads"] == 1 + 40 + 2
+    assert conf["graceful_timeout"] == 305
+
+
+# --- Dockerfile (not built here: no Docker engine) -----------------------------------------
+
+
+def test_dockerfile_refers_to_real_things() -> None:
+    instructions = _dockerfile()
+    kinds = [k for k, _ in instructions]
+    assert kinds[0] == "FROM" and "USER" in kinds and "HEALTHCHECK" in kinds
+    # Runs as the unprivileged user it creates, from the USER line on.
+    user = next(args for k, args in instructions if k == "USER")
+    assert user not in {"root", "0"}
+    assert any(k == "RUN" and re.search(rf"useradd --system .*\b{user}\b", a)
+               for k, a in instructions)
+    assert kinds.index("USER") < kinds.index("CMD")
+
+    copied = set()
+    for kind, args in instructions:
+        if kind == "COPY":
+            *sources, _ = args.split()
+            for src in sources:
+                assert (REPO / src).exists(), f"COPY {src}: no such file in the repository"
+                copied.add(src)
+    # Every package pyproject.toml installs (the CLI imports eval), the prompts and the
+    # files the build reads.
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    packages = {p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]
+                ["include"]}
+    assert packages | {"prompts", "pyproject.toml", project["project"]["readme"]} <= copied
+    ignore = (DEPLOY / "Dockerfile.dockerignore").read_text().split()
+    assert ".venv" in ignore and not set(ignore) & copied
+
+    # The CPU torch, pinned as in pyproject.toml, from PyTorch's CPU index.
+    pyproject = (REPO / "pyproject.toml").read_text()
+    torch_pin = re.search(r'"(torch==[^"]+)"', pyproject)
+    assert torch_pin is not None
+    assert any(k == "RUN" and "download.pytorch.org/whl/cpu" in a and torch_pin.group(1) in a
+               for k, a in instructions)
+    assert any(k == "RUN" and '".[deploy]"' in a for k, a in instructions)
+    assert "deploy = [" in pyproject
+
+    # ENV names the app reads.
+    known = {var for _, var, _ in _ENV} | {"RINGKAS_MODELS_DIR", "RINGKAS_CONFIG"}
+    known |= {r.env_var for r in ROLES.values()} | {r.revision_env_var for r in ROLES.values()}
+    env_args = " ".join(a for k, a in instructions if k == "ENV")
+    for var in re.findall(r"(RINGKAS_[A-Z_]+)=", env_args):
+        assert var in known, var
+    assert "HF_HUB_OFFLINE=1" in env_args
+
+    # CMD: gunicorn with the config shipped at that path and an importable factory.
+    cmd = json.loads(next(a for k, a in instructions if k == "CMD"))
+    assert cmd[:2] == ["gunicorn", "-c"]
+    assert cmd[2].startswith("/app/") and (REPO / cmd[2].removeprefix("/app/")).is_file()
+    assert cmd[3] == APP_SPEC and callable(_import_factory(cmd[3]))
+
+    # The health check asks a route the app has, on the port it listens on.
+    check = next(a for k, a in instructions if k == "HEALTHCHECK")
+    path = re.search(r"http://127\.0\.0\.1:%s(/\S+?)'", check)
+    assert path is not None, check
+    app = create_app(Settings(), engines={})
+    assert path.group(1) in {r.rule for r in app.url_map.iter_rules()}
+    assert "EXPOSE 8000" in [f"{k} {a}" for k, a in instructions]
+
+
+# --- systemd ------------------------------------------------------------------------------
+
+
+def _unit() -> dict[str, list[str]]:
+    values: dict[str, list[str]] = {}
+    for line in (DEPLOY / "ringkas.service").read_text().splitlines():
+        if "=" in line and not line.startswith(("#", "[")):
+            key, _, value = line.partition("=")
+            values.setdefault(key.strip(), []).append(value.strip())
+    return values
+
+
+def test_systemd_unit() -> None:
+    unit = _unit()
+    assert unit["Restart"] == ["on-failure"]
+    assert unit["KillMode"] == ["mixed"] and unit["KillSignal"] == ["SIGTERM"]
+    stop = int(unit["TimeoutStopSec"][0])
+    assert stop >= Settings().drain_timeout_s + 10  # the drain plus writing the last responses
+    assert any(v.lstrip("-") == "/etc/ringkas/ringkas.env" for v in unit["EnvironmentFile"])
+    for hardening in ("NoNewPrivileges", "ProtectHome", "PrivateTmp", "RestrictSUIDSGID"):
+        assert unit[hardening] == ["yes"], hardening
+    assert unit["ProtectSystem"] == ["strict"] and unit["User"] == ["ringkas"]
+    # ProtectSystem=strict: the key database must lie in the writable state directory.
+    keys_db = next(v for v in unit["Environment"] if v.startswith("RINGKAS_KEYS_DB="))
+    assert keys_db.split("=", 1)[1].startswith(f"/var/lib/{unit['StateDirectory'][0]}/")
+    argv = shlex.split(unit["ExecStart"][0])
+    assert argv[0].endswith("/bin/ringkas") and argv[1:] == ["serve"]
+
+
+def test_systemd_unit_verifies(tmp_path: Path) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    # The binary must exist for verify: point ExecStart at this interpreter.
+    text = (DEPLOY / "ringkas.service").read_text()
+    text = text.replace("/opt/ringkas/.venv/bin/ringkas", sys.executable)
+    (tmp_path / "ringkas.service").write_text(text)
+    out = subprocess.run([analyze, "verify", str(tmp_path / "ringkas.service")],
+                         capture_output=True, text=True, timeout=60)
+    messages = [ln for ln in (out.stdout + out.stderr).splitlines() if ln.strip()]
+    assert out.returncode == 0 and messages == [], messages
+
+
+# --- nginx --------------------------------------------------------------------------------
+
+
+def _size(value: str) -> int:
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    return int(value[:-1]) * units[value[-1].lower()] if value[-1].isalpha() else int(value)
+
+
+def test_nginx_config_matches_the_limits() -> None:
+    conf = (DEPLOY / "nginx.conf").read_text()
+    directives = dict(re.findall(r"^\s*([a-z_]+)\s+([^;]*);", conf, flags=re.M))
+    # Bodies up to the app's limit must reach the app (its JSON 413 names the limit).
+    assert _size(directives["client_max_body_size"]) >= Limits().max_request_bytes
+    # nginx waits longer than the app's own deadline, which answers a JSON 504 first.
+    assert int(directives["proxy_read_timeout"].rstrip("s")) > Settings().request_timeout_s
+    assert "X-Forwarded-For $proxy_add_x_forwarded_for" in conf
+    assert "X-Request-ID $ringkas_request_id" in conf
+    assert "RINGKAS_TRUSTED_PROXIES=1" in conf
+    assert conf.count("{") == conf.count("}")
+
+
+# --- README ---------------------------------------------------------------------------------
+
+
+def test_readme_documents_every_setting() -> None:
+    readme = (REPO / "README.md").read_text()
+    for _, var, _ in _ENV:
+        assert f"`{var}`" in readme, var
+    for path in ("service/deploy/Dockerfile", "service/deploy/ringkas.service",
+                 "service/deploy/nginx.conf", "service/deploy/gunicorn.conf.py"):
+        assert path in readme and (REPO / path).is_file(), path
+    assert APP_SPEC in readme

@@ -1,0 +1,129 @@
+"""LibreTranslate-compatible endpoints: the real libretranslatepy client against a live
+`ringkas serve`, and the request shapes LibreTranslate tools send (JSON and form-encoded, q as
+a string or a list, format html, api_key in the body)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.error import HTTPError
+
+import pytest
+import requests
+from bs4 import BeautifulSoup
+from flask.testing import FlaskClient
+from libretranslatepy import LibreTranslateAPI
+
+from service.api import create_app
+from service.auth.store import KeyStore
+from service.config import Settings
+from service.engine import Engine
+
+ID_TEXT = "Pabrik sepatu itu mempekerjakan dua ratus orang dari desa sekitar Bogor."
+EN_TEXT = "The shoe factory employs two hundred people from villages around Bogor."
+
+
+@pytest.fixture()
+def client(settings: Settings, engines: Mapping[str, Engine]) -> FlaskClient:
+    return create_app(settings, engines=engines).test_client()
+
+
+def test_libretranslatepy_round_trip(server: str) -> None:
+    lt = LibreTranslateAPI(server)
+    english = lt.translate(ID_TEXT, "id", "en")
+    assert isinstance(english, str) and english.strip()
+    indonesian = lt.translate(EN_TEXT, "en", "id")
+    assert isinstance(indonesian, str) and indonesian.strip()
+    languages = lt.languages()
+    assert {(x["code"], tuple(x["targets"])) for x in languages} == {("id", ("en",)),
+                                                                      ("en", ("id",))}
+    assert lt.detect(ID_TEXT)[0]["language"] == "id"
+    assert lt.detect(EN_TEXT)[0]["language"] == "en"
+    # libretranslatepy sends one q; LibreTranslate's list form is JSON (or a repeated field).
+    listed = requests.post(f"{server}/translate", json={"q": [ID_TEXT, "Desa itu kecil."],
+                                                        "source": "id", "target": "en"},
+                           timeout=120).json()
+    assert isinstance(listed["translatedText"], list) and len(listed["translatedText"]) == 2
+    assert listed["translatedText"][0] == english  # the same text translates the same
+
+
+def test_libretranslatepy_sees_errors_as_http_errors(server: str) -> None:
+    with pytest.raises(HTTPError) as info:
+        LibreTranslateAPI(server).translate(ID_TEXT, "id", "fr")
+    assert info.value.code == 400
+
+
+def test_form_with_repeated_q_is_a_list(client: FlaskClient) -> None:
+    resp = client.post("/translate", data={"q": [ID_TEXT, "Desa itu kecil."], "source": "id",
+                                           "target": "en"})
+    assert resp.status_code == 200
+    assert len(resp.get_json()["translatedText"]) == 2
+
+
+def test_auto_source_detects_and_passes_text_already_in_the_target(client: FlaskClient) -> None:
+    resp = client.post("/translate", json={"q": [ID_TEXT, EN_TEXT], "source": "auto",
+                                           "target": "en"}).get_json()
+    assert [d["language"] for d in resp["detectedLanguage"]] == ["id", "en"]
+    assert all(0 <= d["confidence"] <= 100 for d in resp["detectedLanguage"])
+    assert resp["translatedText"][1] == EN_TEXT  # already English: returned as it was
+    assert resp["translatedText"][0] != ID_TEXT
+    single = client.post("/translate", data={"q": ID_TEXT, "target": "en"}).get_json()
+    assert single["detectedLanguage"]["language"] == "id"  # source defaults to auto
+
+
+def test_html_format_keeps_the_markup(client: FlaskClient) -> None:
+    html = ('<p class="lead">Pabrik <b>sepatu</b> itu besar.</p>'
+            '<script>var x = "jangan diterjemahkan";</script><p>Desa itu kecil.</p>')
+    resp = client.post("/translate", json={"q": html, "source": "id", "target": "en",
+                                           "format": "html"})
+    assert resp.status_code == 200
+    out = BeautifulSoup(resp.get_json()["translatedText"], "html.parser")
+    src = BeautifulSoup(html, "html.parser")
+    assert [t.name for t in out.find_all(True)] == [t.name for t in src.find_all(True)]
+    assert out.p is not None and out.p["class"] == ["lead"]
+    assert out.script is not None and out.script.string == 'var x = "jangan diterjemahkan";'
+    assert out.b is not None and out.b.get_text().strip() and out.b.get_text() != "sepatu"
+
+
+def test_alternatives_are_accepted_and_empty(client: FlaskClient) -> None:
+    body = client.post("/translate", data={"q": ID_TEXT, "source": "id", "target": "en",
+                                           "alternatives": "3"}).get_json()
+    assert body["alternatives"] == []
+
+
+@pytest.mark.parametrize(("body", "code"), [
+    ({"source": "id", "target": "en"}, "missing_field"),
+    ({"q": ID_TEXT, "source": "id", "target": "fr"}, "unsupported_language_pair"),
+    ({"q": ID_TEXT, "source": "en", "target": "en"}, "unsupported_language_pair"),
+    ({"q": ID_TEXT, "source": "id"}, "missing_field"),
+    ({"q": ID_TEXT, "source": "id", "target": "en", "format": "pdf"}, "invalid_format"),
+    ({"q": ID_TEXT, "source": "id", "target": "en", "alternatives": 9},
+     "invalid_alternatives"),
+    ({"q": [], "target": "en"}, "invalid_type"),
+    ({"q": ID_TEXT, "target": "en", "lenght": 1}, "unknown_field"),
+])
+def test_bad_requests_answer_in_libretranslates_shape(client: FlaskClient, body: dict[str, object],
+                                                     code: str) -> None:
+    resp = client.post("/translate", json=body)
+    assert resp.status_code == 400
+    assert set(resp.get_json()) == {"error", "code"} and resp.get_json()["code"] == code
+    assert isinstance(resp.get_json()["error"], str)
+
+
+def test_api_key_in_the_body(settings: Settings, engines: Mapping[str, Engine],
+                             tmp_path: Path) -> None:
+    db = tmp_path / "keys.sqlite3"
+    _, key = KeyStore(db).add("desk")
+    client = create_app(dataclasses.replace(settings, require_api_keys=True, keys_db=str(db)),
+                        engines=engines).test_client()
+    form = {"q": ID_TEXT, "source": "id", "target": "en"}
+    assert client.post("/translate", data={**form, "api_key": key}).status_code == 200
+    assert client.post("/translate", json={**form, "api_key": key}).status_code == 200
+    assert client.post("/detect", data={"q": ID_TEXT, "api_key": key}).status_code == 200
+    refused = client.post("/translate", data={**form, "api_key": "nope"})
+    assert refused.status_code == 403 and refused.get_json()["code"] == "invalid_api_key"
+    assert client.post("/translate", data=form).get_json()["code"] == "missing_api_key"
+    # The key in the body is for LibreTranslate's routes only.
+    native = client.post("/v1/translate", json={"text": ID_TEXT, "api_key": key})
+    assert native.status_code == 401
