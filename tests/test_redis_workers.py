@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +24,7 @@ from service.config import Settings
 from service.engine import Engine
 from service.jobs.submit import parse_job
 from tests.conftest import _free_port, start_server, stop_server
-from tests.test_jobs import comparable, items_for
+from tests.test_jobs import _Hook, comparable, items_for
 
 
 @pytest.fixture(scope="module")
@@ -140,11 +143,16 @@ def test_redis_backend_lifecycle_in_process(redis_url: str, settings: Settings,
     from service.jobs.redis_queue import WORKER, RedisJobs, WorkerContext, make_worker
     from service.pipeline.strategies import STRATEGIES
 
-    cfg = dataclasses.replace(settings, redis_url=redis_url, queue_name="inproc")
+    hook = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    _Hook.received.clear()
+    cfg = dataclasses.replace(settings, redis_url=redis_url, queue_name="inproc",
+                              webhook_hosts=("127.0.0.1",))
     jobs = RedisJobs(cfg)
     body = {"items": [items_for(2)[1], {"text": " "},
-                      {"text": "<p><script>x()</script></p>", "html": True}]}
-    req = parse_job(body, cfg.limits, STRATEGIES, ())
+                      {"text": "<p><script>x()</script></p>", "html": True}],
+            "webhook": f"http://127.0.0.1:{hook.server_address[1]}/hook"}
+    req = parse_job(body, cfg.limits, STRATEGIES, cfg.webhook_hosts)
     state = jobs.submit("7", req)
     assert state.status == "running" or state.status == "queued"
     assert jobs.get(state.id, None) is None and jobs.get(state.id, "8") is None
@@ -154,7 +162,10 @@ def test_redis_backend_lifecycle_in_process(redis_url: str, settings: Settings,
     rt = Runtime(cfg)
     rt.install(engines)
     WORKER.set(WorkerContext(rt.pipeline(), cfg, jobs.redis))
-    make_worker(cfg, jobs.redis, "inproc").work(burst=True)
+    try:
+        make_worker(cfg, jobs.redis, "inproc").work(burst=True)
+    finally:
+        hook.shutdown()
     done = jobs.get(state.id, "7")
     assert done is not None and done.status == "done"
     assert [(i.state, (i.error or {}).get("code")) for i in done.items] == [
@@ -164,3 +175,7 @@ def test_redis_backend_lifecycle_in_process(redis_url: str, settings: Settings,
     after_cancel = jobs.get(doomed.id, "7")
     assert after_cancel is not None and after_cancel.status == "cancelled"
     assert all(i.state == "cancelled" for i in after_cancel.items)
+    # The worker that finished the job called its webhook, once, with no text.
+    assert len(_Hook.received) == 1
+    sent = json.loads(_Hook.received[0][1])
+    assert sent["id"] == state.id and sent["status"] == "done" and "items" not in sent
