@@ -209,6 +209,7 @@ def test_translate_mode(server: str, desktop: Page) -> None:
     page.wait_for_selector("#result:not([hidden])")
     assert text_of(page, "#translation") == norm(response.json()["translation"])
     assert page.locator("#models .model-head code").all_inner_texts() == ["translate_en_id"]
+    screenshot(page, "web-translate.png")
     assert desktop.console_errors == [] and desktop.page_errors == []
 
 
@@ -224,6 +225,7 @@ def test_api_error_is_shown_and_the_text_kept(server: str, desktop: Page) -> Non
     assert response.json()["error"]["request_id"] in text_of(page, "#error-extra")
     assert page.locator("#result").is_hidden()
     assert page.input_value("#text") == blank
+    screenshot(page, "web-error.png")
     # Chromium logs the 422 itself as a failed resource; nothing else may be an error.
     assert all("422" in e for e in desktop.console_errors), desktop.console_errors
     assert desktop.page_errors == []
