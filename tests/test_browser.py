@@ -31,7 +31,7 @@ if not Path(CHROMIUM).exists():
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-RESULT_TIMEOUT_MS = 180_000  # a summary of the seed article on 2 busy cores
+RESULT_TIMEOUT_MS = 280_000  # under pytest-timeout (300 s); the server deadline is 270 s
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -48,6 +48,18 @@ def screenshot(page: Any, name: str) -> Path:
     print(f"screenshot: {path}")
     assert path.stat().st_size > 1000
     return path
+
+
+@pytest.fixture(scope="module")
+def server(tiny_dir: Path) -> Iterator[str]:
+    """This module's own `ringkas serve`, with a longer request deadline: summarising the
+    whole seed article took up to 112 s on a busy 2-core machine, close to the default 120 s,
+    and deadlines are not what these tests are about (test_overload.py covers them)."""
+    proc, base = start_server(tiny_dir, {"RINGKAS_REQUEST_TIMEOUT": "270"})
+    try:
+        yield base
+    finally:
+        stop_server(proc)
 
 
 @pytest.fixture(scope="module")
@@ -247,7 +259,7 @@ def test_server_strings_are_rendered_as_text(server: str, desktop: Page) -> None
     """Markup in an API answer (a model can emit anything) must show as text, not run. The
     answer is replaced in the browser because the tiny models cannot be made to emit it."""
     evil = '<img src=x onerror="document.title=\'owned\'"><script>document.title="owned"</script>'
-    real = requests.post(f"{server}/v1/translate", timeout=60,
+    real = requests.post(f"{server}/v1/translate", timeout=120,
                          json={"text": "Pabrik baru.", "source": "id", "target": "en"}).json()
     answer = {**real, "translation": evil,
               "warnings": [{"code": "<b>x</b>", "message": evil}],
