@@ -31,7 +31,7 @@ if not Path(CHROMIUM).exists():
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-RESULT_TIMEOUT_MS = 180_000  # a summary of the seed article on 2 busy cores
+RESULT_TIMEOUT_MS = 280_000  # under pytest-timeout (300 s); the server deadline is 270 s
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -48,6 +48,18 @@ def screenshot(page: Any, name: str) -> Path:
     print(f"screenshot: {path}")
     assert path.stat().st_size > 1000
     return path
+
+
+@pytest.fixture(scope="module")
+def server(tiny_dir: Path) -> Iterator[str]:
+    """This module's own `ringkas serve`, with a longer request deadline: summarising the
+    whole seed article took up to 112 s on a busy 2-core machine, close to the default 120 s,
+    and deadlines are not what these tests are about (test_overload.py covers them)."""
+    proc, base = start_server(tiny_dir, {"RINGKAS_REQUEST_TIMEOUT": "270"})
+    try:
+        yield base
+    finally:
+        stop_server(proc)
 
 
 @pytest.fixture(scope="module")
@@ -209,6 +221,7 @@ def test_translate_mode(server: str, desktop: Page) -> None:
     page.wait_for_selector("#result:not([hidden])")
     assert text_of(page, "#translation") == norm(response.json()["translation"])
     assert page.locator("#models .model-head code").all_inner_texts() == ["translate_en_id"]
+    screenshot(page, "web-translate.png")
     assert desktop.console_errors == [] and desktop.page_errors == []
 
 
@@ -224,6 +237,7 @@ def test_api_error_is_shown_and_the_text_kept(server: str, desktop: Page) -> Non
     assert response.json()["error"]["request_id"] in text_of(page, "#error-extra")
     assert page.locator("#result").is_hidden()
     assert page.input_value("#text") == blank
+    screenshot(page, "web-error.png")
     # Chromium logs the 422 itself as a failed resource; nothing else may be an error.
     assert all("422" in e for e in desktop.console_errors), desktop.console_errors
     assert desktop.page_errors == []
@@ -245,7 +259,7 @@ def test_server_strings_are_rendered_as_text(server: str, desktop: Page) -> None
     """Markup in an API answer (a model can emit anything) must show as text, not run. The
     answer is replaced in the browser because the tiny models cannot be made to emit it."""
     evil = '<img src=x onerror="document.title=\'owned\'"><script>document.title="owned"</script>'
-    real = requests.post(f"{server}/v1/translate", timeout=60,
+    real = requests.post(f"{server}/v1/translate", timeout=120,
                          json={"text": "Pabrik baru.", "source": "id", "target": "en"}).json()
     answer = {**real, "translation": evil,
               "warnings": [{"code": "<b>x</b>", "message": evil}],

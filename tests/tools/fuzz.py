@@ -114,9 +114,13 @@ ROUTES = ("/v1/summarize", "/v1/translate", "/v1/health", "/v1/ready", "/v1/mode
 OTHER_PATHS = ("/", "/v1", "/v1/", "/v1/summarize/", "/v1/SUMMARIZE", "/v2/summarize",
                "/v1/summarize/../translate", "/v1/translate%00", "/%2e%2e/%2e%2e/etc/passwd",
                "/v1/health/", "/static/x.js", "/favicon.ico", "/v1/models/x", "/" + "a" * 2000,
-               "/v1/summarize?text=Menteri", "/v1/%ff%fe", "/v1/%F0%9F%98%80")
+               "/v1/summarize?text=Menteri", "/v1/%ff%fe", "/v1/%F0%9F%98%80",
+               "/web/app.js", "/web/nope.js", "/web/../v1/models", "/web/%2e%2e/pyproject.toml")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 GET_ROUTES = ("/v1/health", "/v1/ready", "/v1/models")
+# The web page and its assets: the only successful answers that are not JSON.
+PAGE_TYPES = {"text/html", "text/css", "text/javascript", "application/javascript",
+              "image/svg+xml"}
 POST_ROUTES = ("/v1/summarize", "/v1/translate")
 
 # --- what every answer must look like ---------------------------------------------------
@@ -146,6 +150,10 @@ def check_response(method: str, path: str, status: int, headers: Mapping[str, st
             problems.append(f"redirect {status} without Location")
         return problems
     if method in ("HEAD", "OPTIONS") and not data:
+        return problems
+    bare = path.split("?", 1)[0]
+    ctype = str(headers.get("Content-Type", "")).split(";")[0].strip()
+    if 200 <= status < 300 and ctype in PAGE_TYPES and (bare == "/" or bare.startswith("/web/")):
         return problems
     try:
         body = json.loads(data.decode("utf-8"))
