@@ -114,8 +114,11 @@ def test_two_workers_share_a_batch_and_one_dies(tiny_dir: Path, redis_url: str,
         workers["w1"].kill()
         workers["w1"].wait()
         lost_index = int(current.rsplit("-", 1)[1])
+        killed_at = time.monotonic()
         after = poll(base, job_id, lambda b: b["status"] in ("done", "failed", "cancelled"))
         assert after["status"] == "done"
+        print(f"redis test: w1 killed mid-item {lost_index} with {finished}/{total} finished; "
+              f"batch done {time.monotonic() - killed_at:.1f} s after the kill")
         assert after["progress"] == {"done": total, "failed": 0, "finished": total,
                                      "total": total}
         assert after["items"][lost_index]["status"] == "done"  # re-run by w2
