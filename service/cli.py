@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from eval.cli import eval_command
+from service.cli_jobs import batch, worker
 from service.cli_keys import keys
 from service.cli_models import models
 from service.cli_options import (
@@ -144,4 +145,6 @@ def serve(host: str | None, port: int | None, threads: int | None, settings: Set
 
 main.add_command(models)
 main.add_command(keys)
+main.add_command(batch)
+main.add_command(worker)
 main.add_command(eval_command)

@@ -95,4 +95,4 @@ def build_pipeline(settings: Settings, roles: Iterable[str]) -> Pipeline:
     prompts = PromptRegistry.from_dir(Path(settings.prompts_dir) if settings.prompts_dir
                                       else None)
     return Pipeline(load_engines(wanted), batch_size=settings.translate_batch_size,
-                    prompts=prompts)
+                    prompts=prompts, limits=settings.limits)

@@ -170,6 +170,22 @@ class RingkasClient:
             "POST", "/v1/translate", json={"text": payload, "source": source,
                                            "target": target}))
 
+    # -- async jobs (/v1/jobs): plain JSON bodies, as documented in the README ------------
+    def submit_job(self, items: Sequence[Mapping[str, Any]], *,
+                   webhook: str | None = None) -> dict[str, Any]:
+        """POST /v1/jobs; the 202 body (``id``, ``status``, ``progress``, ``items``)."""
+        body: dict[str, Any] = {"items": [dict(i) for i in items]}
+        if webhook:
+            body["webhook"] = webhook
+        return self.request("POST", "/v1/jobs", json=body)
+
+    def get_job(self, job_id: str, *, items: bool = True) -> dict[str, Any]:
+        return self.request("GET", f"/v1/jobs/{job_id}",
+                            params=None if items else {"items": "false"})
+
+    def cancel_job(self, job_id: str) -> dict[str, Any]:
+        return self.request("DELETE", f"/v1/jobs/{job_id}")
+
     # -- plumbing --------------------------------------------------------------------------
     def request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         """One call; JSON object back, or ServiceError / TransportError."""

@@ -24,6 +24,7 @@ class Limits:
     max_texts: int = 64
     max_sentences: int = 2_000  # per article or translate request, after segmentation
     max_summary_sentences: int = 20  # the longest summary a request may ask for
+    max_job_items: int = 1_000  # items in one POST /v1/jobs
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,21 @@ class Settings:
     # none. Off by default: a local user or a batch job should not be throttled.
     rate_limit: str = ""
     rate_limit_storage: str = "memory://"  # a limits storage URI, e.g. redis://host:6379
+    # Async jobs (service/jobs/): SQLite in data_dir with worker threads in the service, or,
+    # with redis_url set, RQ on Redis and `ringkas worker` processes.
+    data_dir: str = "~/.local/share/ringkas"
+    job_workers: int = 1  # threads running job items in the service (SQLite mode)
+    job_retention_s: int = 7 * 24 * 3600  # a finished job is deleted this long after
+    job_item_timeout_s: int = 600  # one item's deadline (a job has no proxy to outlive)
+    webhook_hosts: tuple[str, ...] = ()  # allow-list of webhook hosts; empty: no webhooks
+    webhook_secret: str = ""  # signs webhook bodies (HMAC-SHA256) when set
+    redis_url: str = ""
+    queue_name: str = "ringkas"
+    # A worker renews its item's lease every heartbeat; an item whose lease lapsed by grace
+    # (its worker died) is re-run, found by the next maintenance pass of any worker.
+    worker_heartbeat_s: int = 10
+    worker_grace_s: int = 20
+    worker_maintenance_s: int = 30
     # Reverse proxies in front that set X-Forwarded-For/-Proto: 0 (default) trusts none, so a
     # client cannot pick the address its rate limit is counted under.
     trusted_proxies: int = 0
@@ -100,6 +116,18 @@ _ENV: list[tuple[str, str, type]] = [
     ("max_queue", "RINGKAS_MAX_QUEUE", int),
     ("request_timeout_s", "RINGKAS_REQUEST_TIMEOUT", int),
     ("drain_timeout_s", "RINGKAS_DRAIN_TIMEOUT", int),
+    ("max_job_items", "RINGKAS_MAX_JOB_ITEMS", int),
+    ("data_dir", "RINGKAS_DATA_DIR", str),
+    ("job_workers", "RINGKAS_JOB_WORKERS", int),
+    ("job_retention_s", "RINGKAS_JOB_RETENTION", int),
+    ("job_item_timeout_s", "RINGKAS_JOB_ITEM_TIMEOUT", int),
+    ("webhook_hosts", "RINGKAS_WEBHOOK_HOSTS", tuple),
+    ("webhook_secret", "RINGKAS_WEBHOOK_SECRET", str),
+    ("redis_url", "RINGKAS_REDIS_URL", str),
+    ("queue_name", "RINGKAS_QUEUE", str),
+    ("worker_heartbeat_s", "RINGKAS_WORKER_HEARTBEAT", int),
+    ("worker_grace_s", "RINGKAS_WORKER_GRACE", int),
+    ("worker_maintenance_s", "RINGKAS_WORKER_MAINTENANCE", int),
 ]
 
 

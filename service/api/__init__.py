@@ -12,13 +12,25 @@ from functools import partial
 from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service.api import health, libretranslate, metrics, models, openapi, summarize, translate, web
+from service.api import (
+    health,
+    jobs,
+    libretranslate,
+    metrics,
+    models,
+    openapi,
+    summarize,
+    translate,
+    web,
+)
 from service.api.errors import register_error_handlers
 from service.api.runtime import EXTENSION, EngineLoader, Runtime
 from service.auth.middleware import init_auth
 from service.config import ConfigError, Settings
 from service.engine import Engine
 from service.engine.loading import load_engines
+from service.jobs.backend import EXTENSION as JOBS
+from service.jobs.backend import make_backend
 from service.pipeline.strategies import STRATEGIES, roles_for
 
 log = logging.getLogger("service.access")
@@ -55,8 +67,11 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
         wanted = {role: settings.models[role] for role in roles_for(settings.strategies)}
         rt.load(loader or partial(load_engines, wanted), background=settings.background_load)
 
+    app.extensions[JOBS] = make_backend(settings, rt)
+    app.extensions.setdefault(openapi.EXTRA_OPERATIONS, []).extend(jobs.OPERATIONS)
+
     for bp in (health.bp, models.bp, summarize.bp, translate.bp, libretranslate.bp, openapi.bp,
-               openapi.docs_blueprint(), metrics.bp, web.bp):
+               openapi.docs_blueprint(), metrics.bp, web.bp, jobs.bp):
         app.register_blueprint(bp)
     register_error_handlers(app)
     _access_log(app)

@@ -1,0 +1,72 @@
+"""POST /v1/jobs, GET /v1/jobs/<id>, DELETE /v1/jobs/<id>
+
+With API keys on, a job belongs to the key that submitted it: any other key gets 404, as
+for a job that does not exist.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from service.api.body import json_body
+from service.api.jobs_openapi import OPERATIONS
+from service.api.runtime import runtime
+from service.errors import RingkasError
+from service.jobs.backend import EXTENSION, JobBackend
+from service.jobs.model import FINAL
+from service.jobs.submit import parse_job
+
+bp = Blueprint("jobs", __name__)
+__all__ = ["OPERATIONS", "bp"]
+
+
+class JobNotFound(RingkasError):
+    status = 404
+    default_code = "job_not_found"
+
+
+class JobFinished(RingkasError):
+    status = 409
+    default_code = "job_finished"
+
+
+def _backend() -> JobBackend:
+    backend: JobBackend = current_app.extensions[EXTENSION]
+    return backend
+
+
+def _owner() -> str | None:
+    key = g.get("api_key_id")
+    return None if key is None else str(key)
+
+
+@bp.post("/v1/jobs")
+def submit() -> tuple[Response, int, dict[str, str]]:
+    rt = runtime()
+    strategies = rt.pipeline().strategies  # 503 before reading the body when not ready
+    req = parse_job(json_body(), rt.settings.limits, strategies, rt.settings.webhook_hosts)
+    state = _backend().submit(_owner(), req)
+    return jsonify(state.to_json()), 202, {"Location": f"/v1/jobs/{state.id}"}
+
+
+@bp.get("/v1/jobs/<job_id>")
+def get(job_id: str) -> Response:
+    items = request.args.get("items", "true").lower() not in ("0", "false", "no")
+    state = _backend().get(job_id, _owner(), items=items)
+    if state is None:
+        raise JobNotFound("no such job (it may have expired)", details={"id": job_id})
+    return jsonify(state.to_json(items=items))
+
+
+@bp.delete("/v1/jobs/<job_id>")
+def cancel(job_id: str) -> Response:
+    before = _backend().get(job_id, _owner(), items=False)
+    if before is None:
+        raise JobNotFound("no such job (it may have expired)", details={"id": job_id})
+    if before.status in FINAL:
+        raise JobFinished(f"the job is already {before.status}",
+                          details={"id": job_id, "status": before.status})
+    state = _backend().cancel(job_id, _owner())
+    if state is None:
+        raise JobNotFound("no such job (it may have expired)", details={"id": job_id})
+    return jsonify(state.to_json())

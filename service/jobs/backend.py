@@ -1,0 +1,36 @@
+"""What the HTTP API needs of a jobs backend (SQLite threads or Redis with RQ)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from service.config import Settings
+from service.jobs.model import JobState
+from service.jobs.submit import JobRequest
+
+if TYPE_CHECKING:
+    from service.api.runtime import Runtime
+
+EXTENSION = "ringkas.jobs"
+
+
+class JobBackend(Protocol):
+    def submit(self, owner: str | None, req: JobRequest) -> JobState: ...
+
+    def get(self, job_id: str, owner: str | None, *, items: bool = True) -> JobState | None: ...
+
+    def cancel(self, job_id: str, owner: str | None) -> JobState | None: ...
+
+
+def make_backend(settings: Settings, runtime: Runtime) -> JobBackend:
+    """Redis (stateless service, ``ringkas worker`` runs items) when a Redis URL is set;
+    otherwise SQLite in the data dir, with jobs of an earlier run resumed now."""
+    if settings.redis_url:
+        from service.jobs.redis_queue import RedisJobs
+
+        return RedisJobs(settings)
+    from service.jobs.runner import LocalJobs
+
+    jobs = LocalJobs(settings, runtime)
+    jobs.start_if_present()
+    return jobs

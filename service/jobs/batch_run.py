@@ -1,0 +1,125 @@
+"""Running ``ringkas batch`` items: here on local models, or as jobs of a ringkas service."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from service.config import Settings
+from service.jobs.batch import BatchItem, ResultWriter
+from service.jobs.execute import outcome
+from service.jobs.model import FINAL, ITEM_FINAL, Item
+from service.jobs.submit import parse_item
+from service.overload import Deadline
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from service.client import RingkasClient
+
+_TOO_BIG = frozenset({"request_too_large", "too_many_items"})
+_PAIR_ROLE = {("id", "en"): "translate_id_en", ("en", "id"): "translate_en_id"}
+
+
+def _roles(item: Item) -> list[str]:
+    from service.pipeline.strategies import STRATEGIES
+
+    req = item.request
+    if item.kind == "translate":
+        return [_PAIR_ROLE[(req.get("source", "id"), req.get("target", "en"))]]
+    roles = list(STRATEGIES[req.get("strategy", "translate-summarise")].roles)
+    return roles + (["translate_en_id"] if "id" in req.get("languages", ["en"]) else [])
+
+
+def run_local(items: Sequence[BatchItem], settings: Settings, writer: ResultWriter,
+              bar: tqdm) -> None:
+    """Validate every item first (a bad one fails alone, as in a job), load just the models
+    the good ones need, then run them in order."""
+    from service.cli_options import build_pipeline
+    from service.pipeline.strategies import STRATEGIES
+
+    parsed = [(b, parse_item(i, b.body, settings.limits, STRATEGIES)) for i, b in
+              enumerate(items)]
+    roles = [r for b, it in parsed if b.error is None and it.error is None for r in _roles(it)]
+    pipeline = build_pipeline(settings, roles) if roles else None
+    for b, it in parsed:
+        error = b.error or it.error
+        if error is not None or pipeline is None:
+            writer.write(b, it.kind, None, error)
+        else:
+            result, error = outcome(pipeline, it.kind, it.request, settings.limits,
+                                    Deadline.after(settings.job_item_timeout_s), b.id)
+            writer.write(b, it.kind, result, error)
+        bar.update(1)
+
+
+def run_service(items: Sequence[BatchItem], client: RingkasClient, writer: ResultWriter,
+                bar: tqdm, *, chunk: int = 32, poll_s: float = 0.5) -> None:
+    """Items go to the service as jobs of ``chunk`` items; each result is written as soon
+    as the service reports it. Interrupted (Ctrl-C), the job in flight is cancelled."""
+    for start in range(0, len(items), chunk):
+        part = list(items[start:start + chunk])
+        for b in part:
+            if b.error is not None:
+                writer.write(b, "summarize", None, b.error)
+                bar.update(1)
+        part = [b for b in part if b.error is None]
+        if part:
+            _run_job(part, client, writer, bar, poll_s)
+
+
+def _run_job(part: Sequence[BatchItem], client: RingkasClient, writer: ResultWriter,
+             bar: tqdm, poll_s: float) -> None:
+    from service.client import ServiceError
+
+    # The service echoes indexes; batch ids (file paths) need not fit its id field.
+    bodies = [{k: v for k, v in b.body.items() if k != "id"} if isinstance(b.body, Mapping)
+              else b.body for b in part]
+    try:
+        job = client.submit_job(bodies)
+    except ServiceError as exc:
+        if exc.code in _TOO_BIG and len(part) > 1:  # over the service's limits: halve it
+            half = len(part) // 2
+            _run_job(part[:half], client, writer, bar, poll_s)
+            _run_job(part[half:], client, writer, bar, poll_s)
+            return
+        if exc.code in _TOO_BIG:
+            writer.write(part[0], "summarize", None, exc.to_json()["error"])
+            bar.update(1)
+            return
+        if exc.code != "no_valid_items":
+            raise
+        errors = {e.get("index"): e for e in exc.details.get("errors", [])}
+        for i, b in enumerate(part):
+            err = {k: v for k, v in errors.get(i, {"code": exc.code, "message": exc.message})
+                   .items() if k != "index"}
+            writer.write(b, "summarize", None, err)
+            bar.update(1)
+        return
+    written: set[int] = set()
+    try:
+        while True:
+            _write_finished(job, part, written, writer, bar)
+            if job["status"] in FINAL:
+                return
+            time.sleep(poll_s)
+            job = client.get_job(job["id"])
+    except BaseException:
+        if len(written) < len(part):
+            # Best effort: the rerun resubmits what is missing anyway.
+            with contextlib.suppress(Exception):
+                client.cancel_job(job["id"])
+        raise
+
+
+def _write_finished(job: Mapping[str, Any], part: Sequence[BatchItem], written: set[int],
+                    writer: ResultWriter, bar: tqdm) -> None:
+    for it in job.get("items", []):
+        i = it["index"]
+        if i in written or it["status"] not in ITEM_FINAL or it["status"] == "cancelled":
+            continue
+        writer.write(part[i], it["kind"], it.get("result"), it.get("error"))
+        written.add(i)
+        bar.update(1)

@@ -1,0 +1,49 @@
+"""Running one item through the pipeline: the same parse and pipeline calls as the sync
+endpoints, so a job's result equals what ``/v1/summarize`` or ``/v1/translate`` answers."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Mapping
+from typing import Any
+
+from service.config import Limits
+from service.errors import RingkasError
+from service.overload import Deadline
+from service.pipeline import Pipeline
+from service.schemas import parse_summarize, parse_translate
+
+log = logging.getLogger(__name__)
+Outcome = tuple[dict[str, Any] | None, dict[str, Any] | None]  # (result, error)
+
+
+def error_json(exc: RingkasError) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    if exc.details:
+        out["details"] = exc.details
+    return out
+
+
+def run_item(pipeline: Pipeline, kind: str, request: Mapping[str, Any], limits: Limits,
+             deadline: Deadline | None) -> dict[str, Any]:
+    """The item's result JSON; a RingkasError is the item's own error."""
+    if kind == "translate":
+        return pipeline.translate(parse_translate(request, limits), deadline).to_json()
+    req = parse_summarize(request, limits, pipeline.strategies)
+    return pipeline.summarize(req, deadline).to_json()
+
+
+def outcome(pipeline: Pipeline, kind: str, request: Mapping[str, Any], limits: Limits,
+            deadline: Deadline | None, label: str) -> Outcome:
+    """Result or error JSON of one item; an unexpected exception is an ``internal_error``
+    (logged by type and frames only: its message may quote the article)."""
+    try:
+        return run_item(pipeline, kind, request, limits, deadline), None
+    except RingkasError as exc:
+        return None, error_json(exc)
+    except Exception as exc:
+        log.error("item %s failed with %s\n%s", label, type(exc).__name__,
+                  "".join(traceback.format_tb(exc.__traceback__)))
+        return None, {"code": "internal_error", "message": "internal error while running "
+                      "this item; see the service log"}

@@ -1,0 +1,196 @@
+"""The embedded backend: jobs in SQLite in the data dir, run by threads of the service.
+
+Resume: the store is opened at start-up when it exists (otherwise on the first job, so a
+service that never takes a job writes nothing); items left running by a dead process go
+back to the queue. One process at a time owns a data dir (an flock, released by the kernel
+even on kill -9).
+
+Priority: an item runs through the same admission queue as /v1/summarize, but a job worker
+only asks for a slot while no interactive request is waiting, so a person at a form waits
+at most for the one item in progress, never behind a whole batch; and it waits for a slot
+rather than being refused, so a busy server delays jobs, never fails their items.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from service.api.runtime import Runtime
+from service.config import Settings
+from service.errors import DeadlineExceeded, NotReady, Overloaded, RingkasError
+from service.jobs.execute import Outcome, outcome
+from service.jobs.model import JobState, new_job_id
+from service.jobs.store import Claimed, JobStore
+from service.jobs.submit import JobRequest
+from service.jobs.webhook import deliver, payload
+from service.overload import Deadline
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3  # an item that was running when the process died this often is given up
+HOUSEKEEPING_S = 30.0
+
+
+class JobsUnavailable(RingkasError):
+    status = 503
+    default_code = "jobs_unavailable"
+
+
+class _Busy(Exception):
+    """Not now (models loading, server draining or full): the item goes back unharmed."""
+
+
+class LocalJobs:
+    def __init__(self, settings: Settings, runtime: Runtime, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        self.runtime = runtime
+        self.clock = clock
+        self.dir = Path(settings.data_dir).expanduser()
+        self.path = self.dir / "jobs.sqlite3"
+        self._store: JobStore | None = None
+        self._lock_fd: int | None = None
+        self._open_lock = threading.Lock()
+        self._wake, self._hooks, self._stop = threading.Event(), threading.Event(), \
+            threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # --- life cycle -----------------------------------------------------------------------
+
+    def start_if_present(self) -> None:
+        """At start-up: resume the jobs of an earlier run, if there were any."""
+        if self.path.exists():
+            try:
+                self.store()
+            except JobsUnavailable as exc:
+                log.error("%s", exc.message)
+
+    def store(self) -> JobStore:
+        with self._open_lock:
+            if self._store is None:
+                self._store = self._open()
+            return self._store
+
+    def _open(self) -> JobStore:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.dir / "jobs.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise JobsUnavailable(f"the jobs data dir {self.dir} is in use by another ringkas "
+                                  "process; give each service its own RINGKAS_DATA_DIR") from None
+        self._lock_fd = fd
+        store = JobStore(self.path, retention_s=self.settings.job_retention_s, clock=self.clock)
+        requeued, given_up = store.resume(MAX_ATTEMPTS)
+        if requeued or given_up:
+            log.info("jobs: resumed %d item(s) left running by an earlier run; gave up %d",
+                     requeued, given_up)
+        workers = max(1, self.settings.job_workers)
+        self._threads = [threading.Thread(target=self._work, args=(store,), daemon=True,
+                                          name=f"job-worker-{i}") for i in range(workers)]
+        self._threads.append(threading.Thread(target=self._housekeep, args=(store,),
+                                              daemon=True, name="job-housekeeping"))
+        for t in self._threads:
+            t.start()
+        self._hooks.set()  # webhooks an earlier run owed
+        return store
+
+    def stop(self, timeout_s: float = 30) -> None:
+        """Stop the threads (after the item in progress) and release the data dir."""
+        self._stop.set()
+        self._wake.set()
+        self._hooks.set()
+        for t in self._threads:
+            t.join(timeout_s)
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    # --- the API --------------------------------------------------------------------------
+
+    def submit(self, owner: str | None, req: JobRequest) -> JobState:
+        state = self.store().create(new_job_id(), owner, req.items, req.webhook)
+        self._wake.set()
+        if state.finished_at is not None:
+            self._hooks.set()
+        return state
+
+    def get(self, job_id: str, owner: str | None, *, items: bool = True) -> JobState | None:
+        if self._store is None and not self.path.exists():
+            return None
+        return self.store().get(job_id, owner, items=items)
+
+    def cancel(self, job_id: str, owner: str | None) -> JobState | None:
+        if self._store is None and not self.path.exists():
+            return None
+        return self.store().cancel(job_id, owner)
+
+    # --- the threads ----------------------------------------------------------------------
+
+    def _work(self, store: JobStore) -> None:
+        while not self._stop.is_set():
+            if self.runtime.admission.draining:  # shutting down: leave the rest queued
+                self._stop.wait(1)
+                continue
+            try:
+                item = store.claim()
+            except Exception:
+                log.exception("jobs: cannot claim an item")
+                self._stop.wait(5)
+                continue
+            if item is None:
+                self._wake.wait(1.0)
+                self._wake.clear()
+                continue
+            try:
+                result, error = self._execute(item)
+            except _Busy:
+                store.release(item.job_id, item.index)
+                self._stop.wait(0.5)
+                continue
+            if store.finish_item(item.job_id, item.index, result=result, error=error):
+                self._hooks.set()
+
+    def _execute(self, item: Claimed) -> Outcome:
+        rt = self.runtime
+        try:
+            pipeline = rt.pipeline()
+            while rt.admission.depth[1] > 0 and not self._stop.is_set():
+                time.sleep(0.05)  # interactive requests are waiting: they go first
+            deadline = Deadline.after(self.settings.job_item_timeout_s)
+            with rt.admission.slot(deadline):
+                return outcome(pipeline, item.kind, item.request, self.settings.limits,
+                               deadline, f"{item.job_id}[{item.index}]")
+        # outcome() turns the item's own errors into its result; these come from around it
+        # (no slot in time included): the server is busy, not the item wrong.
+        except (NotReady, Overloaded, DeadlineExceeded) as exc:
+            raise _Busy from exc
+
+    def _housekeep(self, store: JobStore) -> None:
+        while not self._stop.is_set():
+            try:
+                store.purge_expired()
+                for job_id in store.pending_webhooks():
+                    if self._stop.is_set():
+                        break
+                    self._call_webhook(store, job_id)
+            except Exception:
+                log.exception("jobs: housekeeping failed")
+            self._hooks.wait(HOUSEKEEPING_S)
+            self._hooks.clear()
+
+    def _call_webhook(self, store: JobStore, job_id: str) -> None:
+        url, owner = store.webhook_of(job_id)
+        job = store.get(job_id, owner, items=False)
+        if url is None or job is None:
+            store.mark_webhook(job_id, "dropped")
+            return
+        ok = deliver(url, payload(job.to_json(items=False)), secret=self.settings.webhook_secret)
+        store.mark_webhook(job_id, "delivered" if ok else "failed")
+        log.info("webhook for job %s: %s", job_id, "delivered" if ok else "failed")

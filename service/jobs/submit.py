@@ -1,0 +1,100 @@
+"""Parsing ``POST /v1/jobs``: each item is validated as its own endpoint would validate it.
+
+A bad item does not reject the job: it is recorded at once as a failed item carrying the
+very error (code, message, details) ``/v1/summarize`` or ``/v1/translate`` would have
+answered, and the other items run. A newsroom feeding an archive wants the 999 good articles
+summarised, not the batch refused for one empty file. Only a job that cannot run at all (no
+items, too many, no valid item, a refused webhook) is answered with an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from service.config import Limits
+from service.errors import InvalidField, MalformedRequest, PayloadTooLarge, RingkasError
+from service.jobs.model import KINDS, Item
+from service.jobs.webhook import check_webhook
+from service.schemas import parse_summarize, parse_translate
+from service.spec import Field, ObjectSpec, SpecContext
+
+MAX_REF_CHARS = 200
+_ALIASES = {"summarise": "summarize"}
+
+JOB = ObjectSpec("JobRequest", "Many summarise/translate requests, run in the background.", {
+    "items": Field({"type": "array", "minItems": 1,
+                    # Any JSON per item: a bad one fails alone, not the job.
+                    "items": {"description": "A /v1/summarize body, or a "
+                              "/v1/translate body with \"kind\": \"translate\"; \"id\" (a "
+                              "string) is echoed back. An invalid item fails alone."}},
+                   "The requests.", required=True,
+                   message="items must be a non-empty list of summarize or translate requests"),
+    "webhook": Field({"type": "string", "format": "uri"},
+                     "Called (POST) when the job finishes; its host must be allow-listed "
+                     "(RINGKAS_WEBHOOK_HOSTS).", code="invalid_webhook",
+                     type_code="invalid_webhook", message="webhook must be a URL string"),
+})
+
+
+class NoValidItems(RingkasError):
+    status = 422
+    default_code = "no_valid_items"
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    items: tuple[Item, ...]
+    webhook: str | None
+
+
+def parse_job(body: Any, limits: Limits, strategies: Mapping[str, object],
+              webhook_hosts: Sequence[str]) -> JobRequest:
+    body = JOB.validate(body, SpecContext(limits, tuple(strategies)))
+    raw = body["items"]
+    if len(raw) > limits.max_job_items:
+        raise PayloadTooLarge(f"items has {len(raw)} entries; the limit is "
+                              f"{limits.max_job_items}", code="too_many_items",
+                              details={"field": "items", "limit": limits.max_job_items})
+    webhook = body.get("webhook")
+    if webhook is not None:
+        webhook = check_webhook(webhook, webhook_hosts)
+    items = tuple(parse_item(i, value, limits, strategies) for i, value in enumerate(raw))
+    if all(it.error for it in items):
+        raise NoValidItems("no item of the job is valid; each item's error is in details",
+                           details={"errors": [{"index": it.index, **(it.error or {})}
+                                               for it in items[:20]]})
+    return JobRequest(items, webhook)
+
+
+def parse_item(index: int, value: Any, limits: Limits,
+               strategies: Mapping[str, object]) -> Item:
+    """One item; its validation error, if any, is kept in ``Item.error``."""
+    kind: str = "summarize"
+    ref: str | None = None
+    request: Any = value
+    try:
+        if not isinstance(value, Mapping):
+            raise MalformedRequest("an item must be a JSON object", code="not_an_object")
+        request = {k: v for k, v in value.items() if k not in ("kind", "id")}
+        given = value.get("kind", kind)
+        kind = _ALIASES.get(given, given) if isinstance(given, str) else "?"
+        if kind not in KINDS:
+            raise InvalidField("kind", f"kind must be one of {', '.join(KINDS)}",
+                               code="unknown_kind")
+        ref = value.get("id")
+        if ref is not None and (not isinstance(ref, str) or not 0 < len(ref) <= MAX_REF_CHARS):
+            ref = None
+            raise InvalidField("id", f"id must be a string of 1 to {MAX_REF_CHARS} characters",
+                               code="invalid_type")
+        if kind == "summarize":
+            parse_summarize(request, limits, strategies)
+        else:
+            parse_translate(request, limits)
+    except RingkasError as exc:
+        err: dict[str, Any] = {"code": exc.code, "message": exc.message}
+        if exc.details:
+            err["details"] = exc.details
+        return Item(index, kind if kind in KINDS else "summarize", {}, ref, err)
+    return Item(index, kind, request, ref)
