@@ -20,7 +20,7 @@ _ITEM = {
         "index": {"type": "integer"}, "id": {"type": ["string", "null"]},
         "kind": {"enum": ["summarize", "translate"]},
         "status": {"enum": ["queued", "running", "done", "error", "cancelled"]},
-        "result": {"oneOf": [ref("SummarizeResponse"), ref("TranslateResponse")]},
+        "result": {"anyOf": [ref("SummarizeResponse"), ref("TranslateResponse")]},
         "error": _ERROR,
     },
 }
