@@ -17,7 +17,7 @@ from service.api.runtime import EXTENSION, EngineLoader, Runtime
 from service.auth.middleware import init_auth
 from service.config import ConfigError, Settings
 from service.engine import Engine
-from service.engine.loading import load_engines
+from service.engine.loading import configured_loader, load_engines
 from service.pipeline.strategies import STRATEGIES, roles_for
 
 log = logging.getLogger("service.access")
@@ -46,9 +46,12 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
     if engines is not None:
         rt.install(engines)
     else:
-        _set_torch_threads(settings.torch_threads)
+        _set_torch_threads(settings.torch_threads or settings.intra_threads)
         wanted = {role: settings.models[role] for role in roles_for(settings.strategies)}
-        rt.load(loader or partial(load_engines, wanted), background=settings.background_load)
+        build = configured_loader(settings.engines, intra_threads=settings.intra_threads,
+                                  inter_threads=settings.inter_threads)
+        rt.load(loader or partial(load_engines, wanted, build),
+                background=settings.background_load)
 
     for bp in (health.bp, models.bp, summarize.bp, translate.bp):
         app.register_blueprint(bp)
