@@ -77,6 +77,12 @@ class Batcher(EngineWrapper):
                                         name=f"batcher-{name or inner.info.role}")
         self._worker.start()
 
+    @property
+    def queued(self) -> int:
+        """Texts waiting for a batch (not counting the one running)."""
+        with self._cond:
+            return len(self._queue)
+
     def close(self) -> None:
         with self._cond:
             self._closed = True
