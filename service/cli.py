@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from eval.cli import eval_command
+from service.cli_bench import bench
 from service.cli_keys import keys
 from service.cli_models import models
 from service.cli_options import build_pipeline, friendly_errors, settings_options
@@ -125,3 +126,4 @@ def serve(host: str | None, port: int | None, threads: int | None, settings: Set
 main.add_command(models)
 main.add_command(keys)
 main.add_command(eval_command)
+main.add_command(bench)
