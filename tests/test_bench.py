@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from service.cli import main
 
 
+@pytest.mark.timeout(900)  # four child processes; slow on a loaded 2-core box
 def test_bench_smoke_run(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(main, [

@@ -24,6 +24,7 @@ from service.engine.base import Engine, EngineWrapper, GenerationParams
 from service.errors import DeadlineExceeded
 
 log = logging.getLogger(__name__)
+_IDLE_EXIT_S = 30.0
 
 
 @dataclass(eq=False)
@@ -73,9 +74,10 @@ class Batcher(EngineWrapper):
         self._cond = threading.Condition()
         self._closed = False
         self.batches_run = 0  # for tests and the benchmark: how many model calls were made
-        self._worker = threading.Thread(target=self._run, daemon=True,
-                                        name=f"batcher-{name or inner.info.role}")
-        self._worker.start()
+        self._name = f"batcher-{name or inner.info.role}"
+        # Started on the first call and ended after a while idle: an app that is built but
+        # never used (tests build many) leaves no thread behind for long.
+        self._worker: threading.Thread | None = None
 
     @property
     def queued(self) -> int:
@@ -102,6 +104,9 @@ class Batcher(EngineWrapper):
             if self._closed:
                 raise RuntimeError("the batcher is closed")
             self._queue.extend(_Item(call, i, n, key, now) for i, n in enumerate(tokens))
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._run, daemon=True, name=self._name)
+                self._worker.start()
             self._cond.notify_all()
         timeout = None if expires is None else max(0.0, expires - time.monotonic())
         if not call.done.wait(timeout):
@@ -122,9 +127,10 @@ class Batcher(EngineWrapper):
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._queue and not self._closed:
-                    self._cond.wait()
-                if self._closed and not self._queue:
+                if not self._queue and not self._closed:
+                    self._cond.wait(_IDLE_EXIT_S)
+                if not self._queue:
+                    self._worker = None  # the next call starts a new worker
                     return
                 # Bounded wait for company: until the oldest item has waited max_wait, or a
                 # full batch is queued.
@@ -171,6 +177,9 @@ class Batcher(EngineWrapper):
         return batch
 
     def _execute(self, batch: list[_Item]) -> None:
+        batch = [it for it in batch if not it.call.done.is_set()]  # failed or timed out
+        if not batch:
+            return
         now = time.monotonic()
         deadlines = [it.call.expires_at for it in batch]
         params = batch[0].key

@@ -91,6 +91,16 @@ def _generation_defaults(model: Any, tokenizer: Any, role: str) -> dict[str, Any
     }
 
 
+def _language_start(model: Any, tokenizer: Any, lang: str | None) -> str | None:
+    """CrossSum-style models start decoding with the target language's token (see
+    hf._start_with_language); CT2 takes it as the decoder start token."""
+    langid_map = (getattr(model.config, "task_specific_params", None) or {}).get("langid_map")
+    if not lang or not langid_map or lang not in langid_map:
+        return None
+    token: str = langid_map[lang][1]
+    return token
+
+
 def convert(spec: ModelSpec, out: Path, compute_type: str = "int8", *,
             local_only: bool = True, force: bool = False) -> Path:
     """Convert ``spec``'s model into ``out`` (a CTranslate2 dir with the tokenizer)."""
@@ -117,11 +127,17 @@ def convert(spec: ModelSpec, out: Path, compute_type: str = "int8", *,
         generation=_generation_defaults(model, tokenizer, spec.role),
     )
     generation_config = model.generation_config
+    known = ROLES.get(spec.role)
+    start = _language_start(model, tokenizer, known.target_lang if known else None)
     del model
     _converter(spec.model, revision, local_only).convert(str(out), quantization=compute_type,
                                                          force=force)
     # CT2 wrote its own config.json: save the tokenizer around it, never over it.
     ct2_config = (out / "config.json").read_bytes()
+    if start is not None:
+        data = json.loads(ct2_config)
+        data["decoder_start_token"] = start
+        ct2_config = json.dumps(data, indent=2).encode()
     tokenizer.save_pretrained(out)
     generation_config.save_pretrained(out)
     (out / "config.json").write_bytes(ct2_config)
