@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from eval.cli import eval_command
+from service.cli_bench import bench
 from service.cli_jobs import batch, worker
 from service.cli_keys import keys
 from service.cli_models import models
@@ -148,3 +149,4 @@ main.add_command(keys)
 main.add_command(batch)
 main.add_command(worker)
 main.add_command(eval_command)
+main.add_command(bench)

@@ -91,3 +91,53 @@ def make_tiny(out: Path, corpus: tuple[Path, ...]) -> None:
               "Use them only for plumbing checks and tests, e.g. `ringkas serve --models "
               f"{out}`; responses will carry a random_weights warning.")
     click.secho(banner, err=True, fg="red", bold=True)
+
+
+@models.command()
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--role", "roles", multiple=True,
+              help="Convert only this role (repeatable). Default: every role the enabled "
+                   "strategies need (RINGKAS_STRATEGIES).")
+@click.option("--compute-type", default="int8", show_default=True,
+              type=click.Choice(["int8", "int8_float32", "int16", "float16", "bfloat16",
+                                 "float32"]),
+              help="Weights' type in the converted model (int8: fastest on CPU).")
+@click.option("--force", is_flag=True, help="Overwrite existing output directories.")
+@friendly_errors
+@settings_options
+def convert(out: Path, roles: tuple[str, ...], compute_type: str, force: bool,
+            settings: Settings) -> None:
+    """Convert each configured model into a CTranslate2 model in OUT/<role> (run it with
+    RINGKAS_BACKEND=ctranslate2 and --models OUT)."""
+    from service.engine.convert import convert as convert_one
+    from service.engine.loading import check
+    from service.pipeline.strategies import roles_for
+
+    unknown = [r for r in roles if r not in settings.models]
+    if unknown:
+        raise click.BadParameter(f"unknown role {unknown[0]!r}; roles: "
+                                 f"{', '.join(settings.models)}", param_hint="--role")
+    wanted = list(roles) or roles_for(settings.strategies)
+    failed = 0
+    for role in wanted:
+        spec = settings.models[role]
+        found = check(spec, probe_hub=False)
+        if not found.ok:
+            failed += 1
+            click.echo(f"{role}: {spec.model} is not available locally: {found.reason} "
+                       "(run `ringkas models pull` first)", err=True)
+            continue
+        target = out / role
+        if target.exists() and any(target.iterdir()) and not force:
+            failed += 1
+            click.echo(f"{role}: {target} exists and is not empty (use --force)", err=True)
+            continue
+        try:
+            convert_one(spec, target, compute_type, local_only=True, force=True)
+        except Exception as exc:  # report each failure, keep converting the others
+            failed += 1
+            click.echo(f"{role}: conversion FAILED: {type(exc).__name__}: {exc}", err=True)
+            continue
+        click.echo(f"{role}: {spec.model}@{spec.revision} -> {target} ({compute_type})")
+    if failed:
+        sys.exit(1)

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from service.engine.options import EngineOptions, resolve_engine_options
 from service.errors import RingkasError
-from service.models import ModelSpec, resolve_specs
+from service.models import ROLES, ModelSpec, resolve_specs
 
 
 class ConfigError(RingkasError):
@@ -40,7 +41,7 @@ class Settings:
     strategies: tuple[str, ...] = ("translate-summarise", "extractive")
     prompts_dir: str | None = None  # default: prompts/ of the source checkout
     # Overload control: requests running inference, waiting for it, and how long one may take.
-    max_inflight: int = 1
+    max_inflight: int = 0  # 0: 8 with batching (requests share batches), else 1
     max_queue: int = 16
     request_timeout_s: int = 120
     drain_timeout_s: int = 30  # graceful shutdown: how long in-flight work may finish
@@ -70,6 +71,20 @@ class Settings:
     # client cannot pick the address its rate limit is counted under.
     trusted_proxies: int = 0
     limits: Limits = field(default_factory=Limits)
+    # Per role: backend (transformers | ctranslate2), compute type, decoding defaults.
+    engines: Mapping[str, EngineOptions] = field(
+        default_factory=lambda: resolve_engine_options(ROLES))
+    # Cross-request batching (service/engine/batcher.py): sentences of concurrent requests
+    # share model calls; a batch holds at most batch_max_tokens (padded) input tokens and
+    # waits at most batch_wait_ms for company once work is queued.
+    batching: bool = True
+    batch_max_tokens: int = 4096
+    batch_wait_ms: int = 10
+    # CTranslate2 threads. Two cores: one batch at a time (inter 1) on both cores (intra 0:
+    # every core this process may use). Two single-core workers would halve each batch's
+    # speed for no gain, since the batcher already merges concurrent work into one batch.
+    intra_threads: int = 0
+    inter_threads: int = 1
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, models_dir: str | None = None,
@@ -84,9 +99,15 @@ class Settings:
             if var in env and env[var] != "":
                 values[name] = _parse(var, env[var], kind)
         limits = Limits(**{k: values.pop(k) for k in list(values) if k in _LIMIT_FIELDS})
+        engines = resolve_engine_options(ROLES, values.pop("engines", None), env,
+                                         str(config_file or "config"))
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if values.get("batch_max_tokens", 1) < 1:
+            raise ConfigError("RINGKAS_BATCH_MAX_TOKENS must be at least 1")
+        if values.get("inter_threads", 1) < 1:
+            raise ConfigError("RINGKAS_INTER_THREADS must be at least 1")
         specs = resolve_specs(models_dir, model_overrides, env, configured)
-        return cls(models=specs, limits=limits, **values)
+        return cls(models=specs, limits=limits, engines=engines, **values)
 
     def with_limits(self, **changes: int) -> Settings:
         return replace(self, limits=replace(self.limits, **changes))
@@ -128,6 +149,11 @@ _ENV: list[tuple[str, str, type]] = [
     ("worker_heartbeat_s", "RINGKAS_WORKER_HEARTBEAT", int),
     ("worker_grace_s", "RINGKAS_WORKER_GRACE", int),
     ("worker_maintenance_s", "RINGKAS_WORKER_MAINTENANCE", int),
+    ("batching", "RINGKAS_BATCHING", bool),
+    ("batch_max_tokens", "RINGKAS_BATCH_MAX_TOKENS", int),
+    ("batch_wait_ms", "RINGKAS_BATCH_WAIT_MS", int),
+    ("intra_threads", "RINGKAS_INTRA_THREADS", int),
+    ("inter_threads", "RINGKAS_INTER_THREADS", int),
 ]
 
 
@@ -142,6 +168,9 @@ def read_config_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
     models = data.pop("models", {})
+    engines = data.pop("engines", {})  # validated with the environment, in from_env
+    if not isinstance(engines, dict):
+        raise ConfigError(f"{path}: [engines] must be a table")
     data.update(data.pop("limits", {}))
     kinds = {name: kind for name, _, kind in _ENV}
     values: dict[str, Any] = {}
@@ -160,6 +189,8 @@ def read_config_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict
         if not isinstance(ref, str):
             raise ConfigError(f"{path}: models.{role} must be a string or {{id, revision}}")
         configured[role] = ref
+    if engines:
+        values["engines"] = engines
     return values, configured
 
 

@@ -28,7 +28,7 @@ from service.api.runtime import EXTENSION, EngineLoader, Runtime
 from service.auth.middleware import init_auth
 from service.config import ConfigError, Settings
 from service.engine import Engine
-from service.engine.loading import load_engines
+from service.engine.loading import configured_loader, load_engines
 from service.jobs.backend import EXTENSION as JOBS
 from service.jobs.backend import make_backend
 from service.pipeline.strategies import STRATEGIES, roles_for
@@ -63,9 +63,12 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
     if engines is not None:
         rt.install(engines)
     else:
-        _set_torch_threads(settings.torch_threads)
+        _set_torch_threads(settings.torch_threads or settings.intra_threads)
         wanted = {role: settings.models[role] for role in roles_for(settings.strategies)}
-        rt.load(loader or partial(load_engines, wanted), background=settings.background_load)
+        build = configured_loader(settings.engines, intra_threads=settings.intra_threads,
+                                  inter_threads=settings.inter_threads)
+        rt.load(loader or partial(load_engines, wanted, build),
+                background=settings.background_load)
 
     app.extensions[JOBS] = make_backend(settings, rt)
     app.extensions.setdefault(openapi.EXTRA_OPERATIONS, []).extend(jobs.OPERATIONS)

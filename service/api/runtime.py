@@ -30,7 +30,7 @@ class Runtime:
         self._pipeline: Pipeline | None = None
         self._error: RingkasError | None = None
         self.load_seconds: float | None = None
-        self.admission = Admission(settings.max_inflight, settings.max_queue)
+        self.admission = Admission(inflight_limit(settings), settings.max_queue)
         # Applied in order to the engines at install (metrics, batching...).
         self.engine_wrappers: list[Callable[[Mapping[str, Engine]], Mapping[str, Engine]]] = []
 
@@ -38,6 +38,8 @@ class Runtime:
         for wrap in self.engine_wrappers:
             engines = wrap(engines)
         prompts_dir = self.settings.prompts_dir
+        if self.settings.batching:
+            engines = batched(engines, self.settings)
         self._pipeline = Pipeline(engines, batch_size=self.settings.translate_batch_size,
                                   prompts=PromptRegistry.from_dir(
                                       Path(prompts_dir) if prompts_dir else None),
@@ -91,6 +93,27 @@ class Runtime:
         if self._error is not None:
             raise NotReady(self._error.message, code="load_failed")
         raise NotReady("models are still loading; retry shortly")
+
+
+def inflight_limit(settings: Settings) -> int:
+    """RINGKAS_MAX_INFLIGHT, or by default: with batching, several requests run at once so
+    their sentences can share batches (the batcher runs one batch at a time per model);
+    without it, one (two cores are busy with one request)."""
+    if settings.max_inflight > 0:
+        return settings.max_inflight
+    return _BATCHED_INFLIGHT if settings.batching else 1
+
+
+_BATCHED_INFLIGHT = 8
+
+
+def batched(engines: Mapping[str, Engine], settings: Settings) -> dict[str, Engine]:
+    """Each engine behind its own cross-request batcher."""
+    from service.engine.batcher import Batcher
+
+    return {role: Batcher(engine, max_batch_tokens=settings.batch_max_tokens,
+                          max_wait_ms=settings.batch_wait_ms)
+            for role, engine in engines.items()}
 
 
 def runtime() -> Runtime:

@@ -36,6 +36,10 @@ class ModelInfo:
     random_weights: bool = False
     # The hub commit actually loaded (resolved from the cache), whatever branch was asked for.
     commit: str | None = None
+    # Weights' numeric type as run: float32 (transformers) or the CTranslate2 compute type.
+    compute_type: str = "float32"
+    # For a converted (CTranslate2) model: the model it was converted from, ID@REVISION.
+    converted_from: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

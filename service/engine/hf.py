@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from service.engine.base import GenerationParams, ModelInfo
+from service.engine.options import Decoding
 from service.errors import EngineError
 from service.models import LOCAL_REVISION, ROLES
 
@@ -22,22 +23,28 @@ class HFSeq2SeqEngine:
     """Built from ready objects; ``from_pretrained`` is the one loading path (hub or dir)."""
 
     def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
-                 generation_config: GenerationConfig, info: ModelInfo) -> None:
+                 generation_config: GenerationConfig, info: ModelInfo,
+                 decoding: Decoding | None = None) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
-        self.generation_config = _in_new_tokens(generation_config)
+        self.decoding = decoding or Decoding()
+        self.generation_config = apply_decoding(_in_new_tokens(generation_config),
+                                                self.decoding)
         # generate() merges unset values from the model's own config: keep the two the same.
         self.model.generation_config = self.generation_config
         self.info = info
         self._window = _window(model, tokenizer)
         # Fast tokenizers and generate() are not safe to share across threads mid-call;
-        # on a 2-core box running one batch at a time is also the fastest schedule.
+        # on a 2-core box running one batch at a time is also the fastest schedule. Two
+        # locks: counting tokens for the next request need not wait for a running batch.
         self._lock = threading.Lock()
+        self._tok_lock = threading.Lock()
 
     @classmethod
     def from_pretrained(cls, role: str, model_id: str, revision: str = "main", *,
                         local_files_only: bool = False,
-                        target_lang: str | None = None) -> HFSeq2SeqEngine:
+                        target_lang: str | None = None,
+                        decoding: Decoding | None = None) -> HFSeq2SeqEngine:
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
@@ -59,7 +66,7 @@ class HFSeq2SeqEngine:
         known = ROLES.get(role)
         if known is not None and known.no_repeat_ngram_size:
             config = _default_no_repeat(config, known.no_repeat_ngram_size)
-        return cls(model, tokenizer, config, info)
+        return cls(model, tokenizer, config, info, decoding)
 
     @property
     def max_input_tokens(self) -> int:
@@ -67,12 +74,12 @@ class HFSeq2SeqEngine:
 
     @property
     def max_output_tokens(self) -> int:
-        return self._window
+        return min(self._window, self.decoding.max_length or self._window)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:
             return []
-        with self._lock:
+        with self._tok_lock:
             ids = self.tokenizer(list(texts), truncation=False, verbose=False)["input_ids"]
         return [len(x) for x in ids]
 
@@ -82,17 +89,19 @@ class HFSeq2SeqEngine:
         if not texts:
             return []
         config = self._config_for(params or GenerationParams())
-        with self._lock:
+        with self._tok_lock:
             batch = self.tokenizer(list(texts), truncation=False, padding=True, verbose=False,
                                    return_tensors="pt")
-            longest = int(batch["attention_mask"].sum(dim=1).max())
-            if longest > self._window:
-                # Callers chunk; truncating here would silently drop article text.
-                raise EngineError(f"input of {longest} tokens exceeds the {self.info.role} "
-                                  f"model's window of {self._window}")
-            with torch.inference_mode():
-                out = self.model.generate(**batch, generation_config=config)
-            return [s.strip() for s in self.tokenizer.batch_decode(out, skip_special_tokens=True)]
+        longest = int(batch["attention_mask"].sum(dim=1).max())
+        if longest > self._window:
+            # Callers chunk; truncating here would silently drop article text.
+            raise EngineError(f"input of {longest} tokens exceeds the {self.info.role} "
+                              f"model's window of {self._window}")
+        with self._lock, torch.inference_mode():
+            out = self.model.generate(**batch, generation_config=config)
+        with self._tok_lock:
+            decoded = self.tokenizer.batch_decode(out, skip_special_tokens=True)
+        return [s.strip() for s in decoded]
 
     def _config_for(self, params: GenerationParams) -> GenerationConfig:
         config = copy.deepcopy(self.generation_config)
@@ -104,6 +113,22 @@ class HFSeq2SeqEngine:
         if config.min_new_tokens is not None:
             config.min_new_tokens = min(config.min_new_tokens, config.max_new_tokens or cap)
         return config
+
+
+def apply_decoding(config: GenerationConfig, decoding: Decoding) -> GenerationConfig:
+    """The role's configured decoding settings over the model's own (max_length caps
+    max_new_tokens, the model's default included)."""
+    config = copy.deepcopy(config)
+    if decoding.beam_size is not None:
+        config.num_beams = decoding.beam_size
+    if decoding.length_penalty is not None:
+        config.length_penalty = decoding.length_penalty
+    if decoding.no_repeat_ngram_size is not None:
+        config.no_repeat_ngram_size = decoding.no_repeat_ngram_size
+    if decoding.max_length is not None:
+        config.max_new_tokens = min(config.max_new_tokens or decoding.max_length,
+                                    decoding.max_length)
+    return config
 
 
 def _cached_commit(model_id: str, revision: str) -> str | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from service.engine.base import Engine
 from service.engine.hf import HFSeq2SeqEngine
+from service.engine.options import EngineOptions
 from service.errors import MissingModel, ModelsUnavailable
 from service.models import ROLES, ModelSpec
 
@@ -87,10 +88,35 @@ Loader = Callable[[ModelSpec, bool], Engine]
 
 
 def _hf_loader(spec: ModelSpec, local_only: bool) -> Engine:
-    role = ROLES.get(spec.role)
-    return HFSeq2SeqEngine.from_pretrained(spec.role, spec.model, spec.revision,
-                                           local_files_only=local_only,
-                                           target_lang=role.target_lang if role else None)
+    return configured_loader({})(spec, local_only)
+
+
+def configured_loader(options: Mapping[str, EngineOptions], *, intra_threads: int = 0,
+                      inter_threads: int = 1) -> Loader:
+    """A loader that builds each role on its configured backend, with its decoding."""
+
+    def load(spec: ModelSpec, local_only: bool) -> Engine:
+        opts = options.get(spec.role, EngineOptions())
+        if opts.backend == "ctranslate2":
+            from service.engine.ct2 import CT2Seq2SeqEngine
+
+            return CT2Seq2SeqEngine.from_dir(spec.role, spec.model,
+                                             compute_type=opts.compute_type or "default",
+                                             intra_threads=intra_threads,
+                                             inter_threads=inter_threads,
+                                             decoding=opts.decoding)
+        from service.engine.convert import is_ct2_dir
+
+        if is_ct2_dir(spec.model):
+            raise ValueError(f"{spec.model} is a CTranslate2 model: set backend ctranslate2 "
+                             f"for role {spec.role} (RINGKAS_BACKEND_{spec.role.upper()})")
+        role = ROLES.get(spec.role)
+        return HFSeq2SeqEngine.from_pretrained(spec.role, spec.model, spec.revision,
+                                               local_files_only=local_only,
+                                               target_lang=role.target_lang if role else None,
+                                               decoding=opts.decoding)
+
+    return load
 
 
 def load_engines(specs: Mapping[str, ModelSpec], loader: Loader = _hf_loader) -> dict[str, Engine]:

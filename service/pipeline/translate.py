@@ -15,6 +15,14 @@ from service.text.segment import split_sentences
 _MARGIN = 4
 
 
+def output_cap(input_tokens: int) -> int:
+    """Bound on a translation's length. Real models stop at EOS long before it; it only
+    bounds runaway decoding. Rounded up to a power of two so that batches of other requests
+    with similar lengths have identical parameters, which the batcher needs to merge them."""
+    need = 2 * input_tokens + 10
+    return max(32, 1 << (need - 1).bit_length())
+
+
 class Translator:
     def __init__(self, engine: Engine, batch_size: int = 16) -> None:
         self.engine = engine
@@ -33,8 +41,7 @@ class Translator:
         for start in range(0, len(order), self.batch_size):
             batch = order[start:start + self.batch_size]
             longest = max(pieces[i].tokens for i in batch)
-            # Real models stop at EOS long before this; it only bounds runaway decoding.
-            params = GenerationParams(max_new_tokens=2 * longest + 10)
+            params = GenerationParams(max_new_tokens=output_cap(longest))
             for i, text in zip(batch, self.engine.generate([pieces[i].text for i in batch],
                                                            params), strict=True):
                 outputs[i] = text

@@ -1,0 +1,1 @@
+"""`ringkas bench`: the same requests on three backends, figures side by side."""

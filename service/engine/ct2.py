@@ -1,0 +1,128 @@
+"""CTranslate2 backend: the same batch-first interface on a converted (``ringkas models
+convert``) model, int8 by default on CPU."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from service.engine.base import GenerationParams, ModelInfo
+from service.engine.convert import META_FILE, ConvertedMeta, is_ct2_dir
+from service.engine.options import Decoding
+from service.errors import EngineError
+from service.models import LOCAL_REVISION
+
+
+class CT2Seq2SeqEngine:
+    def __init__(self, translator: Any, tokenizer: Any, meta: ConvertedMeta, info: ModelInfo,
+                 decoding: Decoding | None = None) -> None:
+        self.translator = translator
+        self.tokenizer = tokenizer
+        self.meta = meta
+        self.info = info
+        self.decoding = decoding or Decoding()
+        gen = dict(meta.generation)
+        if self.decoding.beam_size is not None:
+            gen["beam_size"] = self.decoding.beam_size
+        if self.decoding.length_penalty is not None:
+            gen["length_penalty"] = self.decoding.length_penalty
+        if self.decoding.no_repeat_ngram_size is not None:
+            gen["no_repeat_ngram_size"] = self.decoding.no_repeat_ngram_size
+        self.generation = gen
+        # Tokenizers are not safe to share across threads mid-call; the translator is, and
+        # runs one batch at a time per inter-op worker.
+        self._tok_lock = threading.Lock()
+
+    @classmethod
+    def from_dir(cls, role: str, path: str | Path, *, compute_type: str = "default",
+                 intra_threads: int = 0, inter_threads: int = 1,
+                 decoding: Decoding | None = None) -> CT2Seq2SeqEngine:
+        import ctranslate2
+        from transformers import AutoTokenizer
+
+        path = Path(path)
+        if not is_ct2_dir(path):
+            raise EngineError(f"{path} is not a CTranslate2 model directory (no model.bin and "
+                              f"{META_FILE}): convert it with `ringkas models convert`")
+        supported = ctranslate2.get_supported_compute_types("cpu")
+        if compute_type not in ("default", "auto") and compute_type not in supported:
+            raise EngineError(f"this CPU does not support compute type {compute_type!r}; "
+                              f"it does: {', '.join(sorted(supported))}")
+        meta = ConvertedMeta.read(path)
+        translator = ctranslate2.Translator(str(path), device="cpu", compute_type=compute_type,
+                                            intra_threads=intra_threads,
+                                            inter_threads=inter_threads)
+        tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        info = ModelInfo(
+            role=role, id=str(path), revision=LOCAL_REVISION, backend="ctranslate2",
+            architecture=meta.architecture, random_weights=meta.random_weights,
+            commit=meta.commit,
+            compute_type=meta.quantization if compute_type in ("default", "auto")
+            else compute_type,
+            converted_from=f"{meta.source}@{meta.revision}",
+        )
+        return cls(translator, tokenizer, meta, info, decoding)
+
+    @property
+    def max_input_tokens(self) -> int:
+        return self.meta.window
+
+    @property
+    def max_output_tokens(self) -> int:
+        return min(self.meta.window, self.decoding.max_length or self.meta.window)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        with self._tok_lock:
+            ids = self.tokenizer(list(texts), truncation=False, verbose=False)["input_ids"]
+        return [len(x) for x in ids]
+
+    def _options(self, params: GenerationParams) -> dict[str, Any]:
+        gen = self.generation
+        cap = self.max_output_tokens
+        max_new = min(params.max_new_tokens or gen["max_new_tokens"] or cap, cap)
+        min_new = min(params.min_new_tokens if params.min_new_tokens is not None
+                      else gen["min_new_tokens"], max_new)
+        # CT2 counts a target prefix (BART's forced <s>) in the decoding length, as
+        # transformers counts the forced token in its new tokens.
+        return {
+            "beam_size": params.num_beams or gen["beam_size"],
+            "length_penalty": (params.length_penalty if params.length_penalty is not None
+                               else gen["length_penalty"]),
+            "no_repeat_ngram_size": (params.no_repeat_ngram_size
+                                     if params.no_repeat_ngram_size is not None
+                                     else gen["no_repeat_ngram_size"]),
+            "max_decoding_length": max_new,
+            "min_decoding_length": min_new,
+            "max_input_length": 0,  # never truncate: callers chunk to the window
+        }
+
+    def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
+        if not texts:
+            return []
+        options = self._options(params or GenerationParams())
+        with self._tok_lock:
+            ids = self.tokenizer(list(texts), truncation=False, verbose=False)["input_ids"]
+            source = [self.tokenizer.convert_ids_to_tokens(x) for x in ids]
+        longest = max(len(x) for x in ids)
+        if longest > self.meta.window:
+            raise EngineError(f"input of {longest} tokens exceeds the {self.info.role} "
+                              f"model's window of {self.meta.window}")
+        prefix = self.generation.get("prefix_token")
+        results = self.translator.translate_batch(
+            source, target_prefix=[[prefix]] * len(source) if prefix else None, **options)
+        outputs: list[list[str]] = []
+        for result in results:
+            tokens = list(result.hypotheses[0])
+            if self.generation.get("forced_eos") and len(tokens) >= options[
+                    "max_decoding_length"]:
+                # transformers spends the last allowed step on a forced EOS; so do we.
+                tokens = tokens[:-1]
+            outputs.append(tokens)
+        with self._tok_lock:
+            decoded = [self.tokenizer.decode(self.tokenizer.convert_tokens_to_ids(t),
+                                             skip_special_tokens=True) for t in outputs]
+        return [s.strip() for s in decoded]
