@@ -86,6 +86,15 @@ class Settings:
     intra_threads: int = 0
     inter_threads: int = 1
 
+    @property
+    def inflight_limit(self) -> int:
+        """RINGKAS_MAX_INFLIGHT, or by default: with batching, several requests run at once
+        so their sentences can share batches (the batcher runs one batch at a time per
+        model); without it, one (two cores are busy with one request)."""
+        if self.max_inflight > 0:
+            return self.max_inflight
+        return 8 if self.batching else 1
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, models_dir: str | None = None,
                  model_overrides: Mapping[str, str] | None = None,

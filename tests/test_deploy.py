@@ -128,13 +128,13 @@ def test_gunicorn_config_follows_the_settings(monkeypatch: pytest.MonkeyPatch) -
     s = Settings()
     assert conf["bind"] == ["127.0.0.1:8000"]
     assert conf["workers"] == 1 and conf["worker_class"] == "gthread"
-    assert conf["threads"] == s.max_inflight + s.max_queue + 2
+    assert conf["threads"] == s.inflight_limit + s.max_queue + 2 == 8 + 16 + 2
     assert conf["preload_app"] is False
     assert isinstance(conf["graceful_timeout"], int)
     assert conf["graceful_timeout"] > s.request_timeout_s
     conf = load(RINGKAS_PORT="9001", RINGKAS_HOST="0.0.0.0", RINGKAS_MAX_QUEUE="40",
                 RINGKAS_REQUEST_TIMEOUT="300")
-    assert conf["bind"] == ["0.0.0.0:9001"] and conf["threads"] == 1 + 40 + 2
+    assert conf["bind"] == ["0.0.0.0:9001"] and conf["threads"] == 8 + 40 + 2
     assert conf["graceful_timeout"] == 305
 
 

@@ -30,7 +30,7 @@ class Runtime:
         self._pipeline: Pipeline | None = None
         self._error: RingkasError | None = None
         self.load_seconds: float | None = None
-        self.admission = Admission(inflight_limit(settings), settings.max_queue)
+        self.admission = Admission(settings.inflight_limit, settings.max_queue)
         # Applied in order to the engines at install (metrics, batching...).
         self.engine_wrappers: list[Callable[[Mapping[str, Engine]], Mapping[str, Engine]]] = []
 
@@ -94,17 +94,6 @@ class Runtime:
             raise NotReady(self._error.message, code="load_failed")
         raise NotReady("models are still loading; retry shortly")
 
-
-def inflight_limit(settings: Settings) -> int:
-    """RINGKAS_MAX_INFLIGHT, or by default: with batching, several requests run at once so
-    their sentences can share batches (the batcher runs one batch at a time per model);
-    without it, one (two cores are busy with one request)."""
-    if settings.max_inflight > 0:
-        return settings.max_inflight
-    return _BATCHED_INFLIGHT if settings.batching else 1
-
-
-_BATCHED_INFLIGHT = 8
 
 
 def batched(engines: Mapping[str, Engine], settings: Settings) -> dict[str, Engine]:

@@ -25,7 +25,7 @@ worker_class = "gthread"
 # Requests waiting in ringkas's admission queue each hold a thread (as under `ringkas serve`):
 # with fewer threads the excess would wait unseen in gunicorn's backlog instead of getting a
 # fast 503 overloaded with Retry-After.
-threads = max(_settings.server_threads, _settings.max_inflight + _settings.max_queue + 2)
+threads = max(_settings.server_threads, _settings.inflight_limit + _settings.max_queue + 2)
 
 # A gthread worker's heartbeat runs beside its request threads, so a long generation never
 # trips it; but the models load in the worker before its first heartbeat, so `timeout` must
