@@ -10,6 +10,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -116,6 +117,19 @@ def start_server(tiny_dir: Path, env: Mapping[str, str] | None = None,
             time.sleep(0.3)
     stop_server(proc)
     pytest.fail("server did not become ready within 120 s")
+
+
+def poll_job(base: str, job_id: str, until: Any, timeout_s: float = 180) -> dict[str, Any]:
+    """GET /v1/jobs/<id> until ``until(body)`` holds (fails the test after ``timeout_s``)."""
+    end = time.monotonic() + timeout_s
+    body: dict[str, Any] = {}
+    while time.monotonic() < end:
+        body = requests.get(f"{base}/v1/jobs/{job_id}", timeout=10).json()
+        if until(body):
+            return body
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} never reached the state wanted: "
+                         f"{body.get('progress')}")
 
 
 def stop_server(proc: subprocess.Popen[str]) -> None:

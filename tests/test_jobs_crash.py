@@ -4,26 +4,19 @@ same data dir; every item completes exactly once and the results equal a clean r
 from __future__ import annotations
 
 import sqlite3
-import time
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from tests.conftest import start_server, stop_server
+from tests.conftest import poll_job, start_server, stop_server
 from tests.test_jobs import comparable, items_for
 
 TOTAL = 6
 
 
-def poll(base: str, job_id: str, until: Any, timeout_s: float = 180) -> dict[str, Any]:
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        body: dict[str, Any] = requests.get(f"{base}/v1/jobs/{job_id}", timeout=10).json()
-        if until(body):
-            return body
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} never reached the state wanted: {body['progress']}")
+def poll(base: str, job_id: str, until: Any) -> dict[str, Any]:
+    return poll_job(base, job_id, until, timeout_s=180)
 
 
 def test_kill_9_mid_batch_then_restart(tiny_dir: Path, tmp_path: Path) -> None:

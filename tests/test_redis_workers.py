@@ -23,7 +23,7 @@ from redis import Redis
 from service.config import Settings
 from service.engine import Engine
 from service.jobs.submit import parse_job
-from tests.conftest import _free_port, start_server, stop_server
+from tests.conftest import _free_port, poll_job, start_server, stop_server
 from tests.test_jobs import _Hook, comparable, items_for
 
 
@@ -75,14 +75,8 @@ def live_workers(redis_url: str) -> dict[str, str | None]:
         redis_url))}
 
 
-def poll(base: str, job_id: str, until: Any, timeout_s: float = 240) -> dict[str, Any]:
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        body: dict[str, Any] = requests.get(f"{base}/v1/jobs/{job_id}", timeout=10).json()
-        if until(body):
-            return body
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} never reached the state wanted: {body['progress']}")
+def poll(base: str, job_id: str, until: Any) -> dict[str, Any]:
+    return poll_job(base, job_id, until, timeout_s=240)
 
 
 def test_two_workers_share_a_batch_and_one_dies(tiny_dir: Path, redis_url: str,

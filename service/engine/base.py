@@ -80,3 +80,13 @@ class EngineWrapper:
 
     def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
         return self.inner.generate(texts, params)
+
+
+def count_with(tokenizer: Any, lock: Any, texts: Sequence[str]) -> list[int]:
+    """Token counts as ``tokenizer`` sees the texts (specials included, never truncated);
+    ``lock`` because a fast tokenizer is not safe to share between threads."""
+    if not texts:
+        return []
+    with lock:
+        ids = tokenizer(list(texts), truncation=False, verbose=False)["input_ids"]
+    return [len(x) for x in ids]

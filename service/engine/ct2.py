@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from service.engine.base import GenerationParams, ModelInfo
+from service.engine.base import GenerationParams, ModelInfo, count_with
 from service.engine.convert import META_FILE, ConvertedMeta, is_ct2_dir
 from service.engine.options import Decoding
 from service.errors import EngineError
@@ -74,11 +74,7 @@ class CT2Seq2SeqEngine:
         return min(self.meta.window, self.decoding.max_length or self.meta.window)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        if not texts:
-            return []
-        with self._tok_lock:
-            ids = self.tokenizer(list(texts), truncation=False, verbose=False)["input_ids"]
-        return [len(x) for x in ids]
+        return count_with(self.tokenizer, self._tok_lock, texts)
 
     def _options(self, params: GenerationParams) -> dict[str, Any]:
         gen = self.generation

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from service.engine.base import GenerationParams, ModelInfo
+from service.engine.base import GenerationParams, ModelInfo, count_with
 from service.engine.options import Decoding
 from service.errors import EngineError
 from service.models import LOCAL_REVISION, ROLES
@@ -77,11 +77,7 @@ class HFSeq2SeqEngine:
         return min(self._window, self.decoding.max_length or self._window)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        if not texts:
-            return []
-        with self._tok_lock:
-            ids = self.tokenizer(list(texts), truncation=False, verbose=False)["input_ids"]
-        return [len(x) for x in ids]
+        return count_with(self.tokenizer, self._tok_lock, texts)
 
     def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
         import torch
