@@ -13,7 +13,7 @@ from service.api.jobs_openapi import OPERATIONS
 from service.api.runtime import runtime
 from service.errors import RingkasError
 from service.jobs.backend import EXTENSION, JobBackend
-from service.jobs.model import FINAL
+from service.jobs.model import FINAL, JobState
 from service.jobs.submit import parse_job
 
 bp = Blueprint("jobs", __name__)
@@ -49,24 +49,23 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     return jsonify(state.to_json()), 202, {"Location": f"/v1/jobs/{state.id}"}
 
 
+def _found(job_id: str, state: JobState | None) -> JobState:
+    if state is None:
+        raise JobNotFound("no such job (it may have expired)", details={"id": job_id})
+    return state
+
+
 @bp.get("/v1/jobs/<job_id>")
 def get(job_id: str) -> Response:
     items = request.args.get("items", "true").lower() not in ("0", "false", "no")
-    state = _backend().get(job_id, _owner(), items=items)
-    if state is None:
-        raise JobNotFound("no such job (it may have expired)", details={"id": job_id})
+    state = _found(job_id, _backend().get(job_id, _owner(), items=items))
     return jsonify(state.to_json(items=items))
 
 
 @bp.delete("/v1/jobs/<job_id>")
 def cancel(job_id: str) -> Response:
-    before = _backend().get(job_id, _owner(), items=False)
-    if before is None:
-        raise JobNotFound("no such job (it may have expired)", details={"id": job_id})
+    before = _found(job_id, _backend().get(job_id, _owner(), items=False))
     if before.status in FINAL:
         raise JobFinished(f"the job is already {before.status}",
                           details={"id": job_id, "status": before.status})
-    state = _backend().cancel(job_id, _owner())
-    if state is None:
-        raise JobNotFound("no such job (it may have expired)", details={"id": job_id})
-    return jsonify(state.to_json())
+    return jsonify(_found(job_id, _backend().cancel(job_id, _owner())).to_json())

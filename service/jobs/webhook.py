@@ -56,8 +56,9 @@ def deliver(url: str, body: Mapping[str, Any], *, secret: str = "", timeout_s: f
             attempts: int = ATTEMPTS, backoff_s: float = 1.0) -> bool:
     """POST ``body``; True once a 2xx came back. Retries on errors and non-2xx answers."""
     data = json.dumps(body, sort_keys=True).encode()
+    job_id = str(body.get("id", ""))  # the body holds ids and counts only, never text
     headers = {"Content-Type": "application/json", "User-Agent": "ringkas-webhook",
-               "X-Ringkas-Job": str(body.get("id", ""))}
+               "X-Ringkas-Job": job_id}
     if secret:
         digest = hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
         headers["X-Ringkas-Signature"] = f"sha256={digest}"
@@ -70,7 +71,7 @@ def deliver(url: str, body: Mapping[str, Any], *, secret: str = "", timeout_s: f
             reason = f"HTTP {resp.status_code}"
         except requests.RequestException as exc:
             reason = type(exc).__name__
-        log.warning("webhook for job %s: attempt %d failed (%s)", body.get("id"),
+        log.warning("webhook for job %s: attempt %d failed (%s)", job_id,
                     attempt + 1, reason)
         if attempt + 1 < attempts:
             time.sleep(backoff_s * 2 ** attempt)
