@@ -84,8 +84,12 @@ def test_package_data_lists_the_web_assets() -> None:
 
     pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
     patterns = pyproject["tool"]["setuptools"]["package-data"]["service"]
-    shipped = {p.name for pattern in patterns for p in (WEB_DIR.parent).glob(pattern)}
-    assert shipped == {p.name for p in WEB_DIR.iterdir()}
+    shipped = {p for pattern in patterns for p in (WEB_DIR.parent).glob(pattern)}
+    assert {p.name for p in shipped if p.parent == WEB_DIR} == {p.name for p in
+                                                                WEB_DIR.iterdir()}
+    published = WEB_DIR.parent / "published"
+    assert {p for p in shipped if published in p.parents} == {
+        p for p in published.rglob("*") if p.suffix in (".json", ".md")}
 
 
 def test_page_is_public_when_keys_are_required(settings: Settings,
