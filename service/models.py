@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -19,9 +20,11 @@ class Role:
     optional: bool = False
     # Cross-lingual mT5 models start decoding with a target-language token.
     target_lang: str | None = None
-    # Repetition-loop prevention: no n-gram of this size is generated twice. Applied only
-    # when the model's own generation config sets none (distilbart-cnn's 3 is kept as is).
-    no_repeat_ngram_size: int | None = None
+    # Decoding the default model's card uses, in generate()'s terms: each fills a value the
+    # model's own generation config leaves unset (never overrides one it sets). Repetition
+    # blocking (no_repeat_ngram_size) is here only where the card uses it; RINGKAS_NO_REPEAT_
+    # NGRAM[_<ROLE>] adds it for any role (random-weight and long inputs can loop).
+    card: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def env_var(self) -> str:
@@ -32,29 +35,33 @@ class Role:
         return f"RINGKAS_REVISION_{self.name.upper()}"
 
 
+# XL-Sum's and CrossSum's model cards decode with these, and their trainer.sh scripts train
+# on targets of at most 84 tokens; their config.json carries none of it (service/published/).
+_CSEBUETNLP_CARD = {"num_beams": 4, "max_length": 84, "no_repeat_ngram_size": 2}
+
 # Revisions are the hub's branch names until a user pins a commit hash (ID@REVISION, the
 # RINGKAS_REVISION_<ROLE> variables or the config file); provenance reports what was used.
 ROLES: dict[str, Role] = {
     r.name: r
     for r in (
-        # Translations: 4, since a sentence may legitimately repeat a short phrase.
+        # opus-mt and distilbart-cnn carry their decoding in their own config files.
         Role("translate_id_en", "Helsinki-NLP/opus-mt-id-en", "main", "marian",
-             "Indonesian -> English translation", no_repeat_ngram_size=4),
+             "Indonesian -> English translation"),
         Role("translate_en_id", "Helsinki-NLP/opus-mt-en-id", "main", "marian",
-             "English -> Indonesian translation (Indonesian summary, en->id requests)",
-             no_repeat_ngram_size=4),
-        # Summarisers: 3, the value distilbart-cnn's published config sets itself.
+             "English -> Indonesian translation (Indonesian summary, en->id requests)"),
         Role("summarize", "sshleifer/distilbart-cnn-12-6", "main", "bart",
-             "English abstractive summariser", no_repeat_ngram_size=3),
+             "English abstractive summariser"),
         Role("summarize_id", "csebuetnlp/mT5_multilingual_XLSum", "main", "t5",
              "Indonesian abstractive summariser (strategy summarise-translate)", optional=True,
-             no_repeat_ngram_size=3),
+             card=_CSEBUETNLP_CARD),
         Role("crosssum", "csebuetnlp/mT5_m2o_english_crossSum", "main", "t5",
              "Indonesian -> English cross-lingual summariser (strategy direct)", optional=True,
-             target_lang="english", no_repeat_ngram_size=3),
+             target_lang="english", card=_CSEBUETNLP_CARD),
+        # mt0's card decodes greedily and names no length (transformers' default is 20
+        # tokens): its summaries get the XL-Sum budget, whose data is in mt0's xP3 mixture.
         Role("instruct", "bigscience/mt0-base", "main", "t5",
              "instruction-tuned seq2seq model driven by prompts/ (strategy instruct)",
-             optional=True, no_repeat_ngram_size=3),
+             optional=True, card={"max_length": 84}),
     )
 }
 

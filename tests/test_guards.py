@@ -108,33 +108,40 @@ def test_warning_names_the_output_never_the_text(caplog: pytest.LogCaptureFixtur
 # --- prevention: decoding settings per role ----------------------------------------------
 
 
-def test_translation_roles_get_no_repeat_ngram_4(engines: Mapping[str, Engine]) -> None:
+def test_translation_roles_block_no_ngrams(engines: Mapping[str, Engine]) -> None:
+    """opus-mt's card and config block no repeats: neither does ringkas, by default."""
     for role in ("translate_id_en", "translate_en_id"):
         engine = engines[role]
         assert isinstance(engine, HFSeq2SeqEngine)
-        assert engine.generation_config.no_repeat_ngram_size == 4
+        assert not engine.generation_config.no_repeat_ngram_size
         # generate() merges the model's own config: the two must agree.
-        assert engine.model.generation_config.no_repeat_ngram_size == 4
+        assert not engine.model.generation_config.no_repeat_ngram_size
 
 
-def test_summariser_keeps_its_own_setting(engines: Mapping[str, Engine]) -> None:
-    engine = engines["summarize"]
-    assert isinstance(engine, HFSeq2SeqEngine)
-    assert engine.generation_config.no_repeat_ngram_size == 3
-    assert ROLES["summarize"].no_repeat_ngram_size == 3
-    assert all(r.no_repeat_ngram_size for r in ROLES.values())
+def test_summarisers_keep_their_own_settings(engines: Mapping[str, Engine]) -> None:
+    summarize = engines["summarize"]
+    assert isinstance(summarize, HFSeq2SeqEngine)
+    assert summarize.generation_config.no_repeat_ngram_size == 3  # distilbart's config
+    for role in ("summarize_id", "crosssum"):  # XL-Sum's and CrossSum's model cards
+        engine = engines[role]
+        assert isinstance(engine, HFSeq2SeqEngine)
+        assert engine.generation_config.no_repeat_ngram_size == 2
+    assert ROLES["crosssum"].card["no_repeat_ngram_size"] == 2
 
 
-@pytest.mark.parametrize(("own", "expected"), [(2, 2), (5, 5), (0, 4)])
-def test_model_setting_is_not_overridden(tiny_dir: Path, tmp_path: Path, own: int,
+@pytest.mark.parametrize(("own", "expected"), [(5, 5), (1, 1), (0, 2), (None, 2)])
+def test_model_setting_is_not_overridden(tiny_dir: Path, tmp_path: Path, own: int | None,
                                          expected: int) -> None:
-    model_dir = tmp_path / "marian"
-    shutil.copytree(tiny_dir / "translate_id_en", model_dir)
-    config_path = model_dir / "generation_config.json"
+    """The card's value fills only what the model's own config leaves unset."""
+    model_dir = tmp_path / "crosssum"
+    shutil.copytree(tiny_dir / "crosssum", model_dir)
+    config_path = model_dir / "config.json"
     config = json.loads(config_path.read_text(encoding="utf-8"))
-    config["no_repeat_ngram_size"] = own
+    config.pop("no_repeat_ngram_size", None)
+    if own is not None:
+        config["no_repeat_ngram_size"] = own
     config_path.write_text(json.dumps(config), encoding="utf-8")
-    engine = HFSeq2SeqEngine.from_pretrained("translate_id_en", str(model_dir), LOCAL_REVISION,
+    engine = HFSeq2SeqEngine.from_pretrained("crosssum", str(model_dir), LOCAL_REVISION,
                                              local_files_only=True)
     # 0 is "no blocking", what older transformers wrote out by default: treated as unset.
     assert engine.generation_config.no_repeat_ngram_size == expected
@@ -158,8 +165,8 @@ def test_translate_warns_exactly_for_looping_items(engines: Mapping[str, Engine]
     looping = {f"translation {i}" for i, t in enumerate(result.translation)
                if find_repetition(t)}
     assert flagged == looping
-    # With no_repeat_ngram_size 4 the tiny Marian still writes a word 4 times in a row at
-    # most; its random weights make it loop, and the guard must say so.
+    # The tiny Marian's random weights make it loop (nothing blocks repeats, as opus-mt's
+    # own settings block none), and the guard must say so.
     assert looping, result.translation
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -164,7 +165,7 @@ def test_cached_models_load_without_network(monkeypatch: pytest.MonkeyPatch,
 
     def fake_loader(spec: ModelSpec, local_only: bool) -> object:
         seen.append(local_only)
-        return object()
+        return SimpleNamespace(info=SimpleNamespace(backend="fake", decoding=None))
 
     specs = {r: ModelSpec(r, f"org/{r}", "main") for r in ROLES}
     load_engines(specs, loader=fake_loader)  # type: ignore[arg-type]

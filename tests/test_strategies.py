@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,8 @@ from service.api import create_app
 from service.cli import main
 from service.config import ConfigError, Settings
 from service.engine.hf import HFSeq2SeqEngine
+from service.models import LOCAL_REVISION
 from service.pipeline.strategies import STRATEGIES, roles_for
-from service.tiny import build_arch
 
 ALL = ("translate-summarise", "summarise-translate", "direct", "instruct", "extractive")
 SHORT_ARTICLE = ("Jakarta (ANTARA) - Kementerian Perindustrian memperkuat pemulihan sentra IKM "
@@ -120,15 +121,16 @@ def test_strategy_from_the_cli(tiny_dir: Path, tmp_path: Path, strategy: str) ->
     assert json.loads(result.stdout)["strategy"] == strategy
 
 
-def test_crosssum_starts_decoding_with_the_target_language(tmp_path: Path) -> None:
-    path = build_arch("t5", tmp_path / "crosssum")
+def test_crosssum_starts_decoding_with_the_target_language(tiny_dir: Path,
+                                                          tmp_path: Path) -> None:
+    path = shutil.copytree(tiny_dir / "crosssum", tmp_path / "crosssum")
     config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-    # CrossSum checkpoints map languages to tokens; use a token the tiny vocabulary has.
-    config["task_specific_params"] = {"langid_map": {"english": [0, "</s>"]}}
+    # Whatever the checkpoint's own start token (here <pad>), the role writes English.
+    config["decoder_start_token_id"] = 0
     (path / "config.json").write_text(json.dumps(config), encoding="utf-8")
-    plain = HFSeq2SeqEngine.from_pretrained("crosssum", str(path))
-    english = HFSeq2SeqEngine.from_pretrained("crosssum", str(path), target_lang="english")
+    plain = HFSeq2SeqEngine.from_pretrained("test", str(path), LOCAL_REVISION)
+    english = HFSeq2SeqEngine.from_pretrained("crosssum", str(path), LOCAL_REVISION)
     assert plain.generation_config.decoder_start_token_id == 0
-    eos = english.tokenizer.convert_tokens_to_ids("</s>")
-    assert english.generation_config.decoder_start_token_id == eos
-    assert english.generation_config.decoder_start_token_id != 0
+    start = english.tokenizer.convert_tokens_to_ids("▁<extra_id_69>")
+    assert english.generation_config.decoder_start_token_id == start != 0
+    assert start in english.generation_config.suppress_tokens

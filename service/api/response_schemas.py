@@ -41,6 +41,33 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
                                "description": "A plumbing-test model: its output is noise."},
             "commit": {"type": ["string", "null"],
                        "description": "The hub commit actually loaded, where known."},
+            "compute_type": _STR,
+            "converted_from": {"type": ["string", "null"],
+                               "description": "For a CTranslate2 model: ID@REVISION it was "
+                                              "converted from."},
+            "decoding": {"oneOf": [{"type": "null"}, ref("Decoding")]},
+        }},
+    "Decoding": {
+        "type": "object",
+        "required": ["num_beams", "length_penalty", "no_repeat_ngram_size", "min_new_tokens",
+                     "max_new_tokens", "start_token", "forced_bos_token", "suppressed",
+                     "window"],
+        "description": "How the model decodes unless a request overrides it: its own "
+                       "generation config, its model card's values where that has none, "
+                       "the role's configured settings on top.",
+        "properties": {
+            "num_beams": {"type": "integer", "minimum": 1},
+            "length_penalty": {"type": "number"},
+            "no_repeat_ngram_size": {"type": "integer", "minimum": 0},
+            "min_new_tokens": {"type": "integer", "minimum": 0},
+            "max_new_tokens": {"type": "integer", "minimum": 1},
+            "start_token": {**_STR, "description": "The decoder's first token (CrossSum: "
+                                                   "the target language's)."},
+            "forced_bos_token": {"type": ["string", "null"]},
+            "suppressed": {"type": "array", "items": _STR,
+                           "description": "Tokens never generated (language tokens)."},
+            "window": {"type": "integer", "minimum": 1,
+                       "description": "Longest input in tokens."},
         }},
     "Fidelity": {
         "type": "object", "required": ["checked", "unsupported", "supported"],

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
-from typing import Any, Protocol, runtime_checkable
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from service.engine.decoding import EffectiveDecoding
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,13 @@ class ModelInfo:
     compute_type: str = "float32"
     # For a converted (CTranslate2) model: the model it was converted from, ID@REVISION.
     converted_from: str | None = None
+    # How the role decodes unless a call overrides it (decoding.EffectiveDecoding).
+    decoding: EffectiveDecoding | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["decoding"] = self.decoding.to_json() if self.decoding else None
+        return out
 
 
 @runtime_checkable

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from service.engine.base import GenerationParams, ModelInfo, count_with
 from service.engine.convert import META_FILE, ConvertedMeta, is_ct2_dir
+from service.engine.decoding import EffectiveDecoding
 from service.engine.options import Decoding
 from service.errors import EngineError
 from service.models import LOCAL_REVISION
@@ -21,7 +23,6 @@ class CT2Seq2SeqEngine:
         self.translator = translator
         self.tokenizer = tokenizer
         self.meta = meta
-        self.info = info
         self.decoding = decoding or Decoding()
         gen = dict(meta.generation)
         if self.decoding.beam_size is not None:
@@ -31,6 +32,15 @@ class CT2Seq2SeqEngine:
         if self.decoding.no_repeat_ngram_size is not None:
             gen["no_repeat_ngram_size"] = self.decoding.no_repeat_ngram_size
         self.generation = gen
+        self.effective = EffectiveDecoding(
+            num_beams=gen["beam_size"], length_penalty=float(gen["length_penalty"]),
+            no_repeat_ngram_size=gen["no_repeat_ngram_size"],
+            min_new_tokens=gen["min_new_tokens"],
+            max_new_tokens=min(gen["max_new_tokens"] or self.max_output_tokens,
+                               self.max_output_tokens),
+            start_token=gen.get("start_token") or "", forced_bos_token=gen.get("prefix_token"),
+            suppressed=tuple(gen.get("suppress") or ()), window=meta.window)
+        self.info = replace(info, decoding=self.effective)
         # Tokenizers are not safe to share across threads mid-call; the translator is, and
         # runs one batch at a time per inter-op worker.
         self._tok_lock = threading.Lock()
@@ -99,6 +109,15 @@ class CT2Seq2SeqEngine:
     def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
         if not texts:
             return []
+        outputs = self.generate_tokens(texts, params)
+        with self._tok_lock:
+            decoded = [self.tokenizer.decode(self.tokenizer.convert_tokens_to_ids(t),
+                                             skip_special_tokens=True) for t in outputs]
+        return [s.strip() for s in decoded]
+
+    def generate_tokens(self, texts: Sequence[str],
+                        params: GenerationParams | None = None) -> list[list[str]]:
+        """The output tokens of each text (the target prefix included, no start token)."""
         options = self._options(params or GenerationParams())
         with self._tok_lock:
             ids = self.tokenizer(list(texts), truncation=False, verbose=False)["input_ids"]
@@ -108,8 +127,10 @@ class CT2Seq2SeqEngine:
             raise EngineError(f"input of {longest} tokens exceeds the {self.info.role} "
                               f"model's window of {self.meta.window}")
         prefix = self.generation.get("prefix_token")
+        suppress = [[token] for token in self.generation.get("suppress") or ()]
         results = self.translator.translate_batch(
-            source, target_prefix=[[prefix]] * len(source) if prefix else None, **options)
+            source, target_prefix=[[prefix]] * len(source) if prefix else None,
+            suppress_sequences=suppress or None, **options)
         outputs: list[list[str]] = []
         for result in results:
             tokens = list(result.hypotheses[0])
@@ -118,7 +139,4 @@ class CT2Seq2SeqEngine:
                 # transformers spends the last allowed step on a forced EOS; so do we.
                 tokens = tokens[:-1]
             outputs.append(tokens)
-        with self._tok_lock:
-            decoded = [self.tokenizer.decode(self.tokenizer.convert_tokens_to_ids(t),
-                                             skip_special_tokens=True) for t in outputs]
-        return [s.strip() for s in decoded]
+        return outputs

@@ -5,12 +5,14 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from service.engine.base import GenerationParams, ModelInfo, count_with
+from service.engine.decoding import effective_generation, summarise
 from service.engine.options import Decoding
 from service.errors import EngineError
-from service.models import LOCAL_REVISION, ROLES
+from service.models import LOCAL_REVISION
 
 if TYPE_CHECKING:
     from transformers import GenerationConfig, PreTrainedModel, PreTrainedTokenizerBase
@@ -20,7 +22,8 @@ _FALLBACK_WINDOW = 512
 
 
 class HFSeq2SeqEngine:
-    """Built from ready objects; ``from_pretrained`` is the one loading path (hub or dir)."""
+    """Built from ready objects; ``from_pretrained`` is the one loading path (hub or dir).
+    ``generation_config`` is the role's effective one (``decoding.effective_generation``)."""
 
     def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
                  generation_config: GenerationConfig, info: ModelInfo,
@@ -28,12 +31,12 @@ class HFSeq2SeqEngine:
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.decoding = decoding or Decoding()
-        self.generation_config = apply_decoding(_in_new_tokens(generation_config),
-                                                self.decoding)
+        self.generation_config = generation_config
         # generate() merges unset values from the model's own config: keep the two the same.
         self.model.generation_config = self.generation_config
-        self.info = info
-        self._window = _window(model, tokenizer)
+        self._window = window_of(model, tokenizer)
+        self.effective = summarise(generation_config, tokenizer, self.max_output_tokens)
+        self.info = replace(info, decoding=self.effective)
         # Fast tokenizers and generate() are not safe to share across threads mid-call;
         # on a 2-core box running one batch at a time is also the fastest schedule. Two
         # locks: counting tokens for the next request need not wait for a running batch.
@@ -43,7 +46,6 @@ class HFSeq2SeqEngine:
     @classmethod
     def from_pretrained(cls, role: str, model_id: str, revision: str = "main", *,
                         local_files_only: bool = False,
-                        target_lang: str | None = None,
                         decoding: Decoding | None = None) -> HFSeq2SeqEngine:
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -60,12 +62,8 @@ class HFSeq2SeqEngine:
             random_weights=bool(getattr(model.config, "ringkas_tiny", False)),
             commit=None if revision == LOCAL_REVISION else _cached_commit(model_id, revision),
         )
-        config = model.generation_config
-        if target_lang:
-            config = _start_with_language(model, tokenizer, config, target_lang)
-        known = ROLES.get(role)
-        if known is not None and known.no_repeat_ngram_size:
-            config = _default_no_repeat(config, known.no_repeat_ngram_size)
+        config = effective_generation(model.generation_config, role, model_config=model.config,
+                                      tokenizer=tokenizer, decoding=decoding)
         return cls(model, tokenizer, config, info, decoding)
 
     @property
@@ -96,7 +94,9 @@ class HFSeq2SeqEngine:
         with self._lock, torch.inference_mode():
             out = self.model.generate(**batch, generation_config=config)
         with self._tok_lock:
-            decoded = self.tokenizer.batch_decode(out, skip_special_tokens=True)
+            # Every sequence begins with the decoder start token; CrossSum's language token
+            # is an ordinary piece that skip_special_tokens would keep as text.
+            decoded = self.tokenizer.batch_decode(out[:, 1:], skip_special_tokens=True)
         return [s.strip() for s in decoded]
 
     def _config_for(self, params: GenerationParams) -> GenerationConfig:
@@ -109,22 +109,6 @@ class HFSeq2SeqEngine:
         if config.min_new_tokens is not None:
             config.min_new_tokens = min(config.min_new_tokens, config.max_new_tokens or cap)
         return config
-
-
-def apply_decoding(config: GenerationConfig, decoding: Decoding) -> GenerationConfig:
-    """The role's configured decoding settings over the model's own (max_length caps
-    max_new_tokens, the model's default included)."""
-    config = copy.deepcopy(config)
-    if decoding.beam_size is not None:
-        config.num_beams = decoding.beam_size
-    if decoding.length_penalty is not None:
-        config.length_penalty = decoding.length_penalty
-    if decoding.no_repeat_ngram_size is not None:
-        config.no_repeat_ngram_size = decoding.no_repeat_ngram_size
-    if decoding.max_length is not None:
-        config.max_new_tokens = min(config.max_new_tokens or decoding.max_length,
-                                    decoding.max_length)
-    return config
 
 
 def _cached_commit(model_id: str, revision: str) -> str | None:
@@ -143,42 +127,7 @@ def _cached_commit(model_id: str, revision: str) -> str | None:
     return Path(found).parent.name if isinstance(found, str) else None
 
 
-def _start_with_language(model: Any, tokenizer: Any, config: GenerationConfig,
-                         lang: str) -> GenerationConfig:
-    """CrossSum-style mT5 models name their languages in task_specific_params.langid_map and
-    begin decoding with that language's token (as their model cards show)."""
-    langid_map = (getattr(model.config, "task_specific_params", None) or {}).get("langid_map")
-    if not langid_map or lang not in langid_map:
-        return config
-    config = copy.deepcopy(config)
-    config.decoder_start_token_id = tokenizer.convert_tokens_to_ids(langid_map[lang][1])
-    return config
-
-
-def _default_no_repeat(config: GenerationConfig, size: int) -> GenerationConfig:
-    """The role's loop prevention, unless the model's own config sets a size (kept as is).
-    0 counts as unset: configs saved by older transformers wrote the default 0 out."""
-    if getattr(config, "no_repeat_ngram_size", None):
-        return config
-    config = copy.deepcopy(config)
-    config.no_repeat_ngram_size = size
-    return config
-
-
-def _in_new_tokens(config: GenerationConfig) -> GenerationConfig:
-    """Published configs say max_length/min_length (decoder tokens, start token included);
-    per-call overrides say *_new_tokens. One vocabulary avoids transformers' both-set warnings
-    and makes the overrides unambiguous."""
-    config = copy.deepcopy(config)
-    for total, new in (("max_length", "max_new_tokens"), ("min_length", "min_new_tokens")):
-        value = getattr(config, total, None)
-        if value is not None and getattr(config, new, None) is None:
-            setattr(config, new, max(0, value - 1))
-        setattr(config, total, None)
-    return config
-
-
-def _window(model: Any, tokenizer: Any) -> int:
+def window_of(model: Any, tokenizer: Any) -> int:
     limits = [getattr(model.config, "max_position_embeddings", None),
               getattr(tokenizer, "model_max_length", None)]
     # Tokenizers without a limit report a huge sentinel (1e30); ignore it.

@@ -12,7 +12,7 @@ from service.engine.base import Engine
 from service.engine.hf import HFSeq2SeqEngine
 from service.engine.options import EngineOptions
 from service.errors import MissingModel, ModelsUnavailable
-from service.models import ROLES, ModelSpec
+from service.models import ModelSpec
 
 log = logging.getLogger(__name__)
 
@@ -110,10 +110,8 @@ def configured_loader(options: Mapping[str, EngineOptions], *, intra_threads: in
         if is_ct2_dir(spec.model):
             raise ValueError(f"{spec.model} is a CTranslate2 model: set backend ctranslate2 "
                              f"for role {spec.role} (RINGKAS_BACKEND_{spec.role.upper()})")
-        role = ROLES.get(spec.role)
         return HFSeq2SeqEngine.from_pretrained(spec.role, spec.model, spec.revision,
                                                local_files_only=local_only,
-                                               target_lang=role.target_lang if role else None,
                                                decoding=opts.decoding)
 
     return load
@@ -136,8 +134,10 @@ def load_engines(specs: Mapping[str, ModelSpec], loader: Loader = _hf_loader) ->
             missing.append(MissingModel(role, avail.spec.model, avail.spec.revision,
                                         f"failed to load: {type(exc).__name__}: {exc}"))
             continue
-        log.info("loaded model role=%s source=%s in %.1fs", role, avail.where,
-                 time.perf_counter() - started)
+        decoding = engines[role].info.decoding
+        log.info("loaded model role=%s source=%s backend=%s in %.1fs; decoding: %s", role,
+                 avail.where, engines[role].info.backend, time.perf_counter() - started,
+                 decoding.describe() if decoding else "the model's own")
     if missing:
         raise ModelsUnavailable(missing)
     return engines

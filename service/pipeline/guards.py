@@ -1,8 +1,9 @@
 """Degenerate output guard: find repetition loops in what a model wrote.
 
-Decoding settings prevent most loops (``no_repeat_ngram_size`` per role, see
-``service/models.py``; ``max_new_tokens`` bounds in the translator and summariser). This is
-the check after: a loop that got through becomes a ``repetition_detected`` warning.
+Decoding settings prevent some loops (``no_repeat_ngram_size`` where a model's config or
+card uses it, or RINGKAS_NO_REPEAT_NGRAM_<ROLE>; ``max_new_tokens`` bounds in the translator
+and summariser). This is the check after: a loop that got through becomes a
+``repetition_detected`` warning.
 
 The thresholds are set so that newsroom prose never trips them (the tests run the reference
 digests in ``eval/references`` and the NTREX-128 English and Indonesian lines through it):

@@ -1,0 +1,158 @@
+"""One decoding policy for both backends: the model's own generation config, gaps filled
+from the role's model card, the role's configured settings on top.
+
+``effective_generation`` is what the transformers engine hands to ``generate()`` and what
+``convert`` translates into CTranslate2 options, so the two backends decode alike; the
+``EffectiveDecoding`` summary of it goes into the load log, ``/v1/models`` and
+``ringkas models check``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from service.engine.options import Decoding
+from service.errors import EngineError
+from service.models import ROLES
+
+if TYPE_CHECKING:
+    from transformers import GenerationConfig
+
+
+@dataclass(frozen=True)
+class EffectiveDecoding:
+    """How a role decodes when a call overrides nothing."""
+
+    num_beams: int
+    length_penalty: float
+    no_repeat_ngram_size: int
+    min_new_tokens: int
+    max_new_tokens: int
+    start_token: str  # the decoder's first token (CrossSum: the target language's)
+    forced_bos_token: str | None  # BART: <s>, forced as the first generated token
+    suppressed: tuple[str, ...]  # tokens never generated (language tokens)
+    window: int  # longest input, in tokens
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "suppressed": list(self.suppressed)}
+
+    def describe(self) -> str:
+        """One line for the load log."""
+        return (f"beams={self.num_beams} length_penalty={self.length_penalty:g} "
+                f"no_repeat={self.no_repeat_ngram_size} new_tokens={self.min_new_tokens}.."
+                f"{self.max_new_tokens} start={self.start_token!r} window={self.window}")
+
+
+def in_new_tokens(config: GenerationConfig) -> GenerationConfig:
+    """Published configs say max_length/min_length (decoder tokens, start token included);
+    per-call overrides say *_new_tokens. One vocabulary avoids transformers' both-set warnings
+    and makes the overrides unambiguous."""
+    config = copy.deepcopy(config)
+    for total, new in (("max_length", "max_new_tokens"), ("min_length", "min_new_tokens")):
+        value = getattr(config, total, None)
+        if value is not None and getattr(config, new, None) is None:
+            setattr(config, new, max(0, value - 1))
+        setattr(config, total, None)
+    return config
+
+
+def _with_card(config: GenerationConfig, role: str) -> GenerationConfig:
+    """Fill what the model's own config leaves at transformers' defaults with the values
+    its model card decodes with (XL-Sum and CrossSum ship none in their config)."""
+    from transformers import GenerationConfig as Defaults
+
+    known = ROLES.get(role)
+    if known is None:
+        return config
+    config = copy.deepcopy(config)
+    defaults = Defaults()
+    for key, value in known.card.items():
+        current = getattr(config, key, None)
+        # 0 is "no blocking", what older transformers wrote out by default: unset too.
+        unset = current in (None, getattr(defaults, key)) or (
+            key == "no_repeat_ngram_size" and current == 0)
+        if unset:
+            setattr(config, key, value)
+    return config
+
+
+def apply_decoding(config: GenerationConfig, decoding: Decoding) -> GenerationConfig:
+    """The role's configured decoding settings over the model's own (max_length caps
+    max_new_tokens, the model's default included)."""
+    config = copy.deepcopy(config)
+    if decoding.beam_size is not None:
+        config.num_beams = decoding.beam_size
+    if decoding.length_penalty is not None:
+        config.length_penalty = decoding.length_penalty
+    if decoding.no_repeat_ngram_size is not None:
+        config.no_repeat_ngram_size = decoding.no_repeat_ngram_size
+    if decoding.max_length is not None:
+        config.max_new_tokens = min(config.max_new_tokens or decoding.max_length,
+                                    decoding.max_length)
+    return config
+
+
+def langid_map(model_config: Any) -> Mapping[str, Any]:
+    found = (getattr(model_config, "task_specific_params", None) or {}).get("langid_map")
+    return found or {}
+
+
+def language_start(model_config: Any, tokenizer: Any, role: str,
+                   lang: str) -> tuple[int, tuple[int, ...]]:
+    """CrossSum-style models name their languages in task_specific_params.langid_map as
+    ``{lang: [index, piece]}`` and begin decoding with that piece (their model cards do).
+    Returns the start id and the ids of every language piece (never to be generated).
+    A map, language or piece that is missing fails here: at load, not as ``<unk>``."""
+    table = langid_map(model_config)
+    if not table:
+        raise EngineError(f"role {role}: the model has no task_specific_params.langid_map, "
+                          f"so it cannot be told to write {lang!r}")
+    if lang not in table:
+        raise EngineError(f"role {role}: language {lang!r} is not in the model's "
+                          f"task_specific_params.langid_map ({len(table)} languages)")
+    vocab = tokenizer.get_vocab()
+    ids: dict[str, int] = {}
+    for name, entry in table.items():
+        piece = entry[1]
+        if piece not in vocab:
+            raise EngineError(f"role {role}: the language token {piece!r} of {name!r} in "
+                              "task_specific_params.langid_map is not in the tokenizer's "
+                              "vocabulary (it would decode from <unk>)")
+        ids[name] = vocab[piece]
+    return ids[lang], tuple(sorted(set(ids.values())))
+
+
+def effective_generation(config: GenerationConfig, role: str, *, model_config: Any = None,
+                         tokenizer: Any = None, decoding: Decoding | None = None,
+                         ) -> GenerationConfig:
+    """The one generation config a role decodes with (see the module docstring)."""
+    config = in_new_tokens(_with_card(config, role))
+    known = ROLES.get(role)
+    if known is not None and known.target_lang and model_config is not None:
+        start, languages = language_start(model_config, tokenizer, role, known.target_lang)
+        config.decoder_start_token_id = start
+        config.suppress_tokens = list(languages)
+    return apply_decoding(config, decoding or Decoding())
+
+
+def summarise(config: GenerationConfig, tokenizer: Any, window: int) -> EffectiveDecoding:
+    def piece(token_id: int | None) -> str | None:
+        return None if token_id is None else str(tokenizer.convert_ids_to_tokens(token_id))
+
+    forced = getattr(config, "forced_bos_token_id", None)
+    return EffectiveDecoding(
+        num_beams=config.num_beams or 1,
+        length_penalty=float(config.length_penalty if config.length_penalty is not None
+                             else 1.0),
+        no_repeat_ngram_size=config.no_repeat_ngram_size or 0,
+        min_new_tokens=config.min_new_tokens or 0,
+        max_new_tokens=min(config.max_new_tokens or window, window),
+        start_token=piece(config.decoder_start_token_id) or "",
+        forced_bos_token=piece(forced),
+        suppressed=tuple(str(p) for p in tokenizer.convert_ids_to_tokens(
+            list(config.suppress_tokens or []))),
+        window=window,
+    )
