@@ -13,8 +13,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from service.engine.hf import _cached_commit, _in_new_tokens, _window
-from service.models import LOCAL_REVISION, ROLES, ModelSpec
+from service.engine.decoding import effective_generation
+from service.engine.hf import window_of
+from service.models import ModelSpec
 
 META_FILE = "ringkas-ct2.json"
 
@@ -33,6 +34,8 @@ class ConvertedMeta:
     ctranslate2: str  # the converter's version
     # Decoding defaults in CTranslate2's terms (from the model's generation config).
     generation: dict[str, Any]
+    # What ``ringkas models check`` measured against the source right after conversion.
+    parity: dict[str, Any] | None = None
 
     @classmethod
     def read(cls, path: Path) -> ConvertedMeta:
@@ -49,97 +52,107 @@ def is_ct2_dir(path: str | Path) -> bool:
     return (path / "model.bin").is_file() and (path / META_FILE).is_file()
 
 
-def _converter(model_id: str, revision: str | None, local_only: bool) -> Any:
+def _converter(model_dir: str) -> Any:
     """CTranslate2's TransformersConverter with two fixes for transformers 5: BartConfig no
     longer has ``normalize_before`` (BART is post-norm: False is what the converter needs),
-    and loading must honour offline use (local_files_only)."""
+    and the decoder output scale follows what transformers' forward does."""
     from ctranslate2.converters import TransformersConverter
 
     class Converter(TransformersConverter):
         def load_model(self, model_class: Any, name: str, **kwargs: Any) -> Any:
-            model = model_class.from_pretrained(name, local_files_only=local_only, **kwargs)
+            model = model_class.from_pretrained(name, local_files_only=True, **kwargs)
             if not hasattr(model.config, "normalize_before"):
                 model.config.normalize_before = False
+            if model.config.model_type in ("t5", "mt5"):
+                # CTranslate2's T5 loader scales the decoder output by d_model**-0.5 whenever
+                # tie_word_embeddings is set, and transformers 5 always sets it for mT5 —
+                # whose forward never scales (T5's does only with scale_decoder_outputs).
+                model.config.tie_word_embeddings = bool(
+                    getattr(model.config, "scale_decoder_outputs", False))
             return model
 
         def load_tokenizer(self, tokenizer_class: Any, name: str, **kwargs: Any) -> Any:
-            kw = {"revision": revision} if revision else {}
-            return tokenizer_class.from_pretrained(name, local_files_only=local_only,
-                                                   **kw, **kwargs)
+            return tokenizer_class.from_pretrained(name, local_files_only=True, **kwargs)
 
-    return Converter(model_id, revision=revision)
+    return Converter(model_dir)
 
 
-def _generation_defaults(model: Any, tokenizer: Any, role: str) -> dict[str, Any]:
-    """The model's generation config as CTranslate2 options: what HFSeq2SeqEngine would do
-    by default, so that both backends decode alike."""
-    cfg = _in_new_tokens(model.generation_config)
-    known = ROLES.get(role)
-    no_repeat = cfg.no_repeat_ngram_size or (known.no_repeat_ngram_size if known else 0) or 0
-    forced_bos = getattr(cfg, "forced_bos_token_id", None)
+def _ct2_generation(config: Any, tokenizer: Any) -> dict[str, Any]:
+    """The role's effective generation config as CTranslate2 options: what HFSeq2SeqEngine
+    does by default, so that both backends decode alike."""
+    forced_bos = getattr(config, "forced_bos_token_id", None)
     return {
-        "beam_size": cfg.num_beams or 1,
-        "length_penalty": cfg.length_penalty if cfg.length_penalty is not None else 1.0,
-        "no_repeat_ngram_size": no_repeat,
-        "max_new_tokens": cfg.max_new_tokens,
-        "min_new_tokens": cfg.min_new_tokens or 0,
+        "beam_size": config.num_beams or 1,
+        "length_penalty": config.length_penalty if config.length_penalty is not None else 1.0,
+        "no_repeat_ngram_size": config.no_repeat_ngram_size or 0,
+        "max_new_tokens": config.max_new_tokens,
+        "min_new_tokens": config.min_new_tokens or 0,
         # BART-family models force <s> as the first generated token; CT2 takes it as a prefix.
         "prefix_token": (tokenizer.convert_ids_to_tokens(forced_bos)
                          if forced_bos is not None else None),
         # transformers writes EOS in the last allowed position; the CT2 engine mirrors it.
-        "forced_eos": getattr(cfg, "forced_eos_token_id", None) is not None,
+        "forced_eos": getattr(config, "forced_eos_token_id", None) is not None,
+        "start_token": tokenizer.convert_ids_to_tokens(config.decoder_start_token_id),
+        # Language tokens (CrossSum): never generated, as suppress_tokens on transformers.
+        "suppress": tokenizer.convert_ids_to_tokens(list(config.suppress_tokens or [])),
     }
 
 
-def _language_start(model: Any, tokenizer: Any, lang: str | None) -> str | None:
-    """CrossSum-style models start decoding with the target language's token (see
-    hf._start_with_language); CT2 takes it as the decoder start token."""
-    langid_map = (getattr(model.config, "task_specific_params", None) or {}).get("langid_map")
-    if not lang or not langid_map or lang not in langid_map:
-        return None
-    token: str = langid_map[lang][1]
-    return token
+def source_dir(spec: ModelSpec) -> tuple[str, str | None]:
+    """The local directory holding ``spec``'s files and the hub commit it is (None for a
+    directory). A hub model is read from its cache snapshot, so config, weights and
+    tokenizer all come from the one pinned revision, with no network."""
+    if spec.is_local:
+        return spec.model, None
+    from huggingface_hub import snapshot_download
+
+    path = snapshot_download(spec.model, revision=spec.revision, local_files_only=True)
+    return path, Path(path).name
 
 
 def convert(spec: ModelSpec, out: Path, compute_type: str = "int8", *,
-            local_only: bool = True, force: bool = False) -> Path:
-    """Convert ``spec``'s model into ``out`` (a CTranslate2 dir with the tokenizer)."""
+            force: bool = False) -> Path:
+    """Convert ``spec``'s model (a directory or a hub model in the local cache) into
+    ``out``: a CTranslate2 dir with the tokenizer."""
     import ctranslate2
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
-    revision = None if spec.revision == LOCAL_REVISION else spec.revision
-    kw: dict[str, Any] = {"local_files_only": local_only}
-    if revision:
-        kw["revision"] = revision
-    tokenizer = AutoTokenizer.from_pretrained(spec.model, **kw)
+    path, commit = source_dir(spec)
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     # Loaded once more here (the converter loads its own copy): the window, provenance and
     # generation defaults come from the transformers objects.
-    model = AutoModelForSeq2SeqLM.from_pretrained(spec.model, **kw)
+    model = AutoModelForSeq2SeqLM.from_pretrained(path, local_files_only=True)
+    generation = effective_generation(model.generation_config, spec.role,
+                                      model_config=model.config, tokenizer=tokenizer)
     meta = ConvertedMeta(
-        source=spec.model, revision=spec.revision,
-        commit=None if revision is None else _cached_commit(spec.model, spec.revision),
+        source=spec.model, revision=spec.revision, commit=commit,
         architecture=type(model).__name__,
         random_weights=bool(getattr(model.config, "ringkas_tiny", False)),
-        window=_window(model, tokenizer), quantization=compute_type,
+        window=window_of(model, tokenizer), quantization=compute_type,
         ctranslate2=ctranslate2.__version__,
-        generation=_generation_defaults(model, tokenizer, spec.role),
+        generation=_ct2_generation(generation, tokenizer),
     )
     generation_config = model.generation_config
-    known = ROLES.get(spec.role)
-    start = _language_start(model, tokenizer, known.target_lang if known else None)
     del model
-    _converter(spec.model, revision, local_only).convert(str(out), quantization=compute_type,
-                                                         force=force)
+    _converter(path).convert(str(out), quantization=compute_type, force=force)
     # CT2 wrote its own config.json: save the tokenizer around it, never over it.
-    ct2_config = (out / "config.json").read_bytes()
-    if start is not None:
-        data = json.loads(ct2_config)
-        data["decoder_start_token"] = start
-        ct2_config = json.dumps(data, indent=2).encode()
+    data = json.loads((out / "config.json").read_bytes())
+    if meta.architecture != "MarianMTModel":
+        # The role's start token (CrossSum: the language's). CTranslate2's Marian decoder
+        # starts from a zero embedding, as transformers' does from <pad>'s zero row, and
+        # its vocabulary has no <pad>: left as the converter wrote it.
+        data["decoder_start_token"] = meta.generation["start_token"]
+    ct2_config = json.dumps(data, indent=2).encode()
     tokenizer.save_pretrained(out)
     generation_config.save_pretrained(out)
     (out / "config.json").write_bytes(ct2_config)
     meta.write(out)
     return out
+
+
+def record_parity(path: Path, parity: dict[str, Any]) -> None:
+    """Keep what the parity check measured with the converted model."""
+    meta = ConvertedMeta.read(path)
+    ConvertedMeta(**{**asdict(meta), "parity": parity}).write(path)
