@@ -26,14 +26,14 @@ class Length:
     sentences: int
     preset: str | None = None
 
-    # (sentences, min_new_tokens, max_new_tokens); medium is distilbart-cnn's own setting.
-    PRESETS: ClassVar[dict[str, tuple[int, int, int]]] = {
-        "short": (2, 20, 60), "medium": (4, 56, 142), "long": (6, 100, 230)}
+    # Sentences per preset; each summariser's token budget for them is its own
+    # (service/pipeline/budget.py).
+    PRESETS: ClassVar[dict[str, int]] = {"short": 2, "medium": 4, "long": 6}
 
     @classmethod
     def parse(cls, value: Any, limit: int = MAX_SENTENCES) -> Length:
         if isinstance(value, str) and value in cls.PRESETS:
-            return cls(cls.PRESETS[value][0], value)
+            return cls(cls.PRESETS[value], value)
         if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= limit:
             return cls(value)
         error = InvalidField("length", "length must be 'short', 'medium', 'long' or a sentence "
@@ -41,14 +41,6 @@ class Length:
                              code="invalid_length")
         error.details["limit"] = limit
         raise error
-
-    @property
-    def token_budget(self) -> tuple[int, int]:
-        """(min_new_tokens, max_new_tokens) for an abstractive model."""
-        if self.preset:
-            _, lo, hi = self.PRESETS[self.preset]
-            return lo, hi
-        return 12 * self.sentences, 40 * self.sentences
 
     def to_json(self) -> str | int:
         return self.preset or self.sentences

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from service.engine import Engine, GenerationParams
 from service.errors import EngineError
+from service.pipeline.budget import token_budget, trained_range
 from service.pipeline.chunking import fit_pieces, pack
 from service.pipeline.report import Report
 from service.schemas import Length
@@ -30,7 +31,7 @@ class Summarizer:
 
     def summarize(self, sentences: Sequence[str], length: Length, report: Report) -> str:
         """Summarise sentences; every sentence is read by the model at least once."""
-        lo, hi = length.token_budget
+        lo, hi = token_budget(length.sentences, trained_range(self.engine))
         overhead = self.engine.count_tokens([self.wrap("")])[0] if self.wrap("") else 0
         budget = self.engine.max_input_tokens - _MARGIN - overhead
         if budget < _MIN_PARTIAL_TOKENS:
