@@ -1,14 +1,20 @@
-"""``ringkas models list|pull|make-tiny``."""
+"""``ringkas models list|pull|make-tiny|convert|check``."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from service.cli_options import friendly_errors, settings_options
 from service.config import Settings
+from service.engine.parity import GREEDY_TOKENS
+
+if TYPE_CHECKING:
+    from service.engine import Engine
+    from service.engine.parity import ParityResult
 
 
 @click.group()
@@ -108,9 +114,13 @@ def make_tiny(out: Path, corpus: tuple[Path, ...]) -> None:
 def convert(out: Path, roles: tuple[str, ...], compute_type: str, force: bool,
             settings: Settings) -> None:
     """Convert each configured model into a CTranslate2 model in OUT/<role> (run it with
-    RINGKAS_BACKEND=ctranslate2 and --models OUT)."""
+    RINGKAS_BACKEND=ctranslate2 and --models OUT), then check each against its source
+    (as `ringkas models check`); exits 1 when a check fails."""
     from service.engine.convert import convert as convert_one
-    from service.engine.loading import check
+    from service.engine.convert import record_parity
+    from service.engine.loading import check, configured_loader
+    from service.engine.options import EngineOptions
+    from service.models import LOCAL_REVISION, ModelSpec
     from service.pipeline.strategies import roles_for
 
     unknown = [r for r in roles if r not in settings.models]
@@ -133,11 +143,76 @@ def convert(out: Path, roles: tuple[str, ...], compute_type: str, force: bool,
             click.echo(f"{role}: {target} exists and is not empty (use --force)", err=True)
             continue
         try:
-            convert_one(spec, target, compute_type, local_only=True, force=True)
+            convert_one(spec, target, compute_type, force=True)
         except Exception as exc:  # report each failure, keep converting the others
             failed += 1
             click.echo(f"{role}: conversion FAILED: {type(exc).__name__}: {exc}", err=True)
             continue
         click.echo(f"{role}: {spec.model}@{spec.revision} -> {target} ({compute_type})")
+        engine = configured_loader({role: EngineOptions(backend="ctranslate2")})(
+            ModelSpec(role, str(target), LOCAL_REVISION), True)
+        result = _check_role(role, engine)
+        if result is not None:
+            record_parity(target, result.to_json())
+            failed += not result.ok
     if failed:
+        sys.exit(1)
+
+
+def _check_role(role: str, engine: Engine) -> ParityResult | None:
+    """Print how ``role`` decodes and, for a converted model, its parity with its source;
+    None when there is nothing to compare (a transformers model)."""
+    from service.engine.ct2 import CT2Seq2SeqEngine
+    from service.engine.hf import HFSeq2SeqEngine
+    from service.engine.parity import check_parity
+
+    info = engine.info
+    source = f" from {info.converted_from}" if info.converted_from else ""
+    click.echo(f"\n{role}: {info.architecture} on {info.backend} {info.compute_type}{source}")
+    if info.decoding is not None:
+        click.echo(f"  decoding: {info.decoding.describe()}")
+        if info.decoding.suppressed:
+            click.echo(f"  never generated: {len(info.decoding.suppressed)} language tokens")
+    if not isinstance(engine, CT2Seq2SeqEngine):
+        click.echo("  parity: nothing to compare (runs the source model itself)")
+        return None
+    meta = engine.meta
+    origin = HFSeq2SeqEngine.from_pretrained(role, meta.source, meta.revision,
+                                             local_files_only=True, decoding=engine.decoding)
+    result = check_parity(role, origin, engine)
+    n = result.sentences
+    click.echo(f"  teacher-forced log-prob: mean |diff| per token {result.max_logprob_diff:.6f} "
+               f"nats, worst of {n} sentences (tolerance {result.tolerance:g})")
+    click.echo(f"  greedy ({GREEDY_TOKENS} tokens): {result.greedy_identical}/{n} identical")
+    click.echo(f"  beam 4: {result.beam_identical}/{n} identical, {result.beam_ties} ties, "
+               f"{result.beam_worse} scored lower by the source model (by up to "
+               f"{result.beam_max_gap:g} nats/token)")
+    click.echo(f"  parity: {'ok' if result.ok else 'MISMATCH'}")
+    return result
+
+
+@models.command()
+@click.option("--role", "roles", multiple=True,
+              help="Check only this role (repeatable). Default: every role the enabled "
+                   "strategies need (RINGKAS_STRATEGIES).")
+@friendly_errors
+@settings_options
+def check(roles: tuple[str, ...], settings: Settings) -> None:
+    """Load each configured role and show how it decodes; for a converted (CTranslate2)
+    model, compare it with the model it was converted from on fixed sentences. Exits 1
+    when a comparison is outside its tolerance."""
+    from service.engine.loading import configured_loader, load_engines
+    from service.pipeline.strategies import roles_for
+
+    unknown = [r for r in roles if r not in settings.models]
+    if unknown:
+        raise click.BadParameter(f"unknown role {unknown[0]!r}; roles: "
+                                 f"{', '.join(settings.models)}", param_hint="--role")
+    wanted = list(roles) or roles_for(settings.strategies)
+    engines = load_engines({r: settings.models[r] for r in wanted},
+                           configured_loader(settings.engines))
+    failed = [role for role, engine in engines.items()
+              if (result := _check_role(role, engine)) is not None and not result.ok]
+    if failed:
+        click.echo(f"\nparity MISMATCH: {', '.join(failed)}", err=True)
         sys.exit(1)
