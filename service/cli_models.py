@@ -10,7 +10,6 @@ import click
 
 from service.cli_options import friendly_errors, settings_options
 from service.config import Settings
-from service.engine.parity import GREEDY_TOKENS
 
 if TYPE_CHECKING:
     from service.engine import Engine
@@ -149,9 +148,16 @@ def convert(out: Path, roles: tuple[str, ...], compute_type: str, force: bool,
             click.echo(f"{role}: conversion FAILED: {type(exc).__name__}: {exc}", err=True)
             continue
         click.echo(f"{role}: {spec.model}@{spec.revision} -> {target} ({compute_type})")
-        engine = configured_loader({role: EngineOptions(backend="ctranslate2")})(
-            ModelSpec(role, str(target), LOCAL_REVISION), True)
-        result = _check_role(role, engine)
+        try:
+            engine = configured_loader({role: EngineOptions(backend="ctranslate2")})(
+                ModelSpec(role, str(target), LOCAL_REVISION), True)
+            result = _check_role(role, engine)
+            del engine  # the next role's conversion needs the memory
+        except Exception as exc:  # report each failure, keep converting the others
+            failed += 1
+            click.echo(f"{role}: parity check FAILED to run: {type(exc).__name__}: {exc}",
+                       err=True)
+            continue
         if result is not None:
             record_parity(target, result.to_json())
             failed += not result.ok
@@ -164,7 +170,7 @@ def _check_role(role: str, engine: Engine) -> ParityResult | None:
     None when there is nothing to compare (a transformers model)."""
     from service.engine.ct2 import CT2Seq2SeqEngine
     from service.engine.hf import HFSeq2SeqEngine
-    from service.engine.parity import check_parity
+    from service.engine.parity import GREEDY_TOKENS, check_parity
 
     info = engine.info
     source = f" from {info.converted_from}" if info.converted_from else ""
@@ -177,12 +183,15 @@ def _check_role(role: str, engine: Engine) -> ParityResult | None:
         click.echo("  parity: nothing to compare (runs the source model itself)")
         return None
     meta = engine.meta
-    origin = HFSeq2SeqEngine.from_pretrained(role, meta.source, meta.revision,
+    # The commit converted, not the branch: a later pull may have moved the branch.
+    origin = HFSeq2SeqEngine.from_pretrained(role, meta.source, meta.commit or meta.revision,
                                              local_files_only=True, decoding=engine.decoding)
     result = check_parity(role, origin, engine)
     n = result.sentences
     click.echo(f"  teacher-forced log-prob: mean |diff| per token {result.max_logprob_diff:.6f} "
-               f"nats, worst of {n} sentences (tolerance {result.tolerance:g})")
+               f"nats, worst of {n} sentences (tolerance {result.tolerance:g})"
+               + (" — token counts DIFFER (vocabularies disagree)"
+                  if result.length_mismatch else ""))
     click.echo(f"  greedy ({GREEDY_TOKENS} tokens): {result.greedy_identical}/{n} identical")
     click.echo(f"  beam 4: {result.beam_identical}/{n} identical, {result.beam_ties} ties, "
                f"{result.beam_worse} scored lower by the source model (by up to "

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 
@@ -21,10 +22,11 @@ class Role:
     # Cross-lingual mT5 models start decoding with a target-language token.
     target_lang: str | None = None
     # Decoding the default model's card uses, in generate()'s terms: each fills a value the
-    # model's own generation config leaves unset (never overrides one it sets). Repetition
-    # blocking (no_repeat_ngram_size) is here only where the card uses it; RINGKAS_NO_REPEAT_
-    # NGRAM[_<ROLE>] adds it for any role (random-weight and long inputs can loop).
-    card: Mapping[str, Any] = field(default_factory=dict)
+    # model's own config leaves unset (a no_repeat_ngram_size of 0, the old default written
+    # out, counts as unset); a value the config sets is kept. Repetition blocking is here
+    # only where the card uses it; RINGKAS_NO_REPEAT_NGRAM[_<ROLE>] adds it for any role.
+    card: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}),
+                                    compare=False)
 
     @property
     def env_var(self) -> str:
@@ -36,7 +38,8 @@ class Role:
 
 
 # XL-Sum's and CrossSum's model cards decode with these, and their trainer.sh scripts train
-# on targets of at most 84 tokens; their config.json carries none of it (service/published/).
+# on targets of at most 84 tokens. XL-Sum's config.json carries them too; CrossSum's lacks
+# no_repeat_ngram_size (service/published/SOURCES.md).
 _CSEBUETNLP_CARD = {"num_beams": 4, "max_length": 84, "no_repeat_ngram_size": 2}
 
 # Revisions are the hub's branch names until a user pins a commit hash (ID@REVISION, the
@@ -53,15 +56,15 @@ ROLES: dict[str, Role] = {
              "English abstractive summariser"),
         Role("summarize_id", "csebuetnlp/mT5_multilingual_XLSum", "main", "t5",
              "Indonesian abstractive summariser (strategy summarise-translate)", optional=True,
-             card=_CSEBUETNLP_CARD),
+             card=MappingProxyType(_CSEBUETNLP_CARD)),
         Role("crosssum", "csebuetnlp/mT5_m2o_english_crossSum", "main", "t5",
              "Indonesian -> English cross-lingual summariser (strategy direct)", optional=True,
-             target_lang="english", card=_CSEBUETNLP_CARD),
+             target_lang="english", card=MappingProxyType(_CSEBUETNLP_CARD)),
         # mt0's card decodes greedily and names no length (transformers' default is 20
         # tokens): its summaries get the XL-Sum budget, whose data is in mt0's xP3 mixture.
         Role("instruct", "bigscience/mt0-base", "main", "t5",
              "instruction-tuned seq2seq model driven by prompts/ (strategy instruct)",
-             optional=True, card={"max_length": 84}),
+             optional=True, card=MappingProxyType({"max_length": 84})),
     )
 }
 

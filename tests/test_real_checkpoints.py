@@ -179,11 +179,13 @@ def _fake_cache(tiny_dir: Path, cache: Path, repo: str, commit: str) -> None:
     (folder / "refs" / "v1").write_text(commit)
 
 
-def test_convert_pinned_revision_offline(tiny_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("pin", ["commit", "tag"])
+def test_convert_pinned_revision_offline(tiny_dir: Path, tmp_path: Path, pin: str) -> None:
     repo, commit = "ringkas-test/opus-mt-id-en", "0123456789abcdef0123456789abcdef01234567"
     _fake_cache(tiny_dir, tmp_path / "hub", repo, commit)
+    revision = commit if pin == "commit" else "v1"  # a tag resolves to its commit
     env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1",
-           "RINGKAS_MODEL_TRANSLATE_ID_EN": f"{repo}@{commit}"}
+           "RINGKAS_MODEL_TRANSLATE_ID_EN": f"{repo}@{revision}"}
     out = tmp_path / "ct2"
     done = subprocess.run([sys.executable, "-m", "service", "models", "convert", str(out),
                            "--role", "translate_id_en", "--compute-type", "float32"],
@@ -191,7 +193,7 @@ def test_convert_pinned_revision_offline(tiny_dir: Path, tmp_path: Path) -> None
     # Before: ctranslate2 read the config of `main` (not in this cache) and failed.
     assert done.returncode == 0, done.stdout + done.stderr
     meta = ConvertedMeta.read(out / "translate_id_en")
-    assert (meta.source, meta.revision, meta.commit) == (repo, commit, commit)
+    assert (meta.source, meta.revision, meta.commit) == (repo, revision, commit)
     assert meta.parity is not None and meta.parity["ok"] is True
     assert "parity: ok" in done.stdout
 

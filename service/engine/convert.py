@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from service.engine.decoding import effective_generation
+from service.engine.decoding import as_options, effective_generation
 from service.engine.hf import window_of
 from service.models import ModelSpec
 
@@ -77,27 +77,6 @@ def _converter(model_dir: str) -> Any:
     return Converter(model_dir)
 
 
-def _ct2_generation(config: Any, tokenizer: Any) -> dict[str, Any]:
-    """The role's effective generation config as CTranslate2 options: what HFSeq2SeqEngine
-    does by default, so that both backends decode alike."""
-    forced_bos = getattr(config, "forced_bos_token_id", None)
-    return {
-        "beam_size": config.num_beams or 1,
-        "length_penalty": config.length_penalty if config.length_penalty is not None else 1.0,
-        "no_repeat_ngram_size": config.no_repeat_ngram_size or 0,
-        "max_new_tokens": config.max_new_tokens,
-        "min_new_tokens": config.min_new_tokens or 0,
-        # BART-family models force <s> as the first generated token; CT2 takes it as a prefix.
-        "prefix_token": (tokenizer.convert_ids_to_tokens(forced_bos)
-                         if forced_bos is not None else None),
-        # transformers writes EOS in the last allowed position; the CT2 engine mirrors it.
-        "forced_eos": getattr(config, "forced_eos_token_id", None) is not None,
-        "start_token": tokenizer.convert_ids_to_tokens(config.decoder_start_token_id),
-        # Language tokens (CrossSum): never generated, as suppress_tokens on transformers.
-        "suppress": tokenizer.convert_ids_to_tokens(list(config.suppress_tokens or [])),
-    }
-
-
 def source_dir(spec: ModelSpec) -> tuple[str, str | None]:
     """The local directory holding ``spec``'s files and the hub commit it is (None for a
     directory). A hub model is read from its cache snapshot, so config, weights and
@@ -127,12 +106,13 @@ def convert(spec: ModelSpec, out: Path, compute_type: str = "int8", *,
     generation = effective_generation(model.generation_config, spec.role,
                                       model_config=model.config, tokenizer=tokenizer)
     meta = ConvertedMeta(
-        source=spec.model, revision=spec.revision, commit=commit,
+        source=str(Path(path).resolve()) if commit is None else spec.model,
+        revision=spec.revision, commit=commit,
         architecture=type(model).__name__,
         random_weights=bool(getattr(model.config, "ringkas_tiny", False)),
         window=window_of(model, tokenizer), quantization=compute_type,
         ctranslate2=ctranslate2.__version__,
-        generation=_ct2_generation(generation, tokenizer),
+        generation=as_options(generation, tokenizer),
     )
     generation_config = model.generation_config
     del model

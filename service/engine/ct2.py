@@ -32,14 +32,8 @@ class CT2Seq2SeqEngine:
         if self.decoding.no_repeat_ngram_size is not None:
             gen["no_repeat_ngram_size"] = self.decoding.no_repeat_ngram_size
         self.generation = gen
-        self.effective = EffectiveDecoding(
-            num_beams=gen["beam_size"], length_penalty=float(gen["length_penalty"]),
-            no_repeat_ngram_size=gen["no_repeat_ngram_size"],
-            min_new_tokens=gen["min_new_tokens"],
-            max_new_tokens=min(gen["max_new_tokens"] or self.max_output_tokens,
-                               self.max_output_tokens),
-            start_token=gen.get("start_token") or "", forced_bos_token=gen.get("prefix_token"),
-            suppressed=tuple(gen.get("suppress") or ()), window=meta.window)
+        self.effective = EffectiveDecoding.of(gen, window=meta.window,
+                                              cap=self.max_output_tokens)
         self.info = replace(info, decoding=self.effective)
         # Tokenizers are not safe to share across threads mid-call; the translator is, and
         # runs one batch at a time per inter-op worker.

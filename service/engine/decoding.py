@@ -36,6 +36,19 @@ class EffectiveDecoding:
     suppressed: tuple[str, ...]  # tokens never generated (language tokens)
     window: int  # longest input, in tokens
 
+    @classmethod
+    def of(cls, options: Mapping[str, Any], *, window: int, cap: int) -> EffectiveDecoding:
+        """From ``as_options``' dict (the role's configured decoding applied), with the
+        engine's input window and output cap."""
+        max_new = min(options["max_new_tokens"] or cap, cap)
+        return cls(
+            num_beams=options["beam_size"], length_penalty=float(options["length_penalty"]),
+            no_repeat_ngram_size=options["no_repeat_ngram_size"],
+            min_new_tokens=min(options["min_new_tokens"], max_new), max_new_tokens=max_new,
+            start_token=options.get("start_token") or "",
+            forced_bos_token=options.get("prefix_token"),
+            suppressed=tuple(options.get("suppress") or ()), window=window)
+
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "suppressed": list(self.suppressed)}
 
@@ -60,21 +73,16 @@ def in_new_tokens(config: GenerationConfig) -> GenerationConfig:
 
 
 def _with_card(config: GenerationConfig, role: str) -> GenerationConfig:
-    """Fill what the model's own config leaves at transformers' defaults with the values
-    its model card decodes with (XL-Sum and CrossSum ship none in their config)."""
-    from transformers import GenerationConfig as Defaults
-
+    """Fill what the model's own config leaves unset (None in transformers 5) with the
+    values its model card decodes with (CrossSum's no-repeat size, mt0's length)."""
     known = ROLES.get(role)
     if known is None:
         return config
     config = copy.deepcopy(config)
-    defaults = Defaults()
     for key, value in known.card.items():
         current = getattr(config, key, None)
         # 0 is "no blocking", what older transformers wrote out by default: unset too.
-        unset = current in (None, getattr(defaults, key)) or (
-            key == "no_repeat_ngram_size" and current == 0)
-        if unset:
+        if current is None or (key == "no_repeat_ngram_size" and current == 0):
             setattr(config, key, value)
     return config
 
@@ -138,21 +146,22 @@ def effective_generation(config: GenerationConfig, role: str, *, model_config: A
     return apply_decoding(config, decoding or Decoding())
 
 
-def summarise(config: GenerationConfig, tokenizer: Any, window: int) -> EffectiveDecoding:
-    def piece(token_id: int | None) -> str | None:
-        return None if token_id is None else str(tokenizer.convert_ids_to_tokens(token_id))
-
-    forced = getattr(config, "forced_bos_token_id", None)
-    return EffectiveDecoding(
-        num_beams=config.num_beams or 1,
-        length_penalty=float(config.length_penalty if config.length_penalty is not None
-                             else 1.0),
-        no_repeat_ngram_size=config.no_repeat_ngram_size or 0,
-        min_new_tokens=config.min_new_tokens or 0,
-        max_new_tokens=min(config.max_new_tokens or window, window),
-        start_token=piece(config.decoder_start_token_id) or "",
-        forced_bos_token=piece(forced),
-        suppressed=tuple(str(p) for p in tokenizer.convert_ids_to_tokens(
-            list(config.suppress_tokens or []))),
-        window=window,
-    )
+def as_options(config: GenerationConfig, tokenizer: Any) -> dict[str, Any]:
+    """An effective generation config in CTranslate2's terms (``ConvertedMeta.generation``),
+    also the one description of it both engines report (``EffectiveDecoding.of``)."""
+    forced_bos = getattr(config, "forced_bos_token_id", None)
+    return {
+        "beam_size": config.num_beams or 1,
+        "length_penalty": config.length_penalty if config.length_penalty is not None else 1.0,
+        "no_repeat_ngram_size": config.no_repeat_ngram_size or 0,
+        "max_new_tokens": config.max_new_tokens,
+        "min_new_tokens": config.min_new_tokens or 0,
+        # BART-family models force <s> as the first generated token; CT2 takes it as a prefix.
+        "prefix_token": (tokenizer.convert_ids_to_tokens(forced_bos)
+                         if forced_bos is not None else None),
+        # transformers writes EOS in the last allowed position; the CT2 engine mirrors it.
+        "forced_eos": getattr(config, "forced_eos_token_id", None) is not None,
+        "start_token": tokenizer.convert_ids_to_tokens(config.decoder_start_token_id),
+        # Language tokens (CrossSum): never generated, as suppress_tokens on transformers.
+        "suppress": tokenizer.convert_ids_to_tokens(list(config.suppress_tokens or [])),
+    }

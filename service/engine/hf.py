@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from service.engine.base import GenerationParams, ModelInfo, count_with
-from service.engine.decoding import effective_generation, summarise
+from service.engine.decoding import EffectiveDecoding, as_options, effective_generation
 from service.engine.options import Decoding
 from service.errors import EngineError
 from service.models import LOCAL_REVISION
@@ -35,7 +35,8 @@ class HFSeq2SeqEngine:
         # generate() merges unset values from the model's own config: keep the two the same.
         self.model.generation_config = self.generation_config
         self._window = window_of(model, tokenizer)
-        self.effective = summarise(generation_config, tokenizer, self.max_output_tokens)
+        self.effective = EffectiveDecoding.of(as_options(generation_config, tokenizer),
+                                              window=self._window, cap=self.max_output_tokens)
         self.info = replace(info, decoding=self.effective)
         # Fast tokenizers and generate() are not safe to share across threads mid-call;
         # on a 2-core box running one batch at a time is also the fastest schedule. Two

@@ -10,7 +10,9 @@ role policy:
 - beam-4 outputs with the role's decoding, reported: a differing output is a tie when
   the source model scores both hypotheses within the tolerance, else the shortfall of the
   converted model's hypothesis is given (beam search prunes differently in the two
-  libraries, so these are figures to read, not a pass/fail).
+  libraries, so these are figures to read, not a pass/fail). The scores are the source
+  model's raw length-normalised log-probs, without the forced, suppressed or no-repeat
+  processing beam search applied: an approximation of how the searches ranked them.
 
 A check passes when the log-prob difference is within the tolerance and, at float32, every
 greedy output is identical.
@@ -28,11 +30,14 @@ from service.engine.base import GenerationParams
 from service.engine.ct2 import CT2Seq2SeqEngine
 from service.engine.hf import HFSeq2SeqEngine
 
-# Mean per-token log-prob tolerance (nats) by the compute type the converted model runs:
-# float32 differs by summation order only (measured on the stand-ins: <= 1.2e-4); the
-# others are rounding budgets for trained weights, not measured on them here.
-TOLERANCE = {"float32": 1e-3, "float16": 0.05, "bfloat16": 0.1}
-_QUANTISED_TOLERANCE = 0.1  # int8 and int16 variants
+# Mean per-token log-prob tolerance (nats) by the compute type the converted model runs.
+# float32 differs by summation order only (measured on the stand-ins: <= 1.2e-4). The others
+# are bounds, not measurements on trained weights: wide enough for rounding, far below what
+# a structural error costs (a wrong output scale, vocabulary or start token flattens or
+# shifts the distribution by whole nats per token; mT5's unfixed scale costs ~10 on the
+# published vocabulary, log(250112) being 12.4).
+TOLERANCE = {"float32": 1e-3, "float16": 0.1, "bfloat16": 0.2}
+_QUANTISED_TOLERANCE = 0.5  # int8 and int16 variants
 GREEDY_TOKENS = 16
 BEAM_TOKENS = 24
 
@@ -68,6 +73,7 @@ class ParityResult:
     tolerance: float  # nats per token
     # Teacher-forced: the mean |difference| per token, nats, of the worst sentence.
     max_logprob_diff: float
+    length_mismatch: bool  # the two scored a different number of tokens (vocabularies)
     greedy_identical: int
     beam_identical: int
     beam_ties: int  # differing beam outputs the source scores within the tolerance
@@ -80,7 +86,7 @@ class ParityResult:
 
     @property
     def ok(self) -> bool:
-        if self.max_logprob_diff > self.tolerance:
+        if self.length_mismatch or self.max_logprob_diff > self.tolerance:
             return False
         # Exact arithmetic: greedy decoding must agree token for token. Beam outputs are
         # reported, not judged: the two libraries' beam searches prune and finish beams
@@ -161,14 +167,14 @@ def check_parity(role: str, source: HFSeq2SeqEngine, converted: CT2Seq2SeqEngine
                  texts: Sequence[str] | None = None) -> ParityResult:
     texts = list(texts or PROBES[READS.get(role, "id")])
     tolerance = tolerance_for(converted.info.compute_type)
-    worst = 0.0
+    worst, mismatch = 0.0, False
     for text in texts:
         target = _generated_ids(source, text, GenerationParams(num_beams=1,
                                                                max_new_tokens=GREEDY_TOKENS))
         want, got = hf_token_logprobs(source, text, target), ct2_token_logprobs(
             converted, text, target)
         if len(want) != len(got):
-            worst = float("inf")
+            mismatch = True
             continue
         diffs = [abs(a - b) for a, b in zip(want, got, strict=True)]
         worst = max(worst, sum(diffs) / len(diffs))
@@ -195,4 +201,4 @@ def check_parity(role: str, source: HFSeq2SeqEngine, converted: CT2Seq2SeqEngine
             worse += 1
             max_gap = max(max_gap, -gap)
     return ParityResult(role, converted.info.compute_type, len(texts), tolerance,
-                        round(worst, 6), greedy_same, same, ties, worse, round(max_gap, 4))
+                        round(worst, 6), mismatch, greedy_same, same, ties, worse, round(max_gap, 4))
