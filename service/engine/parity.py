@@ -201,4 +201,5 @@ def check_parity(role: str, source: HFSeq2SeqEngine, converted: CT2Seq2SeqEngine
             worse += 1
             max_gap = max(max_gap, -gap)
     return ParityResult(role, converted.info.compute_type, len(texts), tolerance,
-                        round(worst, 6), mismatch, greedy_same, same, ties, worse, round(max_gap, 4))
+                        round(worst, 6), mismatch, greedy_same, same, ties, worse,
+                        round(max_gap, 4))
