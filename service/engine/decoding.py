@@ -138,6 +138,10 @@ def effective_generation(config: GenerationConfig, role: str, *, model_config: A
                          ) -> GenerationConfig:
     """The one generation config a role decodes with (see the module docstring)."""
     config = in_new_tokens(_with_card(config, role))
+    # Scores renormalised after masking (no-repeat, suppressed and banned tokens), as
+    # CTranslate2 always does and opus-mt's own config asks: otherwise the two backends'
+    # beam searches rank hypotheses differently wherever a mask removed probability mass.
+    config.renormalize_logits = True
     known = ROLES.get(role)
     if known is not None and known.target_lang and model_config is not None:
         start, languages = language_start(model_config, tokenizer, role, known.target_lang)

@@ -9,8 +9,10 @@ role policy:
 - greedy outputs of a forced length, which must be identical at float32;
 - beam-4 outputs with the role's decoding, reported: a differing output is a tie when
   the source model scores both hypotheses within the tolerance, else the shortfall of the
-  converted model's hypothesis is given (beam search prunes differently in the two
-  libraries, so these are figures to read, not a pass/fail). The scores are the source
+  converted model's hypothesis is given. With scores renormalised after masking on both
+  sides (``decoding.effective_generation``) the searches agree but for exact ties and at
+  the length limit, where transformers forces EOS into the last position and CTranslate2
+  is cut there; so these are figures to read, not a pass/fail. The scores are the source
   model's raw length-normalised log-probs, without the forced, suppressed or no-repeat
   processing beam search applied: an approximation of how the searches ranked them.
 
