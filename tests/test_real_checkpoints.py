@@ -275,6 +275,21 @@ def test_models_check_catches_the_output_scale_defect(tiny_dir: Path, tmp_path: 
     assert checked.exit_code == 1 and "parity MISMATCH: summarize_id" in checked.output
 
 
+def test_effective_decoding_in_the_load_log(tiny_dir: Path,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from service.engine.loading import load_engines
+    from service.models import resolve_specs
+
+    specs = resolve_specs(models_dir=tiny_dir, env={})
+    with caplog.at_level(logging.INFO, logger="service.engine.loading"):
+        load_engines({"crosssum": specs["crosssum"]})
+    [line] = [r.getMessage() for r in caplog.records if "role=crosssum" in r.getMessage()]
+    assert "beams=4 length_penalty=0.6 no_repeat=2 new_tokens=0..83" in line
+    assert "start='▁<extra_id_69>' window=512" in line
+
+
 def test_effective_decoding_in_models_endpoint(settings: object,
                                                engines: Mapping[str, Engine]) -> None:
     from service.api import create_app
