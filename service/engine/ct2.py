@@ -9,16 +9,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from service.engine.base import GenerationParams, ModelInfo, count_with
+from service.engine.base import GenerationParams, ModelInfo
 from service.engine.convert import META_FILE, ConvertedMeta, is_ct2_dir
 from service.engine.decoding import EffectiveDecoding
 from service.engine.options import Decoding
+from service.engine.tokenize import Tokenizer, load_tokenizer
 from service.errors import EngineError
 from service.models import LOCAL_REVISION
 
 
 class CT2Seq2SeqEngine:
-    def __init__(self, translator: Any, tokenizer: Any, meta: ConvertedMeta, info: ModelInfo,
+    def __init__(self, translator: Any, tokenizer: Tokenizer, meta: ConvertedMeta, info: ModelInfo,
                  decoding: Decoding | None = None) -> None:
         self.translator = translator
         self.tokenizer = tokenizer
@@ -44,7 +45,6 @@ class CT2Seq2SeqEngine:
                  intra_threads: int = 0, inter_threads: int = 1,
                  decoding: Decoding | None = None) -> CT2Seq2SeqEngine:
         import ctranslate2
-        from transformers import AutoTokenizer
 
         path = Path(path)
         if not is_ct2_dir(path):
@@ -58,7 +58,7 @@ class CT2Seq2SeqEngine:
         translator = ctranslate2.Translator(str(path), device="cpu", compute_type=compute_type,
                                             intra_threads=intra_threads,
                                             inter_threads=inter_threads)
-        tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        tokenizer = load_tokenizer(path)  # no transformers: this process may never load torch
         info = ModelInfo(
             role=role, id=str(path), revision=LOCAL_REVISION, backend="ctranslate2",
             architecture=meta.architecture, random_weights=meta.random_weights,
@@ -78,7 +78,10 @@ class CT2Seq2SeqEngine:
         return min(self.meta.window, self.decoding.max_length or self.meta.window)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return count_with(self.tokenizer, self._tok_lock, texts)
+        if not texts:
+            return []
+        with self._tok_lock:
+            return [len(p) for p in self.tokenizer.pieces(texts)]
 
     def _options(self, params: GenerationParams) -> dict[str, Any]:
         gen = self.generation
@@ -105,8 +108,7 @@ class CT2Seq2SeqEngine:
             return []
         outputs = self.generate_tokens(texts, params)
         with self._tok_lock:
-            decoded = [self.tokenizer.decode(self.tokenizer.convert_tokens_to_ids(t),
-                                             skip_special_tokens=True) for t in outputs]
+            decoded = [self.tokenizer.decode(t) for t in outputs]
         return [s.strip() for s in decoded]
 
     def generate_tokens(self, texts: Sequence[str],
@@ -114,9 +116,8 @@ class CT2Seq2SeqEngine:
         """The output tokens of each text (the target prefix included, no start token)."""
         options = self._options(params or GenerationParams())
         with self._tok_lock:
-            ids = self.tokenizer(list(texts), truncation=False, verbose=False)["input_ids"]
-            source = [self.tokenizer.convert_ids_to_tokens(x) for x in ids]
-        longest = max(len(x) for x in ids)
+            source = self.tokenizer.pieces(texts)
+        longest = max(len(x) for x in source)
         if longest > self.meta.window:
             raise EngineError(f"input of {longest} tokens exceeds the {self.info.role} "
                               f"model's window of {self.meta.window}")

@@ -122,11 +122,12 @@ def hf_token_logprobs(engine: HFSeq2SeqEngine, text: str, target: Sequence[int])
     return [float(logprobs[i, t]) for i, t in enumerate([*target, eos])]
 
 
-def ct2_token_logprobs(engine: CT2Seq2SeqEngine, text: str, target: Sequence[int]) -> list[float]:
-    tok = engine.tokenizer
-    source = tok.convert_ids_to_tokens(tok([text], truncation=False)["input_ids"][0])
-    result = engine.translator.score_batch([source], [tok.convert_ids_to_tokens(list(target))],
-                                           max_input_length=0)[0]
+def ct2_token_logprobs(engine: CT2Seq2SeqEngine, source_engine: HFSeq2SeqEngine, text: str,
+                       target: Sequence[int]) -> list[float]:
+    """The same, from CTranslate2 (the target ids are the source tokenizer's)."""
+    source = engine.tokenizer.pieces([text])[0]
+    pieces = source_engine.tokenizer.convert_ids_to_tokens(list(target))
+    result = engine.translator.score_batch([source], [pieces], max_input_length=0)[0]
     return [float(x) for x in result.log_probs]
 
 
@@ -174,7 +175,7 @@ def check_parity(role: str, source: HFSeq2SeqEngine, converted: CT2Seq2SeqEngine
         target = _generated_ids(source, text, GenerationParams(num_beams=1,
                                                                max_new_tokens=GREEDY_TOKENS))
         want, got = hf_token_logprobs(source, text, target), ct2_token_logprobs(
-            converted, text, target)
+            converted, source, text, target)
         if len(want) != len(got):
             mismatch = True
             continue
