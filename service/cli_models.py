@@ -14,6 +14,7 @@ from service.config import Settings
 if TYPE_CHECKING:
     from service.engine import Engine
     from service.engine.parity import ParityResult
+    from service.models import ModelSpec
 
 
 @click.group()
@@ -50,7 +51,8 @@ def list_models(settings: Settings) -> None:
 @settings_options
 def pull(settings: Settings) -> None:
     """Download the hub models the enabled strategies need (RINGKAS_STRATEGIES) into the
-    Hugging Face cache."""
+    Hugging Face cache, and convert those of roles on CTranslate2 into its cache (checked
+    against their source), so that an offline machine can copy both caches."""
     from tqdm import tqdm
 
     from service.hub import pull as pull_one
@@ -72,8 +74,34 @@ def pull(settings: Settings) -> None:
     for role, spec in settings.models.items():
         if role in wanted and spec.is_local:
             click.echo(f"{spec.role}: local directory {spec.model} (nothing to pull)")
+    failed += _convert_for_ctranslate2(settings, [settings.models[r] for r in wanted])
     if failed:
         sys.exit(1)
+
+
+def _convert_for_ctranslate2(settings: Settings, specs: list[ModelSpec]) -> int:
+    """Convert the roles configured for CTranslate2 into its cache; the count that failed."""
+    from service.engine.convert import is_ct2_dir
+    from service.engine.ct2_cache import default_cache_dir, ensure_converted
+    from service.engine.loading import check
+
+    cache = settings.ct2_cache_dir or default_cache_dir()
+    failed = 0
+    for spec in specs:
+        opts = settings.engines[spec.role]
+        if opts.backend != "ctranslate2" or is_ct2_dir(spec.model) or \
+                not check(spec, probe_hub=False).ok:
+            continue
+        try:
+            converted = ensure_converted(spec, opts.effective_compute_type, cache)
+        except Exception as exc:  # report each failure, keep converting the others
+            failed += 1
+            click.echo(f"{spec.role}: conversion FAILED: {type(exc).__name__}: {exc}", err=True)
+            continue
+        state = "checked" if converted.ok else f"runs on transformers: {converted.why_not}"
+        click.echo(f"{spec.role}: CTranslate2 {opts.effective_compute_type} -> "
+                   f"{converted.path} ({state})")
+    return failed
 
 
 @models.command("make-tiny")
@@ -210,7 +238,7 @@ def check(roles: tuple[str, ...], settings: Settings) -> None:
     """Load each configured role and show how it decodes; for a converted (CTranslate2)
     model, compare it with the model it was converted from on fixed sentences. Exits 1
     when a comparison is outside its tolerance."""
-    from service.engine.loading import configured_loader, load_engines
+    from service.engine.loading import load_engines, loader_for
     from service.pipeline.strategies import roles_for
 
     unknown = [r for r in roles if r not in settings.models]
@@ -218,8 +246,7 @@ def check(roles: tuple[str, ...], settings: Settings) -> None:
         raise click.BadParameter(f"unknown role {unknown[0]!r}; roles: "
                                  f"{', '.join(settings.models)}", param_hint="--role")
     wanted = list(roles) or roles_for(settings.strategies)
-    engines = load_engines({r: settings.models[r] for r in wanted},
-                           configured_loader(settings.engines))
+    engines = load_engines({r: settings.models[r] for r in wanted}, loader_for(settings))
     failed = [role for role, engine in engines.items()
               if (result := _check_role(role, engine)) is not None and not result.ok]
     if failed:

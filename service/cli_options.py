@@ -87,18 +87,14 @@ def settings_options(fn: F) -> F:
 
 def build_pipeline(settings: Settings, roles: Iterable[str]) -> Pipeline:
     """The pipeline with just the models ``roles`` need (the CLI runs one job, not a server)."""
-    from service.engine.loading import configured_loader, load_engines
+    from service.engine.loading import load_engines, loader_for, set_torch_threads
     from service.pipeline import Pipeline
     from service.prompts import PromptRegistry
 
     wanted = {r: settings.models[r] for r in dict.fromkeys(roles)}
     prompts = PromptRegistry.from_dir(Path(settings.prompts_dir) if settings.prompts_dir
                                       else None)
-    if settings.torch_threads or settings.intra_threads:
-        import torch
-
-        torch.set_num_threads(settings.torch_threads or settings.intra_threads)
-    loader = configured_loader(settings.engines, intra_threads=settings.intra_threads,
-                               inter_threads=settings.inter_threads)
-    return Pipeline(load_engines(wanted, loader), batch_size=settings.translate_batch_size,
-                    prompts=prompts, limits=settings.limits)
+    set_torch_threads(settings, wanted)
+    return Pipeline(load_engines(wanted, loader_for(settings)),
+                    batch_size=settings.translate_batch_size, prompts=prompts,
+                    limits=settings.limits)

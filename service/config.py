@@ -85,6 +85,9 @@ class Settings:
     # speed for no gain, since the batcher already merges concurrent work into one batch.
     intra_threads: int = 0
     inter_threads: int = 1
+    # Where models configured for CTranslate2 are converted on first load ("": the user's
+    # cache, $XDG_CACHE_HOME/ringkas/ct2).
+    ct2_cache_dir: str = ""
 
     @property
     def inflight_limit(self) -> int:
@@ -163,6 +166,7 @@ _ENV: list[tuple[str, str, type]] = [
     ("batch_wait_ms", "RINGKAS_BATCH_WAIT_MS", int),
     ("intra_threads", "RINGKAS_INTRA_THREADS", int),
     ("inter_threads", "RINGKAS_INTER_THREADS", int),
+    ("ct2_cache_dir", "RINGKAS_CT2_CACHE", str),
 ]
 
 

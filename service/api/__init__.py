@@ -28,7 +28,7 @@ from service.api.runtime import EXTENSION, EngineLoader, Runtime
 from service.auth.middleware import init_auth
 from service.config import ConfigError, Settings
 from service.engine import Engine
-from service.engine.loading import configured_loader, load_engines
+from service.engine.loading import load_engines, loader_for, set_torch_threads
 from service.jobs.backend import EXTENSION as JOBS
 from service.jobs.backend import make_backend
 from service.pipeline.strategies import STRATEGIES, roles_for
@@ -63,11 +63,9 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
     if engines is not None:
         rt.install(engines)
     else:
-        _set_torch_threads(settings.torch_threads or settings.intra_threads)
         wanted = {role: settings.models[role] for role in roles_for(settings.strategies)}
-        build = configured_loader(settings.engines, intra_threads=settings.intra_threads,
-                                  inter_threads=settings.inter_threads)
-        rt.load(loader or partial(load_engines, wanted, build),
+        set_torch_threads(settings, wanted)
+        rt.load(loader or partial(load_engines, wanted, loader_for(settings)),
                 background=settings.background_load)
 
     app.extensions[JOBS] = make_backend(settings, rt)
@@ -80,13 +78,6 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
     _access_log(app)
     init_auth(app, settings)  # after the access log's hook: auth errors carry the request id
     return app
-
-
-def _set_torch_threads(n: int) -> None:
-    if n > 0:
-        import torch
-
-        torch.set_num_threads(n)
 
 
 def _access_log(app: Flask) -> None:

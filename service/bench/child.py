@@ -114,7 +114,7 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
     import torch
 
     from service.api import create_app
-    from service.engine.loading import configured_loader, load_engines
+    from service.engine.loading import load_engines, loader_for
     from service.pipeline.chunking import fit_pieces
     from service.pipeline.translate import output_cap
     from service.text.clean import clean_article
@@ -126,9 +126,7 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
     settings = _settings(cfg)
     wanted = {role: settings.models[role] for role in cfg.models}
     started = time.perf_counter()
-    engines = load_engines(wanted, configured_loader(settings.engines,
-                                                     intra_threads=settings.intra_threads,
-                                                     inter_threads=settings.inter_threads))
+    engines = load_engines(wanted, loader_for(settings))
     load_s = time.perf_counter() - started
     rss_loaded = _rss_mb()
     fixed: dict[str, Engine] = {

@@ -45,6 +45,9 @@ class ModelInfo:
     converted_from: str | None = None
     # How the role decodes unless a call overrides it (decoding.EffectiveDecoding).
     decoding: EffectiveDecoding | None = None
+    # Why the role runs where it does when that is not what was configured (a conversion
+    # that failed its parity check runs on transformers).
+    note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -15,7 +15,7 @@ from service.engine.decoding import EffectiveDecoding
 from service.engine.options import Decoding
 from service.engine.tokenize import Tokenizer, load_tokenizer
 from service.errors import EngineError
-from service.models import LOCAL_REVISION
+from service.models import LOCAL_REVISION, ModelSpec
 
 
 class CT2Seq2SeqEngine:
@@ -43,7 +43,10 @@ class CT2Seq2SeqEngine:
     @classmethod
     def from_dir(cls, role: str, path: str | Path, *, compute_type: str = "default",
                  intra_threads: int = 0, inter_threads: int = 1,
-                 decoding: Decoding | None = None) -> CT2Seq2SeqEngine:
+                 decoding: Decoding | None = None,
+                 configured: ModelSpec | None = None) -> CT2Seq2SeqEngine:
+        """``configured``: the model the role was configured with, when ``path`` is its
+        cached conversion (provenance then names that model, not the cache)."""
         import ctranslate2
 
         path = Path(path)
@@ -60,7 +63,9 @@ class CT2Seq2SeqEngine:
                                             inter_threads=inter_threads)
         tokenizer = load_tokenizer(path)  # no transformers: this process may never load torch
         info = ModelInfo(
-            role=role, id=str(path), revision=LOCAL_REVISION, backend="ctranslate2",
+            role=role, id=configured.model if configured else str(path),
+            revision=configured.revision if configured else LOCAL_REVISION,
+            backend="ctranslate2",
             architecture=meta.architecture, random_weights=meta.random_weights,
             commit=meta.commit,
             compute_type=meta.quantization if compute_type in ("default", "auto")

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from service.engine.base import Engine
 from service.engine.hf import HFSeq2SeqEngine
 from service.engine.options import EngineOptions
 from service.errors import MissingModel, ModelsUnavailable
 from service.models import ModelSpec
+
+if TYPE_CHECKING:
+    from service.config import Settings
+    from service.engine.ct2_cache import Converted
 
 log = logging.getLogger(__name__)
 
@@ -91,22 +96,56 @@ def _hf_loader(spec: ModelSpec, local_only: bool) -> Engine:
     return configured_loader({})(spec, local_only)
 
 
+def set_torch_threads(settings: Settings, roles: Iterable[str]) -> None:
+    """torch's intra-op threads, when a role runs on transformers: a process whose roles
+    all run on CTranslate2 never imports torch."""
+    n = settings.torch_threads or settings.intra_threads
+    if n > 0 and any(settings.engines[r].backend == "transformers" for r in roles):
+        import torch
+
+        torch.set_num_threads(n)
+
+
+def loader_for(settings: Settings) -> Loader:
+    """The loader every entry point uses: each role on its configured backend, threads and
+    decoding, converting to CTranslate2 on demand into the settings' cache."""
+    from service.engine.ct2_cache import default_cache_dir
+
+    return configured_loader(settings.engines, intra_threads=settings.intra_threads,
+                             inter_threads=settings.inter_threads,
+                             ct2_cache=settings.ct2_cache_dir or default_cache_dir())
+
+
 def configured_loader(options: Mapping[str, EngineOptions], *, intra_threads: int = 0,
-                      inter_threads: int = 1) -> Loader:
-    """A loader that builds each role on its configured backend, with its decoding."""
+                      inter_threads: int = 1, ct2_cache: str | None = None) -> Loader:
+    """A loader that builds each role on its configured backend, with its decoding. With
+    ``ct2_cache``, a role on CTranslate2 whose model is not yet converted is converted there
+    (``ct2_cache.ensure_converted``); without, it must name a converted directory."""
+    from service.engine.convert import is_ct2_dir
 
     def load(spec: ModelSpec, local_only: bool) -> Engine:
         opts = options.get(spec.role, EngineOptions())
         if opts.backend == "ctranslate2":
             from service.engine.ct2 import CT2Seq2SeqEngine
 
-            return CT2Seq2SeqEngine.from_dir(spec.role, spec.model,
+            path, configured = spec.model, None
+            if ct2_cache and not is_ct2_dir(spec.model):
+                converted = _converted(spec, opts, ct2_cache, local_only)
+                if not converted.ok:
+                    log.warning("role=%s runs on transformers: %s", spec.role,
+                                converted.why_not)
+                    engine = HFSeq2SeqEngine.from_pretrained(
+                        spec.role, spec.model, spec.revision, local_files_only=True,
+                        decoding=opts.decoding)
+                    engine.info = replace(engine.info, note=f"runs on transformers: "
+                                                            f"{converted.why_not}")
+                    return engine
+                path, configured = str(converted.path), spec
+            return CT2Seq2SeqEngine.from_dir(spec.role, path,
                                              compute_type=opts.compute_type or "default",
                                              intra_threads=intra_threads,
                                              inter_threads=inter_threads,
-                                             decoding=opts.decoding)
-        from service.engine.convert import is_ct2_dir
-
+                                             decoding=opts.decoding, configured=configured)
         if is_ct2_dir(spec.model):
             raise ValueError(f"{spec.model} is a CTranslate2 model: set backend ctranslate2 "
                              f"for role {spec.role} (RINGKAS_BACKEND_{spec.role.upper()})")
@@ -115,6 +154,17 @@ def configured_loader(options: Mapping[str, EngineOptions], *, intra_threads: in
                                                decoding=opts.decoding)
 
     return load
+
+
+def _converted(spec: ModelSpec, opts: EngineOptions, cache: str,
+               local_only: bool) -> Converted:
+    from service.engine.ct2_cache import ensure_converted
+
+    if not local_only:  # on the hub, not in the cache yet: fetch it first
+        from service.hub import pull
+
+        pull(spec)
+    return ensure_converted(spec, opts.effective_compute_type, cache)
 
 
 def load_engines(specs: Mapping[str, ModelSpec], loader: Loader = _hf_loader) -> dict[str, Engine]:
