@@ -34,6 +34,20 @@ REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "seeds" / "000_d67792ced336d87c.txt"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def ct2_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One CTranslate2 conversion cache for the session, this process and every server,
+    CLI and worker it starts: never the user's ~/.cache."""
+    path = tmp_path_factory.mktemp("ct2-cache")
+    before = os.environ.get("RINGKAS_CT2_CACHE")
+    os.environ["RINGKAS_CT2_CACHE"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("RINGKAS_CT2_CACHE", None)
+    else:
+        os.environ["RINGKAS_CT2_CACHE"] = before
+
+
 @pytest.fixture(scope="session")
 def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
@@ -64,8 +78,9 @@ def engines(tiny_dir: Path) -> dict[str, Engine]:
 
 
 @pytest.fixture()
-def settings(tiny_dir: Path) -> Settings:
-    return Settings.from_env(env={}, models_dir=str(tiny_dir))
+def settings(tiny_dir: Path, ct2_cache: Path) -> Settings:
+    return Settings.from_env(env={"RINGKAS_CT2_CACHE": str(ct2_cache)},
+                             models_dir=str(tiny_dir))
 
 
 class RecordingEngine(EngineWrapper):

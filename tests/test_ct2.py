@@ -117,7 +117,8 @@ def test_cli_conversion_round_trip(tiny_dir: Path, tmp_path: Path) -> None:
     paragraphs = translated.stdout.strip().split("\n\n")
     assert len(paragraphs) == 2 and all(paragraphs)
     # The transformers backend refuses a converted dir with a pointer to the setting.
-    refused = runner.invoke(main, ["translate", str(source), "--models", str(out)])
+    refused = runner.invoke(main, ["translate", str(source), "--models", str(out)],
+                            env={"RINGKAS_BACKEND": "transformers"})
     assert refused.exit_code == 2 and "RINGKAS_BACKEND" in refused.output
 
 
@@ -143,7 +144,8 @@ def test_engine_options_precedence_and_validation(tmp_path: Path) -> None:
     assert s.engines["translate_en_id"].effective_compute_type == "float32"
     bad_envs = [{"RINGKAS_BACKEND": "onnx"}, {"RINGKAS_BEAM_SIZE_SUMMARIZE": "0"},
                 {"RINGKAS_LENGTH_PENALTY": "nan"}, {"RINGKAS_MAX_LENGTH": "x"},
-                {"RINGKAS_COMPUTE_TYPE": "int8"},  # int8 on the transformers backend
+                # int8 on the transformers backend
+                {"RINGKAS_BACKEND": "transformers", "RINGKAS_COMPUTE_TYPE": "int8"},
                 {"RINGKAS_NO_REPEAT_NGRAM_TRANSLATE_ID_EN": "-1"},
                 {"RINGKAS_BATCH_MAX_TOKENS": "0"}]
     for env in bad_envs:

@@ -36,8 +36,8 @@ def warm_cache(tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 
 def _settings(tiny_dir: Path, cache: Path, **env: str) -> Settings:
-    return Settings.from_env(env={"RINGKAS_BACKEND": "ctranslate2",
-                                  "RINGKAS_CT2_CACHE": str(cache), **env},
+    """No backend setting: CTranslate2 is the default."""
+    return Settings.from_env(env={"RINGKAS_CT2_CACHE": str(cache), **env},
                              models_dir=str(tiny_dir))
 
 
@@ -99,15 +99,17 @@ def test_a_failed_check_falls_back_to_transformers(tiny_dir: Path, tmp_path: Pat
 
 def test_a_ctranslate2_server_maps_no_libtorch(tiny_dir: Path, tmp_path: Path,
                                                warm_cache: Path) -> None:
-    proc, base = start_server(tiny_dir, {"RINGKAS_BACKEND": "ctranslate2",
-                                         "RINGKAS_CT2_CACHE": str(warm_cache),
+    """`ringkas serve --models DIR` with no backend setting: every role on CTranslate2
+    int8, and the serving process never maps libtorch."""
+    proc, base = start_server(tiny_dir, {"RINGKAS_CT2_CACHE": str(warm_cache),
                                          "RINGKAS_DATA_DIR": str(tmp_path / "data")})
     try:
         resp = requests.post(f"{base}/v1/summarize", json={
             "text": "Menteri Perindustrian hadir di Bogor. Nilai investasi Rp18 triliun.",
             "languages": ["en", "id"]}, timeout=120)
         assert resp.status_code == 200, resp.text
-        assert {m["backend"] for m in resp.json()["models"]} == {"ctranslate2"}
+        assert {(m["backend"], m["compute_type"]) for m in resp.json()["models"]} == {
+            ("ctranslate2", "int8")}
         maps = Path(f"/proc/{proc.pid}/maps").read_text()
         assert "libtorch" not in maps
     finally:
@@ -165,5 +167,6 @@ def test_pull_converts_the_roles_on_ctranslate2(tiny_dir: Path, warm_cache: Path
         assert f"{role}: CTranslate2 int8 -> {warm_cache}" in result.output
     assert result.output.count("(checked)") == 3
     plain = CliRunner().invoke(main, ["models", "pull", "--models", str(tiny_dir)],
-                               env={"RINGKAS_BACKEND": "transformers"})
+                               env={"RINGKAS_BACKEND": "transformers",
+                                    "RINGKAS_CT2_CACHE": str(warm_cache)})
     assert plain.exit_code == 0 and "CTranslate2" not in plain.output

@@ -247,7 +247,8 @@ def test_models_check_passes_on_every_architecture(float32_dir: Path) -> None:
 
 def test_models_check_on_transformers_shows_settings(tiny_dir: Path) -> None:
     result = CliRunner().invoke(main, ["models", "check", "--models", str(tiny_dir),
-                                       "--role", "summarize"])
+                                       "--role", "summarize"],
+                                env={"RINGKAS_BACKEND": "transformers"})
     assert result.exit_code == 0, result.output
     assert "beams=4 length_penalty=2 no_repeat=3 new_tokens=55..141" in result.output
     assert "nothing to compare" in result.output

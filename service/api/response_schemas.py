@@ -46,6 +46,9 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
                                "description": "For a CTranslate2 model: ID@REVISION it was "
                                               "converted from."},
             "decoding": {"oneOf": [{"type": "null"}, ref("Decoding")]},
+            "note": {"type": ["string", "null"],
+                     "description": "Why the role runs where it does, when that is not what "
+                                    "was configured (a conversion that failed its check)."},
         }},
     "Decoding": {
         "type": "object",

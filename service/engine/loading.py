@@ -92,8 +92,11 @@ def check(spec: ModelSpec, *, probe_hub: bool = True, hub_timeout: float = 5.0) 
 Loader = Callable[[ModelSpec, bool], Engine]
 
 
-def _hf_loader(spec: ModelSpec, local_only: bool) -> Engine:
-    return configured_loader({})(spec, local_only)
+def transformers_loader(spec: ModelSpec, local_only: bool) -> Engine:
+    """Every role on transformers with the model's own decoding (entry points pass
+    ``loader_for(settings)`` instead)."""
+    return configured_loader({spec.role: EngineOptions(backend="transformers")})(spec,
+                                                                                local_only)
 
 
 def set_torch_threads(settings: Settings, roles: Iterable[str]) -> None:
@@ -167,7 +170,8 @@ def _converted(spec: ModelSpec, opts: EngineOptions, cache: str,
     return ensure_converted(spec, opts.effective_compute_type, cache)
 
 
-def load_engines(specs: Mapping[str, ModelSpec], loader: Loader = _hf_loader) -> dict[str, Engine]:
+def load_engines(specs: Mapping[str, ModelSpec],
+                 loader: Loader = transformers_loader) -> dict[str, Engine]:
     """Load every role, or raise ModelsUnavailable naming every role that failed."""
     found = {role: check(spec) for role, spec in specs.items()}
     missing = [MissingModel(r, a.spec.model, a.spec.revision, a.reason)

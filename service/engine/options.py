@@ -35,7 +35,9 @@ class Decoding:
 
 @dataclass(frozen=True)
 class EngineOptions:
-    backend: str = "transformers"
+    # CTranslate2 by default: int8 on CPU is several times faster than transformers float32
+    # and needs no torch in the serving process (models convert on first load).
+    backend: str = "ctranslate2"
     compute_type: str | None = None  # None: float32 on transformers, int8 on ctranslate2
     decoding: Decoding = Decoding()
 
