@@ -53,7 +53,7 @@ def test_first_load_converts_checks_and_caches(tiny_dir: Path, tmp_path: Path,
         # Provenance names the configured model, not the cache entry.
         assert info["id"] == str(tiny_dir / role) and info["note"] is None
         assert info["converted_from"] == f"{(tiny_dir / role).resolve()}@local"
-    entries = sorted(p for p in cache.iterdir())
+    entries = sorted(p for p in cache.iterdir() if p.suffix != ".lock")
     assert len(entries) == 3 and not [p for p in entries if p.name.startswith(".")]
     for entry in entries:
         parity = ConvertedMeta.read(entry).parity
@@ -154,14 +154,21 @@ def test_worker_runs_on_ctranslate2(tiny_dir: Path, tmp_path: Path, warm_cache: 
         redis.wait(10)
 
 
-def test_pull_converts_the_roles_on_ctranslate2(tiny_dir: Path, warm_cache: Path) -> None:
+def test_pull_converts_the_roles_on_ctranslate2(tiny_dir: Path, tmp_path: Path,
+                                                warm_cache: Path) -> None:
     from click.testing import CliRunner
 
     from service.cli import main
 
+    fresh = tmp_path / "fresh"  # one role (extractive needs only translate_id_en), converted
     result = CliRunner().invoke(main, ["models", "pull", "--models", str(tiny_dir)],
-                                env={"RINGKAS_BACKEND": "ctranslate2",
-                                     "RINGKAS_CT2_CACHE": str(warm_cache)})
+                                env={"RINGKAS_STRATEGIES": "extractive",
+                                     "RINGKAS_CT2_CACHE": str(fresh)})
+    assert result.exit_code == 0, result.output
+    assert f"translate_id_en: CTranslate2 int8 -> {fresh}" in result.output
+    assert "(checked)" in result.output and len(list(fresh.glob("translate_id_en-*"))) == 2
+    result = CliRunner().invoke(main, ["models", "pull", "--models", str(tiny_dir)],
+                                env={"RINGKAS_CT2_CACHE": str(warm_cache)})
     assert result.exit_code == 0, result.output
     for role in DEFAULT_ROLES:
         assert f"{role}: CTranslate2 int8 -> {warm_cache}" in result.output
@@ -170,3 +177,67 @@ def test_pull_converts_the_roles_on_ctranslate2(tiny_dir: Path, warm_cache: Path
                                env={"RINGKAS_BACKEND": "transformers",
                                     "RINGKAS_CT2_CACHE": str(warm_cache)})
     assert plain.exit_code == 0 and "CTranslate2" not in plain.output
+
+
+def test_the_role_is_part_of_the_key(tiny_dir: Path, tmp_path: Path) -> None:
+    """CrossSum's role starts with its language token and suppresses the others: the same
+    model under another role is another conversion."""
+    path = str(tiny_dir / "crosssum")
+    as_crosssum = entry_for(ModelSpec("crosssum", path, LOCAL_REVISION), "int8", tmp_path)
+    as_xlsum = entry_for(ModelSpec("summarize_id", path, LOCAL_REVISION), "int8", tmp_path)
+    assert as_crosssum != as_xlsum
+
+
+def test_a_failed_conversion_runs_on_transformers_once_noted(
+        tiny_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "ct2"
+    cache.mkdir()
+    stale = cache / ".converting-999999999-abc"  # left by a process killed mid-conversion
+    stale.mkdir()
+    monkeypatch.setattr(ct2_cache.sys, "executable", "/bin/false")  # the child fails
+    client = create_app(_settings(tiny_dir, cache, RINGKAS_STRATEGIES="extractive")).test_client()
+    loaded = [m for m in client.get("/v1/models").get_json()["models"] if m["loaded"]]
+    assert {m["role"] for m in loaded} == {"translate_id_en", "translate_en_id"}
+    for role in loaded:
+        assert role["loaded"]["backend"] == "transformers"
+        assert "failed" in role["loaded"]["note"]
+    assert not stale.exists()
+    assert len(list(cache.glob("*.failed"))) == 2
+
+    def no_child(*args: object, **kwargs: object) -> None:
+        raise AssertionError("converted again")
+
+    monkeypatch.setattr(ct2_cache.subprocess, "run", no_child)
+    again = create_app(_settings(tiny_dir, cache, RINGKAS_STRATEGIES="extractive"))
+    loaded = [m for m in again.test_client().get("/v1/models").get_json()["models"]
+              if m["loaded"]]
+    assert len(loaded) == 2 and all(m["loaded"]["backend"] == "transformers" for m in loaded)
+
+
+def test_an_unusable_cache_runs_on_transformers(tiny_dir: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    client = create_app(_settings(tiny_dir, blocker / "ct2",
+                                  RINGKAS_STRATEGIES="extractive")).test_client()
+    loaded = [m for m in client.get("/v1/models").get_json()["models"] if m["loaded"]]
+    assert loaded and all(m["loaded"]["backend"] == "transformers" and
+                          "RINGKAS_CT2_CACHE" in m["loaded"]["note"] for m in loaded)
+
+
+def test_concurrent_first_loads_convert_once(tiny_dir: Path, tmp_path: Path) -> None:
+    """Two processes (say two gunicorn workers) start together on an empty cache."""
+    cache = tmp_path / "ct2"
+    model = str(tiny_dir / "translate_id_en")
+    script = (f"from service.engine.ct2_cache import ensure_converted\n"
+              f"from service.models import ModelSpec\n"
+              f"spec = ModelSpec('translate_id_en', {model!r}, 'local', from_dir=True)\n"
+              f"c = ensure_converted(spec, 'int8', {str(cache)!r})\n"
+              f"print(c.path, c.ok)\n")
+    procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [o[1][-500:] for o in outs]
+    assert outs[0][0] == outs[1][0] and outs[0][0].strip().endswith("True")
+    assert [p.name for p in cache.iterdir() if not p.name.endswith(".lock")] == [
+        Path(outs[0][0].split()[0]).name]

@@ -184,6 +184,9 @@ def test_dockerfile_refers_to_real_things() -> None:
     for var in re.findall(r"(RINGKAS_[A-Z_]+)=", env_args):
         assert var in known, var
     assert "HF_HUB_OFFLINE=1" in env_args
+    # The user has no home: what the service writes goes to the /data volume it owns.
+    assert "--no-create-home" in " ".join(a for k, a in instructions if k == "RUN")
+    assert "RINGKAS_CT2_CACHE=/data/" in env_args and "RINGKAS_KEYS_DB=/data/" in env_args
 
     # CMD: gunicorn with the config shipped at that path and an importable factory.
     cmd = json.loads(next(a for k, a in instructions if k == "CMD"))
@@ -222,9 +225,11 @@ def test_systemd_unit() -> None:
     for hardening in ("NoNewPrivileges", "ProtectHome", "PrivateTmp", "RestrictSUIDSGID"):
         assert unit[hardening] == ["yes"], hardening
     assert unit["ProtectSystem"] == ["strict"] and unit["User"] == ["ringkas"]
-    # ProtectSystem=strict: the key database must lie in the writable state directory.
-    keys_db = next(v for v in unit["Environment"] if v.startswith("RINGKAS_KEYS_DB="))
-    assert keys_db.split("=", 1)[1].startswith(f"/var/lib/{unit['StateDirectory'][0]}/")
+    # ProtectSystem=strict and ProtectHome: what the service writes (the key database, the
+    # models converted to CTranslate2) must lie in the writable state directory.
+    for var in ("RINGKAS_KEYS_DB", "RINGKAS_CT2_CACHE"):
+        value = next(v for v in unit["Environment"] if v.startswith(f"{var}="))
+        assert value.split("=", 1)[1].startswith(f"/var/lib/{unit['StateDirectory'][0]}/")
     argv = shlex.split(unit["ExecStart"][0])
     assert argv[0].endswith("/bin/ringkas") and argv[1:] == ["serve"]
 

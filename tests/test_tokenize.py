@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,9 @@ def test_ids_and_texts_equal_transformers(tiny_dir: Path, converted: dict[str, P
         tiny_dir / role)
     lines = _lines()
     assert len(lines) > 300
+    # Special tokens written in the text, a language prefix, empty and blank texts.
+    lines += ["a </s> b", "x <unk> y<pad>z", "</s>", ">>ind<< Pabrik itu besar.", "", "  ",
+              "Harga naik 5 %, kata-nya: \"mahal\"…"]
     pieces = ours.pieces(lines)
     assert [[ours.token_id(p) for p in row] for row in pieces] == theirs(
         lines, truncation=False)["input_ids"]
@@ -53,6 +57,24 @@ def test_ids_and_texts_equal_transformers(tiny_dir: Path, converted: dict[str, P
     for ids in runs:
         tokens = theirs.convert_ids_to_tokens(ids)
         assert ours.decode(tokens) == theirs.decode(ids, skip_special_tokens=True).strip(), ids
+
+
+@pytest.mark.parametrize("role", ["translate_id_en", "summarize", "summarize_id"])
+def test_clean_up_spaces_as_transformers_does(tiny_dir: Path, converted: dict[str, Path],
+                                              tmp_path: Path, role: str) -> None:
+    """Directories saved by transformers 4 often say clean_up_tokenization_spaces: true."""
+    source = shutil.copytree(tiny_dir / role, tmp_path / "source")
+    ct2 = shutil.copytree(converted[role], tmp_path / "ct2")
+    for path in (source, ct2):
+        config_path = path / "tokenizer_config.json"
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        config["clean_up_tokenization_spaces"] = True
+        config_path.write_text(json.dumps(config), encoding="utf-8")
+    ours, theirs = load_tokenizer(ct2), AutoTokenizer.from_pretrained(source)
+    for line in [*_lines()[:80], "Hello , world . It is n't , he 's ."]:
+        ids = theirs(line, add_special_tokens=False)["input_ids"]
+        assert ours.decode(theirs.convert_ids_to_tokens(ids)) == theirs.decode(
+            ids, skip_special_tokens=True).strip(), line
 
 
 def test_a_ctranslate2_service_never_imports_torch(converted: dict[str, Path],

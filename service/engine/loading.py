@@ -116,33 +116,33 @@ def loader_for(settings: Settings) -> Loader:
 
     return configured_loader(settings.engines, intra_threads=settings.intra_threads,
                              inter_threads=settings.inter_threads,
-                             ct2_cache=settings.ct2_cache_dir or default_cache_dir())
+                             ct2_cache=settings.ct2_cache_dir or default_cache_dir(),
+                             torch_threads=settings.torch_threads or settings.intra_threads)
 
 
 def configured_loader(options: Mapping[str, EngineOptions], *, intra_threads: int = 0,
-                      inter_threads: int = 1, ct2_cache: str | None = None) -> Loader:
+                      inter_threads: int = 1, ct2_cache: str | None = None,
+                      torch_threads: int = 0) -> Loader:
     """A loader that builds each role on its configured backend, with its decoding. With
     ``ct2_cache``, a role on CTranslate2 whose model is not yet converted is converted there
-    (``ct2_cache.ensure_converted``); without, it must name a converted directory."""
+    (``ct2_cache.ensure_converted``); without, it must name a converted directory. A role
+    whose conversion cannot be had, or fails its check, runs on transformers, with a note."""
     from service.engine.convert import is_ct2_dir
 
     def load(spec: ModelSpec, local_only: bool) -> Engine:
         opts = options.get(spec.role, EngineOptions())
         if opts.backend == "ctranslate2":
             from service.engine.ct2 import CT2Seq2SeqEngine
+            from service.engine.ct2_cache import ConversionUnavailable
 
             path, configured = spec.model, None
             if ct2_cache and not is_ct2_dir(spec.model):
-                converted = _converted(spec, opts, ct2_cache, local_only)
+                try:
+                    converted = _converted(spec, opts, ct2_cache, local_only)
+                except ConversionUnavailable as exc:
+                    return _fallback(spec, opts, str(exc), torch_threads)
                 if not converted.ok:
-                    log.warning("role=%s runs on transformers: %s", spec.role,
-                                converted.why_not)
-                    engine = HFSeq2SeqEngine.from_pretrained(
-                        spec.role, spec.model, spec.revision, local_files_only=True,
-                        decoding=opts.decoding)
-                    engine.info = replace(engine.info, note=f"runs on transformers: "
-                                                            f"{converted.why_not}")
-                    return engine
+                    return _fallback(spec, opts, converted.why_not, torch_threads)
                 path, configured = str(converted.path), spec
             return CT2Seq2SeqEngine.from_dir(spec.role, path,
                                              compute_type=opts.compute_type or "default",
@@ -157,6 +157,19 @@ def configured_loader(options: Mapping[str, EngineOptions], *, intra_threads: in
                                                decoding=opts.decoding)
 
     return load
+
+
+def _fallback(spec: ModelSpec, opts: EngineOptions, why: str, torch_threads: int) -> Engine:
+    """The role on transformers, saying why (the log and /v1/models)."""
+    log.warning("role=%s runs on transformers: %s", spec.role, why)
+    if torch_threads > 0:  # set_torch_threads saw only CTranslate2 roles configured
+        import torch
+
+        torch.set_num_threads(torch_threads)
+    engine = HFSeq2SeqEngine.from_pretrained(spec.role, spec.model, spec.revision,
+                                             local_files_only=True, decoding=opts.decoding)
+    engine.info = replace(engine.info, note=f"runs on transformers: {why}")
+    return engine
 
 
 def _converted(spec: ModelSpec, opts: EngineOptions, cache: str,

@@ -13,6 +13,7 @@ the seed article and NTREX-128):
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -37,12 +38,16 @@ class MarianPieces:
     """opus-mt's layout: two sentencepiece models over one vocabulary."""
 
     def __init__(self, source: Any, target: Any, vocab: dict[str, int], eos: str, unk: str,
-                 specials: set[str], decode_with_source: bool) -> None:
+                 specials: set[str], decode_with_source: bool, clean_up: bool) -> None:
         self.source, self.target = source, target
         self.vocab, self.eos, self.unk, self.specials = vocab, eos, unk, specials
         # transformers 5 decodes with the source model unless the vocabularies are
         # separate; pieces join the same way with either, but follow it exactly.
         self._decoder = source if decode_with_source else target
+        self.clean_up = clean_up
+        # Special tokens written in the text are tokens, not text (transformers' trie).
+        self._specials = re.compile("(" + "|".join(
+            re.escape(t) for t in sorted(specials, key=len, reverse=True)) + ")")
 
     @classmethod
     def from_dir(cls, path: Path) -> MarianPieces:
@@ -55,21 +60,32 @@ class MarianPieces:
         eos, unk = config.get("eos_token", "</s>"), config.get("unk_token", "<unk>")
         specials = {eos, unk, config.get("pad_token", "<pad>")}
         return cls(source, target, vocab, eos, unk, specials,
-                   decode_with_source=not config.get("separate_vocabs", False))
+                   decode_with_source=not config.get("separate_vocabs", False),
+                   clean_up=bool(config.get("clean_up_tokenization_spaces", False)))
 
     def pieces(self, texts: Sequence[str]) -> list[list[str]]:
-        out = []
-        for text in texts:
+        return [[*self._pieces(text), self.eos] for text in texts]
+
+    def _pieces(self, text: str) -> list[str]:
+        out: list[str] = []
+        for part in self._specials.split(text):
+            if part in self.specials:
+                out.append(part)
+                continue
+            # A multilingual opus-mt model's >>lang<< prefix is one token.
+            if part.startswith(">>") and (end := part.find("<<")) != -1:
+                out.append(part[:end + 2])
+                part = part[end + 2:]
             # Pieces the vocabulary lacks are <unk>, as MarianTokenizer maps them.
-            pieces = [p if p in self.vocab else self.unk
-                      for p in self.source.encode(text, out_type=str)]
-            out.append([*pieces, self.eos])
+            out += [p if p in self.vocab else self.unk
+                    for p in self.source.encode(part, out_type=str)]
         return out
 
     def decode(self, tokens: Sequence[str]) -> str:
         kept = [t for t in tokens if t not in self.specials]
         text: str = self._decoder.decode_pieces(kept)
-        return text.replace(SPIECE_UNDERLINE, " ").strip()
+        text = text.replace(SPIECE_UNDERLINE, " ").strip()
+        return clean_up_spaces(text) if self.clean_up else text
 
     def token_id(self, token: str) -> int:
         return self.vocab.get(token, self.vocab[self.unk])
@@ -78,14 +94,18 @@ class MarianPieces:
 class JsonTokenizer:
     """A ``tokenizer.json`` (BART's byte-level BPE, mT5's unigram) through ``tokenizers``."""
 
-    def __init__(self, backend: Any) -> None:
+    def __init__(self, backend: Any, clean_up: bool = False) -> None:
         self.backend = backend
+        # transformers 5 skips the clean-up for BPE models (it would corrupt their text).
+        self.clean_up = clean_up and type(backend.model).__name__ != "BPE"
 
     @classmethod
     def from_dir(cls, path: Path) -> JsonTokenizer:
         from tokenizers import Tokenizer as Backend
 
-        return cls(Backend.from_file(str(path / "tokenizer.json")))
+        config = _read(path / "tokenizer_config.json")
+        return cls(Backend.from_file(str(path / "tokenizer.json")),
+                   clean_up=bool(config.get("clean_up_tokenization_spaces", False)))
 
     def pieces(self, texts: Sequence[str]) -> list[list[str]]:
         return [e.tokens for e in self.backend.encode_batch(list(texts))]
@@ -93,11 +113,20 @@ class JsonTokenizer:
     def decode(self, tokens: Sequence[str]) -> str:
         ids = [self.token_id(t) for t in tokens]
         text: str = self.backend.decode(ids, skip_special_tokens=True)
-        return text.strip()
+        return (clean_up_spaces(text) if self.clean_up else text).strip()
 
     def token_id(self, token: str) -> int:
         found = self.backend.token_to_id(token)
         return int(found) if found is not None else int(self.backend.token_to_id("<unk>"))
+
+
+def clean_up_spaces(text: str) -> str:
+    """transformers' clean_up_tokenization, for tokenizers whose config asks for it."""
+    for spaced, joined in ((" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"),
+                           (" n't", "n't"), (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"),
+                           (" 're", "'re")):
+        text = text.replace(spaced, joined)
+    return text
 
 
 def _read(path: Path) -> dict[str, Any]:
