@@ -111,20 +111,19 @@ def _percentile(values: Sequence[float], q: float) -> float:
 
 def measure(cfg: ChildConfig) -> dict[str, Any]:
     import requests
-    import torch
 
     from service.api import create_app
-    from service.engine.loading import load_engines, loader_for
+    from service.engine.loading import load_engines, loader_for, set_torch_threads
     from service.pipeline.chunking import fit_pieces
     from service.pipeline.translate import output_cap
     from service.text.clean import clean_article
     from service.text.segment import split_sentences
 
-    if cfg.intra_threads:
-        torch.set_num_threads(cfg.intra_threads)
     rss_start = _rss_mb()
     settings = _settings(cfg)
     wanted = {role: settings.models[role] for role in cfg.models}
+    # torch only for the transformers runs: a CTranslate2 run's RSS holds no libtorch.
+    set_torch_threads(settings, wanted)
     started = time.perf_counter()
     engines = load_engines(wanted, loader_for(settings))
     load_s = time.perf_counter() - started
