@@ -181,7 +181,7 @@ def ratios(results: dict[str, Any], clients: Sequence[int]) -> dict[str, dict[st
 
 
 def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """The issue's targets, judged on the CTranslate2 int8 backend (c) against (a)."""
+    """The performance targets, judged on the CTranslate2 int8 backend (c) against (a)."""
     results, rat = report["results"], report["ratios"]
     if "c" not in results:
         return []
