@@ -124,13 +124,21 @@ TRANSLATE = ObjectSpec("TranslateRequest", "Text to translate, id->en or en->id.
 })
 
 
-def check_text(value: str, field: str, limits: Limits) -> str:
-    """What a schema cannot say of article text, with the codes clients rely on."""
+def unpaired_surrogate(value: str) -> bool:
+    """A lone surrogate escape ("\ud800") is valid JSON, but no text: it cannot be stored,
+    logged as UTF-8 or sent on."""
     try:
         value.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate escape ("\ud800") is valid JSON, not text
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def check_text(value: str, field: str, limits: Limits) -> str:
+    """What a schema cannot say of article text, with the codes clients rely on."""
+    if unpaired_surrogate(value):
         raise MalformedRequest(f"{field} contains an unpaired UTF-16 surrogate",
-                               code="invalid_encoding", details={"field": field}) from None
+                               code="invalid_encoding", details={"field": field})
     if not split_paragraphs(value):  # whitespace, zero-width and control characters only
         raise InvalidField(field, f"{field} is empty", code="empty_text")
     if len(value) > limits.max_text_chars:

@@ -153,6 +153,33 @@ def test_submit_errors(client: FlaskClient, body: Any, status: int, code: str) -
     assert resp.get_json()["error"]["code"] == code
 
 
+@pytest.mark.parametrize(("body", "code"), [
+    (b'{"items": [{"id": "a\\ud800", "text": "Dia pergi ke pasar."}]}', "no_valid_items"),
+    (b'{"items": [{"text": "Dia pergi ke pasar."}], "webhook": "http://h/\\udc00"}',
+     "invalid_encoding"),
+])
+def test_lone_surrogate_in_id_or_webhook_is_422(client: FlaskClient, body: bytes,
+                                                code: str) -> None:
+    """Before, the job store failed to encode them: 500 internal_error."""
+    resp = client.post("/v1/jobs", data=body, content_type="application/json")
+    assert resp.status_code == 422, resp.get_json()
+    error = resp.get_json()["error"]
+    assert error["code"] == code
+    if code == "no_valid_items":
+        assert error["details"]["errors"][0]["code"] == "invalid_encoding"
+
+
+def test_lone_surrogate_id_fails_its_item_alone(client: FlaskClient) -> None:
+    resp = client.post("/v1/jobs", data=b'{"items": [{"id": "\\ud800", "text": "Dia pergi."},'
+                       b' {"id": "ok", "kind": "translate", "text": "Dia pergi."}]}',
+                       content_type="application/json")
+    assert resp.status_code == 202, resp.get_json()
+    done = wait_final(client, resp.get_json()["id"])
+    assert [(i.get("id"), i["status"]) for i in done["items"]] == [(None, "error"),
+                                                                   ("ok", "done")]
+    assert done["items"][0]["error"]["code"] == "invalid_encoding"
+
+
 def test_too_many_items(job_settings: Settings, engines: Mapping[str, Engine]) -> None:
     app = create_app(job_settings.with_limits(max_job_items=3), engines=engines)
     resp = app.test_client().post("/v1/jobs", json={"items": items_for(4)})

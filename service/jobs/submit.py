@@ -17,7 +17,7 @@ from service.config import Limits
 from service.errors import InvalidField, MalformedRequest, PayloadTooLarge, RingkasError
 from service.jobs.model import KINDS, Item
 from service.jobs.webhook import check_webhook
-from service.schemas import parse_summarize, parse_translate
+from service.schemas import parse_summarize, parse_translate, unpaired_surrogate
 from service.spec import Field, ObjectSpec, SpecContext
 
 MAX_REF_CHARS = 200
@@ -88,6 +88,10 @@ def parse_item(index: int, value: Any, limits: Limits,
             ref = None
             raise InvalidField("id", f"id must be a string of 1 to {MAX_REF_CHARS} characters",
                                code="invalid_type")
+        if ref is not None and unpaired_surrogate(ref):
+            ref = None  # never stored or echoed: the item's error says why
+            raise InvalidField("id", "id contains an unpaired UTF-16 surrogate",
+                               code="invalid_encoding")
         if kind == "summarize":
             parse_summarize(request, limits, strategies)
         else:

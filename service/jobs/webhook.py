@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import requests
 
 from service.errors import InvalidField
+from service.schemas import unpaired_surrogate
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3
@@ -28,6 +29,9 @@ ATTEMPTS = 3
 def check_webhook(url: Any, allowed_hosts: Sequence[str]) -> str:
     if not isinstance(url, str) or len(url) > 2000:
         raise InvalidField("webhook", "webhook must be a URL string", code="invalid_webhook")
+    if unpaired_surrogate(url):
+        raise InvalidField("webhook", "webhook contains an unpaired UTF-16 surrogate",
+                           code="invalid_encoding")
     try:
         parts = urlsplit(url)
         port = parts.port
