@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import json
 import logging
 import os
 import shutil
@@ -196,7 +195,6 @@ def _convert_and_check(spec: ModelSpec, compute_type: str, out: Path) -> None:
                                              local_files_only=True)
     result = check_parity(spec.role, source, converted)
     record_parity(out, result.to_json())
-    print(json.dumps(result.to_json()))
 
 
 if __name__ == "__main__":
