@@ -3,6 +3,10 @@ graceful shutdown that lets admitted requests finish.
 
 Models live in this one process and are shared by waitress's worker threads; forking
 servers would copy (or re-load) every model per worker.
+
+Exit status after SIGTERM/SIGINT: 0 when every admitted request finished within the drain
+timeout; ``EXIT_DRAIN_TIMED_OUT`` (3) when some did not — those were answered 503
+``shutting_down`` (with Retry-After) and their model calls abandoned.
 """
 
 from __future__ import annotations
@@ -10,8 +14,10 @@ from __future__ import annotations
 import _thread
 import contextlib
 import logging
+import os
 import signal
 import socket
+import sys
 import threading
 import time
 from types import FrameType
@@ -22,6 +28,8 @@ from service.api.runtime import runtime_of
 from service.errors import RingkasError
 
 log = logging.getLogger(__name__)
+EXIT_DRAIN_TIMED_OUT = 3
+_ABORT_ANSWER_S = 5.0  # for aborted requests to write their 503 before the process ends
 
 
 def check_port(host: str, port: int) -> None:
@@ -48,11 +56,18 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
                            max_request_body_size=app.config["MAX_CONTENT_LENGTH"] * 2 + 1024)
     stopping, drained = threading.Event(), threading.Event()
 
+    drain_ok: list[bool] = []
+
     def drain_then_stop() -> None:
         finished = rt.admission.drain(rt.settings.drain_timeout_s)
         running, waiting = rt.admission.depth
         log.info("drain %s (running=%d waiting=%d); stopping",
                  "complete" if finished else "timed out", running, waiting)
+        if not finished:
+            answered = rt.admission.abort(_ABORT_ANSWER_S)
+            log.warning("answered %d request(s) still in flight 503 shutting_down%s",
+                        running + waiting, "" if answered else " (some did not answer)")
+        drain_ok.append(finished)
         time.sleep(0.5)  # let waitress write the last responses out
         drained.set()
         _thread.interrupt_main()  # re-enters on_signal in the main thread, which stops
@@ -73,4 +88,13 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
              port, threads, rt.admission.max_inflight, rt.admission.max_queue)
     with contextlib.suppress(KeyboardInterrupt):  # our own interrupt_main, after draining
         server.run()
-    log.info("ringkas stopped")
+    server.close()  # refuse new connections now rather than leave them in the backlog
+    code = 0 if all(drain_ok) else EXIT_DRAIN_TIMED_OUT
+    log.info("ringkas stopped (exit status %d)", code)
+    # An abandoned model call (or a job item) may still be running in a native thread;
+    # interpreter shutdown under it aborts the process ("terminate called without an
+    # active exception"). Nothing is left to clean up that the OS does not.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -219,6 +219,8 @@ def test_systemd_unit() -> None:
     unit = _unit()
     assert unit["Restart"] == ["on-failure"]
     assert unit["KillMode"] == ["mixed"] and unit["KillSignal"] == ["SIGTERM"]
+    from service.server import EXIT_DRAIN_TIMED_OUT  # a timed-out drain is still a clean stop
+    assert unit["SuccessExitStatus"] == [str(EXIT_DRAIN_TIMED_OUT)]
     stop = int(unit["TimeoutStopSec"][0])
     assert stop >= Settings().drain_timeout_s + 10  # the drain plus writing the last responses
     assert any(v.lstrip("-") == "/etc/ringkas/ringkas.env" for v in unit["EnvironmentFile"])

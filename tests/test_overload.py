@@ -17,7 +17,8 @@ from service.api.runtime import runtime_of
 from service.config import Settings
 from service.engine import Engine, GenerationParams
 from service.errors import DeadlineExceeded, Overloaded
-from service.overload import Admission, Deadline, DeadlineBound
+from service.overload import ABORT_RETRY_AFTER_S, Admission, Deadline, DeadlineBound
+from service.server import EXIT_DRAIN_TIMED_OUT
 from tests.conftest import RecordingEngine, start_server, stop_server
 
 T = "/v1/translate"
@@ -86,6 +87,44 @@ def test_drain_refuses_new_work_and_waits_for_running() -> None:
     threading.Timer(0.2, release.set).start()
     assert admission.drain(5) is True
     holder.join(5)
+
+
+def test_abort_answers_a_request_blocked_in_a_model_call(engines: dict[str, Engine]) -> None:
+    admission = Admission(max_inflight=1, max_queue=4)
+    deadline = admission.deadline(60)
+    stuck = DeadlineBound(SlowEngine(engines["translate_id_en"], 30), deadline)
+    outcome: dict[str, Overloaded] = {}
+
+    def request() -> None:
+        try:
+            with admission.slot(deadline):
+                stuck.generate(["Dia pergi."])
+        except Overloaded as exc:
+            outcome["error"] = exc
+
+    waiting = admission.deadline(60)
+
+    def queued() -> None:
+        try:
+            with admission.slot(waiting):
+                pass
+        except Overloaded as exc:
+            outcome["queued"] = exc
+
+    threads = [threading.Thread(target=request), threading.Thread(target=queued)]
+    threads[0].start()
+    time.sleep(0.2)
+    threads[1].start()
+    time.sleep(0.2)
+    assert admission.depth == (1, 1)
+    began = time.monotonic()
+    assert admission.abort(5) is True  # both slots given back, far before the 30 s call ends
+    assert time.monotonic() - began < 2
+    for t in threads:
+        t.join(5)
+    for name in ("error", "queued"):
+        assert outcome[name].code == "shutting_down"
+        assert outcome[name].headers["Retry-After"] == str(ABORT_RETRY_AFTER_S)
 
 
 class SlowEngine(RecordingEngine):
@@ -201,6 +240,50 @@ def test_graceful_shutdown_finishes_in_flight_work(tiny_dir: Path, seed_text: st
         assert results.get("status") == 200
         assert proc.wait(timeout=60) == 0
         assert "drain complete" in proc.log_path.read_text()  # type: ignore[attr-defined]
+    finally:
+        if proc.poll() is None:
+            stop_server(proc)
+
+
+def test_shutdown_past_the_drain_timeout_answers_in_flight_requests(
+        tiny_dir: Path, seed_text: str) -> None:
+    """Past RINGKAS_DRAIN_TIMEOUT every request still admitted gets 503 shutting_down with
+    Retry-After, and the process exits with its documented status, not SIGABRT."""
+    proc, base = start_server(tiny_dir, {"RINGKAS_DRAIN_TIMEOUT": "1",
+                                         "RINGKAS_BACKEND": "transformers"})
+    answers: list[requests.Response | Exception] = []
+
+    def long_request() -> None:
+        try:
+            answers.append(requests.post(f"{base}{S}", json={
+                "text": seed_text * 8, "languages": ["en", "id"]}, timeout=120))
+        except requests.RequestException as exc:
+            answers.append(exc)
+
+    try:
+        workers = [threading.Thread(target=long_request) for _ in range(4)]
+        for w in workers:
+            w.start()
+        time.sleep(1.5)  # each takes seconds: all four are admitted, one runs
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        late = requests.post(f"{base}{T}", json={"text": "Dia pergi."}, timeout=10)
+        assert late.status_code == 503
+        assert late.json()["error"]["code"] == "shutting_down"
+        assert int(late.headers["Retry-After"]) >= 1
+        for w in workers:
+            w.join(60)
+        assert proc.wait(timeout=30) == EXIT_DRAIN_TIMED_OUT
+        log = proc.log_path.read_text()  # type: ignore[attr-defined]
+        assert "terminate called" not in log
+        assert len(answers) == 4
+        for resp in answers:
+            assert isinstance(resp, requests.Response), resp
+            assert resp.status_code == 503
+            assert resp.json()["error"]["code"] == "shutting_down"
+            assert int(resp.headers["Retry-After"]) >= 1
+        with pytest.raises(requests.ConnectionError):  # stopped: refused, not left hanging
+            requests.post(f"{base}{T}", json={"text": "Dia pergi."}, timeout=5)
     finally:
         if proc.poll() is None:
             stop_server(proc)

@@ -13,7 +13,7 @@ from flask import Flask, current_app
 
 from service.config import Settings
 from service.engine import Engine
-from service.errors import ModelsUnavailable, NotReady, RingkasError
+from service.errors import ModelsUnavailable, NotReady, Overloaded, RingkasError
 from service.overload import Admission, Deadline
 from service.pipeline import Pipeline
 from service.prompts import PromptRegistry
@@ -79,7 +79,7 @@ class Runtime:
     def run(self, work: Callable[[Pipeline, Deadline], T]) -> T:
         """Run inference work through the admission queue, under the request deadline."""
         pipeline = self.pipeline()
-        deadline = Deadline.after(self.settings.request_timeout_s)
+        deadline = self.admission.deadline(self.settings.request_timeout_s)
         with self.admission.slot(deadline):
             return work(pipeline, deadline)
 
@@ -87,7 +87,8 @@ class Runtime:
         if self._pipeline is not None and not self.admission.draining:
             return self._pipeline
         if self.admission.draining:
-            raise NotReady("the server is shutting down", code="shutting_down")
+            raise Overloaded("the server is shutting down", self.admission.retry_after_s(),
+                             code="shutting_down")
         if isinstance(self._error, ModelsUnavailable):
             raise self._error
         if self._error is not None:
