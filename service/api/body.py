@@ -1,20 +1,62 @@
-"""Reading a JSON request body, with every failure mapped to one error code."""
+"""Reading a request body, with every failure mapped to one error code."""
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
-from flask import request
+from flask import current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from service.errors import MalformedRequest, UnsupportedMediaType
+
+# After a 413, read and drop at most this much of the body, for at most this long.
+DISCARD_MAX_BYTES = 64 * 1024 * 1024
+DISCARD_MAX_S = 30.0
+
+
+def read_body() -> bytes:
+    """The whole body (cached for the form parser and the key check), or 413 when it is
+    over MAX_CONTENT_LENGTH, with or without a Content-Length."""
+    raw = request.get_data(cache=True)  # a Content-Length over the limit raises 413 here
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    # A streamed (chunked) body is read only up to the limit; one byte more in the server's
+    # stream means the body was over it, and must not be judged cut short.
+    if (limit is not None and len(raw) >= limit and request.content_length is None
+            and request.environ["wsgi.input"].read(1)):
+        raise RequestEntityTooLarge()
+    return raw
+
+
+def body_limit_message() -> str:
+    return (f"the request body exceeds the limit of "
+            f"{current_app.config.get('MAX_CONTENT_LENGTH')} bytes")
+
+
+def discard_unread_body() -> None:
+    """Read and drop what is left of the body before a 413 goes out: a server that closes
+    the connection with it unread resets it, and a client still writing (Python's urllib)
+    never sees the answer. Bounded; past the bounds the upload is simply cut."""
+    stream = request.environ.get("wsgi.input")
+    if stream is None:
+        return
+    end, total = time.monotonic() + DISCARD_MAX_S, 0
+    try:
+        while total < DISCARD_MAX_BYTES and time.monotonic() < end:
+            chunk = stream.read(256 * 1024)
+            if not chunk:
+                return
+            total += len(chunk)
+    except (OSError, ValueError):
+        return
 
 
 def json_body() -> Any:
     if request.mimetype != "application/json":
         raise UnsupportedMediaType(
             f"send the request as application/json (got {request.mimetype or 'no content type'})")
-    raw = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH raises 413 here
+    raw = read_body()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

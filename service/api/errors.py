@@ -8,6 +8,7 @@ import traceback
 from flask import Flask, Response, g, jsonify
 from werkzeug.exceptions import HTTPException
 
+from service.api.body import body_limit_message, discard_unread_body
 from service.errors import RingkasError
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,9 @@ def register_error_handlers(app: Flask) -> None:
         status = exc.code or 500
         message = exc.description or exc.name
         if status == 413:
-            limit = app.config.get("MAX_CONTENT_LENGTH")
-            message = f"the request body exceeds the limit of {limit} bytes"
-            return _reply(413, "request_too_large", message, {"limit": limit})
+            discard_unread_body()
+            return _reply(413, "request_too_large", body_limit_message(),
+                          {"limit": app.config.get("MAX_CONTENT_LENGTH")})
         return _reply(status, _HTTP_CODES.get(status, "http_error"), message)
 
     @app.errorhandler(Exception)

@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup, Comment, NavigableString
 from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from service.api.body import json_body
+from service.api.body import body_limit_message, discard_unread_body, json_body, read_body
 from service.api.runtime import runtime
 from service.errors import RingkasError
 from service.overload import Deadline
@@ -30,8 +30,9 @@ bp = Blueprint("libretranslate", __name__)
 SUPPORTED = ("id", "en")
 NAMES = {"id": "Indonesian", "en": "English"}
 _SKIP_PARENTS = frozenset({"script", "style", "noscript", "template", "code", "pre"})
-# LibreTranslate answers 400 to every request it cannot use, and 403 to a refused key.
-_LT_STATUS = {401: 403, 413: 400, 415: 400, 422: 400}
+# LibreTranslate answers 400 to every request it cannot use, and 403 to a refused key; a
+# body over the server's limit is 413, as any HTTP client expects.
+_LT_STATUS = {401: 403, 415: 400, 422: 400}
 
 
 def lt_body() -> Any:
@@ -39,6 +40,7 @@ def lt_body() -> Any:
     form)."""
     if request.mimetype == "application/json":
         return json_body()
+    read_body()  # the limit applies before the form parser reads it
     return form_to_body(request.form.to_dict(flat=False))
 
 
@@ -50,6 +52,9 @@ def lt_error(exc: RingkasError) -> tuple[Response, int]:
 @bp.errorhandler(HTTPException)
 def lt_http_error(exc: HTTPException) -> tuple[Response, int]:
     status = exc.code or 500
+    if status == 413:
+        discard_unread_body()
+        return _error(413, "request_too_large", body_limit_message())
     return _error(_LT_STATUS.get(status, status), "http_error", exc.description or exc.name)
 
 

@@ -68,13 +68,16 @@ def presented_key() -> str | None:
 
 
 def _body_key() -> str:
+    from service.api.body import read_body  # service.api imports this module
+
     if request.mimetype == "application/json":
         try:  # cached: the view reads (and judges) the same bytes
-            body = json.loads(request.get_data(cache=True))
+            body = json.loads(read_body())
         except (ValueError, RecursionError):
             body = None
         value = body.get("api_key") if isinstance(body, dict) else None
     else:
+        read_body()  # the limit applies before the form parser reads it
         value = request.form.get("api_key")
     return value.strip() if isinstance(value, str) else ""
 
