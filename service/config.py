@@ -45,6 +45,10 @@ class Settings:
     max_queue: int = 16
     request_timeout_s: int = 120
     drain_timeout_s: int = 30  # graceful shutdown: how long in-flight work may finish
+    # `ringkas serve`'s connections: how many at once, and how long a request (headers and
+    # body) may take to arrive from its first byte before its connection is cut.
+    connection_limit: int = 500
+    request_read_timeout_s: int = 30
     # API keys (off by default: local use needs none) and per-key (or per-address) rate limits.
     require_api_keys: bool = False
     keys_db: str = "~/.local/share/ringkas/keys.sqlite3"
@@ -149,6 +153,8 @@ _ENV: list[tuple[str, str, type]] = [
     ("max_queue", "RINGKAS_MAX_QUEUE", int),
     ("request_timeout_s", "RINGKAS_REQUEST_TIMEOUT", int),
     ("drain_timeout_s", "RINGKAS_DRAIN_TIMEOUT", int),
+    ("connection_limit", "RINGKAS_CONNECTION_LIMIT", int),
+    ("request_read_timeout_s", "RINGKAS_READ_TIMEOUT", int),
     ("max_job_items", "RINGKAS_MAX_JOB_ITEMS", int),
     ("data_dir", "RINGKAS_DATA_DIR", str),
     ("job_workers", "RINGKAS_JOB_WORKERS", int),

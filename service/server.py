@@ -24,6 +24,7 @@ from types import FrameType
 
 from flask import Flask
 
+from service import waitress_channel
 from service.api.runtime import runtime_of
 from service.errors import RingkasError
 
@@ -52,8 +53,11 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
     # excess would wait invisibly in waitress's own queue instead of getting a 503.
     threads = max(threads, rt.admission.max_inflight + rt.admission.max_queue + 2)
     server = create_server(app, host=host, port=port, threads=threads, ident="ringkas",
-                           # The app enforces the body limit with a JSON 413, not a cut.
-                           max_request_body_size=app.config["MAX_CONTENT_LENGTH"] * 2 + 1024)
+                           # A body over the limit is not buffered: the app answers 413.
+                           max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1,
+                           connection_limit=rt.settings.connection_limit,
+                           asyncore_use_poll=True)  # select() fails past 1,024 descriptors
+    waitress_channel.install(server, rt.settings.request_read_timeout_s)
     stopping, drained = threading.Event(), threading.Event()
 
     drain_ok: list[bool] = []
