@@ -71,6 +71,23 @@ class Overloaded(RingkasError):
                          headers={"Retry-After": str(retry_after_s)})
 
 
+class JobsStorageUnavailable(RingkasError):
+    """The jobs data dir cannot be written (read-only, no permission, I/O error) (HTTP 503).
+
+    Not ``jobs_unavailable`` (another process owns the dir, a setup to change): this one
+    clears by itself once the dir can be written again, without a restart.
+    """
+
+    status = 503
+    default_code = "jobs_storage_unavailable"
+
+
+class JobsStorageFull(JobsStorageUnavailable):
+    """The jobs data dir is out of space or quota (HTTP 507 Insufficient Storage)."""
+
+    status = 507
+
+
 class DeadlineExceeded(RingkasError):
     status = 504
     default_code = "deadline_exceeded"

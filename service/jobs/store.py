@@ -10,7 +10,9 @@ Every call opens its own connection, so one store is safe to share between threa
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from service.errors import JobsStorageFull, JobsStorageUnavailable
 from service.jobs.model import (
     CANCELLED,
     FINAL,
@@ -63,6 +66,45 @@ CREATE INDEX IF NOT EXISTS jobs_expiry ON jobs (expires_at) WHERE expires_at IS 
 """
 CRASHED = {"code": "item_crashed", "message": "the service stopped while running this item "
            "too many times; it was not retried again"}
+
+_FULL = {errno.ENOSPC, errno.EDQUOT}
+_STORAGE = {*_FULL, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+# SQLite's primary result codes for a refusal of the storage itself (an extended code such
+# as SQLITE_READONLY_DIRECTORY keeps its primary code in the low byte).
+_SQLITE_FULL, _SQLITE_IOERR = 13, 10
+_SQLITE_UNWRITABLE = {8, 14, 3}  # SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_PERM
+
+
+def storage_fault(exc: BaseException, directory: Path) -> JobsStorageUnavailable | None:
+    """The API's error for a fault of the storage under ``directory`` (out of space,
+    read-only, not permitted, I/O error), naming the dir and the errno; None for any other
+    error (a bug, a busy database), which stays what it was."""
+    code: int | None = None
+    if isinstance(exc, OSError):
+        code = exc.errno if exc.errno in _STORAGE else None
+    elif isinstance(exc, sqlite3.Error):
+        primary = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+        if primary == _SQLITE_FULL:
+            code = errno.ENOSPC  # what SQLite's unix VFS turns into SQLITE_FULL
+        elif primary == _SQLITE_IOERR:
+            code = errno.EIO
+        elif primary in _SQLITE_UNWRITABLE:
+            code = _unwritable(directory)  # SQLite does not say which of the two it was
+    if code is None:
+        return None
+    name = errno.errorcode.get(code, str(code))
+    cls = JobsStorageFull if code in _FULL else JobsStorageUnavailable
+    return cls(f"the jobs data dir {directory} cannot be written ({name}: {os.strerror(code)});"
+               " jobs are unavailable until it can", details={"data_dir": str(directory),
+                                                               "errno": name})
+
+
+def _unwritable(directory: Path) -> int:
+    """EROFS when the dir's file system is mounted read-only, else EACCES (permissions)."""
+    try:
+        return errno.EROFS if os.statvfs(directory).f_flag & os.ST_RDONLY else errno.EACCES
+    except OSError:
+        return errno.EACCES
 
 
 @dataclass(frozen=True)
@@ -234,6 +276,13 @@ class JobStore:
             requeued = conn.execute("UPDATE items SET state = ? WHERE state = ?",
                                     (QUEUED, RUNNING)).rowcount
         return requeued, len(crashed)
+
+    def check_writable(self) -> None:
+        """Commit a write that changes nothing (the header's user_version rewritten as it
+        is): it fails as a job's write would on a full disk or a read-only file."""
+        with self._tx() as conn:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            conn.execute(f"PRAGMA user_version = {version}")
 
     def has_queued(self) -> bool:
         with closing(self._connect()) as conn:
