@@ -1,11 +1,15 @@
-"""GET /v1/health (process alive) and GET /v1/ready (models loaded)."""
+"""GET /v1/health (process alive) and GET /v1/ready (models loaded; jobs storage reported)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify
 
 from service import __version__
 from service.api.runtime import runtime
+from service.jobs.backend import EXTENSION as JOBS
+from service.jobs.backend import JobBackend
 
 bp = Blueprint("health", __name__)
 
@@ -19,4 +23,12 @@ def health() -> Response:
 def ready() -> Response:
     rt = runtime()
     rt.pipeline()  # raises 503 not_ready / models_unavailable until the models are in
-    return jsonify({"status": "ready", "load_seconds": rt.load_seconds})
+    body: dict[str, Any] = {"status": "ready", "load_seconds": rt.load_seconds}
+    jobs: JobBackend | None = current_app.extensions.get(JOBS)
+    fault = jobs.storage_fault() if jobs is not None else None
+    if fault is not None:
+        # Still 200: summarise and translate work, and a restart would not free the disk;
+        # a probe that needs jobs reads "degraded" and the error (dir and errno, no text).
+        body["status"] = "degraded"
+        body["jobs"] = fault.to_json()["error"]
+    return jsonify(body)

@@ -29,8 +29,11 @@ _ERRORS = {
     "415": "Not application/json.",
     "422": "A field is missing, unknown or invalid; details.field names it.",
     "429": "Rate limit spent; Retry-After says when to come back.",
-    "503": "Models not ready, overloaded or shutting down; Retry-After when overloaded.",
+    "503": "Models not ready, overloaded or shutting down; Retry-After when overloaded. "
+           "Jobs: the data dir in use by another process (jobs_unavailable) or not "
+           "writable (jobs_storage_unavailable).",
     "504": "The request deadline passed.",
+    "507": "The jobs data dir is out of space or quota (jobs_storage_unavailable).",
 }
 
 
@@ -55,8 +58,8 @@ _LT_ERRORS = ("400", "403", "429", "503", "504")
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation("/v1/health", "get", "The process is alive.", "health", ref("Health")),
-    Operation("/v1/ready", "get", "Models are loaded; 503 until then.", "health", ref("Ready"),
-              errors=("503",)),
+    Operation("/v1/ready", "get", "Models are loaded; 503 until then (status degraded: "
+              "jobs cannot be stored now).", "health", ref("Ready"), errors=("503",)),
     Operation("/v1/models", "get", "Configured and loaded models, and the strategies served.",
               "models", ref("Models"), errors=("401", "403", "429")),
     Operation("/v1/summarize", "post", "Summarise an Indonesian article (English, and "

@@ -114,8 +114,15 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
     "Health": {"type": "object", "required": ["status", "version"],
                "properties": {"status": {"const": "ok"}, "version": _STR}},
     "Ready": {"type": "object", "required": ["status"],
-              "properties": {"status": {"const": "ready"},
-                             "load_seconds": {"type": ["number", "null"]}}},
+              "properties": {"status": {"enum": ["ready", "degraded"],
+                                        "description": "degraded: models loaded, but jobs "
+                                        "cannot be stored now (see jobs)"},
+                             "load_seconds": {"type": ["number", "null"]},
+                             "jobs": {"type": "object", "required": ["code", "message"],
+                                      "description": "Why jobs are unavailable: "
+                                      "details.data_dir and details.errno.",
+                                      "properties": {"code": _STR, "message": _STR,
+                                                     "details": {"type": "object"}}}}},
     "Models": {
         "type": "object", "required": ["ready", "models", "strategies"],
         "properties": {

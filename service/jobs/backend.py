@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from service.config import Settings
+from service.errors import JobsStorageUnavailable
 from service.jobs.model import JobState
 from service.jobs.submit import JobRequest
 
@@ -20,6 +21,10 @@ class JobBackend(Protocol):
     def get(self, job_id: str, owner: str | None, *, items: bool = True) -> JobState | None: ...
 
     def cancel(self, job_id: str, owner: str | None) -> JobState | None: ...
+
+    def storage_fault(self) -> JobsStorageUnavailable | None:
+        """Why jobs cannot be stored now (readiness reports it), or None."""
+        ...
 
 
 def make_backend(settings: Settings, runtime: Runtime) -> JobBackend:

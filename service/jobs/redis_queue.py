@@ -31,6 +31,7 @@ from rq.job import Job
 from rq.worker import WorkerStatus
 
 from service.config import Settings
+from service.errors import JobsStorageUnavailable
 from service.jobs.execute import outcome
 from service.jobs.model import (
     CANCELLED,
@@ -171,6 +172,9 @@ class RedisJobs:
             self.redis.delete(k["req"])
             _expire(self.redis, job_id, self.settings.job_retention_s)
         return self.get(job_id, owner)
+
+    def storage_fault(self) -> JobsStorageUnavailable | None:
+        return None  # no data dir here: Redis keeps the jobs, and its errors stay its own
 
 
 # --- the worker's side ----------------------------------------------------------------------

@@ -5,6 +5,13 @@ service that never takes a job writes nothing); items left running by a dead pro
 back to the queue. One process at a time owns a data dir (an flock, released by the kernel
 even on kill -9).
 
+Storage faults (the dir full, read-only, not permitted): the jobs routes answer 507/503
+``jobs_storage_unavailable`` and readiness names the dir and the errno, while everything
+else keeps serving. Nothing is given up: a store that could not be opened is tried again
+(at most every ``retry_s``: on a submit, a read or a readiness check), and a worker holds an
+item's result until the store takes it. Once the dir can be written again, jobs work
+again, without a restart.
+
 Priority: an item runs through the same admission queue as /v1/summarize, but a job worker
 only asks for a slot while no interactive request is waiting, so a person at a form waits
 at most for the one item in progress, never behind a whole batch; and it waits for a slot
@@ -16,17 +23,26 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from service.api.runtime import Runtime
 from service.config import Settings
-from service.errors import DeadlineExceeded, NotReady, Overloaded, RingkasError
+from service.errors import (
+    DeadlineExceeded,
+    JobsStorageUnavailable,
+    NotReady,
+    Overloaded,
+    RingkasError,
+)
 from service.jobs.execute import Outcome, outcome
 from service.jobs.model import JobState, new_job_id
-from service.jobs.store import Claimed, JobStore
+from service.jobs.store import Claimed, JobStore, storage_fault
 from service.jobs.submit import JobRequest
 from service.jobs.webhook import deliver, payload
 from service.overload import Deadline
@@ -34,6 +50,7 @@ from service.overload import Deadline
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3  # an item that was running when the process died this often is given up
 HOUSEKEEPING_S = 30.0
+RETRY_S = 5.0  # a data dir that failed is tried again at most this often
 
 
 class JobsUnavailable(RingkasError):
@@ -46,6 +63,8 @@ class _Busy(Exception):
 
 
 class LocalJobs:
+    retry_s = RETRY_S
+
     def __init__(self, settings: Settings, runtime: Runtime, *,
                  clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
@@ -55,7 +74,9 @@ class LocalJobs:
         self.path = self.dir / "jobs.sqlite3"
         self._store: JobStore | None = None
         self._lock_fd: int | None = None
-        self._open_lock = threading.Lock()
+        self._lock = threading.RLock()  # the store, the lock file and the fault
+        self._fault: JobsStorageUnavailable | None = None
+        self._fault_at = 0.0  # time.monotonic() of the last failed try
         self._wake, self._hooks, self._stop = threading.Event(), threading.Event(), \
             threading.Event()
         self._threads: list[threading.Thread] = []
@@ -67,27 +88,40 @@ class LocalJobs:
         if self.path.exists():
             try:
                 self.store()
+            except JobsStorageUnavailable:
+                pass  # logged when noted; the service starts, its readiness degraded
             except JobsUnavailable as exc:
                 log.error("%s", exc.message)
 
     def store(self) -> JobStore:
-        with self._open_lock:
+        with self._lock:
             if self._store is None:
-                self._store = self._open()
+                if self._fault is not None and not self._retry_due():
+                    raise _again(self._fault)
+                with self._storage():
+                    self._store = self._open()
+                self._cleared()
             return self._store
 
     def _open(self) -> JobStore:
         self.dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.dir / "jobs.lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise JobsUnavailable(f"the jobs data dir {self.dir} is in use by another "
+                                      "ringkas process; give each service its own "
+                                      "RINGKAS_DATA_DIR") from None
+            store = JobStore(self.path, retention_s=self.settings.job_retention_s,
+                             clock=self.clock)
+            requeued, given_up = store.resume(MAX_ATTEMPTS)
+        except BaseException:
+            # The lock goes with whatever failed: a later try (the disk has room again) must
+            # find it free, not held by this very process.
             os.close(fd)
-            raise JobsUnavailable(f"the jobs data dir {self.dir} is in use by another ringkas "
-                                  "process; give each service its own RINGKAS_DATA_DIR") from None
+            raise
         self._lock_fd = fd
-        store = JobStore(self.path, retention_s=self.settings.job_retention_s, clock=self.clock)
-        requeued, given_up = store.resume(MAX_ATTEMPTS)
         if requeued or given_up:
             log.info("jobs: resumed %d item(s) left running by an earlier run; gave up %d",
                      requeued, given_up)
@@ -112,10 +146,61 @@ class LocalJobs:
             os.close(self._lock_fd)
             self._lock_fd = None
 
+    # --- storage faults -------------------------------------------------------------------
+
+    @contextmanager
+    def _storage(self) -> Iterator[None]:
+        """A fault of the data dir's storage becomes 507/503 jobs_storage_unavailable, and
+        is noted for readiness; any other error stays what it was."""
+        try:
+            yield
+        except (OSError, sqlite3.Error) as exc:
+            fault = storage_fault(exc, self.dir)
+            if fault is None:
+                raise
+            with self._lock:
+                if self._fault is None:  # once per fault, not once per request
+                    log.error("%s", fault.message)
+                self._fault, self._fault_at = fault, time.monotonic()
+            raise fault from exc
+
+    def _cleared(self) -> None:
+        """A write went through: the data dir is fine (again)."""
+        with self._lock:
+            if self._fault is not None:
+                log.info("jobs: the data dir %s can be written again", self.dir)
+                self._fault = None
+
+    def _retry_due(self) -> bool:
+        return time.monotonic() - self._fault_at >= self.retry_s
+
+    def storage_fault(self) -> JobsStorageUnavailable | None:
+        """The data dir's standing fault, if any, after one more try when one is due: so
+        readiness sees the dir heal even while no job comes in."""
+        with self._lock:
+            fault, store = self._fault, self._store
+            if fault is None or not self._retry_due():
+                return fault
+        try:
+            if store is None:
+                self.store()
+            else:
+                with self._storage():
+                    store.check_writable()
+                self._cleared()
+        except RingkasError:
+            pass  # still faulty (noted), or the dir now in use by another process
+        except Exception:  # readiness must not fail over it: sync requests still work
+            log.exception("jobs: trying the data dir %s again failed", self.dir)
+        with self._lock:
+            return self._fault
+
     # --- the API --------------------------------------------------------------------------
 
     def submit(self, owner: str | None, req: JobRequest) -> JobState:
-        state = self.store().create(new_job_id(), owner, req.items, req.webhook)
+        with self._storage():
+            state = self.store().create(new_job_id(), owner, req.items, req.webhook)
+        self._cleared()
         self._wake.set()
         if state.finished_at is not None:
             self._hooks.set()
@@ -124,12 +209,14 @@ class LocalJobs:
     def get(self, job_id: str, owner: str | None, *, items: bool = True) -> JobState | None:
         if self._store is None and not self.path.exists():
             return None
-        return self.store().get(job_id, owner, items=items)
+        with self._storage():
+            return self.store().get(job_id, owner, items=items)
 
     def cancel(self, job_id: str, owner: str | None) -> JobState | None:
         if self._store is None and not self.path.exists():
             return None
-        return self.store().cancel(job_id, owner)
+        with self._storage():
+            return self.store().cancel(job_id, owner)
 
     # --- the threads ----------------------------------------------------------------------
 
@@ -139,7 +226,11 @@ class LocalJobs:
                 self._stop.wait(1)
                 continue
             try:
-                item = store.claim()
+                with self._storage():
+                    item = store.claim()
+            except JobsStorageUnavailable:
+                self._stop.wait(self.retry_s)  # noted (and logged) by _storage
+                continue
             except Exception:
                 log.exception("jobs: cannot claim an item")
                 self._stop.wait(5)
@@ -151,11 +242,27 @@ class LocalJobs:
             try:
                 result, error = self._execute(item)
             except _Busy:
-                store.release(item.job_id, item.index)
+                self._persist(partial(store.release, item.job_id, item.index))
                 self._stop.wait(0.5)
                 continue
-            if store.finish_item(item.job_id, item.index, result=result, error=error):
+            if self._persist(partial(store.finish_item, item.job_id, item.index,
+                                     result=result, error=error)):
                 self._hooks.set()
+
+    def _persist(self, write: Callable[[], str | None]) -> str | None:
+        """A worker's write, tried again while the data dir cannot take it: an item's result
+        waits here rather than being lost (stopped first, the item is still running in the
+        store, and runs again on restart)."""
+        while True:
+            try:
+                with self._storage():
+                    done = write()
+            except JobsStorageUnavailable:
+                if self._stop.wait(self.retry_s):
+                    return None
+                continue
+            self._cleared()
+            return done
 
     def _execute(self, item: Claimed) -> Outcome:
         rt = self.runtime
@@ -175,11 +282,14 @@ class LocalJobs:
     def _housekeep(self, store: JobStore) -> None:
         while not self._stop.is_set():
             try:
-                store.purge_expired()
-                for job_id in store.pending_webhooks():
-                    if self._stop.is_set():
-                        break
-                    self._call_webhook(store, job_id)
+                with self._storage():
+                    store.purge_expired()
+                    for job_id in store.pending_webhooks():
+                        if self._stop.is_set():
+                            break
+                        self._call_webhook(store, job_id)
+            except JobsStorageUnavailable:
+                pass  # noted (and logged) by _storage; tried again next round
             except Exception:
                 log.exception("jobs: housekeeping failed")
             self._hooks.wait(HOUSEKEEPING_S)
@@ -194,3 +304,9 @@ class LocalJobs:
         ok = deliver(url, payload(job.to_json(items=False)), secret=self.settings.webhook_secret)
         store.mark_webhook(job_id, "delivered" if ok else "failed")
         log.info("webhook for job %s: %s", job_id, "delivered" if ok else "failed")
+
+
+def _again(fault: JobsStorageUnavailable) -> JobsStorageUnavailable:
+    """The same answer once more, as a fresh exception (one raised twice grows its
+    traceback)."""
+    return type(fault)(fault.message, details=fault.details)
