@@ -4,8 +4,10 @@ keeps its memory.
     python -m tests.tools.load --url http://127.0.0.1:8000 --clients 16 --duration-s 30 \
         [--soak --soak-minutes 30 --interval-s 30] [--pid PID]
 
-``--clients`` threads each send, back to back, summarise requests (strategy ``extractive`` on
-a seed-sized article) and translate requests (a few sentences) until the time is up. A
+``--clients`` threads each send, back to back, a random mix of summarise requests (strategy
+``extractive`` on a seed-sized article), translate requests (a few sentences), LibreTranslate
+``/translate`` requests and jobs (``POST /v1/jobs`` with two items, then a
+``GET /v1/jobs/{id}``) until the time is up. A
 refusal (503 ``overloaded``, 429) is followed by a short pause (``--backoff-s``, not the
 server's Retry-After: the point is to keep it beyond capacity). Then:
 
@@ -16,7 +18,9 @@ server's Retry-After: the point is to keep it beyond capacity). Then:
   /proc/PID/status) is sampled every ``--interval-s`` and printed over time; its growth
   from before the load to after the recovery must stay under ``--max-rss-growth-mb``.
 
-``--soak`` runs the same load for ``--soak-minutes`` and prints each RSS sample as it comes.
+``--soak`` runs the same load for ``--soak-minutes``, prints each RSS sample as it comes, and
+reports the RSS at 5, 15 and 30 minutes; its growth after warm-up (from the 5-minute sample
+to the end) must stay under ``--max-soak-growth-pct`` (2 %).
 Exit status: 0 when all checks pass, 1 when one fails, 2 on bad arguments (e.g. a
 non-loopback URL: this tool only talks to 127.0.0.1 / ::1 / localhost).
 """
@@ -53,16 +57,20 @@ TRANSLATE_TEXTS = (
     "Pabrik itu mempekerjakan 200 orang.",
     "Harga beras naik 5 persen pada 2025.",
 )
-ANSWERS = frozenset({200, 429, 503, 504})
+ANSWERS = frozenset({200, 202, 429, 503, 504})
+ROUTES = {"summarize": "/v1/summarize", "translate": "/v1/translate",
+          "lt_translate": "/translate", "jobs": "/v1/jobs"}
+WARM_UP_S = 300.0  # the soak's memory is judged from this sample on
 
 
-@dataclass(frozen=True)
+@dataclass
 class Result:
     route: str
     status: int | None  # None: no answer (connection error, client timeout)
     seconds: float
     code: str | None = None
     problem: str | None = None
+    location: str | None = None  # a job's, from its 202
 
 
 def article() -> str:
@@ -76,32 +84,49 @@ def requests_for(text: str) -> dict[str, dict[str, Any]]:
     return {
         "summarize": {"text": text, "strategy": "extractive", "length": "short"},
         "translate": {"text": list(TRANSLATE_TEXTS), "source": "id", "target": "en"},
+        "lt_translate": {"q": TRANSLATE_TEXTS[0], "source": "id", "target": "en"},
+        "jobs": {"items": [{"id": "a", "text": text, "strategy": "extractive",
+                            "length": "short"},
+                           {"id": "b", "kind": "translate", "text": TRANSLATE_TEXTS[1],
+                            "target": "en"}]},
     }
 
 
-def send(session: Any, base: str, route: str, body: dict[str, Any],
-         timeout_s: float) -> Result:
+def _error_code(data: bytes) -> str | None:
+    try:
+        body = json.loads(data)
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        return error.get("code")
+    return body.get("code") if isinstance(body, dict) else None  # LibreTranslate's shape
+
+
+def send(session: Any, base: str, route: str, body: dict[str, Any] | None,
+         timeout_s: float, path: str | None = None) -> Result:
     import requests
 
+    path = path or ROUTES[route]
     started = time.monotonic()
     try:
-        resp = session.post(f"{base}/v1/{route}", json=body, timeout=timeout_s)
+        resp = (session.get(f"{base}{path}", timeout=timeout_s) if body is None
+                else session.post(f"{base}{path}", json=body, timeout=timeout_s))
     except requests.RequestException as exc:
         return Result(route, None, time.monotonic() - started,
                       problem=f"{type(exc).__name__}: {str(exc)[:200]}")
     took = time.monotonic() - started
-    code = None
-    if resp.status_code != 200:
-        try:
-            code = json.loads(resp.content)["error"]["code"]
-        except (ValueError, KeyError, TypeError):
-            code = None
-    problems = check_response("POST", f"/v1/{route}", resp.status_code, resp.headers,
-                              resp.content)
+    code = _error_code(resp.content) if resp.status_code >= 300 else None
+    problems = [] if route == "lt_translate" else check_response(
+        "GET" if body is None else "POST", path, resp.status_code, resp.headers, resp.content)
+    if route == "lt_translate" and resp.status_code == 200:
+        answer = json.loads(resp.content)
+        if not isinstance(answer, dict) or not isinstance(answer.get("translatedText"), str):
+            problems.append("LibreTranslate answer lacks translatedText")
     if resp.status_code not in ANSWERS:
-        problems.append(f"status {resp.status_code} is not 200/429/503/504")
+        problems.append(f"status {resp.status_code} is not 200/202/429/503/504")
     problem = "; ".join(problems) + f" body={resp.content[:200]!r}" if problems else None
-    return Result(route, resp.status_code, took, code, problem)
+    return Result(route, resp.status_code, took, code, problem, resp.headers.get("Location"))
 
 
 # --- server memory ----------------------------------------------------------------------
@@ -203,11 +228,15 @@ def hammer(base: str, clients: int, duration_s: float, timeout_s: float, backoff
         with requests.Session() as session:
             session.trust_env = False  # no proxies: loopback only
             while time.monotonic() < end:
-                route = rng.choice(("summarize", "translate"))
+                route = rng.choice(tuple(bodies))
                 result = send(session, base, route, bodies[route], timeout_s)
+                done = [result]
+                if route == "jobs" and result.status == 202 and result.location:
+                    done.append(send(session, base, "jobs_get", None, timeout_s,
+                                     result.location))
                 with lock:
-                    results.append(result)
-                if result.status != 200:
+                    results.extend(done)
+                if result.status not in (200, 202):
                     time.sleep(backoff_s)
 
     threads = [threading.Thread(target=client, args=(i,), name=f"load-{i}", daemon=True)
@@ -278,6 +307,27 @@ def print_table(results: list[Result], wall_s: float, out: TextIO) -> None:
           f"{len(ok) / max(wall_s, 1e-9):.2f} answers 200/s", file=out)
 
 
+def sample_at(samples: list[tuple[float, float]], t: float) -> tuple[float, float] | None:
+    """The first sample taken at or after ``t`` seconds."""
+    return next(((at, v) for at, v in samples if at >= t), None)
+
+
+def soak_report(samples: list[tuple[float, float]], max_growth_pct: float,
+                out: TextIO) -> list[str]:
+    marks = [(m, sample_at(samples, m * 60.0)) for m in (5, 15, 30)]
+    print("soak rss: " + ", ".join(
+        f"{m} min {s[1]:.1f} MiB (t={s[0]:.0f} s)" if s else f"{m} min -" for m, s in marks),
+        file=out)
+    warm = sample_at(samples, WARM_UP_S)
+    if warm is None or warm == samples[-1]:
+        return [f"the soak ended before its warm-up ({WARM_UP_S:.0f} s): no growth to judge"]
+    pct = 100.0 * (samples[-1][1] - warm[1]) / warm[1]
+    print(f"soak rss growth after warm-up: {pct:+.2f} % ({warm[1]:.1f} -> {samples[-1][1]:.1f}"
+          f" MiB; limit {max_growth_pct:g} %)", file=out)
+    return [f"RSS grew {pct:.2f} % after warm-up (limit {max_growth_pct:g} %)"] \
+        if pct > max_growth_pct else []
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.tools.load", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -295,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recover-s", type=float, default=120.0)
     parser.add_argument("--backoff-s", type=float, default=0.1)
     parser.add_argument("--max-rss-growth-mb", type=float, default=256.0)
+    parser.add_argument("--max-soak-growth-pct", type=float, default=2.0)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     duration_s = args.soak_minutes * 60 if args.soak else args.duration_s
@@ -315,7 +366,8 @@ def main(argv: list[str] | None = None) -> int:
     bodies = requests_for(article())
     print(f"load: {args.clients} clients for {duration_s:.0f} s against {base} (server pid "
           f"{pid or 'unknown: RSS not sampled'}; summarize {len(bodies['summarize']['text'])} "
-          f"chars extractive, translate {len(TRANSLATE_TEXTS)} sentences)", file=out, flush=True)
+          f"chars extractive, translate {len(TRANSLATE_TEXTS)} sentences, LibreTranslate "
+          f"/translate, jobs of 2 items)", file=out, flush=True)
     sampler = RssSampler(pid, interval_s, out if args.soak else None)
     sampler.start()
     started = time.monotonic()
@@ -355,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
               f"limit {args.max_rss_growth_mb:.0f})", file=out)
         if growth > args.max_rss_growth_mb:
             failures.append(f"RSS grew {growth:.1f} MiB (limit {args.max_rss_growth_mb:.0f})")
+        if args.soak:
+            failures += soak_report(sampler.samples, args.max_soak_growth_pct, out)
     elif pid is not None:
         failures.append(f"could not read the RSS of pid {pid}")
     else:
