@@ -24,6 +24,7 @@ from service.jobs.model import Item
 from service.jobs.runner import LocalJobs
 from service.jobs.store import JobStore
 from service.overload import Deadline
+from tests.test_webhook import Receiver
 
 SHORT_ID = "Menteri itu meresmikan pabrik baru di Bogor. Pabrik itu mempekerjakan 200 orang."
 OTHER_ID = "Harga beras naik lima persen di Jakarta. Pemerintah menyiapkan operasi pasar."
@@ -322,6 +323,37 @@ def test_webhook_called_on_completion_for_allowed_host(job_settings: Settings,
         assert other.get_json()["error"]["code"] == "webhook_not_allowed"
     finally:
         hook.shutdown()
+        app.extensions[JOBS].stop()
+
+
+def test_webhook_allow_list_cannot_be_bypassed(job_settings: Settings,
+                                               engines: Mapping[str, Engine]) -> None:
+    """The URL that is checked is the URL that is called: a backslash or user info that
+    makes parsers disagree is refused, and nothing reaches the receiver off the list."""
+    allowed, other = Receiver(), Receiver()
+    app = create_app(dataclasses.replace(job_settings, webhook_hosts=(
+        f"localhost:{allowed.port}",)), engines=engines)
+    client = app.test_client()
+    try:
+        for url in (f"http://127.0.0.1:{other.port}\\@localhost:{allowed.port}/x",
+                    f"http://127.0.0.1:{other.port}@localhost:{allowed.port}/x",
+                    f"http://localhost:{allowed.port}/x\t", f"http://localhost:{allowed.port}/ x"):
+            resp = client.post("/v1/jobs", json={"items": items_for(1), "webhook": url})
+            assert resp.status_code == 422, url
+            assert resp.get_json()["error"]["code"] == "invalid_webhook", url
+            assert resp.get_json()["error"]["details"] == {"field": "webhook"}
+        resp = client.post("/v1/jobs", json={"items": items_for(1), "webhook":
+                                             f"http://127.0.0.1:{other.port}/x"})
+        assert resp.get_json()["error"]["code"] == "webhook_not_allowed"
+        # The listed host itself still works (localhost: loopback, as its operator meant).
+        resp = client.post("/v1/jobs", json={"items": items_for(1), "webhook":
+                                             f"http://localhost:{allowed.port}/x"})
+        assert resp.status_code == 202, resp.get_json()
+        assert allowed.arrived.wait(60)
+        assert other.received == []
+    finally:
+        allowed.close()
+        other.close()
         app.extensions[JOBS].stop()
 
 

@@ -224,9 +224,10 @@ def _call_webhook(ctx: WorkerContext, job_id: str) -> None:
     owner = _s(ctx.redis.hget(keys(job_id)["job"], "owner") or b"") or None
     state = RedisJobs(ctx.settings, connection=ctx.redis).get(job_id, owner, items=False)
     if state is not None:
-        ok = deliver(_s(url), payload(state.to_json(items=False)),
-                     secret=ctx.settings.webhook_secret)
-        log.info("webhook for job %s: %s", job_id, "delivered" if ok else "failed")
+        outcome = deliver(_s(url), payload(state.to_json(items=False)),
+                          allowed_hosts=ctx.settings.webhook_hosts,
+                          secret=ctx.settings.webhook_secret)
+        log.info("webhook for job %s: %s", job_id, outcome)
 
 
 class RingkasWorker(SimpleWorker):

@@ -301,9 +301,11 @@ class LocalJobs:
         if url is None or job is None:
             store.mark_webhook(job_id, "dropped")
             return
-        ok = deliver(url, payload(job.to_json(items=False)), secret=self.settings.webhook_secret)
-        store.mark_webhook(job_id, "delivered" if ok else "failed")
-        log.info("webhook for job %s: %s", job_id, "delivered" if ok else "failed")
+        outcome = deliver(url, payload(job.to_json(items=False)),
+                          allowed_hosts=self.settings.webhook_hosts,
+                          secret=self.settings.webhook_secret)
+        store.mark_webhook(job_id, outcome)
+        log.info("webhook for job %s: %s", job_id, outcome)
 
 
 def _again(fault: JobsStorageUnavailable) -> JobsStorageUnavailable:
