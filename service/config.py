@@ -64,6 +64,11 @@ class Settings:
     job_item_timeout_s: int = 600  # one item's deadline (a job has no proxy to outlive)
     webhook_hosts: tuple[str, ...] = ()  # allow-list of webhook hosts; empty: no webhooks
     webhook_secret: str = ""  # signs webhook bodies (HMAC-SHA256) when set
+    # Webhooks are sent by this many threads (SQLite mode), at most one per receiver at a
+    # time, so a slow receiver holds up only its own; each delivery, retries included, is
+    # given up after webhook_timeout_s.
+    webhook_workers: int = 4
+    webhook_timeout_s: int = 30
     redis_url: str = ""
     queue_name: str = "ringkas"
     # A worker renews its item's lease every heartbeat; an item whose lease lapsed by grace
@@ -122,6 +127,10 @@ class Settings:
             raise ConfigError("RINGKAS_BATCH_MAX_TOKENS must be at least 1")
         if values.get("inter_threads", 1) < 1:
             raise ConfigError("RINGKAS_INTER_THREADS must be at least 1")
+        if values.get("webhook_workers", 1) < 1:
+            raise ConfigError("RINGKAS_WEBHOOK_WORKERS must be at least 1")
+        if values.get("webhook_timeout_s", 1) < 1:
+            raise ConfigError("RINGKAS_WEBHOOK_TIMEOUT must be at least 1")
         specs = resolve_specs(models_dir, model_overrides, env, configured)
         return cls(models=specs, limits=limits, engines=engines, **values)
 
@@ -162,6 +171,8 @@ _ENV: list[tuple[str, str, type]] = [
     ("job_item_timeout_s", "RINGKAS_JOB_ITEM_TIMEOUT", int),
     ("webhook_hosts", "RINGKAS_WEBHOOK_HOSTS", tuple),
     ("webhook_secret", "RINGKAS_WEBHOOK_SECRET", str),
+    ("webhook_workers", "RINGKAS_WEBHOOK_WORKERS", int),
+    ("webhook_timeout_s", "RINGKAS_WEBHOOK_TIMEOUT", int),
     ("redis_url", "RINGKAS_REDIS_URL", str),
     ("queue_name", "RINGKAS_QUEUE", str),
     ("worker_heartbeat_s", "RINGKAS_WORKER_HEARTBEAT", int),

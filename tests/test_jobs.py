@@ -357,6 +357,35 @@ def test_webhook_allow_list_cannot_be_bypassed(job_settings: Settings,
         app.extensions[JOBS].stop()
 
 
+def test_slow_webhook_receiver_does_not_delay_another(job_settings: Settings,
+                                                      engines: Mapping[str, Engine]) -> None:
+    slow, fast = Receiver(delay_s=3.0), Receiver()
+    threads_before = set(threading.enumerate())
+    app = create_app(dataclasses.replace(job_settings, webhook_hosts=("127.0.0.1",)),
+                     engines=engines)
+    client = app.test_client()
+    jobs = app.extensions[JOBS]
+    try:
+        a = client.post("/v1/jobs", json={"items": items_for(1), "webhook":
+                                          f"http://127.0.0.1:{slow.port}/a"}).get_json()["id"]
+        assert slow.arrived.wait(60)  # A's webhook is now held by its receiver
+        b = client.post("/v1/jobs", json={"items": items_for(1), "webhook":
+                                          f"http://127.0.0.1:{fast.port}/b"}).get_json()["id"]
+        assert fast.answered.wait(2.5), "B's webhook waited for A's receiver"
+        assert not slow.answered.is_set()
+        assert slow.answered.wait(10)
+        time.sleep(0.3)  # any second delivery would have been handed out by now
+        assert [json.loads(r[2])["id"] for r in slow.received] == [a]  # once each
+        assert [json.loads(r[2])["id"] for r in fast.received] == [b]
+    finally:
+        slow.close()
+        fast.close()
+        jobs.stop()
+    left = [t.name for t in set(threading.enumerate()) - threads_before
+            if t.name.startswith("job-")]
+    assert left == []  # the senders stopped with the runner
+
+
 def test_interactive_requests_go_before_queued_job_items(client: FlaskClient) -> None:
     """A sync request waits for at most the item in progress, not for the whole batch."""
     job_id = client.post("/v1/jobs", json={"items": items_for(6)}).get_json()["id"]

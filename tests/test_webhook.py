@@ -226,6 +226,31 @@ def test_delivery_refuses_a_stored_url_that_is_no_longer_acceptable(
     assert other.received == [] and allowed.received == []
 
 
+@pytest.mark.parametrize("trickle", [False, True])
+def test_delivery_time_is_capped_retries_included(receivers: Callable[..., Receiver],
+                                                   trickle: bool) -> None:
+    hook = receivers(3.0, trickle=trickle)
+    start = time.monotonic()
+    outcome = deliver(f"http://127.0.0.1:{hook.port}/slow", BODY, allowed_hosts=("127.0.0.1",),
+                      total_s=0.8, backoff_s=0.05)
+    assert outcome == "failed"
+    assert time.monotonic() - start < 2.0
+    assert hook.arrived.is_set() and not hook.answered.is_set()
+
+
+def test_delivery_stops_retrying_when_told() -> None:
+    stop = threading.Event()
+    stop.set()
+    dead = socket.socket()
+    dead.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+    try:
+        url = f"http://127.0.0.1:{dead.getsockname()[1]}/x"
+        assert deliver(url, BODY, allowed_hosts=("127.0.0.1",), backoff_s=5,
+                       stop=stop) == "interrupted"
+    finally:
+        dead.close()
+
+
 def _cert(tmp: Path, name: str) -> tuple[Path, Path]:
     key, cert = tmp / f"{name}.key", tmp / f"{name}.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",

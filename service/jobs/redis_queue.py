@@ -226,7 +226,8 @@ def _call_webhook(ctx: WorkerContext, job_id: str) -> None:
     if state is not None:
         outcome = deliver(_s(url), payload(state.to_json(items=False)),
                           allowed_hosts=ctx.settings.webhook_hosts,
-                          secret=ctx.settings.webhook_secret)
+                          secret=ctx.settings.webhook_secret,
+                          total_s=ctx.settings.webhook_timeout_s)
         log.info("webhook for job %s: %s", job_id, outcome)
 
 

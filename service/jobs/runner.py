@@ -16,6 +16,10 @@ Priority: an item runs through the same admission queue as /v1/summarize, but a 
 only asks for a slot while no interactive request is waiting, so a person at a form waits
 at most for the one item in progress, never behind a whole batch; and it waits for a slot
 rather than being refused, so a busy server delays jobs, never fails their items.
+
+Webhooks: the housekeeping thread hands owed webhooks to a few sender threads, at most one
+per receiver at a time, so a slow receiver delays only its own webhooks. A webhook is
+marked once its delivery ends; one cut short by a stop stays owed and is sent after restart.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import queue
 import sqlite3
 import threading
 import time
@@ -44,7 +49,7 @@ from service.jobs.execute import Outcome, outcome
 from service.jobs.model import JobState, new_job_id
 from service.jobs.store import Claimed, JobStore, storage_fault
 from service.jobs.submit import JobRequest
-from service.jobs.webhook import deliver, payload
+from service.jobs.webhook import deliver, payload, receiver_of
 from service.overload import Deadline
 
 log = logging.getLogger(__name__)
@@ -80,6 +85,12 @@ class LocalJobs:
         self._wake, self._hooks, self._stop = threading.Event(), threading.Event(), \
             threading.Event()
         self._threads: list[threading.Thread] = []
+        # Webhooks out now (job id -> receiver), guarded with the store's pending list by
+        # _hook_lock, so a job is never handed out twice; None in the outbox stops a sender.
+        self._hook_lock = threading.Lock()
+        self._sending: dict[str, str] = {}
+        self._outbox: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._senders = max(1, settings.webhook_workers)
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -130,6 +141,11 @@ class LocalJobs:
                                           name=f"job-worker-{i}") for i in range(workers)]
         self._threads.append(threading.Thread(target=self._housekeep, args=(store,),
                                               daemon=True, name="job-housekeeping"))
+        # Daemon threads like the others: a stopping process is not held by a slow receiver
+        # (what it owed stays pending in the store).
+        self._threads += [threading.Thread(target=self._send_webhooks, args=(store,),
+                                           daemon=True, name=f"job-webhook-{i}")
+                          for i in range(self._senders)]
         for t in self._threads:
             t.start()
         self._hooks.set()  # webhooks an earlier run owed
@@ -140,6 +156,8 @@ class LocalJobs:
         self._stop.set()
         self._wake.set()
         self._hooks.set()
+        for _ in range(self._senders):
+            self._outbox.put(None)
         for t in self._threads:
             t.join(timeout_s)
         if self._lock_fd is not None:
@@ -284,10 +302,7 @@ class LocalJobs:
             try:
                 with self._storage():
                     store.purge_expired()
-                    for job_id in store.pending_webhooks():
-                        if self._stop.is_set():
-                            break
-                        self._call_webhook(store, job_id)
+                    self._schedule_webhooks(store)
             except JobsStorageUnavailable:
                 pass  # noted (and logged) by _storage; tried again next round
             except Exception:
@@ -295,17 +310,52 @@ class LocalJobs:
             self._hooks.wait(HOUSEKEEPING_S)
             self._hooks.clear()
 
-    def _call_webhook(self, store: JobStore, job_id: str) -> None:
+    def _schedule_webhooks(self, store: JobStore) -> None:
+        """Hand owed webhooks to the senders: no more than there are senders, and none to a
+        receiver already being called. The rest wait, pending, for the next pass (each
+        finished delivery starts one)."""
+        with self._hook_lock:
+            busy = set(self._sending.values())
+            for job_id, url in store.pending_webhooks():
+                if self._stop.is_set() or len(self._sending) >= self._senders:
+                    break
+                receiver = receiver_of(url) or job_id  # unparseable: refused at once, alone
+                if job_id in self._sending or receiver in busy:
+                    continue
+                self._sending[job_id] = receiver
+                busy.add(receiver)
+                self._outbox.put(job_id)
+
+    def _send_webhooks(self, store: JobStore) -> None:
+        while (job_id := self._outbox.get()) is not None:
+            state: str | None = None  # None: leave it pending
+            try:
+                if not self._stop.is_set():
+                    state = self._call_webhook(store, job_id)
+            except Exception:
+                log.exception("jobs: webhook for job %s failed", job_id)
+            with self._hook_lock:
+                try:
+                    if state is not None:
+                        store.mark_webhook(job_id, state)
+                except Exception:  # e.g. a full disk: it stays pending and is sent again
+                    log.warning("jobs: cannot record the webhook of job %s", job_id)
+                finally:
+                    self._sending.pop(job_id, None)
+            self._hooks.set()  # its receiver is free: the next pass may call it again
+
+    def _call_webhook(self, store: JobStore, job_id: str) -> str | None:
+        """Deliver one job's webhook: the state to record, None to leave it pending."""
         url, owner = store.webhook_of(job_id)
         job = store.get(job_id, owner, items=False)
         if url is None or job is None:
-            store.mark_webhook(job_id, "dropped")
-            return
+            return "dropped"
         outcome = deliver(url, payload(job.to_json(items=False)),
                           allowed_hosts=self.settings.webhook_hosts,
-                          secret=self.settings.webhook_secret)
-        store.mark_webhook(job_id, outcome)
+                          secret=self.settings.webhook_secret,
+                          total_s=self.settings.webhook_timeout_s, stop=self._stop)
         log.info("webhook for job %s: %s", job_id, outcome)
+        return None if outcome == "interrupted" else outcome
 
 
 def _again(fault: JobsStorageUnavailable) -> JobsStorageUnavailable:

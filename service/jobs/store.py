@@ -296,10 +296,12 @@ class JobStore:
             return conn.execute("DELETE FROM jobs WHERE expires_at <= ?",
                                 (self.clock(),)).rowcount
 
-    def pending_webhooks(self) -> list[str]:
+    def pending_webhooks(self) -> list[tuple[str, str]]:
+        """(job id, webhook URL) of each webhook owed, the earliest finished first."""
         with closing(self._connect()) as conn:
-            return [r[0] for r in conn.execute(
-                "SELECT id FROM jobs WHERE webhook_state = 'pending' ORDER BY finished_at")]
+            return [(r[0], r[1]) for r in conn.execute(
+                "SELECT id, webhook FROM jobs WHERE webhook_state = 'pending' "
+                "ORDER BY finished_at")]
 
     def webhook_of(self, job_id: str) -> tuple[str | None, str | None]:
         """(url, owner) of a job."""
