@@ -331,6 +331,18 @@ def test_log_lines_cannot_be_forged(client: FlaskClient, caplog: pytest.LogCaptu
     assert "request_id=evil" not in lines[0]
 
 
+def test_a_path_cannot_add_fields_to_its_log_line(client: FlaskClient,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="service.access"):
+        client.get("/v1/x status=200 code=- key=admin")
+    [line] = [r.getMessage() for r in caplog.records if r.name == "service.access"]
+    fields = dict(part.split("=", 1) for part in line.split(" "))
+    assert fields["status"] == "404" and fields["key"] == "-"
+    assert line.count("status=") == 1 and "key=admin" not in line
+
+
 def test_request_id_echoed_in_header_and_error_body(client: FlaskClient) -> None:
     resp = client.post(S, json={"text": ""}, headers={"X-Request-ID": "req-abc-123"})
     assert resp.status_code == 422

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from functools import partial
+from urllib.parse import quote
 
 from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -96,8 +97,9 @@ def _access_log(app: Flask) -> None:
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         log.info("request_id=%s method=%s path=%s status=%s code=%s key=%s bytes_in=%s "
                  "bytes_out=%s ms=%.1f", g.get("request_id"), request.method,
-                 # Escaped: a newline in a URL must not forge a log line.
-                 request.path.encode("unicode_escape").decode("ascii"),
+                 # Percent-encoded: neither a newline (a forged line) nor a space or "="
+                 # (forged fields) from a URL reaches the line as itself.
+                 quote(request.path, safe="/-._~!$&'()*+,;:@", errors="backslashreplace"),
                  response.status_code, g.get("error_code", "-"), g.get("api_key_id", "-"),
                  request.content_length or 0,
                  response.calculate_content_length() or 0, elapsed)
