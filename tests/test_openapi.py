@@ -118,3 +118,10 @@ def test_the_suite_wide_check_catches_an_undocumented_route(app: Flask) -> None:
     app.add_url_rule("/v1/secret", "secret", lambda: {"ok": True})
     with pytest.raises(UndocumentedResponse, match=r"not in /openapi\.json"):
         app.test_client().get("/v1/secret")
+
+
+def test_job_routes_list_their_404_and_409(app: Flask) -> None:
+    doc = app.test_client().get("/openapi.json").get_json()
+    job = doc["paths"]["/v1/jobs/{job_id}"]
+    assert "404" in job["get"]["responses"] and "404" in job["delete"]["responses"]
+    assert "409" in job["delete"]["responses"]

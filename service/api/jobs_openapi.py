@@ -43,7 +43,7 @@ _ID = ({"name": "job_id", "in": "path", "required": True, "schema": _STR},)
 _ITEMS = ({"name": "items", "in": "query", "required": False,
            "schema": {"enum": ["true", "false"]}, "description": "false: no items"},)
 _SUBMIT_ERRORS = ("400", "401", "403", "413", "415", "422", "429", "503", "507")
-_JOB_ERRORS = ("401", "403", "429", "503", "507")  # 503/507: the data dir (see _ERRORS)
+_JOB_ERRORS = ("401", "403", "404", "429", "503", "507")  # 503/507: the data dir
 
 OPERATIONS = (
     Operation("/v1/jobs", "post", "Submit a job (202 at once; Location names it).", "jobs",
@@ -52,6 +52,6 @@ OPERATIONS = (
               "error (404 for another key's job or an expired one).", "jobs", JOB_RESPONSE,
               errors=_JOB_ERRORS, parameters=(*_ID, *_ITEMS)),
     Operation("/v1/jobs/{job_id}", "delete", "Cancel a queued or running job (409 when it "
-              "already finished).", "jobs", JOB_RESPONSE, errors=_JOB_ERRORS,
+              "already finished).", "jobs", JOB_RESPONSE, errors=(*_JOB_ERRORS, "409"),
               parameters=_ID),
 )

@@ -26,6 +26,8 @@ _ERRORS = {
     "401": "No API key, or an unknown one (when keys are required).",
     "403": "A revoked API key.",
     "413": "Over a size limit (body bytes, characters, texts, sentences).",
+    "404": "No such job for this key (another key's, an expired one, or never made).",
+    "409": "The job already finished: there is nothing to cancel.",
     "415": "Not application/json.",
     "422": "A field is missing, unknown or invalid; details.field names it.",
     "429": "Rate limit spent; Retry-After says when to come back.",
