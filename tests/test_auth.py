@@ -151,6 +151,10 @@ def test_every_other_route_needs_a_valid_key(keyed: FlaskClient, store: KeyStore
     for header in ("bearer", "x-api-key"):
         resp = call(keyed, route, key, header=header)
         assert resp.status_code == 403 and error_code(resp) == "api_key_revoked"
+        # Nothing about the key beyond the refusal: not its prefix, not when it was revoked.
+        record = next(k for k in store.list() if k.id == key_id)
+        answer = resp.get_data(as_text=True)
+        assert record.prefix not in answer and str(record.revoked_at) not in answer
 
 
 def test_non_bearer_authorization_counts_as_missing(keyed: FlaskClient, store: KeyStore) -> None:

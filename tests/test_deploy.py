@@ -274,6 +274,21 @@ def test_nginx_config_matches_the_limits() -> None:
 # --- README ---------------------------------------------------------------------------------
 
 
+def test_readme_names_exactly_the_public_routes() -> None:
+    from service.auth.middleware import PUBLIC_PATHS, PUBLIC_PREFIXES, PUBLIC_WEB_PATHS
+
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("### API keys", 1)[1].split("\n#", 1)[0]
+    public = section.split("public ones:", 1)[1].split("(the page asks", 1)[0]
+    named = set(re.findall(r"`(/[^`]*)`", public))
+    assert named >= {*PUBLIC_PATHS, *PUBLIC_WEB_PATHS}
+    for prefix in PUBLIC_PREFIXES:
+        assert prefix in named or prefix.rstrip("/") in named, prefix
+    assert named <= {*PUBLIC_PATHS, *PUBLIC_WEB_PATHS, *PUBLIC_PREFIXES,
+                     *(p.rstrip("/") for p in PUBLIC_PREFIXES)}
+    assert "every route but health/ready" not in readme
+
+
 def test_readme_documents_every_setting() -> None:
     readme = (REPO / "README.md").read_text()
     for _, var, _ in _ENV:

@@ -113,8 +113,8 @@ def _register_auth(app: Flask, store: KeyStore) -> None:
                                challenge='Bearer error="invalid_token"')
         g.api_key_id = record.id
         if record.revoked:
-            raise Forbidden(f"the API key {record.prefix}... was revoked at {record.revoked_at}",
-                            code="api_key_revoked")
+            # Says no more than that: the key's prefix and revocation time are the owner's.
+            raise Forbidden("this API key was revoked", code="api_key_revoked")
         g.api_key_rate_limit = record.rate_limit
 
 
