@@ -4,6 +4,7 @@ with each other. Docker cannot run here: the Dockerfile is checked, not built.""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -11,9 +12,11 @@ import re
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
 from pathlib import Path
@@ -25,6 +28,7 @@ from service.api import create_app
 from service.config import _ENV, Limits, Settings
 from service.models import ROLES
 from tests.conftest import REPO, _free_port
+from tests.test_http_limits import assert_oversize_answered
 
 DEPLOY = REPO / "service" / "deploy"
 APP_SPEC = "service.api:create_app()"
@@ -49,6 +53,8 @@ def _import_factory(spec: str) -> object:
     return getattr(importlib.import_module(module), call[:-2])
 
 
+OVERSIZE_LIMIT = 100_000
+
 # --- gunicorn, live ---------------------------------------------------------------------
 
 
@@ -62,6 +68,7 @@ def gunicorn_server(tiny_dir: Path) -> object:
     log_path = Path(tempfile.mkstemp(prefix="ringkas-gunicorn-", suffix=".log")[1])
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "RINGKAS_MODELS_DIR": str(tiny_dir),
            "RINGKAS_HOST": "127.0.0.1", "RINGKAS_PORT": str(port),
+           "RINGKAS_MAX_REQUEST_BYTES": str(OVERSIZE_LIMIT), "RINGKAS_READ_TIMEOUT": "2",
            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     with log_path.open("w") as log:
         proc = subprocess.Popen([gunicorn, "-c", str(DEPLOY / "gunicorn.conf.py"), APP_SPEC],
@@ -87,6 +94,45 @@ def gunicorn_server(tiny_dir: Path) -> object:
             proc.wait()
 
 
+# Before test_gunicorn_serves_the_app, which stops the server.
+def test_gunicorn_answers_oversize_bodies_with_a_json_413(
+        gunicorn_server: tuple[subprocess.Popen[bytes], str, Path], tmp_path: Path) -> None:
+    assert_oversize_answered(gunicorn_server[1], OVERSIZE_LIMIT, tmp_path)
+
+
+def test_gunicorn_cuts_slow_clients_and_keeps_answering_health(
+        gunicorn_server: tuple[subprocess.Popen[bytes], str, Path]) -> None:
+    from service.config import Settings
+
+    base = gunicorn_server[1]
+    port = int(base.rsplit(":", 1)[1])
+    s = Settings()
+    threads = s.inflight_limit + s.max_queue + 2
+    slow = [socket.create_connection(("127.0.0.1", port), timeout=5)
+            for _ in range(threads * 2)]  # every request thread, twice over
+    health: list[int] = []
+
+    def check() -> None:
+        health.append(requests.get(f"{base}/v1/health", timeout=15).status_code)
+
+    try:
+        for sock in slow:
+            sock.sendall(b"G")
+        checker = threading.Thread(target=check)
+        began = time.monotonic()
+        checker.start()
+        while time.monotonic() - began < 8:  # a byte each, every half second
+            for sock in slow:
+                with contextlib.suppress(OSError):
+                    sock.sendall(b"E")
+            time.sleep(0.5)
+        checker.join(15)
+        assert health == [200]
+    finally:
+        for sock in slow:
+            sock.close()
+
+
 def test_gunicorn_serves_the_app(gunicorn_server: tuple[subprocess.Popen[bytes], str, Path],
                                  ) -> None:
     proc, base, log_path = gunicorn_server
@@ -106,7 +152,7 @@ def test_gunicorn_serves_the_app(gunicorn_server: tuple[subprocess.Popen[bytes],
     lines = [ln for ln in log.splitlines() if "request_id=gu-1 " in ln]
     assert len(lines) == 1 and "path=/v1/translate status=200" in lines[0], log
     assert "Pabrik" not in log
-    assert "Using worker: gthread" in log
+    assert "Using worker: service.gunicorn_worker.Worker" in log
 
     # SIGTERM: a graceful stop, exit status 0.
     proc.send_signal(signal.SIGTERM)
@@ -127,7 +173,7 @@ def test_gunicorn_config_follows_the_settings(monkeypatch: pytest.MonkeyPatch) -
     conf = load()
     s = Settings()
     assert conf["bind"] == ["127.0.0.1:8000"]
-    assert conf["workers"] == 1 and conf["worker_class"] == "gthread"
+    assert conf["workers"] == 1 and conf["worker_class"] == "service.gunicorn_worker.Worker"
     assert conf["threads"] == s.inflight_limit + s.max_queue + 2 == 8 + 16 + 2
     assert conf["preload_app"] is False
     assert isinstance(conf["graceful_timeout"], int)
@@ -268,6 +314,11 @@ def test_nginx_config_matches_the_limits() -> None:
     assert "X-Forwarded-For $proxy_add_x_forwarded_for" in conf
     assert "X-Request-ID $ringkas_request_id" in conf
     assert "RINGKAS_TRUSTED_PROXIES=1" in conf
+    # Slow clients stop at the proxy: a stalled header or body is cut sooner than ringkas
+    # would cut it, and an address has a bounded number of connections.
+    for name in ("client_header_timeout", "client_body_timeout"):
+        assert int(directives[name].rstrip("s")) <= Settings().request_read_timeout_s
+    assert directives["limit_conn"].split()[0] == "ringkas_conn"
     assert conf.count("{") == conf.count("}")
 
 

@@ -21,7 +21,9 @@ bind = [os.environ.get("GUNICORN_BIND") or f"{_settings.host}:{_settings.port}"]
 # cores (RINGKAS_TORCH_THREADS = cores / workers). Never many sync workers: each would hold a
 # model copy to serve one request at a time.
 workers = int(os.environ.get("GUNICORN_WORKERS", "1"))
-worker_class = "gthread"
+# gthread, plus a deadline for each request to arrive (RINGKAS_READ_TIMEOUT): without it a
+# client sending its header a byte a second holds a thread for ever (service/gunicorn_worker.py).
+worker_class = "service.gunicorn_worker.Worker"
 # Requests waiting in ringkas's admission queue each hold a thread (as under `ringkas serve`):
 # with fewer threads the excess would wait unseen in gunicorn's backlog instead of getting a
 # fast 503 overloaded with Retry-After.
