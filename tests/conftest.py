@@ -113,11 +113,14 @@ def start_server(tiny_dir: Path, env: Mapping[str, str] | None = None,
     output goes to a file (``proc.log_path``): an unread pipe would block the server."""
     port = _free_port()
     log_path = Path(tempfile.mkstemp(prefix="ringkas-serve-", suffix=".log")[1])
+    # Its own data dir and key database: never the developer's (~/.local/share/ringkas).
+    state = Path(tempfile.mkdtemp(prefix="ringkas-serve-state-"))
     with log_path.open("w") as log_file:
         proc = subprocess.Popen(
             [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port",
              str(port), "--models", str(tiny_dir)],
-            env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
+            env={**os.environ, "HF_HUB_OFFLINE": "1", "RINGKAS_DATA_DIR": str(state / "data"),
+                 "RINGKAS_KEYS_DB": str(state / "keys.sqlite3"), **(env or {})},
             stdout=log_file, stderr=subprocess.STDOUT, text=True)
     proc.log_path = log_path  # type: ignore[attr-defined]
     base = f"http://127.0.0.1:{port}"

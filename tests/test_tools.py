@@ -58,6 +58,8 @@ def test_fuzz_run(tools_server: Server) -> None:
     assert re.search(r"^200 +\d+$", out, re.M) and re.search(r"^422 +\d+$", out, re.M)
     for code in ("invalid_type", "unknown_field", "malformed_json", "not_found"):
         assert re.search(rf"^{code} +\d+$", out, re.M), code
+    for kind in ("jobs-valid", "jobs-invalid", "jobs-lookup", "lt"):  # jobs and LibreTranslate
+        assert re.search(rf"^{kind} +\d+ ", out, re.M), kind
     assert out.rstrip().endswith("fuzz: OK")
     assert result.returncode == 0
 
@@ -69,6 +71,9 @@ def test_load_run(tools_server: Server) -> None:
     out = result.stdout
     assert re.search(r"^summarize +200 +\d+", out, re.M)
     assert re.search(r"^translate +200 +\d+", out, re.M)
+    assert re.search(r"^lt_translate +200 +\d+", out, re.M)
+    assert re.search(r"^jobs +202 +\d+", out, re.M) and re.search(r"^jobs_get +200 +\d+", out,
+                                                                   re.M)
     # Six clients against one slot and a queue of two: some are refused, none unanswered.
     assert re.search(r"^answers: .*503=\d+", out, re.M), "the server was not beyond capacity"
     assert "no answer" not in out and "PROBLEM" not in out
@@ -106,6 +111,13 @@ def test_checker_flags_broken_answers() -> None:
                                b'{"error": {"code": "internal_error", "message": "m"}}')
     assert fuzz.check_response("POST", "/v1/summarize", 413, {}, b"Request Entity Too Large")
     assert fuzz.check_response("POST", "/v1/translate", 400, json_ct, b'{"code": "x"}')
+    # LibreTranslate's routes keep LibreTranslate's error shape; a job's 202 names itself.
+    assert not fuzz.check_response("POST", "/translate", 400, json_ct,
+                                   b'{"error": "q is required", "code": "missing_field"}')
+    assert fuzz.check_response("POST", "/translate", 400, json_ct,
+                               b'{"error": {"code": "missing_field", "message": "m"}}')
+    assert fuzz.check_response("POST", "/translate", 200, json_ct, b'{"text": "x"}')
+    assert fuzz.check_response("POST", "/v1/jobs", 202, json_ct, b'{"id": "job_1"}')
     # overloaded needs a Retry-After header
     assert fuzz.check_response("POST", "/v1/summarize", 503, json_ct,
                                b'{"error": {"code": "overloaded", "message": "m"}}')

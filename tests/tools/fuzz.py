@@ -5,7 +5,10 @@
 
 Most requests are cheap and invalid (hostile field values, raw bytes, invalid UTF-8,
 non-object JSON, odd content types, wrong methods and paths, oversized bodies); about 10%
-are valid summarise (strategy ``extractive``) and translate requests on short texts. Request
+are valid summarise (strategy ``extractive``) and translate requests on short texts. Jobs
+(``POST /v1/jobs`` bodies, items, webhooks and ids; ``GET``/``DELETE /v1/jobs/{id}``) and
+LibreTranslate's routes (``/translate``, ``/detect``, ``/languages``; JSON, form and
+query-string parameters) get their own valid and hostile requests. Request
 ``i`` is generated from ``(seed, i)`` alone, so a run is reproducible whatever the
 concurrency, and ``--show I`` prints one request without sending anything.
 
@@ -30,7 +33,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 # --- value pools ------------------------------------------------------------------------
 
@@ -122,6 +125,19 @@ GET_ROUTES = ("/v1/health", "/v1/ready", "/v1/models")
 PAGE_TYPES = {"text/html", "text/css", "text/javascript", "application/javascript",
               "image/svg+xml"}
 POST_ROUTES = ("/v1/summarize", "/v1/translate")
+LT_ROUTES = ("/translate", "/detect", "/languages")
+JOB_KEYS = frozenset({"id", "status", "progress", "created_at", "finished_at", "expires_at"})
+# Webhooks a server with no allow-list (or any) must refuse: malformed, userinfo, the
+# backslash trick, metadata and private addresses, not http(s), not a string.
+WEBHOOKS: tuple[Any, ...] = (
+    "http://127.0.0.1:9/x", "http://127.0.0.1:18954\\@localhost:18952/x",
+    "http://user:pw@localhost/x", "http://169.254.169.254/latest/meta-data", "http://[::1]/x",
+    "http://0x7f.0.0.1/x", "http://2130706433/x", "http://localhost:99999/x", "ftp://host/x",
+    "http:///x", "http://exa mple.org/", "http://example.org/\r\nX: y", "javascript:alert(1)",
+    "http://\ud800/x", "http://example.org/" + "a" * 2100, "", 1, None, [], {},
+    "https://hooks.newsroom.example/ringkas")
+JOB_IDS: tuple[Any, ...] = ("a", "", "x" * 300, "\ud800", "\x00", 1, None, [], {}, "id 1",
+                            "ﾃｷｽﾄ", "../x")
 
 # --- what every answer must look like ---------------------------------------------------
 
@@ -159,6 +175,9 @@ def check_response(method: str, path: str, status: int, headers: Mapping[str, st
         body = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return [*problems, f"status {status} with a non-JSON body {data[:120]!r}"]
+    bare_path = path.split("?", 1)[0]
+    if bare_path in LT_ROUTES:
+        return problems + _lt_shape(bare_path, status, headers, body)
     if not 200 <= status < 300:
         problems += _error_shape(body)
         code = body.get("error", {}).get("code") if isinstance(body, dict) else None
@@ -174,7 +193,44 @@ def check_response(method: str, path: str, status: int, headers: Mapping[str, st
         problems += _translation_shape(body, expect or {})
     elif path in GET_KEYS and not GET_KEYS[path] <= set(body):
         problems.append(f"{path} body lacks {sorted(GET_KEYS[path] - set(body))}")
+    elif path == "/v1/jobs" or path.startswith("/v1/jobs/"):
+        problems += _job_shape(method, path, status, headers, body)
     return problems
+
+
+def _job_shape(method: str, path: str, status: int, headers: Mapping[str, str],
+               body: Mapping[str, Any]) -> list[str]:
+    problems = [f"job body lacks {sorted(JOB_KEYS - set(body))}"] if not set(body) >= JOB_KEYS \
+        else []
+    if path == "/v1/jobs" and method == "POST":
+        if status != 202:
+            problems.append(f"a submitted job answered {status}, not 202")
+        if not str(headers.get("Location", "")).startswith("/v1/jobs/"):
+            problems.append("a submitted job's answer has no Location /v1/jobs/{id}")
+    return problems
+
+
+def _lt_shape(path: str, status: int, headers: Mapping[str, str], body: Any) -> list[str]:
+    """LibreTranslate's shapes: ``{"error": "<message>", "code": ...}`` on errors."""
+    if not 200 <= status < 300:
+        if not isinstance(body, dict) or not isinstance(body.get("error"), str) \
+                or not body["error"] or not isinstance(body.get("code"), str):
+            return [f"LibreTranslate error body is not {{'error': str, 'code': str}}: "
+                    f"{body!r:.160}"]
+        if body["code"] in RETRY_AFTER_CODES and not str(headers.get("Retry-After",
+                                                                     "")).isdigit():
+            return [f"{status} {body['code']} without a numeric Retry-After header"]
+        return []
+    if path == "/translate":
+        if not isinstance(body, dict) or not isinstance(body.get("translatedText"), (str, list)):
+            return [f"/translate body lacks translatedText: {body!r:.160}"]
+    elif path == "/languages":
+        if not isinstance(body, list) or not all(isinstance(x, dict) and "code" in x
+                                                 for x in body):
+            return [f"/languages body is not [{{code, ...}}]: {body!r:.160}"]
+    elif path == "/detect" and not isinstance(body, list):
+        return [f"/detect body is not a list: {body!r:.160}"]
+    return []
 
 
 def _error_shape(body: Any) -> list[str]:
@@ -444,7 +500,8 @@ def oversize(rng: random.Random, max_bytes: int = 2_000_000, max_chars: int = 10
     r = rng.random()
     if r < 0.3:
         data = b'{"text": "' + b"a" * (max_bytes + rng.choice((0, 1, 1000))) + b'"}'
-        return Case("oversize-body", "POST", rng.choice(POST_ROUTES), data)
+        path = rng.choice((*POST_ROUTES, "/v1/jobs", "/translate"))
+        return Case("oversize-body", "POST", path, data, chunked=rng.random() < 0.3)
     if r < 0.5:
         # Exactly at the character limit but only whitespace around a short sentence: valid,
         # cheap; one character more is refused.
@@ -468,25 +525,102 @@ def oversize(rng: random.Random, max_bytes: int = 2_000_000, max_chars: int = 10
     return Case("chunked", "POST", rng.choice(POST_ROUTES), data, chunked=True)
 
 
-def protocol(rng: random.Random, max_bytes: int = 2_000_000) -> Case:
-    """Below the app: a header byte waitress refuses, or a body over waitress's own cap
-    (service/server.py sets it to twice the app's limit plus 1 KiB). Only with --protocol:
-    waitress answers these itself, in plain text."""
+def _job_item(rng: random.Random) -> dict[str, Any]:
+    if rng.random() < 0.5:
+        item: dict[str, Any] = {"text": " ".join(rng.sample(ID_SENTENCES, 3)),
+                                "strategy": "extractive", "length": "short"}
+    else:
+        item = {"kind": "translate", "text": rng.choice(ID_SENTENCES), "target": "en"}
+    if rng.random() < 0.5:
+        item["id"] = f"item-{rng.randint(0, 999)}"
+    return item
+
+
+def jobs(rng: random.Random) -> Case:
+    """POST /v1/jobs: valid jobs (202) and hostile bodies, items, ids and webhooks (4xx)."""
+    r = rng.random()
+    body: Any = {"items": [_job_item(rng) for _ in range(rng.randint(1, 3))]}
+    if r < 0.25:
+        return Case("jobs-valid", "POST", "/v1/jobs", encode_json(body, rng))
+    if r < 0.45:
+        body["webhook"] = rng.choice(WEBHOOKS)
+    elif r < 0.6:
+        body["items"][0]["id"] = rng.choice(JOB_IDS)
+    elif r < 0.75:
+        bad_item = rng.choice(({"kind": "translate"}, {"kind": "x", "text": "a"},
+                               {"text": rng.choice(EMPTY_TEXTS)}, {"text": 1}, "teks", None,
+                               {"text": "a", "strategy": rng.choice(INVALID["strategy"])},
+                               {"text": "a", rng.choice(UNKNOWN_KEYS): 1}))
+        body["items"].append(bad_item)
+    elif r < 0.85:
+        body = rng.choice(({"items": []}, {"items": {}}, {"items": None}, {}, [], "items",
+                           {"items": [_job_item(rng)], rng.choice(UNKNOWN_KEYS): 1},
+                           {"items": [_job_item(rng)] * 1001}))
+    else:
+        return Case("jobs-raw", "POST", "/v1/jobs", rng.choice(RAW_BODIES))
+    return Case("jobs-invalid", "POST", "/v1/jobs", encode_json(body, rng))
+
+
+def job_lookup(rng: random.Random) -> Case:
+    """GET or DELETE a job by an id that names no job of this client (404, never 5xx)."""
+    job_id = rng.choice(("job_" + "".join(rng.choice("0123456789abcdef") for _ in range(32)),
+                         "job_", "x", "%00", "..%2f..%2fetc", "job_" + "a" * 500, "%F0%9F%98%80",
+                         "job_%ff", "%20"))
+    method = rng.choice(("GET", "GET", "DELETE", "PUT", "POST"))
+    query = rng.choice(("", "?items=false", "?items=true", "?items=maybe"))
+    return Case("jobs-lookup", method, f"/v1/jobs/{job_id}{query}", None)
+
+
+LT_FIELDS: dict[str, tuple[Any, ...]] = {
+    "q": ("Menteri hadir.", ["Satu.", "Dua."], "", " ", 1, None, [], {}, "\ud800", "<p>x</p>"),
+    "source": ("id", "en", "auto", "fr", "", None, 1, "ID"),
+    "target": ("en", "id", "fr", "", None, 1, "EN"),
+    "format": ("text", "html", "xml", "", 1),
+    "alternatives": (0, 1, 3, -1, "2", None, 100),
+    "api_key": ("", "nope", 1, None),
+}
+
+
+def libretranslate(rng: random.Random) -> Case:
+    """LibreTranslate's routes, as its clients call them: JSON, form or the query string."""
+    path = rng.choice(("/translate", "/translate", "/detect", "/languages"))
+    if path == "/languages":
+        return Case("lt", rng.choice(("GET", "POST")), path, None)
+    valid = rng.random() < 0.3
+    params: dict[str, Any] = {"q": rng.choice(ID_SENTENCES)}
+    if path == "/translate":
+        params.update(source="id", target="en")
+    if not valid:
+        for name in rng.sample(sorted(LT_FIELDS), rng.randint(1, 3)):
+            params[name] = rng.choice(LT_FIELDS[name])
+        if rng.random() < 0.2:
+            params[rng.choice(UNKNOWN_KEYS)] = "x"
+    how = rng.choice(("json", "form", "query"))
+    if how == "json":
+        return Case("lt", "POST", path, encode_json(params, rng))
+    flat = {k: v for k, v in params.items() if isinstance(v, str)}
+    encoded = urlencode(flat, errors="surrogatepass")
+    if how == "form":
+        return Case("lt", "POST", path, encoded.encode("ascii"),
+                    content_type="application/x-www-form-urlencoded")
+    return Case("lt", "POST", f"{path}?{encoded}", None, content_type=None)
+
+
+def protocol(rng: random.Random) -> Case:
+    """Below the app: a header byte waitress refuses. Only with --protocol: waitress
+    answers these itself, in plain text. (A body over the limit is not one of these: the
+    app answers it, see ``oversize``.)"""
     case = valid_translate(rng)
     case.kind, case.expect = "protocol", {}
-    if rng.random() < 0.5:
-        case.content_type = rng.choice(("application/json\x7f", "application/json\x01"))
-    else:
-        case.body = b'{"text": "' + b"a" * (2 * max_bytes + 2048) + b'"}'
-        case.chunked = rng.random() < 0.5
+    case.content_type = rng.choice(("application/json\x7f", "application/json\x01"))
     return case
 
 
 # (generator, weight in percent): ~10% reach inference, the rest is refused cheaply.
 GENERATORS = (
-    (valid_summarize, 5), (valid_translate, 5), (invalid_summarize, 22),
-    (invalid_translate, 15), (random_fields, 10), (raw_body, 18), (content_type, 10),
-    (method_path, 14), (oversize, 1),
+    (valid_summarize, 4), (valid_translate, 4), (invalid_summarize, 17),
+    (invalid_translate, 12), (random_fields, 8), (raw_body, 14), (content_type, 8),
+    (method_path, 11), (oversize, 1), (jobs, 9), (job_lookup, 4), (libretranslate, 8),
 )
 
 
