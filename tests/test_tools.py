@@ -67,11 +67,14 @@ def test_fuzz_run(tools_server: Server) -> None:
 def test_load_run(tools_server: Server) -> None:
     result = run_tool("tests.tools.load", "--url", tools_server.url, "--clients", "6",
                       "--duration-s", "8", "--interval-s", "2", "--pid", str(tools_server.pid),
+                      "--slow-clients", "120",
                       "--request-timeout-s", "90", "--recover-s", "60", timeout_s=240)
     out = result.stdout
     assert re.search(r"^summarize +200 +\d+", out, re.M)
     assert re.search(r"^translate +200 +\d+", out, re.M)
     assert re.search(r"^lt_translate +200 +\d+", out, re.M)
+    assert re.search(r"^slow clients: 120 held, \d+ cut by the server; health (\d+)/\1 answered",
+                     out, re.M)
     assert re.search(r"^jobs +202 +\d+", out, re.M) and re.search(r"^jobs_get +200 +\d+", out,
                                                                    re.M)
     # Six clients against one slot and a queue of two: some are refused, none unanswered.

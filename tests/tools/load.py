@@ -18,6 +18,10 @@ server's Retry-After: the point is to keep it beyond capacity). Then:
   /proc/PID/status) is sampled every ``--interval-s`` and printed over time; its growth
   from before the load to after the recovery must stay under ``--max-rss-growth-mb``.
 
+``--slow-clients N`` also holds N connections that send a request a byte a second for the
+whole run (reconnecting when the server cuts one) while ``/v1/health`` is asked every second:
+every health check must be answered 200 within 5 s.
+
 ``--soak`` runs the same load for ``--soak-minutes``, prints each RSS sample as it comes, and
 reports the RSS at 5, 15 and 30 minutes; its growth after warm-up (from the 5-minute sample
 to the end) must stay under ``--max-soak-growth-pct`` (2 %).
@@ -32,6 +36,7 @@ import json
 import math
 import os
 import random
+import socket
 import sys
 import threading
 import time
@@ -212,6 +217,78 @@ class RssSampler:
         self.sample()
 
 
+# --- slow clients -----------------------------------------------------------------------
+
+
+class SlowClients:
+    """``count`` connections dribbling a request header a byte a second, reconnecting when
+    cut, and a health check every second beside them (bounded by stop())."""
+
+    def __init__(self, base: str, count: int) -> None:
+        parts = urlsplit(base)
+        self.address = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self.base, self.count = base, count
+        self.cut = 0  # connections the server closed
+        self.health: list[tuple[int | None, float]] = []  # (status, seconds)
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._dribble, daemon=True),
+                         threading.Thread(target=self._check, daemon=True)]
+
+    def start(self) -> None:
+        for t in self._threads:
+            t.start()
+
+    def _connect(self) -> socket.socket | None:
+        try:
+            sock = socket.create_connection(self.address, timeout=5)
+            sock.sendall(b"P")
+            return sock
+        except OSError:
+            return None
+
+    def _dribble(self) -> None:
+        socks = [self._connect() for _ in range(self.count)]
+        while not self._stop.wait(1.0):
+            for i, sock in enumerate(socks):
+                try:
+                    if sock is None:
+                        raise OSError
+                    sock.sendall(b"O")
+                except OSError:
+                    if sock is not None:
+                        self.cut += 1
+                        sock.close()
+                    socks[i] = self._connect()
+        for sock in socks:
+            if sock is not None:
+                sock.close()
+
+    def _check(self) -> None:
+        import requests
+
+        while not self._stop.wait(1.0):
+            started = time.monotonic()
+            try:
+                status: int | None = requests.get(f"{self.base}/v1/health", timeout=5).status_code
+            except requests.RequestException:
+                status = None
+            self.health.append((status, time.monotonic() - started))
+
+    def stop(self) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(10)
+
+    def report(self, out: TextIO) -> list[str]:
+        ok = [took for status, took in self.health if status == 200]
+        print(f"slow clients: {self.count} held, {self.cut} cut by the server; health "
+              f"{len(ok)}/{len(self.health)} answered 200, max {max(ok, default=0) * 1000:.0f}"
+              " ms", file=out)
+        if not self.health or len(ok) < len(self.health):
+            return [f"{len(self.health) - len(ok)} health check(s) beside slow clients failed"]
+        return []
+
+
 # --- the run ----------------------------------------------------------------------------
 
 
@@ -346,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backoff-s", type=float, default=0.1)
     parser.add_argument("--max-rss-growth-mb", type=float, default=256.0)
     parser.add_argument("--max-soak-growth-pct", type=float, default=2.0)
+    parser.add_argument("--slow-clients", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     duration_s = args.soak_minutes * 60 if args.soak else args.duration_s
@@ -370,15 +448,20 @@ def main(argv: list[str] | None = None) -> int:
           f"/translate, jobs of 2 items)", file=out, flush=True)
     sampler = RssSampler(pid, interval_s, out if args.soak else None)
     sampler.start()
+    slow = SlowClients(base, args.slow_clients) if args.slow_clients > 0 else None
+    if slow:
+        slow.start()
     started = time.monotonic()
     results = hammer(base, args.clients, duration_s, args.request_timeout_s, args.backoff_s,
                      bodies, args.seed)
     wall_s = time.monotonic() - started
+    if slow:
+        slow.stop()
     recovered, recover_s, tries, last = recover(base, bodies["summarize"], args.recover_s,
                                                 args.request_timeout_s)
     sampler.stop()
 
-    failures: list[str] = []
+    failures: list[str] = slow.report(out) if slow else []
     print_table(results, wall_s, out)
     unanswered = [r for r in results if r.status is None]
     bad = [r for r in results if r.problem]
