@@ -132,7 +132,7 @@ def serve(host: str | None, port: int | None, threads: int | None, settings: Set
     """Serve the HTTP API (waitress). Models load before the port opens, unless
     RINGKAS_BACKGROUND_LOAD=1."""
     from service.api import create_app
-    from service.server import check_port
+    from service.server import check_port, refuse_shared_data_dir
     from service.server import serve as run_server
 
     if logging.getLogger().level > logging.INFO:
@@ -140,6 +140,7 @@ def serve(host: str | None, port: int | None, threads: int | None, settings: Set
     flags: dict[str, Any] = {"host": host, "port": port, "server_threads": threads}
     settings = replace(settings, **{k: v for k, v in flags.items() if v is not None})
     check_port(settings.host, settings.port)  # before minutes of model loading, not after
+    refuse_shared_data_dir(settings)  # likewise
     app = create_app(settings)
     run_server(app, settings.host, settings.port, settings.server_threads)
 

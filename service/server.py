@@ -20,13 +20,17 @@ import socket
 import sys
 import threading
 import time
+from pathlib import Path
 from types import FrameType
 
 from flask import Flask
 
 from service import waitress_channel
 from service.api.runtime import runtime_of
+from service.config import Settings
 from service.errors import RingkasError
+from service.jobs.backend import EXTENSION as JOBS
+from service.jobs.backend import JobBackend
 
 log = logging.getLogger(__name__)
 EXIT_DRAIN_TIMED_OUT = 3
@@ -45,10 +49,27 @@ def check_port(host: str, port: int) -> None:
                                code="port_unavailable") from None
 
 
+def refuse_shared_data_dir(settings: Settings) -> None:
+    """Fail with a clear message when another ringkas process holds the jobs data dir."""
+    if settings.redis_url:
+        return
+    from service.jobs.runner import held_elsewhere
+
+    conflict = held_elsewhere(Path(settings.data_dir).expanduser())
+    if conflict is not None:
+        raise RingkasError(conflict.message, code="data_dir_in_use")
+
+
 def serve(app: Flask, host: str, port: int, threads: int) -> None:
     from waitress import create_server
 
     rt = runtime_of(app)
+    jobs: JobBackend | None = app.extensions.get(JOBS)
+    if jobs is not None:
+        try:
+            jobs.claim()  # this instance's data dir from now on, used or not
+        except RingkasError as exc:
+            raise RingkasError(exc.message, code="data_dir_in_use") from None
     # Requests waiting in our admission queue each hold a thread; with fewer threads the
     # excess would wait invisibly in waitress's own queue instead of getting a 503.
     threads = max(threads, rt.admission.max_inflight + rt.admission.max_queue + 2)

@@ -35,6 +35,24 @@ SEED = REPO / "seeds" / "000_d67792ced336d87c.txt"
 
 
 @pytest.fixture(scope="session", autouse=True)
+def private_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """HOME (and the XDG dirs) of this process and everything it starts, for the session:
+    a default path (~/.local/share/ringkas, ~/.cache) never reaches the user's own."""
+    home = tmp_path_factory.mktemp("home")
+    names = ("HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")
+    before = {n: os.environ.get(n) for n in names}
+    os.environ["HOME"] = str(home)
+    for name in names[1:]:
+        os.environ.pop(name, None)
+    yield home
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.fixture(scope="session", autouse=True)
 def ct2_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One CTranslate2 conversion cache for the session, this process and every server,
     CLI and worker it starts: never the user's ~/.cache."""
@@ -78,8 +96,11 @@ def engines(tiny_dir: Path) -> dict[str, Engine]:
 
 
 @pytest.fixture()
-def settings(tiny_dir: Path, ct2_cache: Path) -> Settings:
-    return Settings.from_env(env={"RINGKAS_CT2_CACHE": str(ct2_cache)},
+def settings(tiny_dir: Path, ct2_cache: Path, tmp_path: Path) -> Settings:
+    # Each test's own data dir and key database (two apps on one dir are two instances).
+    return Settings.from_env(env={"RINGKAS_CT2_CACHE": str(ct2_cache),
+                                  "RINGKAS_DATA_DIR": str(tmp_path / "data"),
+                                  "RINGKAS_KEYS_DB": str(tmp_path / "keys.sqlite3")},
                              models_dir=str(tiny_dir))
 
 

@@ -25,6 +25,9 @@ def ready() -> Response:
     rt.pipeline()  # raises 503 not_ready / models_unavailable until the models are in
     body: dict[str, Any] = {"status": "ready", "load_seconds": rt.load_seconds}
     jobs: JobBackend | None = current_app.extensions.get(JOBS)
+    conflict = jobs.conflict() if jobs is not None else None
+    if conflict is not None:
+        raise conflict  # 503 jobs_unavailable: this instance shares another's data dir
     fault = jobs.storage_fault() if jobs is not None else None
     if fault is not None:
         # Still 200: summarise and translate work, and a restart would not free the disk;

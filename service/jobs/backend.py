@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from service.config import Settings
-from service.errors import JobsStorageUnavailable
+from service.errors import JobsStorageUnavailable, RingkasError
 from service.jobs.model import JobState
 from service.jobs.submit import JobRequest
 
@@ -24,6 +24,14 @@ class JobBackend(Protocol):
 
     def storage_fault(self) -> JobsStorageUnavailable | None:
         """Why jobs cannot be stored now (readiness reports it), or None."""
+        ...
+
+    def conflict(self) -> RingkasError | None:
+        """Another instance owns this backend's storage (readiness fails with it), or None."""
+        ...
+
+    def claim(self) -> None:
+        """Take the storage now rather than at the first job (a server at start)."""
         ...
 
 

@@ -176,6 +176,12 @@ class RedisJobs:
     def storage_fault(self) -> JobsStorageUnavailable | None:
         return None  # no data dir here: Redis keeps the jobs, and its errors stay its own
 
+    def conflict(self) -> None:
+        return None  # many services share one Redis by design
+
+    def claim(self) -> None:
+        pass
+
 
 # --- the worker's side ----------------------------------------------------------------------
 

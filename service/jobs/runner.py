@@ -24,6 +24,7 @@ marked once its delivery ends; one cut short by a stop stays owed and is sent af
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -61,6 +62,38 @@ RETRY_S = 5.0  # a data dir that failed is tried again at most this often
 class JobsUnavailable(RingkasError):
     status = 503
     default_code = "jobs_unavailable"
+
+
+def in_use(data_dir: Path, pid: int | None) -> JobsUnavailable:
+    holder = f" (pid {pid})" if pid else ""
+    return JobsUnavailable(f"the jobs data dir {data_dir} is in use by another ringkas "
+                           f"process{holder}; give each instance its own RINGKAS_DATA_DIR",
+                           details={"data_dir": str(data_dir)})
+
+
+def _holder(fd: int) -> int | None:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def held_elsewhere(data_dir: Path) -> JobsUnavailable | None:
+    """Whether another process holds ``data_dir``'s jobs lock (a look, not a claim)."""
+    try:
+        fd = os.open(data_dir / "jobs.lock", os.O_RDONLY)
+    except OSError:
+        return None  # no lock file (never used) or unreadable: opening the store will say
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return in_use(data_dir, _holder(fd))
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
 
 
 class _Busy(Exception):
@@ -121,9 +154,10 @@ class LocalJobs:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
-                raise JobsUnavailable(f"the jobs data dir {self.dir} is in use by another "
-                                      "ringkas process; give each service its own "
-                                      "RINGKAS_DATA_DIR") from None
+                raise in_use(self.dir, _holder(fd)) from None
+            # Who holds it, for the message another instance on this dir will give.
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
             store = JobStore(self.path, retention_s=self.settings.job_retention_s,
                              clock=self.clock)
             requeued, given_up = store.resume(MAX_ATTEMPTS)
@@ -150,6 +184,20 @@ class LocalJobs:
             t.start()
         self._hooks.set()  # webhooks an earlier run owed
         return store
+
+    def claim(self) -> None:
+        """Take the data dir now (``ringkas serve`` at start), not at the first job: a
+        second instance on the same dir is then refused at once. Raises JobsUnavailable
+        when another process holds it; a storage fault leaves readiness degraded."""
+        with contextlib.suppress(JobsStorageUnavailable):  # logged; readiness degraded
+            self.store()
+
+    def conflict(self) -> JobsUnavailable | None:
+        """Another process holds this data dir (readiness fails with it), or None."""
+        with self._lock:
+            if self._store is not None:
+                return None
+        return held_elsewhere(self.dir)
 
     def stop(self, timeout_s: float = 30) -> None:
         """Stop the threads (after the item in progress) and release the data dir."""
