@@ -185,3 +185,32 @@ def test_default_strategy_runs_every_stage(engines: dict[str, Engine], seed_text
 def test_strategies_need_their_models(engines: dict[str, Engine]) -> None:
     only_translation = Pipeline({"translate_id_en": engines["translate_id_en"]})
     assert list(only_translation.strategies) == ["extractive"]
+
+
+class NoisyEngine(RecordingEngine):
+    """Answers every text with what a random-weight byte-level model may emit."""
+
+    def generate(self, texts: list[str] | tuple[str, ...],  # type: ignore[override]
+                 params: GenerationParams | None = None) -> list[str]:
+        super().generate(texts, params)
+        return ["Menteri\x07 hadir\x1b[31m di\x00 Bogor.\x9b" for _ in texts]
+
+
+def test_control_characters_never_reach_an_answer(engines: dict[str, Engine]) -> None:
+    from service.schemas import TranslateRequest
+
+    noisy = {role: NoisyEngine(e) for role, e in engines.items()}
+    result = Pipeline(noisy).translate(TranslateRequest(texts=("Dia pergi.",), source="id",
+                                                                target="en", single=True))
+    assert result.translation == "Menteri hadir[31m di Bogor."
+    codes = [w.code for w in result.warnings]
+    assert "control_characters_removed" in codes
+    # The warning about random weights names what was produced: a translation here.
+    noise = next(w for w in result.warnings if w.code == "random_weights")
+    assert noise.message.endswith("not a translation")
+    summary = Pipeline(noisy).summarize(SummarizeRequest(
+        text="Menteri hadir di Bogor. Dia meresmikan pabrik.", languages=("en", "id")))
+    assert all(not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", t)
+               for t in summary.summary.values())
+    assert next(w for w in summary.warnings
+                if w.code == "random_weights").message.endswith("not a summary")

@@ -136,6 +136,22 @@ def check_repetition(report: Report, text: str, what: str) -> Repetition | None:
     return found
 
 
+# C0 and C1 control characters (and DEL) but newline and tab: a model that emits them
+# (random weights, a byte-level vocabulary gone astray) would carry them into a terminal or
+# a newsroom's page.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(report: Report, text: str, what: str) -> str:
+    """``text`` without control characters, with a ``control_characters_removed`` warning
+    naming the output when there were any."""
+    cleaned, removed = _CONTROLS.subn("", text)
+    if removed:
+        report.warn("control_characters_removed", f"{removed} control character(s) were "
+                    f"removed from {what}")
+    return cleaned
+
+
 def check_language(report: Report, text: str, expected: str, what: str) -> None:
     """Warn ``unexpected_language`` when ``text`` is confidently not in ``expected`` (Malay
     passes for Indonesian); short texts are not judged. Never an error."""

@@ -11,7 +11,7 @@ from service.engine import Engine, ModelInfo
 from service.errors import InvalidField, PayloadTooLarge
 from service.fidelity import FidelityReport, check_fidelity
 from service.overload import Deadline, DeadlineBound
-from service.pipeline.guards import check_language, check_repetition
+from service.pipeline.guards import check_language, check_repetition, printable
 from service.pipeline.report import Report, Warning
 from service.pipeline.strategies import STRATEGIES, Article, Context, Strategy
 from service.pipeline.translate import Translator
@@ -124,11 +124,16 @@ class Pipeline:
                 fidelity = check_fidelity(out.en, cleaned.body, out.source_en)
             for message in fidelity.warnings():
                 report.warn("unsupported_claim", message)
-        summary = {lang: summary[lang] for lang in req.languages}
+        summary = {lang: printable(report, summary[lang],
+                                   f"the {_LANG_NAME[lang]} summary ({lang})")
+                   for lang in req.languages}
+        if translation is not None:
+            translation = printable(report, translation, "the translation")
         for lang, text in summary.items():
             check_repetition(report, text, f"the {_LANG_NAME[lang]} summary ({lang})")
         return SummaryResult(summary, req.strategy, req.length.to_json(),
-                             self._provenance(roles, report), report.timings_ms, fidelity,
+                             self._provenance(roles, report, "summary"), report.timings_ms,
+                             fidelity,
                              out.prompt, report.warnings, translation, req.translation)
 
     def _full_translation(self, engines: Mapping[str, Engine], sentences: tuple[str, ...],
@@ -164,17 +169,19 @@ class Pipeline:
                                "the text" if req.single else f"text {i}")
             out = translator.texts(req.texts, req.source, report,
                                    max_sentences=self.limits.max_sentences)
-            for i, text in enumerate(out):
-                check_repetition(report, text,
-                                 "the translation" if req.single else f"translation {i}")
+            names = ["the translation" if req.single else f"translation {i}"
+                     for i in range(len(out))]
+            out = [printable(report, text, name) for text, name in zip(out, names, strict=True)]
+            for text, name in zip(out, names, strict=True):
+                check_repetition(report, text, name)
         return TranslationResult(out[0] if req.single else out,
-                                 self._provenance([role], report), report.timings_ms,
-                                 report.warnings)
+                                 self._provenance([role], report, "translation"),
+                                 report.timings_ms, report.warnings)
 
-    def _provenance(self, roles: list[str], report: Report) -> list[ModelInfo]:
+    def _provenance(self, roles: list[str], report: Report, product: str) -> list[ModelInfo]:
         infos = [self.engines[r].info for r in dict.fromkeys(roles)]
         noisy = [i.role for i in infos if i.random_weights]
         if noisy:
             report.warn("random_weights", "model(s) for " + ", ".join(noisy) + " have random "
-                        "weights (ringkas models make-tiny): the text is noise, not a summary")
+                        f"weights (ringkas models make-tiny): the text is noise, not a {product}")
         return infos
