@@ -196,3 +196,32 @@ def _responses_match_openapi(monkeypatch: pytest.MonkeyPatch) -> None:
     from flask import Flask
 
     monkeypatch.setattr(Flask, "test_client_class", ValidatingClient)
+
+
+# --- make test: a test it is meant to run must run ------------------------------------------
+
+_SKIPPED = pytest.StashKey[list[str]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_SKIPPED] = []
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> None:
+    # The one hook that gets both the report and the config for every phase.
+    if report.skipped and not hasattr(report, "wasxfail"):
+        config.stash[_SKIPPED].append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under ``make test`` (RINGKAS_NO_SKIPS=1) a skipped test fails the run: a browser,
+    Redis or deploy test that cannot run is a broken setup, not a pass."""
+    skipped = sorted(set(session.config.stash[_SKIPPED]))
+    if skipped and os.environ.get("RINGKAS_NO_SKIPS") == "1":
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"FAILED: {len(skipped)} test(s) skipped under make test "
+                                "(RINGKAS_NO_SKIPS=1):", red=True)
+            for nodeid in skipped:
+                reporter.write_line(f"  {nodeid}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

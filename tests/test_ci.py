@@ -1,0 +1,31 @@
+"""`make test` (what CI runs) fails when a test it is meant to run is skipped."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+def test_a_skipped_test_fails_make_test(tmp_path: Path) -> None:
+    case = tmp_path / "test_setup_missing.py"
+    case.write_text("import pytest\n\ndef test_needs_redis():\n    pytest.skip('no redis')\n\n"
+                    "def test_fine():\n    pass\n")
+
+    def run(**env: str) -> subprocess.CompletedProcess[str]:
+        base = {k: v for k, v in os.environ.items() if k != "RINGKAS_NO_SKIPS"}
+        return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                               "-p", "tests.conftest", "--rootdir", str(tmp_path), str(case)],
+                              cwd=REPO, capture_output=True, text=True, timeout=120,
+                              env={**base, **env})
+
+    strict = run(RINGKAS_NO_SKIPS="1")
+    assert strict.returncode == 1, strict.stdout
+    assert "1 test(s) skipped under make test" in strict.stdout
+    assert "test_setup_missing.py::test_needs_redis" in strict.stdout
+    assert run().returncode == 0  # a bare pytest run may skip
+    makefile = (REPO / "Makefile").read_text()
+    assert "RINGKAS_NO_SKIPS=1 $(VENV)/bin/pytest" in makefile
