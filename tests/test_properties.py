@@ -93,7 +93,7 @@ def client(tiny_dir: Path, engines: Mapping[str, Engine]) -> Iterator[FlaskClien
                                  max_request_bytes=MAX_BYTES)
     # One client sends everything here: a per-address rate limit would answer 429 to most.
     app = create_app(dataclasses.replace(base, limits=limits, rate_limit="off",
-                                         require_api_keys=False),
+                                         require_api_keys=False, request_timeout_s=600),
                      engines={role: MemoEngine(e) for role, e in engines.items()})
     # One request at a time: one intra-op thread is as fast for tiny models, and much
     # faster when the machine is busy (spinning OpenMP workers fight for the cores).
@@ -267,11 +267,12 @@ def assert_contract(method: str, path: str, status: int, headers: Any,
 
 
 def assert_verdict(valid: bool | None, status: int, data: bytes) -> None:
+    # One request at a time, models loaded, a deadline no request here comes near: nothing
+    # excuses a 503 or 504.
     if valid is True:
-        assert status in (200, 503, 504), f"valid request answered {status}: {data[:300]!r}"
+        assert status == 200, f"valid request answered {status}: {data[:300]!r}"
     elif valid is False:
-        assert 400 <= status < 500 or status in (503, 504), (
-            f"invalid request answered {status}: {data[:300]!r}")
+        assert 400 <= status < 500, f"invalid request answered {status}: {data[:300]!r}"
 
 
 # --- properties -------------------------------------------------------------------------
