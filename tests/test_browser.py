@@ -126,6 +126,8 @@ def text_of(page: Any, selector: str) -> str:
 def test_summarise_the_seed_article(server: str, desktop: Page, seed_text: str) -> None:
     page = desktop.open(server)
     assert page.title().startswith("ringkas")
+    # Keys are off on this server: no key control to wonder about.
+    assert not page.locator("#key-box").is_visible()
     page.fill("#text", seed_text)  # what a paste leaves in the text area
     page.check('input[name="length"][value="short"]')
     page.check('input[name="languages"][value="id"]')
@@ -297,6 +299,7 @@ def test_page_asks_for_the_api_key(keyed_server: tuple[str, str], desktop: Page)
     for asset in ("/", "/web/app.js", "/web/style.css", "/web/icon.svg"):
         assert requests.get(base + asset, timeout=10).status_code == 200, asset
     page = desktop.open(base, status="API key needed")
+    assert page.locator("#key-box").is_visible()
     assert page.locator("#key-box").get_attribute("open") is not None
     page.check('input[name="mode"][value="translate"]')
     page.fill("#text", "Pabrik baru di Bogor.")

@@ -94,9 +94,14 @@
     $("error-extra").textContent = err.extra || "";
     $("error").hidden = false;
     if (err.code === "missing_api_key" || err.code === "invalid_api_key") {
-      $("key-box").open = true;
+      showKeyBox();
       apiKey.focus();
     }
+  }
+
+  function showKeyBox() {
+    $("key-box").hidden = false;
+    $("key-box").open = true;
   }
 
   function clearOutput() {
@@ -331,7 +336,7 @@
       if (err.code === "missing_api_key" || err.code === "invalid_api_key") {
         pill.textContent = "API key needed";
         pill.className = "pill wait";
-        $("key-box").open = true;
+        showKeyBox();
       } else {
         pill.textContent = "unavailable";
         pill.className = "pill bad";
@@ -340,6 +345,7 @@
   }
 
   apiKey.value = sessionStorage.getItem(KEY_STORE) || "";
+  if (apiKey.value) $("key-box").hidden = false;  // a key given earlier in this tab
   apiKey.addEventListener("change", () => {
     const key = apiKey.value.trim();
     if (key) sessionStorage.setItem(KEY_STORE, key); else sessionStorage.removeItem(KEY_STORE);
