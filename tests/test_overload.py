@@ -68,7 +68,7 @@ def test_waiting_past_the_deadline_is_504() -> None:
     began = time.monotonic()
     with pytest.raises(DeadlineExceeded), admission.slot(Deadline.after(0.2)):
         pass
-    assert time.monotonic() - began < 2
+    assert time.monotonic() - began < 5  # at its deadline, not the holder's 10 s
     release.set()
     holder.join(5)
     assert admission.depth == (0, 0)
@@ -118,8 +118,8 @@ def test_abort_answers_a_request_blocked_in_a_model_call(engines: dict[str, Engi
     time.sleep(0.2)
     assert admission.depth == (1, 1)
     began = time.monotonic()
-    assert admission.abort(5) is True  # both slots given back, far before the 30 s call ends
-    assert time.monotonic() - began < 2
+    assert admission.abort(10) is True  # both slots given back, far before the 30 s call ends
+    assert time.monotonic() - began < 10
     for t in threads:
         t.join(5)
     for name in ("error", "queued"):
@@ -158,11 +158,12 @@ def test_max_time_stops_generation(engines: dict[str, Engine]) -> None:
     text = ["Kementerian Perindustrian memperkuat upaya pemulihan sentra IKM alas kaki."]
     full = GenerationParams(num_beams=1, min_new_tokens=200, max_new_tokens=200)
     started = time.monotonic()
-    engine.generate(text, full)
+    [whole] = engine.generate(text, full)
     unbounded_s = time.monotonic() - started
-    started = time.monotonic()
-    engine.generate(text, dataclasses.replace(full, max_time=unbounded_s / 10))
-    assert time.monotonic() - started < unbounded_s * 0.7
+    [cut] = engine.generate(text, dataclasses.replace(full, max_time=unbounded_s / 10))
+    # Tokens, not seconds: a busy machine slows both runs, but a stopped one is shorter.
+    [n_whole, n_cut] = engine.count_tokens([whole, cut])
+    assert n_cut < n_whole * 0.7
 
 
 @pytest.fixture()
