@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from service.cli_options import build_pipeline, friendly_errors, settings_options
+from service.cli.options import build_pipeline, friendly_errors, settings_options
 from service.config import Settings
 
 

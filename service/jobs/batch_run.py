@@ -37,7 +37,7 @@ def run_local(items: Sequence[BatchItem], settings: Settings, writer: ResultWrit
               bar: tqdm) -> None:
     """Validate every item first (a bad one fails alone, as in a job), load just the models
     the good ones need, then run them in order."""
-    from service.cli_options import build_pipeline
+    from service.cli.options import build_pipeline
     from service.pipeline.strategies import STRATEGIES
 
     parsed = [(b, parse_item(i, b.body, settings.limits, STRATEGIES)) for i, b in

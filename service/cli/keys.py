@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from service.cli_options import friendly_errors
+from service.cli.options import friendly_errors
 from service.config import Settings
 
 if TYPE_CHECKING:

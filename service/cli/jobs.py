@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from service.cli_options import friendly_errors, service_options, settings_options
+from service.cli.options import friendly_errors, service_options, settings_options
 from service.config import Settings
 
 if TYPE_CHECKING:

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from eval.cli import eval_command
-from service.cli_bench import bench
-from service.cli_jobs import batch, worker
-from service.cli_keys import keys
-from service.cli_models import models
-from service.cli_options import (
+from service.cli.bench import bench
+from service.cli.jobs import batch, worker
+from service.cli.keys import keys
+from service.cli.models import models
+from service.cli.options import (
     build_pipeline,
     friendly_errors,
     service_options,

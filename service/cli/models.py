@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from service.cli_options import friendly_errors, settings_options
+from service.cli.options import friendly_errors, settings_options
 from service.config import Settings
 
 if TYPE_CHECKING:
