@@ -39,7 +39,7 @@ class Settings:
     background_load: bool = False
     # Which summarisation strategies to serve; their models are the ones loaded.
     strategies: tuple[str, ...] = ("translate-summarise", "extractive")
-    prompts_dir: str | None = None  # default: prompts/ of the source checkout
+    prompts_dir: str | None = None  # default: the templates shipped in service/prompts/
     # Overload control: requests running inference, waiting for it, and how long one may take.
     max_inflight: int = 0  # 0: 8 with batching (requests share batches), else 1
     max_queue: int = 16

@@ -63,7 +63,7 @@ ROLES: dict[str, Role] = {
         # mt0's card decodes greedily and names no length (transformers' default is 20
         # tokens): its summaries get the XL-Sum budget, whose data is in mt0's xP3 mixture.
         Role("instruct", "bigscience/mt0-base", "main", "t5",
-             "instruction-tuned seq2seq model driven by prompts/ (strategy instruct)",
+             "instruction-tuned seq2seq model driven by a prompt template (strategy instruct)",
              optional=True, card=MappingProxyType({"max_length": 84})),
     )
 }

@@ -54,7 +54,7 @@ class SummarizeRequest:
     length: Length = Length(4, "medium")
     languages: tuple[str, ...] = ("en",)
     strategy: str = DEFAULT_STRATEGY
-    prompt: str | None = None  # NAME or NAME@vVERSION from prompts/ (strategy instruct)
+    prompt: str | None = None  # a prompt template, NAME or NAME@vVERSION (strategy instruct)
     translation: bool = False  # also return the whole article in English
 
 
@@ -100,7 +100,7 @@ SUMMARIZE = ObjectSpec("SummarizeRequest", "An Indonesian article to summarise."
                       message=lambda ctx: "unknown strategy; available: "
                       + ", ".join(ctx.strategies)),
     "prompt": Field({"type": ["string", "null"], "pattern": _PROMPT_REF.pattern},
-                    "A prompt NAME or NAME@vVERSION from prompts/ (strategy instruct).",
+                    "A prompt template, NAME or NAME@vVERSION (strategy instruct).",
                     code="invalid_prompt", type_code="invalid_prompt",
                     message="prompt must be a name such as 'summarize-en' or "
                     "'summarize-en@v1'"),

@@ -205,12 +205,12 @@ def test_dockerfile_refers_to_real_things() -> None:
             for src in sources:
                 assert (REPO / src).exists(), f"COPY {src}: no such file in the repository"
                 copied.add(src)
-    # Every package pyproject.toml installs (the CLI imports eval), the prompts and the
-    # files the build reads.
+    # Every package pyproject.toml installs (the CLI imports eval; their data is package
+    # data) and the files the build reads.
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
     packages = {p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]
                 ["include"]}
-    assert packages | {"prompts", "pyproject.toml", project["project"]["readme"]} <= copied
+    assert packages | {"pyproject.toml", project["project"]["readme"]} <= copied
     ignore = (DEPLOY / "Dockerfile.dockerignore").read_text().split()
     assert ".venv" in ignore and not set(ignore) & copied
 

@@ -38,11 +38,11 @@ def registry() -> PromptRegistry:
     return PromptRegistry.from_dir()
 
 
-# --- the repo's prompts/ -------------------------------------------------------------------
+# --- the shipped prompts (service/prompts/) ---------------------------------------------------
 
 
-def test_default_dir_is_repo_prompts() -> None:
-    assert default_prompts_dir() == REPO / "prompts"
+def test_default_dir_is_the_package() -> None:
+    assert default_prompts_dir() == REPO / "service" / "prompts"
 
 
 def test_repo_prompts_load(registry: PromptRegistry) -> None:
@@ -147,6 +147,13 @@ def test_from_dir_loads_tmp_files(tmp_path: Path) -> None:
     assert first == Prompt("demo", 1, ("article", "sentences"),
                            "{article}\n\nSummarise in {sentences} sentences.", "a demo prompt")
     assert first.render(article="A", sentences=2) == "A\n\nSummarise in 2 sentences."
+
+
+def test_missing_dir_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(PromptError) as exc:
+        PromptRegistry.from_dir(tmp_path / "nope")
+    assert exc.value.code == "prompt_dir"
+    assert str(tmp_path / "nope") in exc.value.message
 
 
 def test_empty_dir_has_no_prompts(tmp_path: Path) -> None:

@@ -120,7 +120,7 @@ class Direct(Strategy):
 class Instruct(Strategy):
     name = "instruct"
     roles = ("instruct",)
-    description = "an instruction-tuned model (mt0) driven by a template from prompts/"
+    description = "an instruction-tuned model (mt0) driven by a prompt template"
     default_prompt = "summarize-en"
 
     def run(self, ctx: Context, article: Article, length: Length, report: Report,

@@ -1,11 +1,13 @@
-"""Versioned prompt templates from prompts/: a registry that fails loudly."""
+"""Versioned prompt templates (the ``*.toml`` files shipped beside this module, or a
+directory of them): a registry that fails loudly."""
 
 from __future__ import annotations
 
 import string
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from service.errors import RingkasError
@@ -16,8 +18,9 @@ class PromptError(RingkasError):
     default_code = "invalid_prompt"
 
 
-def default_prompts_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "prompts"
+def default_prompts_dir() -> Traversable:
+    """The shipped templates: package data, so found in a wheel, a zip or a checkout."""
+    return resources.files(__name__)
 
 
 @dataclass(frozen=True)
@@ -58,10 +61,15 @@ class PromptRegistry:
             self._by_name[p.name][p.version] = p
 
     @classmethod
-    def from_dir(cls, directory: Path | None = None) -> PromptRegistry:
+    def from_dir(cls, directory: Traversable | None = None) -> PromptRegistry:
+        """Every ``*.toml`` of ``directory`` (a Path, say RINGKAS_PROMPTS_DIR), by default
+        the shipped ones."""
         directory = directory or default_prompts_dir()
+        if not directory.is_dir():  # a mistyped RINGKAS_PROMPTS_DIR, not "no prompts"
+            raise PromptError(f"{directory}: no such prompts directory", code="prompt_dir")
         prompts = []
-        for path in sorted(directory.glob("*.toml")):
+        files = (p for p in directory.iterdir() if p.name.endswith(".toml") and p.is_file())
+        for path in sorted(files, key=lambda p: p.name):
             try:
                 data = tomllib.loads(path.read_text(encoding="utf-8"))
                 prompt = Prompt(name=str(data["name"]), version=int(data["version"]),
