@@ -1,18 +1,31 @@
 """The evaluation set: seed articles and NTREX documents with reference digests, and the
-translation test sets (NTREX-128 documents, NusaX-MT)."""
+translation test sets (NTREX-128 documents, NusaX-MT).
+
+Every file is package data, named ``PACKAGE/PATH-INSIDE-IT``: its path in a source checkout,
+and the name the fingerprint hashes, so an installed copy has the fingerprint of the
+checkout it was built from.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 
-ROOT = Path(__file__).resolve().parent.parent
-REFERENCES = ROOT / "eval" / "references"
-NTREX = ROOT / "eval" / "data" / "ntrex-128" / "documents.jsonl"
-NUSAX = ROOT / "eval" / "data" / "nusax-mt"
+REFERENCES = "eval/references"
+NTREX = "eval/data/ntrex-128/documents.jsonl"
+NUSAX = "eval/data/nusax-mt"
+SEEDS = "service/seeds"
+
+
+def resource(name: str) -> Traversable:
+    """The shipped file or folder ``name`` (``PACKAGE/PATH``, as the constants above)."""
+    package, _, inside = name.partition("/")
+    root = resources.files(package)
+    return root.joinpath(*inside.split("/")) if inside else root
 
 
 @dataclass(frozen=True)
@@ -30,33 +43,39 @@ class TranslationDoc:
     reference: tuple[str, ...]  # English, line-aligned
 
 
-def _jsonl(path: Path) -> list[dict[str, object]]:
+def _jsonl(path: Traversable) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def ntrex_documents(path: Path = NTREX) -> list[TranslationDoc]:
+def ntrex_documents(path: Traversable | None = None) -> list[TranslationDoc]:
     return [TranslationDoc(str(d["doc_id"]), tuple(d["id"]), tuple(d["en"]))  # type: ignore[arg-type]
-            for d in _jsonl(path)]
+            for d in _jsonl(path or resource(NTREX))]
 
 
-def nusax(split: str = "test", root: Path = NUSAX) -> TranslationDoc:
-    rows = _jsonl(root / f"{split}.jsonl")
+def nusax(split: str = "test", root: Traversable | None = None) -> TranslationDoc:
+    rows = _jsonl((root or resource(NUSAX)) / f"{split}.jsonl")
     return TranslationDoc(f"nusax-{split}", tuple(str(r["id"]) for r in rows),
                           tuple(str(r["en"]) for r in rows))
 
 
-def summary_set(references: Path = REFERENCES, root: Path = ROOT,
-                ntrex_path: Path = NTREX) -> list[SummaryDoc]:
-    """Every article with reference digests, in a stable order (seeds first)."""
-    ntrex = {d.doc_id: d for d in ntrex_documents(ntrex_path)} if ntrex_path.exists() else {}
+def _json_files(folder: Traversable) -> list[Traversable]:
+    return [p for p in folder.iterdir() if p.name.endswith(".json") and p.is_file()]
+
+
+def summary_set(references: Traversable | None = None,
+                ntrex_path: Traversable | None = None) -> list[SummaryDoc]:
+    """Every article with reference digests, in a stable order (seeds first). A seed
+    reference names its article as ``{"kind": "seed", "path": "service/seeds/NAME.txt"}``."""
+    ntrex_path = ntrex_path or resource(NTREX)
+    ntrex = {d.doc_id: d for d in ntrex_documents(ntrex_path)} if ntrex_path.is_file() else {}
     docs = []
-    for path in sorted(references.glob("*.json"), key=lambda p: (not p.name.startswith("seed"),
-                                                                 p.name)):
+    for path in sorted(_json_files(references or resource(REFERENCES)),
+                       key=lambda p: (not p.name.startswith("seed"), p.name)):
         data = json.loads(path.read_text(encoding="utf-8"))
         src = data["source"]
         english = None
         if src["kind"] == "seed":
-            text = (root / src["path"]).read_text(encoding="utf-8")
+            text = resource(src["path"]).read_text(encoding="utf-8")
         elif src["kind"] == "ntrex":
             # One line per paragraph: the first line is the headline.
             text = "\n\n".join(ntrex[src["doc_id"]].source)
@@ -68,18 +87,23 @@ def summary_set(references: Path = REFERENCES, root: Path = ROOT,
     return docs
 
 
-def fingerprint(paths: Iterable[Path]) -> str:
+def fingerprint(files: Mapping[str, Traversable]) -> str:
     """sha256 over the files that make up the evaluation set (names and bytes)."""
     digest = hashlib.sha256()
-    for path in sorted(paths):
-        name, data = path.relative_to(ROOT).as_posix().encode(), path.read_bytes()
+    for name, path in sorted(files.items()):
         # Length-prefixed, so no two different file sets can hash alike.
-        for part in (name, data):
+        for part in (name.encode(), path.read_bytes()):
             digest.update(len(part).to_bytes(8, "big") + part)
     return digest.hexdigest()
 
 
-def eval_set_files() -> list[Path]:
-    files = list(REFERENCES.glob("*.json")) + list((ROOT / "seeds").glob("*.txt"))
-    files += [p for p in (NTREX, NUSAX / "test.jsonl") if p.exists()]
+def eval_set_files() -> dict[str, Traversable]:
+    """The files of the evaluation set, by name (see the module's docstring)."""
+    from service.seeds import articles
+
+    files = {f"{REFERENCES}/{p.name}": p for p in _json_files(resource(REFERENCES))}
+    files |= {f"{SEEDS}/{p.name}": p for p in articles()}
+    for name in (NTREX, f"{NUSAX}/test.jsonl"):
+        if resource(name).is_file():
+            files[name] = resource(name)
     return files

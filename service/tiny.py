@@ -17,6 +17,7 @@ import io
 import json
 import tempfile
 from collections.abc import Iterable, Sequence
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +38,14 @@ _INIT_STD = {"marian": 0.2, "bart": 0.5, "t5": 0.5}
 _SENTINELS = 100
 
 
-def default_corpus() -> list[Path]:
-    """The seed articles of a source checkout, the text the tiny tokenizers learn from."""
-    seeds = Path(__file__).resolve().parent.parent / "seeds"
-    return sorted(seeds.glob("*.txt"))
+def default_corpus() -> list[Traversable]:
+    """The shipped seed articles, the text the tiny tokenizers learn from."""
+    from service.seeds import articles
+
+    return articles()
 
 
-def _corpus_lines(paths: Sequence[Path]) -> list[str]:
+def _corpus_lines(paths: Sequence[Traversable]) -> list[str]:
     lines = [ln.strip() for p in paths for ln in p.read_text(encoding="utf-8").splitlines()]
     lines = [ln for ln in lines if ln]
     if not lines:
@@ -290,7 +292,8 @@ _BUILDERS = {"marian": make_marian, "bart": make_bart, "t5": make_t5}
 _ARCH_ROLE = {"marian": "translate_id_en", "bart": "summarize", "t5": "summarize_id"}
 
 
-def make_tiny(out: Path, corpus: Sequence[Path] | None = None, seed: int = 0) -> dict[str, Path]:
+def make_tiny(out: Path, corpus: Sequence[Traversable] | None = None,
+              seed: int = 0) -> dict[str, Path]:
     """Write a stand-in for every role into ``out/<role>``; returns role -> directory."""
     import torch
 
@@ -303,7 +306,7 @@ def make_tiny(out: Path, corpus: Sequence[Path] | None = None, seed: int = 0) ->
     return written
 
 
-def build_arch(arch: str, out: Path, corpus: Sequence[Path] | None = None,
+def build_arch(arch: str, out: Path, corpus: Sequence[Traversable] | None = None,
                role: str | None = None) -> Path:
     """One stand-in of ``arch`` (marian, bart, t5), of ``role``'s published model (default:
     the first role of that architecture)."""

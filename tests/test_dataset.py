@@ -4,35 +4,36 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
+from collections.abc import Mapping
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import eval.dataset as dataset
 from eval.dataset import (
     NTREX,
     NUSAX,
     REFERENCES,
-    ROOT,
+    SEEDS,
     SummaryDoc,
     eval_set_files,
     fingerprint,
     ntrex_documents,
     nusax,
+    resource,
     summary_set,
 )
 from service.text.segment import split_sentences
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "eval" / "data"
-SEED = REPO / "seeds" / "000_d67792ced336d87c.txt"
+SEED = REPO / "service" / "seeds" / "000_d67792ced336d87c.txt"
 DIGITS = re.compile(r"\d+")
 
 
 def _raw_ntrex() -> list[dict[str, Any]]:
-    lines = NTREX.read_text(encoding="utf-8").splitlines()
+    lines = (REPO / NTREX).read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line]
 
 
@@ -53,17 +54,19 @@ def docs() -> list[SummaryDoc]:
 
 
 def _reference_files() -> list[Path]:
-    return sorted(REFERENCES.glob("*.json"))
+    return sorted((REPO / REFERENCES).glob("*.json"))
 
 
 # --- paths -----------------------------------------------------------------------------------
 
 
-def test_paths_point_into_the_repo() -> None:
-    assert ROOT == REPO
-    assert REFERENCES == REPO / "eval" / "references"
-    assert NTREX == DATA / "ntrex-128" / "documents.jsonl"
-    assert NUSAX == DATA / "nusax-mt"
+def test_names_are_paths_in_the_checkout() -> None:
+    assert REPO / REFERENCES == REPO / "eval" / "references"
+    assert REPO / NTREX == DATA / "ntrex-128" / "documents.jsonl"
+    assert REPO / NUSAX == DATA / "nusax-mt"
+    assert SEED.parent == REPO / SEEDS
+    for name in (REFERENCES, NTREX, NUSAX, SEEDS, "eval"):
+        assert resource(name) == REPO / name  # package data, found through the package
 
 
 # --- NTREX-128 -------------------------------------------------------------------------------
@@ -111,7 +114,7 @@ def test_nusax_rows(split: str, rows: int) -> None:
     assert all(s.strip() for s in doc.source)
     assert all(s.strip() for s in doc.reference)
     raw = [json.loads(line) for line in
-           (NUSAX / f"{split}.jsonl").read_text(encoding="utf-8").splitlines() if line]
+           (REPO / NUSAX / f"{split}.jsonl").read_text(encoding="utf-8").splitlines() if line]
     assert [r["row"] for r in raw] == list(range(rows))
     assert doc.source == tuple(r["id"] for r in raw)
     assert doc.reference == tuple(r["en"] for r in raw)
@@ -155,7 +158,7 @@ def test_nusax_readme_states_row_counts() -> None:
 
 
 def test_references_readme_names_licence() -> None:
-    readme = (REFERENCES / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / REFERENCES / "README.md").read_text(encoding="utf-8")
     assert "CC BY-SA 4.0" in readme
     for path in _reference_files():
         assert f"`{path.name}`" in readme, path.name
@@ -212,7 +215,8 @@ def test_reference_file_fields(path: Path) -> None:
         assert "CC BY-SA 4.0" in data["licence"]
     else:
         assert data["source"]["kind"] == "seed"
-        assert (ROOT / data["source"]["path"]).is_file()
+        assert data["source"]["path"].startswith(f"{SEEDS}/")
+        assert (REPO / data["source"]["path"]).is_file()
 
 
 def test_reference_numbers_appear_in_source(docs: list[SummaryDoc],
@@ -246,44 +250,39 @@ def test_summary_set_rejects_unknown_source_kind(tmp_path: Path) -> None:
 # --- fingerprint -----------------------------------------------------------------------------
 
 
-def _copy_tree(files: list[Path], root: Path) -> list[Path]:
-    out = []
-    for path in files:
-        target = root / path.relative_to(ROOT)
+def _copy_tree(files: Mapping[str, Traversable], root: Path) -> dict[str, Path]:
+    out = {}
+    for name, path in files.items():
+        target = root / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
-        out.append(target)
+        target.write_bytes(path.read_bytes())
+        out[name] = target
     return out
 
 
 def test_eval_set_files() -> None:
     files = eval_set_files()
-    assert set(_reference_files()) <= set(files)
-    assert SEED in files
-    assert NTREX in files
-    assert NUSAX / "test.jsonl" in files
-    assert all(p.is_file() for p in files)
+    assert {f"{REFERENCES}/{p.name}" for p in _reference_files()} <= set(files)
+    assert {f"{SEEDS}/{SEED.name}", NTREX, f"{NUSAX}/test.jsonl"} <= set(files)
+    for name, path in files.items():
+        assert path == REPO / name and path.is_file(), name
 
 
-def test_fingerprint_is_stable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_fingerprint_is_stable(tmp_path: Path) -> None:
     files = eval_set_files()
     real = fingerprint(files)
     assert re.fullmatch(r"[0-9a-f]{64}", real)
     assert fingerprint(files) == real
-    assert fingerprint(reversed(files)) == real  # order of the paths does not matter
+    assert fingerprint(dict(reversed(files.items()))) == real  # order does not matter
 
-    # Same names and bytes under another root: same fingerprint.
-    copies = _copy_tree(files, tmp_path)
-    monkeypatch.setattr(dataset, "ROOT", tmp_path)
-    assert fingerprint(copies) == real
+    # Same names and bytes elsewhere (another checkout, site-packages): same fingerprint.
+    assert fingerprint(_copy_tree(files, tmp_path)) == real
 
 
-def test_fingerprint_changes_with_one_byte(monkeypatch: pytest.MonkeyPatch,
-                                           tmp_path: Path) -> None:
+def test_fingerprint_changes_with_one_byte(tmp_path: Path) -> None:
     copies = _copy_tree(eval_set_files(), tmp_path)
-    monkeypatch.setattr(dataset, "ROOT", tmp_path)
     before = fingerprint(copies)
-    target = tmp_path / "eval" / "references" / "seed-000_d67792ced336d87c.json"
+    target = copies[f"{REFERENCES}/seed-000_d67792ced336d87c.json"]
     data = bytearray(target.read_bytes())
     index = data.index(b"18 trillion")
     data[index] = ord("2")
@@ -295,11 +294,7 @@ def test_fingerprint_changes_with_one_byte(monkeypatch: pytest.MonkeyPatch,
     assert fingerprint(copies) == before
 
 
-def test_fingerprint_covers_names(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(dataset, "ROOT", tmp_path)
+def test_fingerprint_covers_names(tmp_path: Path) -> None:
     a = tmp_path / "a.txt"
     a.write_bytes(b"same")
-    first = fingerprint([a])
-    b = tmp_path / "b.txt"
-    a.rename(b)
-    assert fingerprint([b]) != first
+    assert fingerprint({"a.txt": a}) != fingerprint({"b.txt": a})

@@ -12,9 +12,8 @@ import pytest
 from service.fidelity import Claim, FidelityReport, check_fidelity
 from service.fidelity.numbers import extract_quantities, parse_numeral
 
-SEED = (Path(__file__).resolve().parent.parent / "seeds" / "000_d67792ced336d87c.txt").read_text(
-    encoding="utf-8"
-)
+SEED = (Path(__file__).resolve().parent.parent / "service" / "seeds" /
+        "000_d67792ced336d87c.txt").read_text(encoding="utf-8")
 # A hand-made English rendering of the seed's key sentences, standing in for the pipeline's MT.
 SEED_EN = (
     "Jakarta (ANTARA) - The Ministry of Industry (Kemenperin) is strengthening the recovery of "

@@ -15,7 +15,7 @@ from service.text.segment import (
     split_sentences,
 )
 
-SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_d67792ced336d87c.txt"
+SEED = Path(__file__).resolve().parent.parent / "service" / "seeds" / "000_d67792ced336d87c.txt"
 
 BRIEF_TEXT = (
     "Nilai investasi mencapai Rp18 triliun. Menurut No. 5 tahun 2020 dll. dan seterusnya. "

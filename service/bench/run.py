@@ -11,14 +11,17 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from service.bench.child import ChildConfig
 from service.bench.shapes import SHAPES, Shape, build, corpus_lines, is_built
 
-REPO = Path(__file__).resolve().parent.parent.parent
-SEED = REPO / "seeds" / "000_d67792ced336d87c.txt"
+# Where this `service` package is imported from (a checkout, site-packages): the children
+# must run the same code.
+IMPORT_ROOT = Path(__file__).resolve().parent.parent.parent
+SEED = "000_d67792ced336d87c.txt"  # of service/seeds/
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def _models(opts: BenchOptions, say: Callable[[str], None]) -> dict[str, dict[st
         if not is_built(shape, target):
             say(f"building random-weight {shape.name} (d_model {shape.d_model}, "
                 f"{shape.encoder_layers}+{shape.decoder_layers} layers, vocab {shape.vocab})")
-            lines = lines or corpus_lines(REPO)
+            lines = lines or corpus_lines()
         dirs[shape] = build(shape, target, lines or [])
     hf = {"translate_id_en": dirs[marian], "translate_en_id": dirs[marian],
           "summarize": dirs[bart]}
@@ -107,7 +110,7 @@ def run_child(cfg: ChildConfig, timeout_s: float = 7200) -> dict[str, Any]:
         cfg_path, out_path = Path(tmp, "config.json"), Path(tmp, "result.json")
         cfg_path.write_text(json.dumps(asdict(cfg)), encoding="utf-8")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]),
+            [str(IMPORT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
                "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
         proc = subprocess.run([sys.executable, "-m", "service.bench.child", str(cfg_path),
                                str(out_path)], env=env, capture_output=True, text=True,
@@ -118,6 +121,25 @@ def run_child(cfg: ChildConfig, timeout_s: float = 7200) -> dict[str, Any]:
         return result
 
 
+def _run_backend(opts: BenchOptions, key: str, models: dict[str, dict[str, str]],
+                 seed_file: Path, say: Callable[[str], None]) -> dict[str, Any]:
+    b = BACKENDS[key]
+    say(f"({key}) {b.label} ...")
+    cfg = ChildConfig(
+        name=key, backend=b.backend, models=models[b.backend], batching=b.batching,
+        batch_size=b.batch_size, beam_size=opts.beam_size,
+        translate_tokens=opts.translate_tokens, seed_file=str(seed_file),
+        translate_repeats=1 if opts.quick else 3,
+        summarize_repeats=2 if opts.quick else 5,
+        tokens_repeats=1 if opts.quick else 2,
+        clients=list(opts.clients), requests_per_client=1 if opts.quick else 2,
+        intra_threads=opts.intra_threads)
+    result = run_child(cfg)
+    say(f"({key}) done: {result['output_tokens_per_s']} output tokens/s, "
+        f"summarise p50 {result['summarize_p50_s']} s, peak RSS {result['peak_rss_mb']} MB")
+    return result
+
+
 def run(opts: BenchOptions, say: Callable[[str], None] = print) -> dict[str, Any]:
     opts.out.mkdir(parents=True, exist_ok=True)
     opts.work.mkdir(parents=True, exist_ok=True)
@@ -125,22 +147,10 @@ def run(opts: BenchOptions, say: Callable[[str], None] = print) -> dict[str, Any
     load_before = os.getloadavg()
     started = time.time()
     results: dict[str, Any] = {}
-    for key in opts.backends:
-        b = BACKENDS[key]
-        say(f"({key}) {b.label} ...")
-        cfg = ChildConfig(
-            name=key, backend=b.backend, models=models[b.backend], batching=b.batching,
-            batch_size=b.batch_size, beam_size=opts.beam_size,
-            translate_tokens=opts.translate_tokens, seed_file=str(SEED),
-            translate_repeats=1 if opts.quick else 3,
-            summarize_repeats=2 if opts.quick else 5,
-            tokens_repeats=1 if opts.quick else 2,
-            clients=list(opts.clients), requests_per_client=1 if opts.quick else 2,
-            intra_threads=opts.intra_threads)
-        results[key] = run_child(cfg)
-        say(f"({key}) done: {results[key]['output_tokens_per_s']} output tokens/s, "
-            f"summarise p50 {results[key]['summarize_p50_s']} s, "
-            f"peak RSS {results[key]['peak_rss_mb']} MB")
+    # The children read the article from a file: a real one even where the package is not.
+    with resources.as_file(resources.files("service.seeds") / SEED) as seed_file:
+        for key in opts.backends:
+            results[key] = _run_backend(opts, key, models, seed_file, say)
     report = {
         "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime(started)),
         "duration_s": round(time.time() - started, 1),

@@ -46,11 +46,14 @@ TINY_BART = Shape("tiny-bart", "bart", 64, 2, 2, 2, 128, 1000, 1024, 400)
 SHAPES = {"published": (OPUS_MT_ID_EN, DISTILBART_CNN_12_6), "tiny": (TINY_MARIAN, TINY_BART)}
 
 
-def corpus_lines(repo: Path) -> list[str]:
-    """The seed article(s) and both sides of the NTREX-128 documents."""
-    lines = [ln.strip() for p in sorted((repo / "seeds").glob("*.txt"))
+def corpus_lines() -> list[str]:
+    """The seed article(s) and both sides of the NTREX-128 documents (shipped data)."""
+    from eval.dataset import NTREX, resource
+    from service.seeds import articles
+
+    lines = [ln.strip() for p in articles()
              for ln in p.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    ntrex = repo / "eval" / "data" / "ntrex-128" / "documents.jsonl"
+    ntrex = resource(NTREX)
     if ntrex.is_file():
         for row in ntrex.read_text(encoding="utf-8").splitlines():
             doc = json.loads(row)

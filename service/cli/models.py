@@ -116,7 +116,7 @@ def make_tiny(out: Path, corpus: tuple[Path, ...]) -> None:
 
     files = list(corpus) or default_corpus()
     if not files:
-        raise click.ClickException("no seed articles found next to the package: pass --corpus")
+        raise click.ClickException("no seed articles shipped with the package: pass --corpus")
     written = build(out, files)
     for role, path in written.items():
         click.echo(f"{role}: {path}")

@@ -48,7 +48,8 @@ from urllib.parse import urlsplit
 
 from tests.tools.fuzz import check_response, loopback_error
 
-SEED_ARTICLE = (Path(__file__).resolve().parents[2] / "seeds" / "000_d67792ced336d87c.txt")
+SEED_ARTICLE = (Path(__file__).resolve().parents[2] / "service" / "seeds" /
+                "000_d67792ced336d87c.txt")
 FALLBACK_ARTICLE = " ".join([
     "Jakarta (ANTARA) - Kementerian Perindustrian memperkuat pemulihan sentra industri kecil "
     "dan menengah alas kaki sebagai penopang ekonomi daerah.",
