@@ -88,13 +88,15 @@ def _source(spec: ModelSpec) -> tuple[str, str]:
 def _code_version() -> str:
     """What decides a conversion besides the model: the converter and transformers
     versions, and ringkas's own conversion, decoding-policy and check code."""
+    from importlib import resources
     from importlib.metadata import version
 
-    here = Path(__file__).resolve().parent
+    # Through the packages, not __file__: the sources are found wherever they are installed.
+    engine, service = resources.files("service.engine"), resources.files("service")
     code = hashlib.sha256()
     for name in ("convert.py", "decoding.py", "parity.py"):
-        code.update((here / name).read_bytes())
-    code.update((here.parent / "models.py").read_bytes())  # the roles' cards and languages
+        code.update(engine.joinpath(name).read_bytes())
+    code.update(service.joinpath("models.py").read_bytes())  # the roles' cards and languages
     return f"ct2 {version('ctranslate2')} tf {version('transformers')} {code.hexdigest()}"
 
 
