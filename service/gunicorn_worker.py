@@ -23,7 +23,9 @@ from service.config import Settings
 
 def _cut(conn: Any) -> None:
     with contextlib.suppress(OSError):
-        conn.sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns: the thread is free
+        # The plain socket's shutdown, also under TLS (SSLSocket.shutdown would unwrap it
+        # under the thread reading it): the blocked read returns and the thread is free.
+        socket.socket.shutdown(conn.sock, socket.SHUT_RDWR)
 
 
 class Worker(ThreadWorker):
@@ -40,6 +42,11 @@ class Worker(ThreadWorker):
             return super().handle(conn)
         finally:
             timer.cancel()
+
+    def handle_http2(self, conn: Any) -> Any:
+        # An HTTP/2 connection lives for many requests: no header deadline applies to it.
+        conn.ringkas_read_timer.cancel()
+        return super().handle_http2(conn)
 
     def handle_request(self, req: Any, conn: Any) -> Any:
         # The header is in: from here the app's own deadline bounds the request, and a body

@@ -22,6 +22,7 @@ import threading
 import time
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from flask import Flask
 
@@ -60,9 +61,27 @@ def refuse_shared_data_dir(settings: Settings) -> None:
         raise RingkasError(conflict.message, code="data_dir_in_use")
 
 
-def serve(app: Flask, host: str, port: int, threads: int) -> None:
+def build_server(app: Any, host: str, port: int, threads: int, *, max_body: int,
+                 read_timeout_s: float, connection_limit: int) -> Any:
+    """waitress, set up for a public API (and RingkasChannel: service/waitress_channel.py)."""
     from waitress import create_server
 
+    server = create_server(app, host=host, port=port, threads=threads, ident="ringkas",
+                           # Over this, waitress does not buffer the body and the app
+                           # answers 413; the margin is for chunked framing, which waitress
+                           # counts (the app judges the decoded length itself).
+                           max_request_body_size=max_body * 2 + 1024,
+                           connection_limit=connection_limit,
+                           # A connection that sends nothing at all (or stalls) is closed
+                           # after the read timeout, checked every few seconds.
+                           channel_timeout=read_timeout_s,
+                           cleanup_interval=max(1, min(30, int(read_timeout_s // 3))),
+                           asyncore_use_poll=True)  # select() fails past 1,024 descriptors
+    waitress_channel.install(server, read_timeout_s)
+    return server
+
+
+def serve(app: Flask, host: str, port: int, threads: int) -> None:
     rt = runtime_of(app)
     jobs: JobBackend | None = app.extensions.get(JOBS)
     if jobs is not None:
@@ -73,12 +92,9 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
     # Requests waiting in our admission queue each hold a thread; with fewer threads the
     # excess would wait invisibly in waitress's own queue instead of getting a 503.
     threads = max(threads, rt.admission.max_inflight + rt.admission.max_queue + 2)
-    server = create_server(app, host=host, port=port, threads=threads, ident="ringkas",
-                           # A body over the limit is not buffered: the app answers 413.
-                           max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1,
-                           connection_limit=rt.settings.connection_limit,
-                           asyncore_use_poll=True)  # select() fails past 1,024 descriptors
-    waitress_channel.install(server, rt.settings.request_read_timeout_s)
+    server = build_server(app, host, port, threads, max_body=app.config["MAX_CONTENT_LENGTH"],
+                          read_timeout_s=rt.settings.request_read_timeout_s,
+                          connection_limit=rt.settings.connection_limit)
     stopping, drained = threading.Event(), threading.Event()
 
     drain_ok: list[bool] = []

@@ -8,7 +8,10 @@
   the answer, so every client can read it.
 - **Slow clients**: waitress only closes a connection idle for ``channel_timeout``; a client
   sending its headers a byte a second is never idle and holds its connection slot forever.
-  Here a request must arrive whole within ``request_read_timeout_s`` of its first byte.
+  Here a request's header must arrive within ``request_read_timeout_s`` of its first byte,
+  and its body at ``MIN_BODY_RATE`` bytes a second or faster once that time has passed (a
+  slow but steady upload of a large article still gets through). The clock only runs while
+  the connection is being read: a request pipelined behind one being served waits freely.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from waitress.utilities import RequestEntityTooLarge
 DISCARD_MAX_BYTES = 64 * 1024 * 1024
 DISCARD_MAX_S = 30.0
 _DISCARDERS = threading.BoundedSemaphore(16)  # past this, oversize uploads are just cut
+MIN_BODY_RATE = 1024  # bytes a second, averaged, after the first request_read_timeout_s
 
 
 class _Parser(HTTPRequestParser):
@@ -33,9 +37,12 @@ class _Parser(HTTPRequestParser):
         super().__init__(adj)
         self._channel = channel
         self.started_at = time.monotonic()
+        self.body_started_at: float | None = None
 
     def received(self, data: bytes) -> int:
         consumed: int = super().received(data)
+        if self.body_started_at is None and cast(Any, self).headers_finished:
+            self.body_started_at = time.monotonic()
         if isinstance(cast(Any, self).error, RequestEntityTooLarge):
             self.error = None
             # The app sees a length over its limit and answers 413 without reading.
@@ -66,13 +73,26 @@ class RingkasChannel(HTTPChannel):
     def readable(self) -> bool:
         # waitress asks every channel this about once a second: the place to cut a request
         # that is taking too long to arrive.
-        pending: Any = cast(Any, self).request
-        if (pending is not None and not pending.completed
-                and time.monotonic() - pending.started_at > self.request_read_timeout_s):
-            self.will_close = True
-            self.request = None
+        with self.requests_lock:
+            pending: Any = cast(Any, self).request
+            if pending is not None and not pending.completed:
+                now = time.monotonic()
+                if self.requests:  # a request is being served: this one is not read yet
+                    pending.started_at = now
+                    if pending.body_started_at is not None:
+                        pending.body_started_at = now
+                elif self._too_slow(pending, now):
+                    self.will_close = True
+                    self.request = None
         result: bool = super().readable()
         return result
+
+    def _too_slow(self, pending: Any, now: float) -> bool:
+        limit = self.request_read_timeout_s
+        if pending.body_started_at is None:
+            return now - pending.started_at > limit  # the header, within the limit
+        body_s = now - pending.body_started_at
+        return body_s > limit and pending.body_bytes_received < MIN_BODY_RATE * body_s
 
     def handle_close(self) -> None:
         if self.discarding and self.connected:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -35,21 +36,9 @@ SEED = REPO / "service" / "seeds" / "000_d67792ced336d87c.txt"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def private_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """HOME (and the XDG dirs) of this process and everything it starts, for the session:
-    a default path (~/.local/share/ringkas, ~/.cache) never reaches the user's own."""
-    home = tmp_path_factory.mktemp("home")
-    names = ("HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")
-    before = {n: os.environ.get(n) for n in names}
-    os.environ["HOME"] = str(home)
-    for name in names[1:]:
-        os.environ.pop(name, None)
-    yield home
-    for name, value in before.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+def private_home(pytestconfig: pytest.Config) -> Path:
+    """HOME of this process and everything it starts (see pytest_configure)."""
+    return pytestconfig.stash[_HOME][0]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -198,30 +187,47 @@ def _responses_match_openapi(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Flask, "test_client_class", ValidatingClient)
 
 
-# --- make test: a test it is meant to run must run ------------------------------------------
+# --- the session: a private HOME; make test: a test it is meant to run must run -------------
 
-_SKIPPED = pytest.StashKey[list[str]]()
+_HOME = pytest.StashKey[tuple[Path, dict[str, str | None]]]()
+_HOME_VARS = ("HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[_SKIPPED] = []
+    # Before any test module is imported (transformers and huggingface_hub fix their cache
+    # paths from HOME at import): a default path (~/.local/share/ringkas, ~/.cache) never
+    # reaches the user's own, in this process or anything it starts.
+    home = Path(tempfile.mkdtemp(prefix="ringkas-test-home-"))
+    config.stash[_HOME] = (home, {n: os.environ.get(n) for n in _HOME_VARS})
+    os.environ["HOME"] = str(home)
+    for name in _HOME_VARS[1:]:
+        os.environ.pop(name, None)
 
 
-def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> None:
-    # The one hook that gets both the report and the config for every phase.
-    if report.skipped and not hasattr(report, "wasxfail"):
-        config.stash[_SKIPPED].append(report.nodeid)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _HOME not in config.stash:
+        return
+    home, before = config.stash[_HOME]
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Under ``make test`` (RINGKAS_NO_SKIPS=1) a skipped test fails the run: a browser,
-    Redis or deploy test that cannot run is a broken setup, not a pass."""
-    skipped = sorted(set(session.config.stash[_SKIPPED]))
-    if skipped and os.environ.get("RINGKAS_NO_SKIPS") == "1":
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line(f"FAILED: {len(skipped)} test(s) skipped under make test "
-                                "(RINGKAS_NO_SKIPS=1):", red=True)
-            for nodeid in skipped:
-                reporter.write_line(f"  {nodeid}", red=True)
+    Redis or deploy test that cannot run is a broken setup, not a pass. Skips of whole
+    modules (pytest.importorskip) count too."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or os.environ.get("RINGKAS_NO_SKIPS") != "1":
+        return
+    skipped = sorted({r.nodeid or str(getattr(r, "fspath", "")) for r in
+                      reporter.stats.get("skipped", []) if not hasattr(r, "wasxfail")})
+    if skipped:
+        reporter.write_line(f"FAILED: {len(skipped)} test(s) skipped under make test "
+                            "(RINGKAS_NO_SKIPS=1):", red=True)
+        for nodeid in skipped:
+            reporter.write_line(f"  {nodeid}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -27,7 +27,8 @@ class UndocumentedResponse(AssertionError):
 
 def document(app: Flask) -> dict[str, Any]:
     rt = runtime_of(app)
-    strategies = list(rt.pipeline().strategies) if rt.ready else list(rt.settings.strategies)
+    live = rt.ready and not rt.admission.draining  # draining: pipeline() answers 503
+    strategies = list(rt.pipeline().strategies) if live else list(rt.settings.strategies)
     return build_document(app, rt.settings, strategies)
 
 

@@ -27,5 +27,11 @@ def test_a_skipped_test_fails_make_test(tmp_path: Path) -> None:
     assert "1 test(s) skipped under make test" in strict.stdout
     assert "test_setup_missing.py::test_needs_redis" in strict.stdout
     assert run().returncode == 0  # a bare pytest run may skip
+    # A module that skips itself (a missing browser library) counts as well.
+    case.write_text("import pytest\n\npytest.importorskip('no_such_module_here')\n\n"
+                    "def test_never():\n    pass\n")
+    strict = run(RINGKAS_NO_SKIPS="1")
+    assert strict.returncode == 1, strict.stdout
+    assert "1 test(s) skipped under make test" in strict.stdout
     makefile = (REPO / "Makefile").read_text()
     assert "RINGKAS_NO_SKIPS=1 $(VENV)/bin/pytest" in makefile

@@ -233,6 +233,7 @@ def test_dockerfile_refers_to_real_things() -> None:
     # The user has no home: what the service writes goes to the /data volume it owns.
     assert "--no-create-home" in " ".join(a for k, a in instructions if k == "RUN")
     assert "RINGKAS_CT2_CACHE=/data/" in env_args and "RINGKAS_KEYS_DB=/data/" in env_args
+    assert "RINGKAS_DATA_DIR=/data/" in env_args  # jobs too
 
     # CMD: gunicorn with the config shipped at that path and an importable factory.
     cmd = json.loads(next(a for k, a in instructions if k == "CMD"))
@@ -275,7 +276,7 @@ def test_systemd_unit() -> None:
     assert unit["ProtectSystem"] == ["strict"] and unit["User"] == ["ringkas"]
     # ProtectSystem=strict and ProtectHome: what the service writes (the key database, the
     # models converted to CTranslate2) must lie in the writable state directory.
-    for var in ("RINGKAS_KEYS_DB", "RINGKAS_CT2_CACHE"):
+    for var in ("RINGKAS_KEYS_DB", "RINGKAS_CT2_CACHE", "RINGKAS_DATA_DIR"):
         value = next(v for v in unit["Environment"] if v.startswith(f"{var}="))
         assert value.split("=", 1)[1].startswith(f"/var/lib/{unit['StateDirectory'][0]}/")
     argv = shlex.split(unit["ExecStart"][0])

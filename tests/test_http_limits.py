@@ -7,11 +7,13 @@ import contextlib
 import json
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -117,3 +119,89 @@ def test_slow_clients_are_cut_off_and_health_keeps_answering(server: str) -> Non
         for sock in slow:
             sock.close()
     assert requests.get(f"{server}/v1/ready", timeout=3).status_code == 200
+
+
+# --- the channel itself, in process (a plain WSGI app, no models) ------------------------
+
+
+@contextlib.contextmanager
+def _waitress(app: Any, *, read_timeout_s: float, connection_limit: int = 50,
+              ) -> Iterator[int]:
+    from service.server import build_server
+
+    server = build_server(app, "127.0.0.1", 0, 4, max_body=LIMIT,
+                          read_timeout_s=read_timeout_s, connection_limit=connection_limit)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield server.effective_port
+    finally:
+        server.close()
+        thread.join(5)
+
+
+def _app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    body = environ["wsgi.input"].read()
+    if environ["PATH_INFO"] == "/slow":
+        time.sleep(float(environ.get("QUERY_STRING") or 2.5))
+    out = f"{environ['PATH_INFO']} {len(body)}".encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(out)))])
+    return [out]
+
+
+def _read_all(sock: socket.socket, timeout_s: float) -> bytes:
+    sock.settimeout(timeout_s)
+    data = b""
+    with contextlib.suppress(OSError):
+        while chunk := sock.recv(65536):
+            data += chunk
+    return data
+
+
+def test_a_request_pipelined_behind_a_slow_one_is_not_cut() -> None:
+    with _waitress(_app, read_timeout_s=1) as port, \
+            socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        # The first request is served for 2.5 s; the second's header is incomplete all the
+        # while, but the connection is not being read: its clock must not run.
+        sock.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /next HTTP/1.1\r\nHo")
+        time.sleep(3.0)
+        sock.sendall(b"st: x\r\nConnection: close\r\n\r\n")
+        data = _read_all(sock, 5)
+    assert b"/slow 0" in data and b"/next 0" in data, data
+
+
+def test_a_slow_but_steady_upload_gets_through_and_a_trickle_is_cut() -> None:
+    with _waitress(_app, read_timeout_s=1) as port:
+        body = b"x" * 6000
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(b"POST /up HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                         b"Content-Length: %d\r\n\r\n" % len(body))
+            for i in range(0, len(body), 1000):  # 2,000 bytes a second for 3 s
+                sock.sendall(body[i:i + 1000])
+                time.sleep(0.5)
+            assert b"/up 6000" in _read_all(sock, 5)
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(b"POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 6000\r\n\r\n")
+            cut = False
+            for _ in range(40):  # 10 bytes a second: far below the minimum rate
+                try:
+                    sock.sendall(b"x")
+                except OSError:
+                    cut = True
+                    break
+                time.sleep(0.1)
+            assert cut or _read_all(sock, 3) == b""
+
+
+def test_connections_that_send_nothing_are_closed_after_the_read_timeout() -> None:
+    with _waitress(_app, read_timeout_s=1, connection_limit=4) as port:
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(4)]
+        try:
+            time.sleep(3.5)  # the timeout plus waitress's cleanup pass
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                sock.sendall(b"GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                assert b"/ok 0" in _read_all(sock, 5)
+            assert all(_read_all(s, 1) == b"" for s in idle)
+        finally:
+            for s in idle:
+                s.close()

@@ -398,3 +398,32 @@ def test_interactive_requests_go_before_queued_job_items(client: FlaskClient) ->
     progress = client.get(f"/v1/jobs/{job_id}?items=false").get_json()["progress"]
     assert progress["finished"] <= 2, progress  # the item running, perhaps one more
     assert wait_final(client, job_id)["status"] == "done"
+
+
+def test_an_item_stopped_by_a_shutdown_abort_goes_back_to_the_queue(
+        job_settings: Settings, engines: Mapping[str, Engine]) -> None:
+    from service.api.runtime import runtime_of
+    from tests.test_overload import SlowEngine
+
+    slow = {role: SlowEngine(e, 30) for role, e in engines.items()}
+    app = create_app(job_settings, engines=slow)
+    client = app.test_client()
+    try:
+        job = client.post("/v1/jobs", json={"items": [
+            {"kind": "translate", "text": "Dia pergi ke pasar.", "target": "en"}]}).get_json()
+        end = time.monotonic() + 30
+        while client.get(f"/v1/jobs/{job['id']}").get_json()["items"][0]["status"] != "running":
+            assert time.monotonic() < end, "the item never started"
+            time.sleep(0.05)
+        admission = runtime_of(app).admission
+        admission.drain(0)
+        assert admission.abort(10) is True  # the item's slot comes back at once, not in 30 s
+        end = time.monotonic() + 10
+        while (item := client.get(f"/v1/jobs/{job['id']}").get_json()["items"][0])[
+                "status"] == "running":
+            assert time.monotonic() < end, "the item was not given back"
+            time.sleep(0.05)
+        # Back in the queue for the next start, not failed with the shutdown's 503.
+        assert item["status"] == "queued" and "error" not in item, item
+    finally:
+        app.extensions[JOBS].stop(timeout_s=1)

@@ -127,3 +127,21 @@ def test_api_key_in_the_body(settings: Settings, engines: Mapping[str, Engine],
     # The key in the body is for LibreTranslate's routes only.
     native = client.post("/v1/translate", json={"text": ID_TEXT, "api_key": key})
     assert native.status_code == 401
+
+
+def test_limits_keep_libretranslates_400_and_only_the_body_limit_is_413(
+        client: FlaskClient) -> None:
+    from service.config import Limits
+
+    limits = Limits()
+    over_chars = "a" * (limits.max_text_chars + 1)
+    resp = client.post("/translate", json={"q": over_chars, "source": "id", "target": "en"})
+    assert resp.status_code == 400  # LibreTranslate's answer to a text over its limit
+    assert resp.get_json()["code"] != "request_too_large"
+    # A form field far larger than werkzeug's default 500 kB form limit, in a body under
+    # ringkas's byte limit: judged by the character limit, not refused as an oversize body.
+    form = {"q": "a" * 600_000, "source": "id", "target": "en"}
+    resp = client.post("/translate", data=form)
+    assert resp.status_code == 400 and resp.get_json()["code"] != "request_too_large"
+    huge = client.post("/translate", data={"q": "a" * (limits.max_request_bytes + 10)})
+    assert huge.status_code == 413 and huge.get_json()["code"] == "request_too_large"

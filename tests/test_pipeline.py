@@ -214,3 +214,13 @@ def test_control_characters_never_reach_an_answer(engines: dict[str, Engine]) ->
                for t in summary.summary.values())
     assert next(w for w in summary.warnings
                 if w.code == "random_weights").message.endswith("not a summary")
+
+
+def test_bidi_overrides_and_js_line_separators_are_removed_too() -> None:
+    from service.pipeline.guards import printable
+
+    report = Report()
+    text = "Harga \u202enaik\u202c 5\u2066%\u2069\u2028 pada\u2029 2025.\tYa\nTidak"
+    assert printable(report, text, "the translation") == \
+        "Harga naik 5% pada 2025.\tYa\nTidak"
+    assert [w.code for w in report.warnings] == ["control_characters_removed"]

@@ -53,6 +53,8 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
         app.wsgi_app = ProxyFix(app.wsgi_app,  # type: ignore[method-assign]
                                 x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     app.config["MAX_CONTENT_LENGTH"] = settings.limits.max_request_bytes
+    # A form field (LibreTranslate's q) may be as large as the body itself: one limit.
+    app.config["MAX_FORM_MEMORY_SIZE"] = settings.limits.max_request_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     # ASCII-escaped JSON: a lone surrogate echoed from a request (a field name, say) must
     # never make the error response itself unencodable.

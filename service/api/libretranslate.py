@@ -30,9 +30,10 @@ bp = Blueprint("libretranslate", __name__)
 SUPPORTED = ("id", "en")
 NAMES = {"id": "Indonesian", "en": "English"}
 _SKIP_PARENTS = frozenset({"script", "style", "noscript", "template", "code", "pre"})
-# LibreTranslate answers 400 to every request it cannot use, and 403 to a refused key; a
-# body over the server's limit is 413, as any HTTP client expects.
-_LT_STATUS = {401: 403, 415: 400, 422: 400}
+# LibreTranslate answers 400 to every request it cannot use (a text over its character
+# limit too), and 403 to a refused key. Only a body over the server's byte limit is 413,
+# as any HTTP client expects (lt_http_error).
+_LT_STATUS = {401: 403, 413: 400, 415: 400, 422: 400}
 
 
 def lt_body() -> Any:

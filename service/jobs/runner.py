@@ -51,7 +51,6 @@ from service.jobs.model import JobState, new_job_id
 from service.jobs.store import Claimed, JobStore, storage_fault
 from service.jobs.submit import JobRequest
 from service.jobs.webhook import deliver, payload, receiver_of
-from service.overload import Deadline
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3  # an item that was running when the process died this often is given up
@@ -336,10 +335,15 @@ class LocalJobs:
             pipeline = rt.pipeline()
             while rt.admission.depth[1] > 0 and not self._stop.is_set():
                 time.sleep(0.05)  # interactive requests are waiting: they go first
-            deadline = Deadline.after(self.settings.job_item_timeout_s)
+            # Tied to the server's abort: a shutdown past its drain timeout stops the item
+            # too, and it goes back to the queue (below) instead of being recorded as failed.
+            deadline = rt.admission.deadline(self.settings.job_item_timeout_s)
             with rt.admission.slot(deadline):
-                return outcome(pipeline, item.kind, item.request, self.settings.limits,
+                done = outcome(pipeline, item.kind, item.request, self.settings.limits,
                                deadline, f"{item.job_id}[{item.index}]")
+            if deadline.aborted:
+                raise _Busy
+            return done
         # outcome() turns the item's own errors into its result; these come from around it
         # (no slot in time included): the server is busy, not the item wrong.
         except (NotReady, Overloaded, DeadlineExceeded) as exc:
@@ -382,15 +386,19 @@ class LocalJobs:
                     state = self._call_webhook(store, job_id)
             except Exception:
                 log.exception("jobs: webhook for job %s failed", job_id)
+            recorded = False
             with self._hook_lock:
                 try:
                     if state is not None:
                         store.mark_webhook(job_id, state)
+                        recorded = True
                 except Exception:  # e.g. a full disk: it stays pending and is sent again
                     log.warning("jobs: cannot record the webhook of job %s", job_id)
                 finally:
                     self._sending.pop(job_id, None)
-            self._hooks.set()  # its receiver is free: the next pass may call it again
+            if recorded:
+                self._hooks.set()  # its receiver is free: the next pass may call it again
+            # else: the next regular pass (HOUSEKEEPING_S) tries again, not a tight loop
 
     def _call_webhook(self, store: JobStore, job_id: str) -> str | None:
         """Deliver one job's webhook: the state to record, None to leave it pending."""

@@ -139,7 +139,9 @@ def check_repetition(report: Report, text: str, what: str) -> Repetition | None:
 # C0 and C1 control characters (and DEL) but newline and tab: a model that emits them
 # (random weights, a byte-level vocabulary gone astray) would carry them into a terminal or
 # a newsroom's page.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidirectional overrides and isolates (they can make a page show other text than it holds)
+# and the line/paragraph separators that break JavaScript strings go too.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
 def printable(report: Report, text: str, what: str) -> str:
