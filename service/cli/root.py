@@ -125,7 +125,8 @@ def translate(source: str, src: str, tgt: str, settings: Settings,
 @click.option("--host", default=None, help="[env RINGKAS_HOST; default 127.0.0.1]")
 @click.option("--port", default=None, type=int, help="[env RINGKAS_PORT; default 8000]")
 @click.option("--threads", default=None, type=int,
-              help="Server threads. [env RINGKAS_THREADS; default 4]")
+              help="Server threads, raised to at least max-inflight + max-queue + 2 (26 "
+                   "by default). [env RINGKAS_THREADS; default 4]")
 @friendly_errors
 @settings_options
 def serve(host: str | None, port: int | None, threads: int | None, settings: Settings) -> None:
