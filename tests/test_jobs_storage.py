@@ -279,7 +279,8 @@ def test_a_result_the_full_disk_refuses_waits_and_is_recorded_once_there_is_room
 
 def test_another_process_holding_the_dir_stays_jobs_unavailable(
         make_app: Callable[[], Flask], data_dir: Path) -> None:
-    """Not a storage fault: 503 jobs_unavailable, and readiness is not degraded by it."""
+    """Not a storage fault: 503 jobs_unavailable, and readiness fails with the same code
+    (a second instance on one dir), never "degraded"."""
     data_dir.mkdir(parents=True)
     fd = os.open(data_dir / "jobs.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -287,9 +288,11 @@ def test_another_process_holding_the_dir_stays_jobs_unavailable(
         client = make_app().test_client()
         resp = client.post("/v1/jobs", json={"items": items_for(1)})
         assert resp.status_code == 503 and error_of(resp)["code"] == "jobs_unavailable"
-        assert client.get("/v1/ready").get_json()["status"] == "ready"
+        ready = client.get("/v1/ready")
+        assert ready.status_code == 503 and error_of(ready)["code"] == "jobs_unavailable"
     finally:
         os.close(fd)
+    assert client.get("/v1/ready").get_json()["status"] == "ready"  # released: fine again
 
 
 @pytest.mark.parametrize(("exc", "kind", "name"), [
