@@ -323,14 +323,20 @@ def test_nginx_config_matches_the_limits() -> None:
     assert conf.count("{") == conf.count("}")
 
 
-# --- README ---------------------------------------------------------------------------------
+# --- Documentation (README.md and docs/) -----------------------------------------------------
 
 
-def test_readme_names_exactly_the_public_routes() -> None:
+def _docs() -> str:
+    """README.md and every docs/*.md page, for facts that must not be stated anywhere."""
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    return "\n".join(p.read_text() for p in pages)
+
+
+def test_docs_name_exactly_the_public_routes() -> None:
     from service.auth.middleware import PUBLIC_PATHS, PUBLIC_PREFIXES, PUBLIC_WEB_PATHS
 
-    readme = (REPO / "README.md").read_text()
-    section = readme.split("### API keys", 1)[1].split("\n#", 1)[0]
+    cli = (REPO / "docs" / "cli.md").read_text()
+    section = cli.split("### API keys", 1)[1].split("\n#", 1)[0]
     public = section.split("public ones:", 1)[1].split("(the page asks", 1)[0]
     named = set(re.findall(r"`(/[^`]*)`", public))
     assert named >= {*PUBLIC_PATHS, *PUBLIC_WEB_PATHS}
@@ -338,14 +344,15 @@ def test_readme_names_exactly_the_public_routes() -> None:
         assert prefix in named or prefix.rstrip("/") in named, prefix
     assert named <= {*PUBLIC_PATHS, *PUBLIC_WEB_PATHS, *PUBLIC_PREFIXES,
                      *(p.rstrip("/") for p in PUBLIC_PREFIXES)}
-    assert "every route but health/ready" not in readme
+    assert "every route but health/ready" not in _docs()
 
 
-def test_readme_documents_every_setting() -> None:
-    readme = (REPO / "README.md").read_text()
+def test_docs_document_every_setting() -> None:
+    configuration = (REPO / "docs" / "configuration.md").read_text()
     for _, var, _ in _ENV:
-        assert f"`{var}`" in readme, var
+        assert f"`{var}`" in configuration, var
+    deploy = (REPO / "docs" / "deploy.md").read_text()
     for path in ("service/deploy/Dockerfile", "service/deploy/ringkas.service",
                  "service/deploy/nginx.conf", "service/deploy/gunicorn.conf.py"):
-        assert path in readme and (REPO / path).is_file(), path
-    assert APP_SPEC in readme
+        assert path in deploy and (REPO / path).is_file(), path
+    assert APP_SPEC in deploy
