@@ -42,7 +42,7 @@ class InProcess:
         return result
 
     def translate(self, texts: Sequence[str]) -> dict[str, Any]:
-        from service.schemas import TranslateRequest
+        from service.pipeline.requests import TranslateRequest
 
         req = TranslateRequest(texts=tuple(texts), source="id", target="en", single=False)
         result: dict[str, Any] = self.pipeline.translate(req).to_json()

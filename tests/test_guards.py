@@ -19,7 +19,7 @@ from service.models import LOCAL_REVISION, ROLES
 from service.pipeline import Pipeline
 from service.pipeline.guards import check_repetition, find_repetition
 from service.pipeline.report import Report
-from service.schemas import Length, SummarizeRequest, TranslateRequest
+from service.pipeline.requests import Length, SummarizeRequest, TranslateRequest
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCES = sorted((REPO / "eval" / "references").glob("*.json"))

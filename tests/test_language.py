@@ -17,7 +17,7 @@ from service.api import create_app
 from service.config import Settings
 from service.engine import Engine
 from service.pipeline import Pipeline
-from service.schemas import Length, SummarizeRequest
+from service.pipeline.requests import Length, SummarizeRequest
 from service.text import language
 from service.text.clean import clean_article
 

@@ -11,9 +11,9 @@ from service.pipeline import Pipeline
 from service.pipeline.chunking import fit_pieces, pack
 from service.pipeline.extractive import rank
 from service.pipeline.report import Report
+from service.pipeline.requests import Length, SummarizeRequest
 from service.pipeline.summarize import Summarizer, trim_sentences
 from service.pipeline.translate import Translator
-from service.schemas import Length, SummarizeRequest
 from service.text.clean import clean_article
 from service.text.segment import split_sentences
 from tests.conftest import RecordingEngine
@@ -197,7 +197,7 @@ class NoisyEngine(RecordingEngine):
 
 
 def test_control_characters_never_reach_an_answer(engines: dict[str, Engine]) -> None:
-    from service.schemas import TranslateRequest
+    from service.pipeline.requests import TranslateRequest
 
     noisy = {role: NoisyEngine(e) for role, e in engines.items()}
     result = Pipeline(noisy).translate(TranslateRequest(texts=("Dia pergi.",), source="id",

@@ -24,7 +24,7 @@ from service.errors import EngineError
 from service.models import LOCAL_REVISION, ROLES, ModelSpec
 from service.pipeline import Pipeline
 from service.pipeline.budget import token_budget, trained_range
-from service.schemas import Length, SummarizeRequest
+from service.pipeline.requests import Length, SummarizeRequest
 from tests.conftest import RecordingEngine
 
 MT5_ROLES = ("summarize_id", "crosssum", "instruct")

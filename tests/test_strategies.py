@@ -79,7 +79,7 @@ def test_bad_prompt_is_422(client: FlaskClient, prompt: object, code: str) -> No
 
 def test_instruct_input_is_the_rendered_prompt(tiny_dir: Path) -> None:
     from service.pipeline import Pipeline
-    from service.schemas import Length, SummarizeRequest
+    from service.pipeline.requests import Length, SummarizeRequest
     from tests.conftest import RecordingEngine
 
     engine = RecordingEngine(HFSeq2SeqEngine.from_pretrained("instruct",

@@ -16,7 +16,7 @@ from service.api.runtime import runtime
 from service.errors import RingkasError
 from service.overload import Deadline
 from service.pipeline import Pipeline
-from service.schemas import TranslateRequest
+from service.pipeline.requests import TranslateRequest
 from service.schemas_lt import (
     LtTranslateRequest,
     form_to_body,

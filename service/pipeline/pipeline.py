@@ -13,10 +13,10 @@ from service.fidelity import FidelityReport, check_fidelity
 from service.overload import Deadline, DeadlineBound
 from service.pipeline.guards import check_language, check_repetition, printable
 from service.pipeline.report import Report, Warning
+from service.pipeline.requests import SummarizeRequest, TranslateRequest
 from service.pipeline.strategies import STRATEGIES, Article, Context, Strategy
 from service.pipeline.translate import Translator
 from service.prompts import Prompt, PromptRegistry
-from service.schemas import SummarizeRequest, TranslateRequest
 from service.text.clean import clean_article
 from service.text.segment import split_sentences
 

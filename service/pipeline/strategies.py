@@ -11,10 +11,10 @@ from service.engine import Engine
 from service.errors import InvalidField
 from service.pipeline.extractive import rank
 from service.pipeline.report import Report
+from service.pipeline.requests import Length
 from service.pipeline.summarize import Summarizer
 from service.pipeline.translate import Translator
 from service.prompts import Prompt, PromptRegistry
-from service.schemas import Length
 from service.text.segment import split_sentences
 
 

@@ -9,7 +9,7 @@ from service.errors import EngineError
 from service.pipeline.budget import token_budget, trained_range
 from service.pipeline.chunking import fit_pieces, pack
 from service.pipeline.report import Report
-from service.schemas import Length
+from service.pipeline.requests import Length
 from service.text.segment import split_sentences
 
 _MARGIN = 8
