@@ -30,7 +30,7 @@ class InProcess:
 
     def summarize(self, doc_id: str, text: str, strategy: str, length: str | int,
                   prompt: str | None = None) -> dict[str, Any]:
-        from service.schemas import parse_summarize
+        from service.contract.requests import parse_summarize
 
         body: dict[str, Any] = {"text": text, "strategy": strategy, "length": length}
         if prompt:

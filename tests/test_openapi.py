@@ -17,10 +17,10 @@ from werkzeug.test import TestResponse
 from service.api import create_app
 from service.auth.store import KeyStore
 from service.config import Limits, Settings
+from service.contract.libretranslate import LT_DETECT, LT_TRANSLATE
+from service.contract.requests import SUMMARIZE, TRANSLATE
+from service.contract.spec import SpecContext
 from service.engine import Engine
-from service.schemas import SUMMARIZE, TRANSLATE
-from service.schemas_lt import LT_DETECT, LT_TRANSLATE
-from service.spec import SpecContext
 from tests.openapi_check import UndocumentedResponse, check_response
 
 _PARAM = re.compile(r"<(?:[a-z_]+:)?([a-z_]+)>")

@@ -21,8 +21,8 @@ import requests
 from redis import Redis
 
 from service.config import Settings
+from service.contract.jobs import parse_job
 from service.engine import Engine
-from service.jobs.submit import parse_job
 from tests.conftest import _free_port, poll_job, start_server, stop_server
 from tests.test_jobs import _Hook, comparable, items_for
 

@@ -11,10 +11,10 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from service.api.body import json_body
 from service.api.jobs_openapi import OPERATIONS
 from service.api.runtime import runtime
+from service.contract.jobs import parse_job
 from service.errors import RingkasError
 from service.jobs.backend import EXTENSION, JobBackend
 from service.jobs.model import FINAL, JobState
-from service.jobs.submit import parse_job
 
 bp = Blueprint("jobs", __name__)
 __all__ = ["OPERATIONS", "bp"]

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from service.api.openapi import Operation
-from service.api.response_schemas import ref
-from service.jobs.submit import JOB
+from service.contract.jobs import JOB
+from service.contract.responses import ref
 
 _STR = {"type": "string"}
 _TIME = {"type": ["string", "null"], "description": "ISO 8601, UTC."}

@@ -13,16 +13,16 @@ from werkzeug.exceptions import HTTPException
 
 from service.api.body import body_limit_message, discard_unread_body, json_body, read_body
 from service.api.runtime import runtime
-from service.errors import RingkasError
-from service.overload import Deadline
-from service.pipeline import Pipeline
-from service.pipeline.requests import TranslateRequest
-from service.schemas_lt import (
+from service.contract.libretranslate import (
     LtTranslateRequest,
     form_to_body,
     parse_lt_detect,
     parse_lt_translate,
 )
+from service.errors import RingkasError
+from service.overload import Deadline
+from service.pipeline import Pipeline
+from service.pipeline.requests import TranslateRequest
 from service.text.language import rank_among
 
 bp = Blueprint("libretranslate", __name__)

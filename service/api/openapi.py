@@ -10,13 +10,13 @@ from typing import Any
 from flask import Blueprint, Flask, Response, jsonify
 
 from service import __version__
-from service.api.response_schemas import RESPONSE_SCHEMAS, ref
 from service.api.runtime import runtime
 from service.auth.middleware import is_public
 from service.config import Settings
-from service.schemas import SUMMARIZE, TRANSLATE
-from service.schemas_lt import LT_DETECT, LT_TRANSLATE
-from service.spec import ObjectSpec, SpecContext
+from service.contract.libretranslate import LT_DETECT, LT_TRANSLATE
+from service.contract.requests import SUMMARIZE, TRANSLATE
+from service.contract.responses import RESPONSE_SCHEMAS, ref
+from service.contract.spec import ObjectSpec, SpecContext
 
 bp = Blueprint("openapi", __name__)
 EXTRA_OPERATIONS = "ringkas.openapi_operations"  # blueprints of other modules add theirs

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify
 
 from service.api.body import json_body
 from service.api.runtime import runtime
-from service.schemas import parse_summarize
+from service.contract.requests import parse_summarize
 
 bp = Blueprint("summarize", __name__)
 

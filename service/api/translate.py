@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify
 
 from service.api.body import json_body
 from service.api.runtime import runtime
-from service.schemas import parse_translate
+from service.contract.requests import parse_translate
 
 bp = Blueprint("translate", __name__)
 

@@ -68,8 +68,8 @@ def summarize(source: str, languages: tuple[str, ...], length: str, strategy: st
               prompt: str | None, html: bool, title: str | None, as_json: bool,
               settings: Settings, client: RingkasClient | None) -> None:
     """Summarise an Indonesian article from FILE or - (stdin)."""
+    from service.contract.requests import parse_summarize
     from service.pipeline.strategies import STRATEGIES
-    from service.schemas import parse_summarize
 
     body = {"text": _read(source), "html": html, "languages": list(languages or ["en"]),
             "strategy": strategy, "length": int(length) if length.isdigit() else length}
@@ -106,7 +106,7 @@ def summarize(source: str, languages: tuple[str, ...], length: str, strategy: st
 def translate(source: str, src: str, tgt: str, settings: Settings,
               client: RingkasClient | None) -> None:
     """Translate text from FILE or - (stdin), keeping paragraphs."""
-    from service.schemas import parse_translate
+    from service.contract.requests import parse_translate
 
     text = _read(source)
     result: TranslationResult | Translation

@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from service.config import Settings
 from service.errors import JobsStorageUnavailable, RingkasError
-from service.jobs.model import JobState
-from service.jobs.submit import JobRequest
+from service.jobs.model import JobRequest, JobState
 
 if TYPE_CHECKING:
     from service.api.runtime import Runtime

@@ -8,10 +8,10 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from service.config import Settings
+from service.contract.jobs import parse_item
 from service.jobs.batch import BatchItem, ResultWriter
 from service.jobs.execute import outcome
 from service.jobs.model import FINAL, ITEM_FINAL, Item
-from service.jobs.submit import parse_item
 from service.overload import Deadline
 
 if TYPE_CHECKING:

@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from service.config import Limits
+from service.contract.requests import parse_summarize, parse_translate
 from service.errors import RingkasError
 from service.overload import Deadline
 from service.pipeline import Pipeline
-from service.schemas import parse_summarize, parse_translate
 
 log = logging.getLogger(__name__)
 Outcome = tuple[dict[str, Any] | None, dict[str, Any] | None]  # (result, error)

@@ -29,6 +29,15 @@ class Item:
 
 
 @dataclass(frozen=True)
+class JobRequest:
+    """A job as submitted: its items (each validated by service/contract/jobs.py) and where
+    to call when it finishes."""
+
+    items: tuple[Item, ...]
+    webhook: str | None
+
+
+@dataclass(frozen=True)
 class ItemState:
     index: int
     kind: str

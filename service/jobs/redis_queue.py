@@ -41,10 +41,10 @@ from service.jobs.model import (
     QUEUED,
     RUNNING,
     ItemState,
+    JobRequest,
     JobState,
     new_job_id,
 )
-from service.jobs.submit import JobRequest
 from service.jobs.webhook import deliver, payload
 from service.overload import Deadline
 from service.pipeline import Pipeline

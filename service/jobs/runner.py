@@ -47,9 +47,8 @@ from service.errors import (
     RingkasError,
 )
 from service.jobs.execute import Outcome, outcome
-from service.jobs.model import JobState, new_job_id
+from service.jobs.model import JobRequest, JobState, new_job_id
 from service.jobs.store import Claimed, JobStore, storage_fault
-from service.jobs.submit import JobRequest
 from service.jobs.webhook import deliver, payload, receiver_of
 
 log = logging.getLogger(__name__)

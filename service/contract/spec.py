@@ -4,7 +4,7 @@
 A field's JSON Schema may depend on the running configuration (limits, served strategies):
 it is then a function of a :class:`SpecContext`. Structural checks live here; what JSON
 Schema cannot say with our error codes (empty text, lone surrogates, limits answered with
-413) stays in the parse functions of :mod:`service.schemas`.
+413) stays in the parse functions of :mod:`service.contract.requests`.
 """
 
 from __future__ import annotations

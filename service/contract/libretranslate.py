@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.config import Limits
+from service.contract.requests import LANGUAGES, check_text, check_texts
+from service.contract.spec import Field, ObjectSpec, SpecContext
 from service.errors import InvalidField
-from service.schemas import LANGUAGES, check_text, check_texts
-from service.spec import Field, ObjectSpec, SpecContext
 
 _Q = Field({"oneOf": [{"type": "string", "minLength": 1},
                       {"type": "array", "minItems": 1,

@@ -1,4 +1,5 @@
-"""Requests parsed and validated once, at the boundary, into frozen dataclasses."""
+"""ringkas's own request bodies (/v1/summarize, /v1/translate): their specs, and their parsing,
+once, at the boundary, into the pipeline's frozen dataclasses (service/pipeline/requests.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from service.config import Limits
+from service.contract.spec import Field, ObjectSpec, SpecContext
 from service.errors import InvalidField, MalformedRequest, PayloadTooLarge
 from service.pipeline.requests import DEFAULT_STRATEGY, Length, SummarizeRequest, TranslateRequest
-from service.spec import Field, ObjectSpec, SpecContext
 from service.text.clean import split_paragraphs
 
 LANGUAGES = ("en", "id")

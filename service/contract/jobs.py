@@ -10,15 +10,14 @@ items, too many, no valid item, a refused webhook) is answered with an error.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from service.config import Limits
+from service.contract.requests import parse_summarize, parse_translate, unpaired_surrogate
+from service.contract.spec import Field, ObjectSpec, SpecContext
 from service.errors import InvalidField, MalformedRequest, PayloadTooLarge, RingkasError
-from service.jobs.model import KINDS, Item
+from service.jobs.model import KINDS, Item, JobRequest
 from service.jobs.webhook import check_webhook
-from service.schemas import parse_summarize, parse_translate, unpaired_surrogate
-from service.spec import Field, ObjectSpec, SpecContext
 
 MAX_REF_CHARS = 200
 _ALIASES = {"summarise": "summarize"}
@@ -41,12 +40,6 @@ JOB = ObjectSpec("JobRequest", "Many summarise/translate requests, run in the ba
 class NoValidItems(RingkasError):
     status = 422
     default_code = "no_valid_items"
-
-
-@dataclass(frozen=True)
-class JobRequest:
-    items: tuple[Item, ...]
-    webhook: str | None
 
 
 def parse_job(body: Any, limits: Limits, strategies: Mapping[str, object],
