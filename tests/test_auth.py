@@ -21,10 +21,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.api import create_app
-from service.auth.middleware import PUBLIC_PATHS
 from service.auth.store import KeyStore, hash_key
 from service.cli import main
 from service.config import ConfigError, Settings
+from service.contract.routes import PUBLIC_PATHS
 from service.engine import Engine
 
 SHORT_ID = "Menteri itu meresmikan pabrik baru di Bogor. Pabrik itu mempekerjakan 200 orang."

@@ -333,16 +333,16 @@ def _docs() -> str:
 
 
 def test_docs_name_exactly_the_public_routes() -> None:
-    from service.auth.middleware import PUBLIC_PATHS, PUBLIC_PREFIXES, PUBLIC_WEB_PATHS
+    from service.contract.routes import PUBLIC_PATHS, PUBLIC_PREFIXES
 
     cli = (REPO / "docs" / "cli.md").read_text()
     section = cli.split("### API keys", 1)[1].split("\n#", 1)[0]
     public = section.split("public ones:", 1)[1].split("(the page asks", 1)[0]
     named = set(re.findall(r"`(/[^`]*)`", public))
-    assert named >= {*PUBLIC_PATHS, *PUBLIC_WEB_PATHS}
+    assert named >= PUBLIC_PATHS
     for prefix in PUBLIC_PREFIXES:
         assert prefix in named or prefix.rstrip("/") in named, prefix
-    assert named <= {*PUBLIC_PATHS, *PUBLIC_WEB_PATHS, *PUBLIC_PREFIXES,
+    assert named <= {*PUBLIC_PATHS, *PUBLIC_PREFIXES,
                      *(p.rstrip("/") for p in PUBLIC_PREFIXES)}
     assert "every route but health/ready" not in _docs()
 

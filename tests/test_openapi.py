@@ -17,8 +17,10 @@ from werkzeug.test import TestResponse
 from service.api import create_app
 from service.auth.store import KeyStore
 from service.config import Limits, Settings
+from service.contract import routes
 from service.contract.libretranslate import LT_DETECT, LT_TRANSLATE
 from service.contract.requests import SUMMARIZE, TRANSLATE
+from service.contract.routes import is_public
 from service.contract.spec import SpecContext
 from service.engine import Engine
 from tests.openapi_check import UndocumentedResponse, check_response
@@ -125,3 +127,15 @@ def test_job_routes_list_their_404_and_409(app: Flask) -> None:
     job = doc["paths"]["/v1/jobs/{job_id}"]
     assert "404" in job["get"]["responses"] and "404" in job["delete"]["responses"]
     assert "409" in job["delete"]["responses"]
+
+
+def test_the_route_table_says_which_paths_are_public() -> None:
+    # The middleware's check and the document's "security: []" read the same declaration.
+    for route in routes.ROUTES:
+        assert is_public(route.path) == route.public, route.path
+    for path in ("/docs", "/docs/swagger-ui.css", "/web/app.js", "/", "/metrics"):
+        assert is_public(path), path
+    for path in ("/v1/summarize", "/v1/jobs", "/v1/jobs/x", "/translate", "/v1/models",
+                 "/webx", "/openapi.json/x"):
+        assert not is_public(path), path
+    assert {"/translate", "/detect", "/languages"} == routes.BODY_KEY_PATHS

@@ -72,7 +72,6 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
                 background=settings.background_load)
 
     app.extensions[JOBS] = make_backend(settings, rt)
-    app.extensions.setdefault(openapi.EXTRA_OPERATIONS, []).extend(jobs.OPERATIONS)
 
     for bp in (health.bp, models.bp, summarize.bp, translate.bp, libretranslate.bp, openapi.bp,
                openapi.docs_blueprint(), metrics.bp, web.bp, jobs.bp):

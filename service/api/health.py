@@ -7,19 +7,21 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify
 
 from service import __version__
+from service.api.routing import route
 from service.api.runtime import runtime
+from service.contract import routes
 from service.jobs.backend import EXTENSION as JOBS
 from service.jobs.backend import JobBackend
 
 bp = Blueprint("health", __name__)
 
 
-@bp.get("/v1/health")
+@route(bp, routes.HEALTH)
 def health() -> Response:
     return jsonify({"status": "ok", "version": __version__})
 
 
-@bp.get("/v1/ready")
+@route(bp, routes.READY)
 def ready() -> Response:
     rt = runtime()
     rt.pipeline()  # raises 503 not_ready / models_unavailable until the models are in

@@ -9,15 +9,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from service.api.body import json_body
-from service.api.jobs_openapi import OPERATIONS
+from service.api.routing import route
 from service.api.runtime import runtime
+from service.contract import routes
 from service.contract.jobs import parse_job
 from service.errors import RingkasError
 from service.jobs.backend import EXTENSION, JobBackend
 from service.jobs.model import FINAL, JobState
 
 bp = Blueprint("jobs", __name__)
-__all__ = ["OPERATIONS", "bp"]
 
 
 class JobNotFound(RingkasError):
@@ -40,7 +40,7 @@ def _owner() -> str | None:
     return None if key is None else str(key)
 
 
-@bp.post("/v1/jobs")
+@route(bp, routes.JOBS)
 def submit() -> tuple[Response, int, dict[str, str]]:
     rt = runtime()
     strategies = rt.pipeline().strategies  # 503 before reading the body when not ready
@@ -55,14 +55,14 @@ def _found(job_id: str, state: JobState | None) -> JobState:
     return state
 
 
-@bp.get("/v1/jobs/<job_id>")
+@route(bp, routes.JOB, "get")
 def get(job_id: str) -> Response:
     items = request.args.get("items", "true").lower() not in ("0", "false", "no")
     state = _found(job_id, _backend().get(job_id, _owner(), items=items))
     return jsonify(state.to_json(items=items))
 
 
-@bp.delete("/v1/jobs/<job_id>")
+@route(bp, routes.JOB, "delete")
 def cancel(job_id: str) -> Response:
     before = _found(job_id, _backend().get(job_id, _owner(), items=False))
     if before.status in FINAL:

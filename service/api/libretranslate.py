@@ -12,7 +12,9 @@ from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from service.api.body import body_limit_message, discard_unread_body, json_body, read_body
+from service.api.routing import route
 from service.api.runtime import runtime
+from service.contract import routes
 from service.contract.libretranslate import (
     LtTranslateRequest,
     form_to_body,
@@ -67,13 +69,13 @@ def _error(status: int, code: str, message: str,
     return response, status
 
 
-@bp.route("/languages", methods=["GET", "POST"])
+@route(bp, routes.LT_LANGUAGES)
 def languages() -> Response:
     return jsonify([{"code": c, "name": NAMES[c], "targets": [t for t in SUPPORTED if t != c]}
                     for c in SUPPORTED])
 
 
-@bp.post("/detect")
+@route(bp, routes.LT_DETECT)
 def detect() -> Response:
     rt = runtime()
     req = parse_lt_detect(lt_body(), rt.settings.limits)
@@ -81,7 +83,7 @@ def detect() -> Response:
     return jsonify(best[0:1] if len(best) == 1 else best)
 
 
-@bp.post("/translate")
+@route(bp, routes.LT_TRANSLATE)
 def translate() -> Response:
     rt = runtime()
     rt.pipeline()  # 503 before reading the body when models are not ready

@@ -17,7 +17,9 @@ from prometheus_client import (
     generate_latest,
 )
 
+from service.api.routing import route
 from service.api.runtime import Runtime
+from service.contract import routes
 from service.engine import Engine
 from service.engine.base import EngineWrapper, GenerationParams
 
@@ -93,7 +95,7 @@ def init_metrics(app: Flask, rt: Runtime) -> Metrics:
     return metrics
 
 
-@bp.get("/metrics")
+@route(bp, routes.METRICS)
 def scrape() -> Response:
     metrics: Metrics = current_app.extensions[EXTENSION]
     return Response(generate_latest(metrics.registry), content_type=CONTENT_TYPE_LATEST)

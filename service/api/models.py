@@ -6,13 +6,15 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
+from service.api.routing import route
 from service.api.runtime import runtime
+from service.contract import routes
 from service.models import ROLES
 
 bp = Blueprint("models", __name__)
 
 
-@bp.get("/v1/models")
+@route(bp, routes.MODELS)
 def models() -> Response:
     rt = runtime()
     engines = rt.pipeline().engines if rt.ready else {}

@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from service.api.body import json_body
+from service.api.routing import route
 from service.api.runtime import runtime
+from service.contract import routes
 from service.contract.requests import parse_summarize
 
 bp = Blueprint("summarize", __name__)
 
 
-@bp.post("/v1/summarize")
+@route(bp, routes.SUMMARIZE)
 def summarize() -> Response:
     rt = runtime()
     req = parse_summarize(json_body(), rt.settings.limits, rt.pipeline().strategies)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from service.api.body import json_body
+from service.api.routing import route
 from service.api.runtime import runtime
+from service.contract import routes
 from service.contract.requests import parse_translate
 
 bp = Blueprint("translate", __name__)
 
 
-@bp.post("/v1/translate")
+@route(bp, routes.TRANSLATE)
 def translate() -> Response:
     rt = runtime()
     rt.pipeline()  # 503 before reading the body when models are not ready

@@ -11,16 +11,18 @@ from pathlib import Path
 
 from flask import Blueprint, Response, send_from_directory
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-ASSETS_URL = "/web"  # public prefix (service/auth/middleware.py PUBLIC_PREFIXES)
+from service.api.routing import route
+from service.contract import routes
 
-bp = Blueprint("web", __name__, static_folder=str(WEB_DIR), static_url_path=ASSETS_URL)
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+bp = Blueprint("web", __name__, static_folder=str(WEB_DIR),
+               static_url_path=routes.WEB_ASSETS.public_prefix.rstrip("/"))
 
 _CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
         "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
 
-@bp.get("/")
+@route(bp, routes.WEB)
 def index() -> Response:
     return send_from_directory(WEB_DIR, "index.html", max_age=0)
 

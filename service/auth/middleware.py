@@ -19,24 +19,10 @@ from limits import parse_many
 
 from service.auth.store import KeyStore
 from service.config import ConfigError, Settings
+from service.contract.routes import BODY_KEY_PATHS, is_public
 from service.errors import Forbidden, RateLimited, Unauthorized
 
 log = logging.getLogger(__name__)
-
-# Paths that need no key and are never rate limited (probes of load balancers and
-# orchestrators). A later route meant to be public is added here.
-PUBLIC_PATHS: frozenset[str] = frozenset({"/v1/health", "/v1/ready", "/openapi.json",
-                                          "/metrics"})
-# The web page and its static assets: the page itself asks the user for a key.
-PUBLIC_WEB_PATHS: frozenset[str] = frozenset({"/"})
-# Path prefixes that are public: the API docs page, the web page's assets.
-PUBLIC_PREFIXES: tuple[str, ...] = ("/docs", "/web/")
-# LibreTranslate's clients send the key in the body as ``api_key``.
-BODY_KEY_PATHS: frozenset[str] = frozenset({"/translate", "/detect", "/languages"})
-
-
-def is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path in PUBLIC_WEB_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 _DISABLED = {"", "off", "none", "0", "false", "no"}
 

@@ -158,3 +158,34 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
                 "properties": {"error": {**_STR, "description": "LibreTranslate's message."},
                                "code": {**_STR, "description": "ringkas's error code."}}},
 }
+
+# A job, as every jobs route answers it (inline in each operation, not a component).
+_TIME = {"type": ["string", "null"], "description": "ISO 8601, UTC."}
+_ERROR = {"type": "object", "required": ["code", "message"],
+          "properties": {"code": _STR, "message": _STR, "details": {"type": "object"}}}
+_ITEM = {
+    "type": "object", "required": ["index", "id", "kind", "status"],
+    "additionalProperties": False,
+    "properties": {
+        "index": {"type": "integer"}, "id": {"type": ["string", "null"]},
+        "kind": {"enum": ["summarize", "translate"]},
+        "status": {"enum": ["queued", "running", "done", "error", "cancelled"]},
+        "result": {"anyOf": [ref("SummarizeResponse"), ref("TranslateResponse")]},
+        "error": _ERROR,
+    },
+}
+_COUNT = {"type": "integer", "minimum": 0}
+JOB_RESPONSE: dict[str, Any] = {
+    "type": "object", "additionalProperties": False,
+    "required": ["id", "status", "progress", "created_at", "finished_at", "expires_at"],
+    "properties": {
+        "id": _STR,
+        "status": {"enum": ["queued", "running", "done", "failed", "cancelled"]},
+        "progress": {"type": "object", "required": ["done", "failed", "finished", "total"],
+                     "properties": {"done": _COUNT, "failed": _COUNT, "finished": _COUNT,
+                                    "total": _COUNT}},
+        "created_at": _TIME, "finished_at": _TIME,
+        "expires_at": {**_TIME, "description": "When a finished job is deleted."},
+        "items": {"type": "array", "items": _ITEM},
+    },
+}

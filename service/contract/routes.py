@@ -1,0 +1,151 @@
+"""Every route, declared once: its path, its OpenAPI operations, and whether it is public.
+
+The blueprints take their URL rules from here (service/api/routing.py), /openapi.json is
+generated from it (service/contract/openapi.py), and the auth middleware reads
+:func:`is_public` and :data:`BODY_KEY_PATHS` from it, so a new route cannot be served without
+being documented, or be public in one place and not in another.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from service.contract.jobs import JOB as JOB_REQUEST
+from service.contract.libretranslate import LT_DETECT as LT_DETECT_REQUEST
+from service.contract.libretranslate import LT_TRANSLATE as LT_TRANSLATE_REQUEST
+from service.contract.requests import SUMMARIZE as SUMMARIZE_REQUEST
+from service.contract.requests import TRANSLATE as TRANSLATE_REQUEST
+from service.contract.responses import JOB_RESPONSE, ref
+from service.contract.spec import ObjectSpec
+
+_PARAM = re.compile(r"\{([a-z_]+)\}")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One method of a route, as /openapi.json documents it."""
+
+    method: str
+    summary: str
+    response: Mapping[str, Any] | None = None  # JSON schema of the success body
+    status: int = 200
+    request: ObjectSpec | None = None
+    form: bool = False  # also accepts form-encoded bodies (LibreTranslate)
+    media: str = "application/json"
+    errors: Sequence[str] = ()
+    error_schema: str = "Error"
+    parameters: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str  # OpenAPI's template, e.g. /v1/jobs/{job_id}
+    tag: str
+    operations: tuple[Operation, ...]
+    # No API key and never rate limited: probes of load balancers, the docs, the web page.
+    public: bool = False
+    # Every path under this prefix is public too (assets; /docs redirects to /docs/).
+    public_prefix: str = ""
+    # LibreTranslate's clients send the key in the body as ``api_key``.
+    body_key: bool = False
+
+    @property
+    def rule(self) -> str:
+        """The path as a Flask URL rule: /v1/jobs/<job_id>."""
+        return _PARAM.sub(r"<\1>", self.path)
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        return tuple(op.method.upper() for op in self.operations)
+
+
+_INFERENCE_ERRORS = ("400", "401", "403", "413", "415", "422", "429", "503", "504")
+_LT_ERRORS = ("400", "403", "429", "503", "504")
+_SUBMIT_ERRORS = ("400", "401", "403", "413", "415", "422", "429", "503", "507")
+_JOB_ERRORS = ("401", "403", "404", "429", "503", "507")  # 503/507: the data dir
+
+
+def _path_parameter(name: str) -> tuple[Mapping[str, Any], ...]:
+    return ({"name": name, "in": "path", "required": True, "schema": {"type": "string"}},)
+
+
+_JOB_ID = _path_parameter("job_id")
+_ITEMS = ({"name": "items", "in": "query", "required": False,
+           "schema": {"enum": ["true", "false"]}, "description": "false: no items"},)
+
+
+HEALTH = Route("/v1/health", "health", (
+    Operation("get", "The process is alive.", ref("Health")),), public=True)
+READY = Route("/v1/ready", "health", (
+    Operation("get", "Models are loaded; 503 until then (status degraded: jobs cannot be "
+              "stored now).", ref("Ready"), errors=("503",)),), public=True)
+MODELS = Route("/v1/models", "models", (
+    Operation("get", "Configured and loaded models, and the strategies served.",
+              ref("Models"), errors=("401", "403", "429")),))
+SUMMARIZE = Route("/v1/summarize", "summarize", (
+    Operation("post", "Summarise an Indonesian article (English, and Indonesian on request), "
+              "with fidelity checks and provenance.", ref("SummarizeResponse"),
+              request=SUMMARIZE_REQUEST, errors=_INFERENCE_ERRORS),))
+TRANSLATE = Route("/v1/translate", "translate", (
+    Operation("post", "Translate id->en or en->id, keeping paragraphs.",
+              ref("TranslateResponse"), request=TRANSLATE_REQUEST, errors=_INFERENCE_ERRORS),))
+LT_TRANSLATE = Route("/translate", "libretranslate", (
+    Operation("post", "LibreTranslate-compatible translation (id<->en).",
+              ref("LtTranslateResponse"), request=LT_TRANSLATE_REQUEST, form=True,
+              errors=_LT_ERRORS, error_schema="LtError"),), body_key=True)
+LT_DETECT = Route("/detect", "libretranslate", (
+    Operation("post", "LibreTranslate-compatible language detection (id or en).",
+              ref("LtDetectResponse"), request=LT_DETECT_REQUEST, form=True, errors=_LT_ERRORS,
+              error_schema="LtError"),), body_key=True)
+LT_LANGUAGES = Route("/languages", "libretranslate", (
+    Operation("get", "LibreTranslate-compatible list of languages.", ref("LtLanguages"),
+              error_schema="LtError"),
+    Operation("post", "The same list, for clients that POST.", ref("LtLanguages"), form=True,
+              error_schema="LtError")), body_key=True)
+OPENAPI = Route("/openapi.json", "docs", (
+    Operation("get", "This document.", {"type": "object"}),), public=True)
+# Both served by flask-swagger-ui's blueprint, mounted at the prefix.
+DOCS = Route("/docs/", "docs", (
+    Operation("get", "Interactive API documentation (Swagger UI).", media="text/html"),),
+    public=True, public_prefix="/docs")
+DOCS_ASSETS = Route("/docs/{path}", "docs", (
+    Operation("get", "Swagger UI's assets.", media="*/*", parameters=_path_parameter("path")),),
+    public=True, public_prefix="/docs")
+WEB = Route("/", "web", (
+    Operation("get", "The web page: paste or upload an article, read its summaries, fidelity "
+              "warnings, translation and provenance.", media="text/html"),), public=True)
+# Served by the web blueprint's static folder, mounted at the prefix.
+WEB_ASSETS = Route("/web/{filename}", "web", (
+    Operation("get", "The web page's assets.", media="*/*",
+              parameters=_path_parameter("filename")),), public=True, public_prefix="/web/")
+METRICS = Route("/metrics", "metrics", (
+    Operation("get", "Prometheus metrics (text exposition format).", media="text/plain"),),
+    public=True)
+JOBS = Route("/v1/jobs", "jobs", (
+    Operation("post", "Submit a job (202 at once; Location names it).", JOB_RESPONSE,
+              status=202, request=JOB_REQUEST, errors=_SUBMIT_ERRORS),))
+JOB = Route("/v1/jobs/{job_id}", "jobs", (
+    Operation("get", "A job: status, progress, each item's result or error (404 for another "
+              "key's job or an expired one).", JOB_RESPONSE, errors=_JOB_ERRORS,
+              parameters=(*_JOB_ID, *_ITEMS)),
+    Operation("delete", "Cancel a queued or running job (409 when it already finished).",
+              JOB_RESPONSE, errors=(*_JOB_ERRORS, "409"), parameters=_JOB_ID)))
+
+# In the order /openapi.json lists them.
+ROUTES: tuple[Route, ...] = (
+    HEALTH, READY, MODELS, SUMMARIZE, TRANSLATE, LT_TRANSLATE, LT_DETECT,
+    LT_LANGUAGES, OPENAPI, DOCS, DOCS_ASSETS, WEB, WEB_ASSETS, METRICS, JOBS, JOB)
+
+PUBLIC_PATHS: frozenset[str] = frozenset(r.path for r in ROUTES
+                                         if r.public and not r.public_prefix)
+PUBLIC_PREFIXES: tuple[str, ...] = tuple(dict.fromkeys(r.public_prefix for r in ROUTES
+                                                       if r.public_prefix))
+BODY_KEY_PATHS: frozenset[str] = frozenset(r.path for r in ROUTES if r.body_key)
+
+
+def is_public(path: str) -> bool:
+    """A request path that needs no API key and is never rate limited."""
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
