@@ -2,8 +2,9 @@
 
 Whatever the body, content type, method or path:
 - the status is never a 5xx other than 503/504;
-- every non-2xx answer is JSON ``{"error": {"code", "message", ...}}``;
-- every 2xx answer has the documented keys (summary languages, translation shape);
+- every answer is the one the app's /openapi.json documents for its route and status, and a
+  non-2xx one carries an error code;
+- every 2xx answer has the shape asked for (summary languages, translation shape);
 - a body built only from valid values is answered 200, and one with an invalid value (or an
   unknown key, or no text) is refused with a 4xx.
 
@@ -103,6 +104,13 @@ def client(tiny_dir: Path, engines: Mapping[str, Engine]) -> Iterator[FlaskClien
         yield app.test_client()
     finally:
         torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def document(client: FlaskClient) -> dict[str, Any]:
+    """The app's /openapi.json: what the fuzzer checks a live server's answers against."""
+    doc: dict[str, Any] = client.get("/openapi.json").get_json()
+    return doc
 
 
 # --- values -----------------------------------------------------------------------------
@@ -260,9 +268,9 @@ def post(client: FlaskClient, path: str, data: bytes | None,
     return resp.status_code, resp.headers, resp.get_data()
 
 
-def assert_contract(method: str, path: str, status: int, headers: Any,
+def assert_contract(doc: Mapping[str, Any], method: str, path: str, status: int, headers: Any,
                     data: bytes, expect: Mapping[str, Any] | None = None) -> None:
-    problems = check_response(method, path, status, headers, data, expect)
+    problems = check_response(doc, method, path, status, headers, data, expect)
     assert not problems, f"{method} {path} -> {status}: {problems}; body {data[:300]!r}"
 
 
@@ -282,7 +290,8 @@ def assert_verdict(valid: bool | None, status: int, data: bytes) -> None:
 @given(request=summarize_requests(), ascii_only=st.booleans())
 @example(request=({"text": ID_SENTENCES[0], "strategy": "extractive", "\ud800": 1}, False),
          ascii_only=True)
-def test_summarize_schema(client: FlaskClient, request: tuple[dict[str, Any], bool | None],
+def test_summarize_schema(client: FlaskClient, document: dict[str, Any],
+                          request: tuple[dict[str, Any], bool | None],
                           ascii_only: bool) -> None:
     body, valid = request
     data = dumps(body, ascii_only)
@@ -290,7 +299,7 @@ def test_summarize_schema(client: FlaskClient, request: tuple[dict[str, Any], bo
     if not ascii_only and any(s in data for s in (b"\xed\xa0", b"\xed\xb0", b"\xed\xbf")):
         valid = False  # a lone surrogate written as raw bytes: invalid UTF-8
     languages = body.get("languages", ["en"])
-    assert_contract("POST", "/v1/summarize", status, headers, answer,
+    assert_contract(document, "POST", "/v1/summarize", status, headers, answer,
                     {"languages": languages, "strategy": "extractive"} if valid else None)
     assert_verdict(valid, status, answer)
 
@@ -298,7 +307,8 @@ def test_summarize_schema(client: FlaskClient, request: tuple[dict[str, Any], bo
 @PROPERTY
 @given(request=translate_requests(), ascii_only=st.booleans())
 @example(request=({"text": ID_SENTENCES[0], "\udfff": None}, False), ascii_only=True)
-def test_translate_schema(client: FlaskClient, request: tuple[dict[str, Any], bool | None],
+def test_translate_schema(client: FlaskClient, document: dict[str, Any],
+                          request: tuple[dict[str, Any], bool | None],
                           ascii_only: bool) -> None:
     body, valid = request
     data = dumps(body, ascii_only)
@@ -308,7 +318,7 @@ def test_translate_schema(client: FlaskClient, request: tuple[dict[str, Any], bo
     text = body.get("text")
     expect = {"single": isinstance(text, str),
               "count": len(text) if isinstance(text, list) else 1} if valid else None
-    assert_contract("POST", "/v1/translate", status, headers, answer, expect)
+    assert_contract(document, "POST", "/v1/translate", status, headers, answer, expect)
     assert_verdict(valid, status, answer)
 
 
@@ -332,10 +342,11 @@ content_types = st.one_of(
 @given(path=st.sampled_from(POST_ROUTES), data=raw_bodies, content_type=content_types)
 @example(path="/v1/summarize", data=b"[" * 1000 + b"]" * 1000, content_type="application/json")
 @example(path="/v1/translate", data=b"[" * 100000 + b"]" * 100000, content_type="application/json")
-def test_raw_bodies_and_content_types(client: FlaskClient, path: str, data: bytes,
+def test_raw_bodies_and_content_types(client: FlaskClient, document: dict[str, Any],
+                                      path: str, data: bytes,
                                       content_type: str | None) -> None:
     status, headers, answer = post(client, path, data, content_type)
-    assert_contract("POST", path, status, headers, answer)
+    assert_contract(document, "POST", path, status, headers, answer)
     assert status >= 400, f"{data[:100]!r} as {content_type!r} answered {status}"
 
 
@@ -346,21 +357,22 @@ def test_raw_bodies_and_content_types(client: FlaskClient, path: str, data: byte
        content_type=st.sampled_from(CONTENT_TYPES_BAD[1:]) | st.text(
            alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=30).filter(
            lambda t: t.split(";")[0].strip().lower() != "application/json"))
-def test_valid_bodies_need_json_content_type(client: FlaskClient, body: dict[str, Any],
+def test_valid_bodies_need_json_content_type(client: FlaskClient, document: dict[str, Any],
+                                             body: dict[str, Any],
                                              path: str, content_type: str) -> None:
     status, headers, answer = post(client, path, json.dumps(body).encode(), content_type)
-    assert_contract("POST", path, status, headers, answer)
+    assert_contract(document, "POST", path, status, headers, answer)
     assert status == 415, f"{content_type!r} answered {status}: {answer[:200]!r}"
 
 
 @pytest.mark.parametrize("depth", [10, 900, 1000, 5000, 30000])
-def test_deeply_nested_json(client: FlaskClient, depth: int) -> None:
+def test_deeply_nested_json(client: FlaskClient, document: dict[str, Any], depth: int) -> None:
     """Outside @given on purpose: hypothesis raises the recursion limit while it runs a test,
     which hides a RecursionError that a server thread (limit 1000) hits."""
     for data in (b"[" * depth + b"]" * depth,
                  b'{"text": ' + b'{"a": ' * depth + b"1" + b"}" * depth + b"}"):
         status, headers, answer = post(client, "/v1/summarize", data)
-        assert_contract("POST", "/v1/summarize", status, headers, answer)
+        assert_contract(document, "POST", "/v1/summarize", status, headers, answer)
         assert 400 <= status < 500, (depth, status, answer[:200])
 
 
@@ -374,14 +386,15 @@ paths = st.one_of(st.sampled_from(ROUTES + OTHER_PATHS), st.text(
        content_type=st.none() | st.sampled_from(CONTENT_TYPES_OK),
        request_id=st.none() | st.text(alphabet=st.characters(min_codepoint=33,
                                                              max_codepoint=126), max_size=100))
-def test_every_method_on_every_path(client: FlaskClient, method: str, path: str,
+def test_every_method_on_every_path(client: FlaskClient, document: dict[str, Any],
+                                    method: str, path: str,
                                     body: bytes | None, content_type: str | None,
                                     request_id: str | None) -> None:
     headers = {"X-Request-ID": request_id} if request_id else {}
     resp = client.open(path, method=method, data=body, content_type=content_type,
                        headers=headers)
     data = resp.get_data()
-    assert_contract(method, path, resp.status_code, resp.headers, data)
+    assert_contract(document, method, path, resp.status_code, resp.headers, data)
     bare = path.split("?", 1)[0]
     if method in ("GET", "HEAD") and bare in GET_ROUTES:
         assert resp.status_code == 200, (method, path, resp.status_code, data[:200])

@@ -9,15 +9,19 @@ that six load clients are beyond its capacity and must get 503s.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
 
+from service.api import create_app
+from service.config import Settings
+from service.engine import Engine
 from tests.conftest import start_server, stop_server
 from tests.tools import fuzz
 
@@ -106,27 +110,68 @@ def test_fuzz_requests_are_reproducible() -> None:
     assert 0.05 < valid / len(cases) < 0.2
 
 
-def test_checker_flags_broken_answers() -> None:
+@pytest.fixture()
+def document(settings: Settings, engines: Mapping[str, Engine]) -> dict[str, Any]:
+    """/openapi.json, as the fuzzer fetches it from the server it runs against."""
+    doc: dict[str, Any] = create_app(settings, engines=engines).test_client().get(
+        "/openapi.json").get_json()
+    return doc
+
+
+_MODEL = {"role": "summarize", "id": "tiny", "revision": "main", "backend": "hf"}
+_SUMMARY = {"summary": {"en": "A summary."}, "strategy": "extractive", "length": "short",
+            "models": [_MODEL], "fidelity": {"checked": 0, "unsupported": [], "supported": True},
+            "timings_ms": {"total": 1.0}, "warnings": []}
+_JOB = {"id": "job_1", "status": "queued", "created_at": None, "finished_at": None,
+        "expires_at": None, "progress": {"done": 0, "failed": 0, "finished": 0, "total": 1}}
+
+
+def test_checker_flags_broken_answers(document: dict[str, Any]) -> None:
+    def check(method: str, path: str, status: int, headers: Mapping[str, str], body: Any,
+              expect: Mapping[str, Any] | None = None) -> list[str]:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return fuzz.check_response(document, method, path, status, headers, data, expect)
+
     json_ct = {"Content-Type": "application/json"}
-    assert not fuzz.check_response("POST", "/v1/summarize", 422, json_ct,
-                                   b'{"error": {"code": "empty_text", "message": "m"}}')
-    assert fuzz.check_response("POST", "/v1/summarize", 500, json_ct,
-                               b'{"error": {"code": "internal_error", "message": "m"}}')
-    assert fuzz.check_response("POST", "/v1/summarize", 413, {}, b"Request Entity Too Large")
-    assert fuzz.check_response("POST", "/v1/translate", 400, json_ct, b'{"code": "x"}')
+    error = {"error": {"code": "empty_text", "message": "m"}}
+    assert not check("POST", "/v1/summarize", 422, json_ct, error)
+    assert check("POST", "/v1/summarize", 500, json_ct,
+                 {"error": {"code": "internal_error", "message": "m"}})
+    assert check("POST", "/v1/summarize", 413, {}, b"Request Entity Too Large")
+    assert check("POST", "/v1/summarize", 422, {"Content-Type": "text/plain"}, error)
+    assert check("POST", "/v1/translate", 400, json_ct, {"code": "x"})
+    assert check("POST", "/v1/translate", 400, json_ct, {"error": {"code": "", "message": "m"}})
+    assert not check("PUT", "/v1/summarize", 405, json_ct, error)  # no route: generic shape
     # LibreTranslate's routes keep LibreTranslate's error shape; a job's 202 names itself.
-    assert not fuzz.check_response("POST", "/translate", 400, json_ct,
-                                   b'{"error": "q is required", "code": "missing_field"}')
-    assert fuzz.check_response("POST", "/translate", 400, json_ct,
-                               b'{"error": {"code": "missing_field", "message": "m"}}')
-    assert fuzz.check_response("POST", "/translate", 200, json_ct, b'{"text": "x"}')
-    assert fuzz.check_response("POST", "/v1/jobs", 202, json_ct, b'{"id": "job_1"}')
-    # overloaded needs a Retry-After header
-    assert fuzz.check_response("POST", "/v1/summarize", 503, json_ct,
-                               b'{"error": {"code": "overloaded", "message": "m"}}')
-    assert not fuzz.check_response("POST", "/v1/summarize", 503, {**json_ct, "Retry-After": "3"},
-                                   b'{"error": {"code": "overloaded", "message": "m"}}')
-    assert fuzz.check_response("POST", "/v1/summarize", 200, json_ct, b'{"summary": {}}')
-    assert fuzz.check_response("POST", "/v1/translate", 200, json_ct,
-                               b'{"translation": ["a"], "models": [{}], "timings_ms": {}, '
-                               b'"warnings": []}', {"single": True})
+    assert not check("POST", "/translate", 400, json_ct,
+                     {"error": "q is required", "code": "missing_field"})
+    assert check("POST", "/translate", 400, json_ct, {"error": {"code": "missing_field",
+                                                                "message": "m"}})
+    assert check("POST", "/translate", 400, json_ct, {"error": "q is required"})  # no code
+    assert check("POST", "/translate", 200, json_ct, {"text": "x"})
+    assert not check("POST", "/translate", 200, json_ct, {"translatedText": "x"})
+    assert check("POST", "/v1/jobs", 202, json_ct, {"id": "job_1"})
+    assert check("POST", "/v1/jobs", 202, json_ct, _JOB)  # no Location
+    assert not check("POST", "/v1/jobs", 202, {**json_ct, "Location": "/v1/jobs/job_1"}, _JOB)
+    assert check("POST", "/v1/jobs", 200, {**json_ct, "Location": "/v1/jobs/job_1"}, _JOB)
+    assert not check("GET", "/v1/jobs/job_1?items=false", 200, json_ct, _JOB)
+    # overloaded and rate_limited need a Retry-After header
+    overloaded = {"error": {"code": "overloaded", "message": "m"}}
+    assert check("POST", "/v1/summarize", 503, json_ct, overloaded)
+    assert not check("POST", "/v1/summarize", 503, {**json_ct, "Retry-After": "3"}, overloaded)
+    assert check("GET", "/v1/models", 429, json_ct,
+                 {"error": {"code": "rate_limited", "message": "m"}})
+    # 2xx bodies: the documented schema, and what was asked for
+    assert check("POST", "/v1/summarize", 200, json_ct, {"summary": {}})
+    assert not check("POST", "/v1/summarize", 200, json_ct, _SUMMARY, {"languages": ["en"]})
+    assert check("POST", "/v1/summarize", 200, json_ct, _SUMMARY, {"languages": ["en", "id"]})
+    assert check("POST", "/v1/summarize", 200, json_ct, {**_SUMMARY, "models": []})
+    assert check("POST", "/v1/summarize", 200, json_ct, {**_SUMMARY, "warnings": [{"code": 1}]})
+    assert check("POST", "/v1/translate", 200, json_ct,
+                 {"translation": ["a"], "models": [_MODEL], "timings_ms": {}, "warnings": []},
+                 {"single": True})
+    assert check("GET", "/v1/health", 200, json_ct, {"status": "ok"})  # no version
+    # Pages and assets are documented with their own media types.
+    assert not check("GET", "/", 200, {"Content-Type": "text/html; charset=utf-8"}, b"<html>")
+    assert not check("GET", "/web/app.js", 200, {"Content-Type": "text/javascript"}, b"x")
+    assert check("GET", "/v1/health", 200, {"Content-Type": "text/html"}, b"<html>")

@@ -16,7 +16,9 @@ Exit status: 0 when every request was answered with a documented status and body
 any was not (or the time budget ran out first), 2 on bad arguments (e.g. a non-loopback URL:
 this tool only talks to 127.0.0.1 / ::1 / localhost).
 
-The value pools and :func:`check_response` are shared with tests/test_properties.py.
+Answers are checked against the server's own ``/openapi.json`` (fetched once per run), plus
+what a schema cannot say (Retry-After, Location, error codes, the shape asked for). The
+value pools and :func:`check_response` are shared with tests/test_properties.py.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+
+from tests.openapi_check import UndocumentedResponse, check_documented, match_template
 
 # --- value pools ------------------------------------------------------------------------
 
@@ -121,12 +125,7 @@ OTHER_PATHS = ("/", "/v1", "/v1/", "/v1/summarize/", "/v1/SUMMARIZE", "/v2/summa
                "/web/app.js", "/web/nope.js", "/web/../v1/models", "/web/%2e%2e/pyproject.toml")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 GET_ROUTES = ("/v1/health", "/v1/ready", "/v1/models")
-# The web page and its assets: the only successful answers that are not JSON.
-PAGE_TYPES = {"text/html", "text/css", "text/javascript", "application/javascript",
-              "image/svg+xml"}
 POST_ROUTES = ("/v1/summarize", "/v1/translate")
-LT_ROUTES = ("/translate", "/detect", "/languages")
-JOB_KEYS = frozenset({"id", "status", "progress", "created_at", "finished_at", "expires_at"})
 # Webhooks a server with no allow-list (or any) must refuse: malformed, userinfo, the
 # backslash trick, metadata and private addresses, not http(s), not a string.
 WEBHOOKS: tuple[Any, ...] = (
@@ -140,24 +139,36 @@ JOB_IDS: tuple[Any, ...] = ("a", "", "x" * 300, "\ud800", "\x00", 1, None, [], {
                             "ﾃｷｽﾄ", "../x")
 
 # --- what every answer must look like ---------------------------------------------------
+#
+# Bodies, statuses and media types are checked against the server's own /openapi.json
+# (tests/openapi_check.py); here only what a schema cannot say.
 
-SUMMARY_KEYS = frozenset({"summary", "strategy", "length", "models", "prompt", "fidelity",
-                          "timings_ms", "warnings"})
-TRANSLATION_KEYS = frozenset({"translation", "models", "timings_ms", "warnings"})
-GET_KEYS = {"/v1/health": {"status"}, "/v1/ready": {"status"},
-            "/v1/models": {"ready", "models", "strategies"}}
 # Statuses a client may get. 5xx only as 503 (not ready / overloaded / shutting down) and
 # 504 (deadline); 401/403/429 from API keys and rate limits; 3xx only as a slash redirect.
 ALLOWED_5XX = frozenset({503, 504})
 RETRY_AFTER_CODES = frozenset({"overloaded", "rate_limited"})
 
 
-def check_response(method: str, path: str, status: int, headers: Mapping[str, str],
-                   data: bytes, expect: Mapping[str, Any] | None = None) -> list[str]:
-    """Every way this answer breaks the API's contract (empty when it keeps it).
+def fetch_document(base: str, timeout_s: float) -> dict[str, Any]:
+    """The server's /openapi.json, which every answer of the run is checked against."""
+    import requests
 
-    ``expect`` (for a valid POST) may hold ``languages`` (the summary's keys) or ``single``
-    and ``count`` (the translation's shape)."""
+    with requests.Session() as session:
+        session.trust_env = False  # no proxies: loopback only
+        resp = session.get(base + "/openapi.json", timeout=timeout_s)
+    resp.raise_for_status()
+    doc: dict[str, Any] = resp.json()
+    return doc
+
+
+def check_response(doc: Mapping[str, Any], method: str, path: str, status: int,
+                   headers: Mapping[str, str], data: bytes,
+                   expect: Mapping[str, Any] | None = None) -> list[str]:
+    """Every way this answer breaks the API's contract, ``doc`` (the server's /openapi.json)
+    first (empty when it keeps it).
+
+    ``expect`` (for a valid POST) may hold ``languages`` and ``strategy`` (the summary's) or
+    ``single`` and ``count`` (the translation's shape)."""
     problems: list[str] = []
     if status >= 500 and status not in ALLOWED_5XX:
         problems.append(f"status {status}")
@@ -168,130 +179,62 @@ def check_response(method: str, path: str, status: int, headers: Mapping[str, st
     if method in ("HEAD", "OPTIONS") and not data:
         return problems
     bare = path.split("?", 1)[0]
-    ctype = str(headers.get("Content-Type", "")).split(";")[0].strip()
-    if 200 <= status < 300 and ctype in PAGE_TYPES and (bare == "/" or bare.startswith("/web/")):
-        return problems
+    mimetype = str(headers.get("Content-Type", "")).split(";")[0].strip().lower()
+    body: Any = None
+    if mimetype == "application/json":
+        try:
+            body = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return [*problems, f"status {status} with a non-JSON body {data[:120]!r}"]
+    template = match_template(doc, method, bare)
     try:
-        body = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return [*problems, f"status {status} with a non-JSON body {data[:120]!r}"]
-    bare_path = path.split("?", 1)[0]
-    if bare_path in LT_ROUTES:
-        return problems + _lt_shape(bare_path, status, headers, body)
+        check_documented(doc, method, bare, template, status, mimetype, body)
+    except UndocumentedResponse as exc:
+        return [*problems, str(exc)]
     if not 200 <= status < 300:
-        problems += _error_shape(body)
-        code = body.get("error", {}).get("code") if isinstance(body, dict) else None
+        # {"error": {"code", ...}}, or LibreTranslate's {"error": "...", "code"}
+        error = body.get("error") if isinstance(body, dict) else None
+        code = error.get("code") if isinstance(error, dict) else (
+            body.get("code") if isinstance(body, dict) else None)
+        if not isinstance(code, str) or not code:
+            problems.append(f"{status} without an error code: {body!r:.160}")
         if code in RETRY_AFTER_CODES and not str(headers.get("Retry-After", "")).isdigit():
             problems.append(f"{status} {code} without a numeric Retry-After header")
         return problems
-    if not isinstance(body, dict):
-        return [*problems, f"2xx body is not an object: {body!r:.120}"]
-    path = path.split("?", 1)[0]
-    if path == "/v1/summarize":
-        problems += _summary_shape(body, expect or {})
-    elif path == "/v1/translate":
-        problems += _translation_shape(body, expect or {})
-    elif path in GET_KEYS and not GET_KEYS[path] <= set(body):
-        problems.append(f"{path} body lacks {sorted(GET_KEYS[path] - set(body))}")
-    elif path == "/v1/jobs" or path.startswith("/v1/jobs/"):
-        problems += _job_shape(method, path, status, headers, body)
+    if template == "/v1/jobs" and method == "POST" and \
+            not str(headers.get("Location", "")).startswith("/v1/jobs/"):
+        problems.append("a submitted job's answer has no Location /v1/jobs/{id}")
+    if template == "/v1/summarize":
+        problems += _as_asked_summary(body, expect or {})
+    elif template == "/v1/translate":
+        problems += _as_asked_translation(body, expect or {})
     return problems
 
 
-def _job_shape(method: str, path: str, status: int, headers: Mapping[str, str],
-               body: Mapping[str, Any]) -> list[str]:
-    problems = [f"job body lacks {sorted(JOB_KEYS - set(body))}"] if not set(body) >= JOB_KEYS \
-        else []
-    if path == "/v1/jobs" and method == "POST":
-        if status != 202:
-            problems.append(f"a submitted job answered {status}, not 202")
-        if not str(headers.get("Location", "")).startswith("/v1/jobs/"):
-            problems.append("a submitted job's answer has no Location /v1/jobs/{id}")
-    return problems
-
-
-def _lt_shape(path: str, status: int, headers: Mapping[str, str], body: Any) -> list[str]:
-    """LibreTranslate's shapes: ``{"error": "<message>", "code": ...}`` on errors."""
-    if not 200 <= status < 300:
-        if not isinstance(body, dict) or not isinstance(body.get("error"), str) \
-                or not body["error"] or not isinstance(body.get("code"), str):
-            return [f"LibreTranslate error body is not {{'error': str, 'code': str}}: "
-                    f"{body!r:.160}"]
-        if body["code"] in RETRY_AFTER_CODES and not str(headers.get("Retry-After",
-                                                                     "")).isdigit():
-            return [f"{status} {body['code']} without a numeric Retry-After header"]
-        return []
-    if path == "/translate":
-        if not isinstance(body, dict) or not isinstance(body.get("translatedText"), (str, list)):
-            return [f"/translate body lacks translatedText: {body!r:.160}"]
-    elif path == "/languages":
-        if not isinstance(body, list) or not all(isinstance(x, dict) and "code" in x
-                                                 for x in body):
-            return [f"/languages body is not [{{code, ...}}]: {body!r:.160}"]
-    elif path == "/detect" and not isinstance(body, list):
-        return [f"/detect body is not a list: {body!r:.160}"]
-    return []
-
-
-def _error_shape(body: Any) -> list[str]:
-    if not isinstance(body, dict) or set(body) != {"error"} or not isinstance(body["error"],
-                                                                              dict):
-        return [f"error body is not {{'error': {{...}}}}: {body!r:.160}"]
-    err = body["error"]
+def _as_asked_summary(body: Mapping[str, Any], expect: Mapping[str, Any]) -> list[str]:
     problems = []
-    for key in ("code", "message"):
-        if not isinstance(err.get(key), str) or not err[key]:
-            problems.append(f"error.{key} missing or not a non-empty string: {err!r:.160}")
-    if "details" in err and not isinstance(err["details"], dict):
-        problems.append(f"error.details is not an object: {err!r:.160}")
-    if "request_id" in err and not isinstance(err["request_id"], str):
-        problems.append(f"error.request_id is not a string: {err!r:.160}")
-    return problems
-
-
-def _summary_shape(body: Mapping[str, Any], expect: Mapping[str, Any]) -> list[str]:
-    problems = []
-    if not set(body) >= SUMMARY_KEYS:
-        problems.append(f"summary body lacks {sorted(SUMMARY_KEYS - set(body))}")
-        return problems
-    summary = body["summary"]
-    if not isinstance(summary, dict) or not all(isinstance(v, str) for v in summary.values()):
-        problems.append(f"summary is not {{lang: str}}: {summary!r:.120}")
-    elif "languages" in expect and set(summary) != set(expect["languages"]):
-        problems.append(f"summary has {sorted(summary)}, asked for {expect['languages']}")
+    if "languages" in expect and set(body["summary"]) != set(expect["languages"]):
+        problems.append(f"summary has {sorted(body['summary'])}, asked for "
+                        f"{expect['languages']}")
     if "strategy" in expect and body["strategy"] != expect["strategy"]:
         problems.append(f"strategy {body['strategy']!r}, asked for {expect['strategy']!r}")
-    problems += _common_shape(body)
-    return problems
+    return problems + _named_models(body)
 
 
-def _translation_shape(body: Mapping[str, Any], expect: Mapping[str, Any]) -> list[str]:
-    if not set(body) >= TRANSLATION_KEYS:
-        return [f"translation body lacks {sorted(TRANSLATION_KEYS - set(body))}"]
+def _as_asked_translation(body: Mapping[str, Any], expect: Mapping[str, Any]) -> list[str]:
     problems = []
     out = body["translation"]
     if expect.get("single") is True and not isinstance(out, str):
         problems.append(f"one text sent, translation is {type(out).__name__}")
     if expect.get("single") is False and (
-            not isinstance(out, list) or len(out) != expect.get("count", len(out))
-            or not all(isinstance(x, str) for x in out)):
+            not isinstance(out, list) or len(out) != expect.get("count", len(out))):
         problems.append(f"{expect.get('count')} texts sent, translation is {out!r:.120}")
-    problems += _common_shape(body)
-    return problems
+    return problems + _named_models(body)
 
 
-def _common_shape(body: Mapping[str, Any]) -> list[str]:
-    problems = []
-    if not isinstance(body["models"], list) or not body["models"]:
-        problems.append("models is not a non-empty list")
-    if not isinstance(body["timings_ms"], dict):
-        problems.append("timings_ms is not an object")
-    warnings = body["warnings"]
-    if not isinstance(warnings, list) or not all(
-            isinstance(w, dict) and isinstance(w.get("code"), str)
-            and isinstance(w.get("message"), str) for w in warnings):
-        problems.append(f"warnings are not [{{code, message}}]: {warnings!r:.120}")
-    return problems
+def _named_models(body: Mapping[str, Any]) -> list[str]:
+    # Provenance: an answer always names the models that made it.
+    return [] if body["models"] else ["models is an empty list"]
 
 
 # --- generated requests -----------------------------------------------------------------
@@ -674,8 +617,10 @@ class Outcome:
     body: bytes = b""
 
 
-def send(session: Any, base: str, case: Case, timeout_s: float) -> tuple[int, Mapping[str, str],
-                                                                         bytes]:
+def send(session: Any, base: str, case: Case,
+         timeout_s: float) -> tuple[int, Mapping[str, str], bytes, str]:
+    """Status, headers and body of the answer, and the path as sent (the client removes dot
+    segments: /web/../v1/models is /v1/models)."""
     headers = dict(case.headers)
     if case.content_type is not None:
         headers["Content-Type"] = case.content_type
@@ -685,19 +630,20 @@ def send(session: Any, base: str, case: Case, timeout_s: float) -> tuple[int, Ma
         data = (payload[i:i + 65536] for i in range(0, len(payload), 65536))
     resp = session.request(case.method, base + case.path, data=data, headers=headers,
                            timeout=timeout_s, allow_redirects=False)
-    return resp.status_code, resp.headers, resp.content
+    return resp.status_code, resp.headers, resp.content, resp.request.path_url
 
 
-def run_case(session: Any, base: str, index: int, case: Case, timeout_s: float) -> Outcome:
+def run_case(session: Any, base: str, doc: Mapping[str, Any], index: int, case: Case,
+             timeout_s: float) -> Outcome:
     import requests
 
     started = time.monotonic()
     try:
-        status, headers, data = send(session, base, case, timeout_s)
+        status, headers, data, sent = send(session, base, case, timeout_s)
     except requests.RequestException as exc:
         return Outcome(case, index, None, None, [f"no answer: {type(exc).__name__}: {exc}"],
                        time.monotonic() - started)
-    problems = check_response(case.method, case.path, status, headers, data, case.expect)
+    problems = check_response(doc, case.method, sent, status, headers, data, case.expect)
     code = None
     if not 200 <= status < 300 and data:
         try:
@@ -707,8 +653,8 @@ def run_case(session: Any, base: str, index: int, case: Case, timeout_s: float) 
     return Outcome(case, index, status, code, problems, time.monotonic() - started, data[:400])
 
 
-def run(base: str, count: int, seed: int, concurrency: int, budget_s: float,
-        request_timeout_s: float, *, with_protocol: bool = False,
+def run(base: str, doc: Mapping[str, Any], count: int, seed: int, concurrency: int,
+        budget_s: float, request_timeout_s: float, *, with_protocol: bool = False,
         ) -> tuple[list[Outcome], bool]:
     """Send requests 0..count-1 from ``concurrency`` threads; (outcomes, finished)."""
     import requests
@@ -728,7 +674,7 @@ def run(base: str, count: int, seed: int, concurrency: int, budget_s: float,
                     return
                 left = max(1.0, min(request_timeout_s, deadline - time.monotonic()))
                 case = generate(seed, index, with_protocol=with_protocol)
-                outcome = run_case(session, base, index, case, left)
+                outcome = run_case(session, base, doc, index, case, left)
                 with lock:
                     outcomes.append(outcome)
 
@@ -808,8 +754,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     base = args.url.rstrip("/")
     started = time.monotonic()
-    outcomes, finished = run(base, args.count, args.seed, args.concurrency, args.timeout_s,
-                             args.request_timeout_s, with_protocol=args.protocol)
+    try:
+        doc = fetch_document(base, args.request_timeout_s)
+    except (OSError, ValueError) as exc:  # requests' errors are OSErrors; bad JSON ValueError
+        print(f"fuzz: cannot read {base}/openapi.json: {exc}", file=sys.stderr)
+        return 1
+    outcomes, finished = run(base, doc, args.count, args.seed, args.concurrency,
+                             args.timeout_s, args.request_timeout_s,
+                             with_protocol=args.protocol)
     ok = report(outcomes, finished=finished, count=args.count,
                 wall_s=time.monotonic() - started)
     return 0 if ok else 1

@@ -41,12 +41,13 @@ import sys
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from tests.tools.fuzz import check_response, loopback_error
+from tests.tools.fuzz import check_response, fetch_document, loopback_error
 
 SEED_ARTICLE = (Path(__file__).resolve().parents[2] / "service" / "seeds" /
                 "000_d67792ced336d87c.txt")
@@ -109,8 +110,8 @@ def _error_code(data: bytes) -> str | None:
     return body.get("code") if isinstance(body, dict) else None  # LibreTranslate's shape
 
 
-def send(session: Any, base: str, route: str, body: dict[str, Any] | None,
-         timeout_s: float, path: str | None = None) -> Result:
+def send(session: Any, base: str, doc: Mapping[str, Any], route: str,
+         body: dict[str, Any] | None, timeout_s: float, path: str | None = None) -> Result:
     import requests
 
     path = path or ROUTES[route]
@@ -124,7 +125,7 @@ def send(session: Any, base: str, route: str, body: dict[str, Any] | None,
     took = time.monotonic() - started
     code = _error_code(resp.content) if resp.status_code >= 300 else None
     problems = [] if route == "lt_translate" else check_response(
-        "GET" if body is None else "POST", path, resp.status_code, resp.headers, resp.content)
+        doc, "GET" if body is None else "POST", path, resp.status_code, resp.headers, resp.content)
     if route == "lt_translate" and resp.status_code == 200:
         answer = json.loads(resp.content)
         if not isinstance(answer, dict) or not isinstance(answer.get("translatedText"), str):
@@ -293,8 +294,9 @@ class SlowClients:
 # --- the run ----------------------------------------------------------------------------
 
 
-def hammer(base: str, clients: int, duration_s: float, timeout_s: float, backoff_s: float,
-           bodies: dict[str, dict[str, Any]], seed: int) -> list[Result]:
+def hammer(base: str, doc: Mapping[str, Any], clients: int, duration_s: float,
+           timeout_s: float, backoff_s: float, bodies: dict[str, dict[str, Any]],
+           seed: int) -> list[Result]:
     import requests
 
     end = time.monotonic() + duration_s
@@ -307,10 +309,10 @@ def hammer(base: str, clients: int, duration_s: float, timeout_s: float, backoff
             session.trust_env = False  # no proxies: loopback only
             while time.monotonic() < end:
                 route = rng.choice(tuple(bodies))
-                result = send(session, base, route, bodies[route], timeout_s)
+                result = send(session, base, doc, route, bodies[route], timeout_s)
                 done = [result]
                 if route == "jobs" and result.status == 202 and result.location:
-                    done.append(send(session, base, "jobs_get", None, timeout_s,
+                    done.append(send(session, base, doc, "jobs_get", None, timeout_s,
                                      result.location))
                 with lock:
                     results.extend(done)
@@ -443,6 +445,11 @@ def main(argv: list[str] | None = None) -> int:
     out = sys.stdout
     pid = args.pid or listening_pid(urlsplit(base).port or 80)
     bodies = requests_for(article())
+    try:  # once: answers are checked against the server's own document
+        doc = fetch_document(base, args.request_timeout_s)
+    except (OSError, ValueError) as exc:  # requests' errors are OSErrors; bad JSON ValueError
+        print(f"load: cannot read {base}/openapi.json: {exc}", file=sys.stderr)
+        return 1
     print(f"load: {args.clients} clients for {duration_s:.0f} s against {base} (server pid "
           f"{pid or 'unknown: RSS not sampled'}; summarize {len(bodies['summarize']['text'])} "
           f"chars extractive, translate {len(TRANSLATE_TEXTS)} sentences, LibreTranslate "
@@ -453,8 +460,8 @@ def main(argv: list[str] | None = None) -> int:
     if slow:
         slow.start()
     started = time.monotonic()
-    results = hammer(base, args.clients, duration_s, args.request_timeout_s, args.backoff_s,
-                     bodies, args.seed)
+    results = hammer(base, doc, args.clients, duration_s, args.request_timeout_s,
+                     args.backoff_s, bodies, args.seed)
     wall_s = time.monotonic() - started
     if slow:
         slow.stop()
