@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from eval.cli import eval_command
 from service.cli.bench import bench
 from service.cli.jobs import batch, worker
 from service.cli.keys import keys
@@ -23,6 +22,7 @@ from service.cli.options import (
     settings_options,
 )
 from service.config import Settings
+from service.lazy_command import eval_command
 
 if TYPE_CHECKING:
     from service.client import RingkasClient, Summary, Translation
