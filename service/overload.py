@@ -164,15 +164,9 @@ class Admission:
 
     def drain(self, timeout_s: float) -> bool:
         """Refuse new work and wait for admitted work to finish; True when it all did."""
-        end = time.monotonic() + timeout_s
         with self._lock:
             self._draining = True
-            while self._running or self._waiting:
-                left = end - time.monotonic()
-                if left <= 0:
-                    return False
-                self._lock.wait(left)
-        return True
+        return self._settle(timeout_s)
 
     def deadline(self, seconds: float) -> Deadline:
         """A request's deadline, tied to this queue's abort."""
@@ -182,6 +176,10 @@ class Admission:
         """After a timed-out drain: every admitted request answers 503 ``shutting_down`` now.
         Waits up to ``timeout_s`` for their slots to be given back; True when they were."""
         self.aborted.set()
+        return self._settle(timeout_s)
+
+    def _settle(self, timeout_s: float) -> bool:
+        """Wait up to ``timeout_s`` for no request to be running or waiting."""
         end = time.monotonic() + timeout_s
         with self._lock:
             while self._running or self._waiting:

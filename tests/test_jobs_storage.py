@@ -228,16 +228,25 @@ def test_read_only_data_dir_holding_the_store_starts_degraded_then_recovers(
     wait_final(client, "job_earlier", timeout_s=60)  # resumed, and run
 
 
+def _retrying_client(make_app: Callable[[], Flask]) -> FlaskClient:
+    """A client of an app whose data dir is tried again at once after a fault."""
+    app = make_app()
+    jobs(app).retry_s = 0.05
+    return app.test_client()
+
+
+def _submit_and_finish(client: FlaskClient, items: int, timeout_s: float) -> dict[str, Any]:
+    resp = client.post("/v1/jobs", json={"items": items_for(items)})
+    assert resp.status_code == 202, resp.get_json()
+    return wait_final(client, resp.get_json()["id"], timeout_s=timeout_s)
+
+
 @pytest.mark.parametrize(("fault", "status"), [(FULL, 507), (READ_ONLY, 503)])
 def test_submit_on_a_full_or_read_only_disk_keeps_what_was_accepted(
         make_app: Callable[[], Flask], disk: Disk, fault: str, status: int) -> None:
     """Before: 500 internal_error."""
-    app = make_app()
-    jobs(app).retry_s = 0.05
-    client = app.test_client()
-    resp = client.post("/v1/jobs", json={"items": items_for(2)})
-    assert resp.status_code == 202, resp.get_json()
-    accepted = wait_final(client, resp.get_json()["id"], timeout_s=60)
+    client = _retrying_client(make_app)
+    accepted = _submit_and_finish(client, 2, timeout_s=60)
 
     disk.fault = fault
     resp = client.post("/v1/jobs", json={"items": items_for(1)})
@@ -266,12 +275,8 @@ def test_a_result_the_full_disk_refuses_waits_and_is_recorded_once_there_is_room
         return real_finish(self, job_id, index, **kwargs)
 
     monkeypatch.setattr(JobStore, "finish_item", finish)
-    app = make_app()
-    jobs(app).retry_s = 0.05
-    client = app.test_client()
-    resp = client.post("/v1/jobs", json={"items": items_for(1)})
-    assert resp.status_code == 202, resp.get_json()
-    done = wait_final(client, resp.get_json()["id"], timeout_s=30)
+    client = _retrying_client(make_app)
+    done = _submit_and_finish(client, 1, timeout_s=30)
     assert done["status"] == "done" and done["items"][0]["result"]
     assert refusals == [0]
     assert client.get("/v1/ready").get_json()["status"] == "ready"

@@ -216,6 +216,13 @@ def test_limits_name_themselves(settings: Settings, engines: dict[str, Engine], 
     assert error["details"]["limit"] in {3, 5}
 
 
+def assert_refused_while_draining(base: str) -> None:
+    late = requests.post(f"{base}{T}", json={"text": "Dia pergi."}, timeout=10)
+    assert late.status_code == 503
+    assert late.json()["error"]["code"] == "shutting_down"
+    assert int(late.headers["Retry-After"]) >= 1
+
+
 def test_graceful_shutdown_finishes_in_flight_work(tiny_dir: Path, seed_text: str) -> None:
     proc, base = start_server(tiny_dir, {"RINGKAS_DRAIN_TIMEOUT": "60"})
     results: dict[str, int] = {}
@@ -232,10 +239,7 @@ def test_graceful_shutdown_finishes_in_flight_work(tiny_dir: Path, seed_text: st
         proc.send_signal(signal.SIGTERM)
         time.sleep(0.3)
         # Still draining (the summary runs): the listener is open and refuses new work.
-        late = requests.post(f"{base}{T}", json={"text": "Dia pergi."}, timeout=10)
-        assert late.status_code == 503
-        assert late.json()["error"]["code"] == "shutting_down"
-        assert int(late.headers["Retry-After"]) >= 1
+        assert_refused_while_draining(base)
         worker.join(120)
         assert results.get("status") == 200
         assert proc.wait(timeout=60) == 0
@@ -267,10 +271,7 @@ def test_shutdown_past_the_drain_timeout_answers_in_flight_requests(
         time.sleep(1.5)  # each takes seconds: all four are admitted, one runs
         proc.send_signal(signal.SIGTERM)
         time.sleep(0.3)
-        late = requests.post(f"{base}{T}", json={"text": "Dia pergi."}, timeout=10)
-        assert late.status_code == 503
-        assert late.json()["error"]["code"] == "shutting_down"
-        assert int(late.headers["Retry-After"]) >= 1
+        assert_refused_while_draining(base)
         for w in workers:
             w.join(60)
         assert proc.wait(timeout=30) == EXIT_DRAIN_TIMED_OUT
