@@ -62,16 +62,15 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
         system = Http(service_url, api_key=api_key)
         chosen = list(strategies) or _served_strategies(system)
     else:
-        from service.pipeline.strategies import STRATEGIES, roles_for
+        from service.pipeline.strategies import STRATEGIES, roles_needed
 
         chosen = list(strategies) or list(settings.strategies)
-        roles = roles_for(chosen) if task != "translation" else ["translate_id_en"]
-        if task == "all":
-            roles.append("translate_id_en")
-        system = InProcess(build_pipeline(settings, roles))
         unknown = [s for s in chosen if s not in STRATEGIES]
         if unknown:
             raise click.UsageError(f"unknown strategy {unknown[0]}")
+        pairs = [("id", "en")] if task in ("translation", "all") else []
+        roles = roles_needed(chosen if task != "translation" else [], pairs=pairs)
+        system = InProcess(build_pipeline(settings, roles))
 
     summary_docs = dataset.summary_set()
     if limit:

@@ -7,7 +7,6 @@ import re
 import time
 import uuid
 from collections.abc import Mapping
-from functools import partial
 from urllib.parse import quote
 
 from flask import Flask, Response, g, request
@@ -29,7 +28,6 @@ from service.api.runtime import EXTENSION, EngineLoader, Runtime
 from service.auth.middleware import init_auth
 from service.config import ConfigError, Settings
 from service.engine import Engine
-from service.engine.loading import load_engines, loader_for, set_torch_threads
 from service.jobs.backend import EXTENSION as JOBS
 from service.jobs.backend import make_backend
 from service.pipeline.strategies import STRATEGIES, roles_for
@@ -63,13 +61,8 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
     rt = Runtime(settings)
     app.extensions[EXTENSION] = rt
     metrics.init_metrics(app, rt)  # before install: it counts the engines' tokens
-    if engines is not None:
-        rt.install(engines)
-    else:
-        wanted = {role: settings.models[role] for role in roles_for(settings.strategies)}
-        set_torch_threads(settings, wanted)
-        rt.load(loader or partial(load_engines, wanted, loader_for(settings)),
-                background=settings.background_load)
+    rt.start(roles_for(settings.strategies), engines=engines, loader=loader,
+             background=settings.background_load)
 
     app.extensions[JOBS] = make_backend(settings, rt)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -24,7 +25,22 @@ EngineLoader = Callable[[], Mapping[str, Engine]]
 T = TypeVar("T")
 
 
+def load_models(settings: Settings, roles: Iterable[str]) -> dict[str, Engine]:
+    """The models ``roles`` need, on their configured backends (CTranslate2 conversions from
+    the cache, or transformers), with the thread settings applied first."""
+    from service.engine.loading import load_engines, loader_for, set_torch_threads
+
+    wanted = {role: settings.models[role] for role in dict.fromkeys(roles)}
+    set_torch_threads(settings, wanted)
+    return dict(load_engines(wanted, loader_for(settings)))
+
+
 class Runtime:
+    """The one assembly of models, their wrappers (metrics, then the cross-request batcher;
+    each request adds its deadline), prompts and the admission queue. The server, the CLI,
+    ``ringkas batch``, ``ringkas worker``, eval and the benchmark all build it the same way:
+    ``Runtime.build(settings, roles)``, or ``start`` after adding wrappers."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._pipeline: Pipeline | None = None
@@ -33,6 +49,24 @@ class Runtime:
         self.admission = Admission(settings.inflight_limit, settings.max_queue)
         # Applied in order to the engines at install (metrics, batching...).
         self.engine_wrappers: list[Callable[[Mapping[str, Engine]], Mapping[str, Engine]]] = []
+
+    @classmethod
+    def build(cls, settings: Settings, roles: Iterable[str], *,
+              engines: Mapping[str, Engine] | None = None) -> Runtime:
+        """Models for ``roles`` loaded now (or ``engines`` injected), ready to run."""
+        rt = cls(settings)
+        rt.start(roles, engines=engines)
+        return rt
+
+    def start(self, roles: Iterable[str], *, engines: Mapping[str, Engine] | None = None,
+              loader: EngineLoader | None = None, background: bool = False) -> None:
+        """Install ``engines``, or load the models ``roles`` need (``loader`` overrides how),
+        now or in a thread."""
+        if engines is not None:
+            self.install(engines)
+            return
+        wanted = list(roles)
+        self.load(loader or partial(load_models, self.settings, wanted), background=background)
 
     def install(self, engines: Mapping[str, Engine]) -> None:
         for wrap in self.engine_wrappers:

@@ -113,7 +113,7 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
     import requests
 
     from service.api import create_app
-    from service.engine.loading import load_engines, loader_for, set_torch_threads
+    from service.api.runtime import load_models
     from service.pipeline.chunking import fit_pieces
     from service.pipeline.translate import output_cap
     from service.text.clean import clean_article
@@ -121,11 +121,10 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
 
     rss_start = _rss_mb()
     settings = _settings(cfg)
-    wanted = {role: settings.models[role] for role in cfg.models}
-    # torch only for the transformers runs: a CTranslate2 run's RSS holds no libtorch.
-    set_torch_threads(settings, wanted)
     started = time.perf_counter()
-    engines = load_engines(wanted, loader_for(settings))
+    # As the service loads them (torch threads only for transformers roles: a CTranslate2
+    # run's RSS holds no libtorch); the fixed-length wrapper goes on before the app's own.
+    engines = load_models(settings, cfg.models)
     load_s = time.perf_counter() - started
     rss_loaded = _rss_mb()
     fixed: dict[str, Engine] = {

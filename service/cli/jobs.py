@@ -82,14 +82,11 @@ def worker(redis_url: str | None, name: str | None, burst: bool, settings: Setti
     as many machines as share the Redis."""
     import logging
     from dataclasses import replace
-    from functools import partial
 
     from redis import Redis
 
-    from service.api import set_torch_threads
     from service.api.runtime import Runtime
     from service.config import ConfigError
-    from service.engine.loading import load_engines, loader_for
     from service.jobs.redis_queue import WORKER, WorkerContext, make_worker, roles_for_worker
 
     settings = replace(settings, redis_url=redis_url or settings.redis_url)
@@ -98,10 +95,7 @@ def worker(redis_url: str | None, name: str | None, burst: bool, settings: Setti
     if logging.getLogger().level > logging.INFO:
         logging.getLogger().setLevel(logging.INFO)
     connection = Redis.from_url(settings.redis_url)
-    rt = Runtime(settings)  # the pipeline exactly as the service builds it
-    wanted = {r: settings.models[r] for r in roles_for_worker(settings)}
-    set_torch_threads(settings, wanted)
-    # The configured backends, compute types and decoding, as the service loads them.
-    rt.load(partial(load_engines, wanted, loader_for(settings)), background=False)
+    # The pipeline exactly as the service builds it: backends, compute types, decoding.
+    rt = Runtime.build(settings, roles_for_worker(settings))
     WORKER.set(WorkerContext(rt.pipeline(), settings, connection))
     make_worker(settings, connection, name).work(burst=burst, logging_level="INFO")

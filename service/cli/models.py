@@ -238,7 +238,7 @@ def check(roles: tuple[str, ...], settings: Settings) -> None:
     """Load each configured role and show how it decodes; for a converted (CTranslate2)
     model, compare it with the model it was converted from on fixed sentences. Exits 1
     when a comparison is outside its tolerance."""
-    from service.engine.loading import load_engines, loader_for
+    from service.api.runtime import load_models
     from service.pipeline.strategies import roles_for
 
     unknown = [r for r in roles if r not in settings.models]
@@ -246,7 +246,7 @@ def check(roles: tuple[str, ...], settings: Settings) -> None:
         raise click.BadParameter(f"unknown role {unknown[0]!r}; roles: "
                                  f"{', '.join(settings.models)}", param_hint="--role")
     wanted = list(roles) or roles_for(settings.strategies)
-    engines = load_engines({r: settings.models[r] for r in wanted}, loader_for(settings))
+    engines = load_models(settings, wanted)
     failed = [role for role, engine in engines.items()
               if (result := _check_role(role, engine)) is not None and not result.ok]
     if failed:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable
 from functools import wraps
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -86,15 +85,8 @@ def settings_options(fn: F) -> F:
 
 
 def build_pipeline(settings: Settings, roles: Iterable[str]) -> Pipeline:
-    """The pipeline with just the models ``roles`` need (the CLI runs one job, not a server)."""
-    from service.engine.loading import load_engines, loader_for, set_torch_threads
-    from service.pipeline import Pipeline
-    from service.prompts import PromptRegistry
+    """The pipeline with just the models ``roles`` need (the CLI runs one job, not a server),
+    assembled as the service assembles its own."""
+    from service.api.runtime import Runtime
 
-    wanted = {r: settings.models[r] for r in dict.fromkeys(roles)}
-    prompts = PromptRegistry.from_dir(Path(settings.prompts_dir) if settings.prompts_dir
-                                      else None)
-    set_torch_threads(settings, wanted)
-    return Pipeline(load_engines(wanted, loader_for(settings)),
-                    batch_size=settings.translate_batch_size, prompts=prompts,
-                    limits=settings.limits)
+    return Runtime.build(settings, roles).pipeline()

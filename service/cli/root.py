@@ -69,7 +69,7 @@ def summarize(source: str, languages: tuple[str, ...], length: str, strategy: st
               settings: Settings, client: RingkasClient | None) -> None:
     """Summarise an Indonesian article from FILE or - (stdin)."""
     from service.contract.requests import parse_summarize
-    from service.pipeline.strategies import STRATEGIES
+    from service.pipeline.strategies import STRATEGIES, roles_needed
 
     body = {"text": _read(source), "html": html, "languages": list(languages or ["en"]),
             "strategy": strategy, "length": int(length) if length.isdigit() else length}
@@ -82,8 +82,7 @@ def summarize(source: str, languages: tuple[str, ...], length: str, strategy: st
         result = client.summarize_body(body)
     else:
         req = parse_summarize(body, settings.limits, STRATEGIES)
-        roles = [*STRATEGIES[req.strategy].roles,
-                 *(["translate_en_id"] if "id" in req.languages else [])]
+        roles = roles_needed([req.strategy], indonesian="id" in req.languages)
         result = build_pipeline(settings, roles).summarize(req)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
@@ -107,6 +106,7 @@ def translate(source: str, src: str, tgt: str, settings: Settings,
               client: RingkasClient | None) -> None:
     """Translate text from FILE or - (stdin), keeping paragraphs."""
     from service.contract.requests import parse_translate
+    from service.pipeline.strategies import roles_needed
 
     text = _read(source)
     result: TranslationResult | Translation
@@ -114,8 +114,7 @@ def translate(source: str, src: str, tgt: str, settings: Settings,
         result = client.translate(text, source=src, target=tgt)
     else:
         req = parse_translate({"text": text, "source": src, "target": tgt}, settings.limits)
-        role = "translate_id_en" if src == "id" else "translate_en_id"
-        result = build_pipeline(settings, [role]).translate(req)
+        result = build_pipeline(settings, roles_needed(pairs=[(src, tgt)])).translate(req)
     for w in result.warnings:
         click.echo(f"warning [{w.code}]: {w.message}", err=True)
     click.echo(result.translation)

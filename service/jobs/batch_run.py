@@ -20,17 +20,14 @@ if TYPE_CHECKING:
     from service.client import RingkasClient
 
 _TOO_BIG = frozenset({"request_too_large", "too_many_items"})
-_PAIR_ROLE = {("id", "en"): "translate_id_en", ("en", "id"): "translate_en_id"}
-
-
 def _roles(item: Item) -> list[str]:
-    from service.pipeline.strategies import STRATEGIES
+    from service.pipeline.strategies import roles_needed
 
     req = item.request
     if item.kind == "translate":
-        return [_PAIR_ROLE[(req.get("source", "id"), req.get("target", "en"))]]
-    roles = list(STRATEGIES[req.get("strategy", "translate-summarise")].roles)
-    return roles + (["translate_en_id"] if "id" in req.get("languages", ["en"]) else [])
+        return roles_needed(pairs=[(req.get("source", "id"), req.get("target", "en"))])
+    return roles_needed([req.get("strategy", "translate-summarise")],
+                        indonesian="id" in req.get("languages", ["en"]))
 
 
 def run_local(items: Sequence[BatchItem], settings: Settings, writer: ResultWriter,

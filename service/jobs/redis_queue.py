@@ -281,7 +281,7 @@ def make_worker(settings: Settings, connection: Redis, name: str | None = None) 
 
 
 def roles_for_worker(settings: Settings) -> list[str]:
-    from service.pipeline.strategies import roles_for
+    """A worker runs any item: every served strategy and both translation directions."""
+    from service.pipeline.strategies import PAIR_ROLE, roles_needed
 
-    return list(dict.fromkeys([*roles_for(settings.strategies), "translate_id_en",
-                               "translate_en_id"]))
+    return roles_needed(settings.strategies, pairs=PAIR_ROLE)

@@ -14,13 +14,12 @@ from service.overload import Deadline, DeadlineBound
 from service.pipeline.guards import check_language, check_repetition, printable
 from service.pipeline.report import Report, Warning
 from service.pipeline.requests import SummarizeRequest, TranslateRequest
-from service.pipeline.strategies import STRATEGIES, Article, Context, Strategy
+from service.pipeline.strategies import PAIR_ROLE, STRATEGIES, Article, Context, Strategy
 from service.pipeline.translate import Translator
 from service.prompts import Prompt, PromptRegistry
 from service.text.clean import clean_article
 from service.text.segment import split_sentences
 
-_PAIR_ROLE = {("id", "en"): "translate_id_en", ("en", "id"): "translate_en_id"}
 _LANG_NAME = {"en": "English", "id": "Indonesian"}
 
 
@@ -160,7 +159,7 @@ class Pipeline:
 
     def translate(self, req: TranslateRequest, deadline: Deadline | None = None,
                   ) -> TranslationResult:
-        role = _PAIR_ROLE[(req.source, req.target)]
+        role = PAIR_ROLE[(req.source, req.target)]
         report = Report()
         translator = Translator(self._engines(deadline)[role], self.batch_size)
         with report.stage("total"):

@@ -60,14 +60,30 @@ def register(cls: type[Strategy]) -> type[Strategy]:
     return cls
 
 
-def roles_for(names: Iterable[str]) -> list[str]:
-    """The model roles the named strategies need, plus en->id for Indonesian output."""
+# Which model translates each direction.
+PAIR_ROLE = {("id", "en"): "translate_id_en", ("en", "id"): "translate_en_id"}
+
+
+def roles_needed(strategies: Iterable[str] = (), *,
+                 pairs: Iterable[tuple[str, str]] = (), indonesian: bool = True) -> list[str]:
+    """The one answer to "which models must be loaded": those of the named strategies, the
+    en->id translator when a summary may be asked for in Indonesian too (``indonesian``),
+    and the translator of each (source, target) pair. In that order, without repeats."""
+    names = list(strategies)
     unknown = [n for n in names if n not in STRATEGIES]
     if unknown:
         raise InvalidField("strategy", f"unknown strategy {unknown[0]!r}; available: "
                            f"{', '.join(STRATEGIES)}", code="unknown_strategy")
     roles = [r for n in names for r in STRATEGIES[n].roles]
-    return list(dict.fromkeys([*roles, "translate_en_id"]))
+    if names and indonesian:
+        roles.append("translate_en_id")
+    roles += [PAIR_ROLE[pair] for pair in pairs]
+    return list(dict.fromkeys(roles))
+
+
+def roles_for(names: Iterable[str]) -> list[str]:
+    """The model roles a server of the named strategies loads (Indonesian summaries too)."""
+    return roles_needed(names) or ["translate_en_id"]
 
 
 @register
