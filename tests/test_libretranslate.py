@@ -145,3 +145,27 @@ def test_limits_keep_libretranslates_400_and_only_the_body_limit_is_413(
     assert resp.status_code == 400 and resp.get_json()["code"] != "request_too_large"
     huge = client.post("/translate", data={"q": "a" * (limits.max_request_bytes + 10)})
     assert huge.status_code == 413 and huge.get_json()["code"] == "request_too_large"
+
+
+def test_parameters_in_the_query_string_of_a_post(settings: Settings,
+                                                  engines: Mapping[str, Engine],
+                                                  tmp_path: Path) -> None:
+    """As LibreTranslate reads them (request.values): a client that sends everything in
+    the query string of a POST got 400 missing_field (q is required) before."""
+    from urllib.parse import urlencode
+
+    client = create_app(settings, engines=engines).test_client()
+    query = urlencode({"q": ID_TEXT, "source": "id", "target": "en"})
+    resp = client.post(f"/translate?{query}")
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["translatedText"]
+    # Query and form together; a JSON body is read alone, as LibreTranslate does.
+    mixed = client.post("/translate?source=id&target=en", data={"q": ID_TEXT})
+    assert mixed.status_code == 200 and mixed.get_json()["translatedText"]
+    assert client.post(f"/detect?{urlencode({'q': ID_TEXT})}").status_code == 200
+    db = tmp_path / "keys.sqlite3"
+    _, key = KeyStore(db).add("desk")
+    keyed = create_app(dataclasses.replace(settings, require_api_keys=True, keys_db=str(db)),
+                       engines=engines).test_client()
+    assert keyed.post(f"/translate?{query}&api_key={key}").status_code == 200
+    assert keyed.post(f"/translate?{query}").get_json()["code"] == "missing_api_key"

@@ -39,12 +39,13 @@ _LT_STATUS = {401: 403, 413: 400, 415: 400, 422: 400}
 
 
 def lt_body() -> Any:
-    """JSON, or form-encoded / multipart as LibreTranslate accepts (libretranslatepy sends a
-    form)."""
+    """JSON, or else parameters from the query string and a form-encoded / multipart body
+    together, as LibreTranslate reads them (Flask's ``request.values``): libretranslatepy
+    sends a form, other clients put everything in the query string of a POST."""
     if request.mimetype == "application/json":
         return json_body()
     read_body()  # the limit applies before the form parser reads it
-    return form_to_body(request.form.to_dict(flat=False))
+    return form_to_body(request.values.to_dict(flat=False))
 
 
 @bp.errorhandler(RingkasError)

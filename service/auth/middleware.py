@@ -64,7 +64,7 @@ def _body_key() -> str:
         value = body.get("api_key") if isinstance(body, dict) else None
     else:
         read_body()  # the limit applies before the form parser reads it
-        value = request.form.get("api_key")
+        value = request.values.get("api_key")  # the query string too, as LibreTranslate
     return value.strip() if isinstance(value, str) else ""
 
 
