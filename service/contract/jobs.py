@@ -13,11 +13,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from service.config import Limits
-from service.contract.requests import parse_summarize, parse_translate, unpaired_surrogate
+from service.contract.requests import parse_summarize, parse_translate
 from service.contract.spec import Field, ObjectSpec, SpecContext
 from service.errors import InvalidField, MalformedRequest, PayloadTooLarge, RingkasError
 from service.jobs.model import KINDS, Item, JobRequest
 from service.jobs.webhook import check_webhook
+from service.text.encoding import unpaired_surrogate
 
 MAX_REF_CHARS = 200
 _ALIASES = {"summarise": "summarize"}

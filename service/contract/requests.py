@@ -12,6 +12,7 @@ from service.contract.spec import Field, ObjectSpec, SpecContext
 from service.errors import InvalidField, MalformedRequest, PayloadTooLarge
 from service.pipeline.requests import DEFAULT_STRATEGY, Length, SummarizeRequest, TranslateRequest
 from service.text.clean import split_paragraphs
+from service.text.encoding import unpaired_surrogate
 
 LANGUAGES = ("en", "id")
 PAIRS = {("id", "en"), ("en", "id")}
@@ -72,16 +73,6 @@ TRANSLATE = ObjectSpec("TranslateRequest", "Text to translate, id->en or en->id.
                     "Target language.", code="unsupported_language_pair",
                     message="target must be 'id' or 'en'"),
 })
-
-
-def unpaired_surrogate(value: str) -> bool:
-    """A lone surrogate escape ("\ud800") is valid JSON, but no text: it cannot be stored,
-    logged as UTF-8 or sent on."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
 
 
 def check_text(value: str, field: str, limits: Limits) -> str:

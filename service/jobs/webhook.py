@@ -35,8 +35,8 @@ from urllib.parse import urlsplit
 
 import requests.certs
 
-from service.contract.requests import unpaired_surrogate
 from service.errors import InvalidField
+from service.text.encoding import unpaired_surrogate
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3
