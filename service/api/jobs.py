@@ -46,7 +46,7 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     strategies = rt.pipeline().strategies  # 503 before reading the body when not ready
     req = parse_job(json_body(), rt.settings.limits, strategies, rt.settings.webhook_hosts)
     state = _backend().submit(_owner(), req)
-    return jsonify(state.to_json()), 202, {"Location": f"/v1/jobs/{state.id}"}
+    return jsonify(state.to_json()), 202, {"Location": routes.JOB.path.format(job_id=state.id)}
 
 
 def _found(job_id: str, state: JobState | None) -> JobState:
