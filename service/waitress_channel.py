@@ -25,9 +25,8 @@ from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.utilities import RequestEntityTooLarge
 
-# After a 413, read and drop at most this much of the body, for at most this long.
-DISCARD_MAX_BYTES = 64 * 1024 * 1024
-DISCARD_MAX_S = 30.0
+from service.drain import drop_rest
+
 _DISCARDERS = threading.BoundedSemaphore(16)  # past this, oversize uploads are just cut
 MIN_BODY_RATE = 1024  # bytes a second, averaged, after the first request_read_timeout_s
 
@@ -116,12 +115,7 @@ def _discard_rest(sock: socket.socket) -> None:
         try:
             dup.settimeout(5)
             dup.shutdown(socket.SHUT_WR)  # the answer is written: send FIN after it
-            end, total = time.monotonic() + DISCARD_MAX_S, 0
-            while time.monotonic() < end and total < DISCARD_MAX_BYTES:
-                chunk = dup.recv(256 * 1024)
-                if not chunk:
-                    break
-                total += len(chunk)
+            drop_rest(dup.recv)
         except OSError:
             pass
         finally:

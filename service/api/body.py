@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from flask import current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from service.drain import drop_rest
 from service.errors import MalformedRequest, UnsupportedMediaType
-
-# After a 413, read and drop at most this much of the body, for at most this long.
-DISCARD_MAX_BYTES = 64 * 1024 * 1024
-DISCARD_MAX_S = 30.0
 
 
 def read_body() -> bytes:
@@ -39,17 +35,8 @@ def discard_unread_body() -> None:
     the connection with it unread resets it, and a client still writing (Python's urllib)
     never sees the answer. Bounded; past the bounds the upload is simply cut."""
     stream = request.environ.get("wsgi.input")
-    if stream is None:
-        return
-    end, total = time.monotonic() + DISCARD_MAX_S, 0
-    try:
-        while total < DISCARD_MAX_BYTES and time.monotonic() < end:
-            chunk = stream.read(256 * 1024)
-            if not chunk:
-                return
-            total += len(chunk)
-    except (OSError, ValueError):
-        return
+    if stream is not None:
+        drop_rest(stream.read)
 
 
 def json_body() -> Any:

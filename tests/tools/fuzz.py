@@ -633,6 +633,20 @@ def send(session: Any, base: str, case: Case,
     return resp.status_code, resp.headers, resp.content, resp.request.path_url
 
 
+def error_code(data: bytes) -> str | None:
+    """An error answer's code: ringkas's ``{"error": {"code"}}`` or LibreTranslate's
+    ``{"error": "...", "code"}``."""
+    try:
+        body = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    error = body.get("error")
+    code = error.get("code") if isinstance(error, dict) else body.get("code")
+    return code if isinstance(code, str) else None
+
+
 def run_case(session: Any, base: str, doc: Mapping[str, Any], index: int, case: Case,
              timeout_s: float) -> Outcome:
     import requests
@@ -644,12 +658,7 @@ def run_case(session: Any, base: str, doc: Mapping[str, Any], index: int, case: 
         return Outcome(case, index, None, None, [f"no answer: {type(exc).__name__}: {exc}"],
                        time.monotonic() - started)
     problems = check_response(doc, case.method, sent, status, headers, data, case.expect)
-    code = None
-    if not 200 <= status < 300 and data:
-        try:
-            code = json.loads(data)["error"]["code"]
-        except (ValueError, KeyError, TypeError):
-            code = None
+    code = error_code(data) if not 200 <= status < 300 and data else None
     return Outcome(case, index, status, code, problems, time.monotonic() - started, data[:400])
 
 

@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from tests.tools.fuzz import check_response, fetch_document, loopback_error
+from tests.tools.fuzz import check_response, error_code, fetch_document, loopback_error
 
 SEED_ARTICLE = (Path(__file__).resolve().parents[2] / "service" / "seeds" /
                 "000_d67792ced336d87c.txt")
@@ -99,17 +99,6 @@ def requests_for(text: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def _error_code(data: bytes) -> str | None:
-    try:
-        body = json.loads(data)
-    except ValueError:
-        return None
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict):
-        return error.get("code")
-    return body.get("code") if isinstance(body, dict) else None  # LibreTranslate's shape
-
-
 def send(session: Any, base: str, doc: Mapping[str, Any], route: str,
          body: dict[str, Any] | None, timeout_s: float, path: str | None = None) -> Result:
     import requests
@@ -123,7 +112,7 @@ def send(session: Any, base: str, doc: Mapping[str, Any], route: str,
         return Result(route, None, time.monotonic() - started,
                       problem=f"{type(exc).__name__}: {str(exc)[:200]}")
     took = time.monotonic() - started
-    code = _error_code(resp.content) if resp.status_code >= 300 else None
+    code = error_code(resp.content) if resp.status_code >= 300 else None
     problems = [] if route == "lt_translate" else check_response(
         doc, "GET" if body is None else "POST", path, resp.status_code, resp.headers, resp.content)
     if route == "lt_translate" and resp.status_code == 200:
