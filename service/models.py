@@ -70,6 +70,25 @@ ROLES: dict[str, Role] = {
 
 LOCAL_REVISION = "local"  # what provenance says for a model loaded from a directory
 
+# RINGKAS_PRESET: which published checkpoints a role defaults to. "fast" trades a little
+# summary quality for speed: distilbart-cnn-12-3 has half of 12-6's decoder layers, and the
+# decoder's steps are most of a summary's time; its model card gives ROUGE-2/L 20.57/30.00
+# on CNN/DailyMail against 12-6's 21.26/30.59 (docs/performance.md has the measured cost).
+PRESETS: dict[str, Mapping[str, str]] = {
+    "quality": MappingProxyType({}),
+    "fast": MappingProxyType({"summarize": "sshleifer/distilbart-cnn-12-3"}),
+}
+DEFAULT_PRESET = "quality"
+
+
+def preset_defaults(env: Mapping[str, str]) -> Mapping[str, str]:
+    name = env.get("RINGKAS_PRESET") or DEFAULT_PRESET
+    if name not in PRESETS:
+        from service.config import ConfigError
+
+        raise ConfigError(f"RINGKAS_PRESET={name!r}: use one of {', '.join(PRESETS)}")
+    return PRESETS[name]
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -99,7 +118,8 @@ def resolve_specs(
     configured: Mapping[str, str] | None = None,
 ) -> dict[str, ModelSpec]:
     """Pick each role's model: ``overrides`` (CLI --model) > RINGKAS_MODEL_<ROLE> >
-    ``models_dir`` (DIR/<role>) > ``configured`` (config file) > the published default.
+    ``models_dir`` (DIR/<role>) > ``configured`` (config file) > the published default
+    (RINGKAS_PRESET's).
     Each may say ID@REVISION; else RINGKAS_REVISION_<ROLE>, else the default revision."""
     env = os.environ if env is None else env
     overrides, configured = overrides or {}, configured or {}
@@ -109,6 +129,7 @@ def resolve_specs(
         from service.config import ConfigError
 
         raise ConfigError(f"unknown model role {unknown[0]!r}; roles: {', '.join(ROLES)}")
+    defaults = preset_defaults(env)
     specs: dict[str, ModelSpec] = {}
     for role in ROLES.values():
         ref = overrides.get(role.name) or env.get(role.env_var)
@@ -116,7 +137,8 @@ def resolve_specs(
             path = str(Path(models_dir, role.name))
             specs[role.name] = ModelSpec(role.name, path, LOCAL_REVISION, from_dir=True)
             continue
-        model, revision = split_ref(ref or configured.get(role.name) or role.default_id)
+        model, revision = split_ref(ref or configured.get(role.name)
+                                    or defaults.get(role.name, role.default_id))
         if Path(model).is_dir():
             revision = LOCAL_REVISION
         revision = revision or env.get(role.revision_env_var) or role.default_revision

@@ -25,6 +25,18 @@ def test_defaults_are_the_published_models() -> None:
     assert specs["summarize"].model == "sshleifer/distilbart-cnn-12-6"
 
 
+def test_the_fast_preset_swaps_the_summariser_only() -> None:
+    quality, fast = resolve_specs(env={}), resolve_specs(env={"RINGKAS_PRESET": "fast"})
+    assert fast["summarize"].model == "sshleifer/distilbart-cnn-12-3"
+    assert {r: s for r, s in fast.items() if r != "summarize"} == {
+        r: s for r, s in quality.items() if r != "summarize"}
+    # An explicit model still wins over the preset.
+    env = {"RINGKAS_PRESET": "fast", "RINGKAS_MODEL_SUMMARIZE": "org/mine"}
+    assert resolve_specs(env=env)["summarize"].model == "org/mine"
+    with pytest.raises(ConfigError, match="RINGKAS_PRESET"):
+        resolve_specs(env={"RINGKAS_PRESET": "fastest"})
+
+
 def test_precedence_override_env_dir_default(tmp_path: Path) -> None:
     env = {"RINGKAS_MODEL_SUMMARIZE": "org/from-env", "RINGKAS_REVISION_SUMMARIZE": "abc123",
            "RINGKAS_MODEL_TRANSLATE_EN_ID": "org/env-en-id"}

@@ -2,7 +2,8 @@
 
 Run by ``service.bench.run`` as ``python -m service.bench.child CONFIG.json RESULT.json``.
 Models load through the service's own loader, requests go over HTTP to the service's own
-app factory, served by waitress in this process.
+app factory, served by waitress in this process. Every figure comes with the CPU seconds
+the process spent on it: on a shared machine they move far less than wall time.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from service.engine import Engine, EngineWrapper, GenerationParams
 
 
 class FixedLength(EngineWrapper):
-    """Every backend writes exactly the same number of tokens: ``tokens`` per text, or the
-    caller's max_new_tokens (a summary's budget) when ``tokens`` is None."""
+    """Every backend writes exactly the same number of tokens: ``tokens`` per text (the
+    benchmark changes it between runs), or the caller's max_new_tokens when it is None."""
 
     def __init__(self, inner: Engine, tokens: int | None) -> None:
         super().__init__(inner)
@@ -43,15 +44,17 @@ class ChildConfig:
     models: dict[str, str]  # role -> directory
     batching: bool
     batch_size: int
-    beam_size: int
-    translate_tokens: int  # output tokens per sentence, all backends alike
+    beam_size: int | None  # None: each role's own (published) decoding
+    # Output tokens per sentence, all backends alike; 0: the seed's mean sentence length in
+    # source tokens (an English sentence is about as long as its Indonesian source).
+    translate_tokens: int
+    summary_tokens: dict[str, int]  # label -> forced summary length
     seed_file: str
-    translate_repeats: int
-    summarize_repeats: int
-    tokens_repeats: int
+    repeats: int  # of the seed translation and of each summary length
     clients: list[int]
     requests_per_client: int
     intra_threads: int
+    summaries_only: bool = False  # another summariser: the translation figures are the same
 
 
 def _rss_mb() -> float:
@@ -70,10 +73,16 @@ def _cpu_s() -> float:
     return t.user + t.system
 
 
-def _timed(fn: Callable[[], Any]) -> float:
-    started = time.perf_counter()
+@dataclass
+class Timing:
+    wall_s: float
+    cpu_s: float
+
+
+def timed(fn: Callable[[], Any]) -> Timing:
+    cpu, started = _cpu_s(), time.perf_counter()
     fn()
-    return time.perf_counter() - started
+    return Timing(time.perf_counter() - started, _cpu_s() - cpu)
 
 
 def _settings(cfg: ChildConfig) -> Any:
@@ -81,7 +90,6 @@ def _settings(cfg: ChildConfig) -> Any:
 
     env = {
         "RINGKAS_BACKEND": cfg.backend,
-        "RINGKAS_BEAM_SIZE": str(cfg.beam_size),
         "RINGKAS_BATCHING": "1" if cfg.batching else "0",
         "RINGKAS_BATCH_SIZE": str(cfg.batch_size),
         "RINGKAS_STRATEGIES": "translate-summarise",
@@ -90,8 +98,11 @@ def _settings(cfg: ChildConfig) -> Any:
         # benchmark measures service time, not admission control.
         "RINGKAS_MAX_QUEUE": "64",
         "RINGKAS_REQUEST_TIMEOUT": "3600",
+        "RINGKAS_DATA_DIR": os.environ.get("RINGKAS_DATA_DIR", ""),
     }
-    return Settings.from_env(env=env, model_overrides=cfg.models)
+    if cfg.beam_size is not None:
+        env["RINGKAS_BEAM_SIZE"] = str(cfg.beam_size)
+    return Settings.from_env(env={k: v for k, v in env.items() if v}, model_overrides=cfg.models)
 
 
 def _serve(app: Any) -> tuple[str, Any]:
@@ -102,11 +113,47 @@ def _serve(app: Any) -> tuple[str, Any]:
     return f"http://127.0.0.1:{server.effective_port}", server
 
 
-def _percentile(values: Sequence[float], q: float) -> float:
+def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     # Nearest rank: with few samples p95 is the slowest one, as it should be.
     rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
     return ordered[rank - 1]
+
+
+def _per_1k(t: Timing, tokens: int) -> dict[str, float]:
+    return {"wall_s_per_1k_tokens": round(t.wall_s * 1000 / tokens, 3),
+            "cpu_s_per_1k_tokens": round(t.cpu_s * 1000 / tokens, 3)}
+
+
+def _runs(runs: Sequence[Timing], tokens: int) -> dict[str, Any]:
+    """Median wall and CPU time of repeated runs, per request and per 1,000 output tokens."""
+    wall = statistics.median(r.wall_s for r in runs)
+    cpu = statistics.median(r.cpu_s for r in runs)
+    return {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "output_tokens": tokens,
+            **_per_1k(Timing(wall, cpu), tokens),
+            "runs_wall_s": [round(r.wall_s, 3) for r in runs],
+            "runs_cpu_s": [round(r.cpu_s, 3) for r in runs]}
+
+
+def engine_ceiling(engine: Any, pieces: Sequence[Any], batch_size: int,
+                   tokens: int) -> Callable[[], None] | None:
+    """The same pieces, batches and decoding options straight to
+    ``ctranslate2.Translator.translate_batch``: what ringkas's own path is measured against.
+    None for an engine that is not CTranslate2."""
+    translator = getattr(engine, "translator", None)
+    if translator is None or not hasattr(engine, "_options"):
+        return None
+    options = engine._options(GenerationParams(min_new_tokens=tokens, max_new_tokens=tokens))
+    source = engine.tokenizer.pieces([p.text for p in pieces])
+    order = sorted(range(len(pieces)), key=lambda i: pieces[i].tokens)
+    batches = [[source[i] for i in order[s:s + batch_size]]
+               for s in range(0, len(order), batch_size)]
+
+    def run() -> None:
+        for batch in batches:
+            translator.translate_batch(batch, **options)
+
+    return run
 
 
 def measure(cfg: ChildConfig) -> dict[str, Any]:
@@ -115,44 +162,27 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
     from service.api import create_app
     from service.api.runtime import load_models
     from service.pipeline.chunking import fit_pieces
-    from service.pipeline.translate import output_cap
     from service.text.clean import clean_article
     from service.text.segment import split_sentences
 
     rss_start = _rss_mb()
     settings = _settings(cfg)
     started = time.perf_counter()
-    # As the service loads them (torch threads only for transformers roles: a CTranslate2
-    # run's RSS holds no libtorch); the fixed-length wrapper goes on before the app's own.
     engines = load_models(settings, cfg.models)
     load_s = time.perf_counter() - started
     rss_loaded = _rss_mb()
-    fixed: dict[str, Engine] = {
-        role: FixedLength(e, None if role == "summarize" else cfg.translate_tokens)
-        for role, e in engines.items()}
-
     seed = Path(cfg.seed_file).read_text(encoding="utf-8")
     cleaned = clean_article(seed)
     sentences = [s for p in cleaned.paragraphs for s in split_sentences(p, "id")]
-
-    # Output tokens/s of the id->en model on the seed article's sentences, the way each
-    # backend runs them: one at a time (naive) or in length-sorted batches.
-    translator = fixed["translate_id_en"]
+    inner = engines["translate_id_en"]
     # Pieces as the pipeline makes them (a sentence over the window is split).
-    pieces = fit_pieces(translator, sentences, translator.max_input_tokens - 4)
-    order = sorted(range(len(pieces)), key=lambda i: pieces[i].tokens)
-    size = cfg.batch_size
-
-    def translate_all() -> None:
-        for start in range(0, len(order), size):
-            batch = [pieces[i] for i in order[start:start + size]]
-            longest = max(p.tokens for p in batch)
-            translator.generate([p.text for p in batch],
-                                GenerationParams(max_new_tokens=output_cap(longest)))
-
-    translate_all()  # warm-up (first-call allocations)
-    token_runs = [_timed(translate_all) for _ in range(cfg.tokens_repeats)]
-    tokens_per_s = len(pieces) * cfg.translate_tokens / statistics.median(token_runs)
+    pieces = fit_pieces(inner, sentences, inner.max_input_tokens - 4)
+    per_sentence = cfg.translate_tokens or round(statistics.mean(p.tokens for p in pieces))
+    translate_tokens = len(pieces) * per_sentence
+    # The fixed-length wrapper goes on before the app's own (metrics, batcher).
+    fixed: dict[str, FixedLength] = {
+        role: FixedLength(e, None if role == "summarize" else per_sentence)
+        for role, e in engines.items()}
 
     app = create_app(settings, engines=fixed)
     base, server = _serve(app)
@@ -165,58 +195,81 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
         out: dict[str, Any] = resp.json()
         return out
 
+    # The seed article's translation: ringkas end to end over HTTP, and the engine ceiling.
     translate_body = {"text": seed, "source": "id", "target": "en"}
-    summarize_body = {"text": seed, "length": "medium"}
-    post("/v1/translate", translate_body)  # warm-up through the whole stack
-    translate_s = [_timed(lambda: post("/v1/translate", translate_body))
-                   for _ in range(cfg.translate_repeats)]
-    summaries: list[dict[str, Any]] = []
-    summarize_s: list[float] = []
-    for _ in range(cfg.summarize_repeats):
-        t0 = time.perf_counter()
-        summaries.append(post("/v1/summarize", summarize_body))
-        summarize_s.append(time.perf_counter() - t0)
-    last = summaries[-1]
+    translate: dict[str, Any] = {"sentences": len(sentences), "pieces": len(pieces),
+                                 "tokens_per_sentence": per_sentence}
+    if not cfg.summaries_only:
+        post("/v1/translate", translate_body)  # warm-up through the whole stack
+        service_runs = [timed(lambda: post("/v1/translate", translate_body))
+                        for _ in range(cfg.repeats)]
+        translate["service"] = _runs(service_runs, translate_tokens)
+    ceiling = engine_ceiling(inner, pieces, cfg.batch_size, per_sentence)
+    if ceiling is not None and not cfg.summaries_only:
+        ceiling()
+        raw = _runs([timed(ceiling) for _ in range(cfg.repeats)], translate_tokens)
+        translate["engine"] = raw
+        translate["service_vs_engine_wall"] = round(
+            translate["service"]["wall_s"] / raw["wall_s"], 3)
+        translate["service_vs_engine_cpu"] = round(
+            translate["service"]["cpu_s"] / raw["cpu_s"], 3)
 
+    # The seed article's summary (translate-summarise, medium) at each forced length.
+    summarize_body = {"text": seed, "length": "medium"}
+    summaries: dict[str, Any] = {}
+    for label, tokens in cfg.summary_tokens.items():
+        fixed["summarize"].tokens = tokens
+        post("/v1/summarize", summarize_body)  # warm-up at this length
+        last: dict[str, Any] = {}
+
+        def one(last: dict[str, Any] = last) -> None:
+            last.update(post("/v1/summarize", summarize_body))
+
+        runs = [timed(one) for _ in range(cfg.repeats)]
+        row = _runs(runs, translate_tokens + tokens)
+        row.update({"summary_tokens": tokens,
+                    "p50_s": round(percentile([r.wall_s for r in runs], 50), 3),
+                    "p95_s": round(percentile([r.wall_s for r in runs], 95), 3),
+                    "stage_ms": last["timings_ms"]})
+        summaries[label] = row
+
+    # One-sentence requests on LibreTranslate's route, as its clients send them.
     throughput: dict[str, dict[str, float]] = {}
     for clients in cfg.clients:
-        # A lone client sends at least two requests: one is too noisy a baseline.
-        each = max(2, cfg.requests_per_client) if clients == 1 else cfg.requests_per_client
+        each = cfg.requests_per_client
 
-        def client_loop(each: int = each) -> None:
+        def client_loop(offset: int, each: int = each) -> None:
             with requests.Session() as own:
-                for _ in range(each):
-                    post("/v1/translate", translate_body, own)
+                for i in range(each):
+                    q = sentences[(offset + i) % len(sentences)]
+                    post("/translate", {"q": q, "source": "id", "target": "en"}, own)
 
-        threads = [threading.Thread(target=client_loop) for _ in range(clients)]
+        post("/translate", {"q": sentences[0], "source": "id", "target": "en"})
+        threads = [threading.Thread(target=client_loop, args=(n * 7,)) for n in range(clients)]
         cpu0, t0 = _cpu_s(), time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        wall = time.perf_counter() - t0
+        run = Timing(time.perf_counter() - t0, _cpu_s() - cpu0)
         done = clients * each
         throughput[str(clients)] = {
-            "requests": done, "wall_s": round(wall, 3), "requests_per_s": round(done / wall, 4),
+            "requests": done, "wall_s": round(run.wall_s, 3),
+            "requests_per_s": round(done / run.wall_s, 3),
+            "cpu_s_per_request": round(run.cpu_s / done, 4),
             # CPU seconds this process used per wall second: how many cores it kept busy.
-            "cores_busy": round((_cpu_s() - cpu0) / wall, 2)}
+            "cores_busy": round(run.cpu_s / run.wall_s, 2),
+            **_per_1k(run, done * per_sentence)}
     server.close()
-    info = [e.info.to_json() for e in engines.values()]
     return {
         "name": cfg.name,
         "config": cfg.__dict__,
-        "models": info,
+        "models": [e.info.to_json() for e in engines.values()],
         "load_s": round(load_s, 2),
-        "sentences": len(sentences),
-        "output_tokens_per_s": round(tokens_per_s, 2),
-        "translate_latency_s": round(statistics.median(translate_s), 3),
-        "translate_runs_s": [round(x, 3) for x in translate_s],
-        "summarize_p50_s": round(_percentile(summarize_s, 50), 3),
-        "summarize_p95_s": round(_percentile(summarize_s, 95), 3),
-        "summarize_runs_s": [round(x, 3) for x in summarize_s],
-        "summarize_stage_ms": last["timings_ms"],
-        "summarize_warnings": sorted({w["code"] for w in last["warnings"]}),
+        "translate": translate,
+        "summarize": summaries,
         "throughput": throughput,
+        "torch_imported": "torch" in sys.modules,
         "rss_start_mb": round(rss_start, 1),
         "rss_after_load_mb": round(rss_loaded, 1),
         "peak_rss_mb": round(_peak_rss_mb(), 1),

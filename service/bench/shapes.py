@@ -1,49 +1,80 @@
-"""Random-weight models with the published shapes of the default models, for the benchmark.
+"""Random-weight models of the published checkpoints' exact shapes, for the benchmark.
 
 Speed and memory depend on the shapes, not on the weights: a random opus-mt-id-en of the
-published size costs what the real one costs, token for token. The tokenizers are trained on
-the seed article and NTREX-128 text, then their vocabularies are filled up to the published
-size with placeholder tokens (so the embedding and output layers have the published rows).
-Placeholder tokens get a large negative output bias: random weights then write pieces of the
-trained vocabulary, text of a realistic tokenised length for the next stage (the summariser),
-and the compute is unchanged (the bias add is part of the published models too).
+published size costs what the real one costs, token for token. Each model is built from the
+published files in ``service/published/<role>/`` (the same ones the test stand-ins come
+from): config.json, generation_config.json where the repository has one, and the tokenizer
+config, all unchanged. The tokenizers are trained on the seed article and NTREX-128 text,
+then filled up to the published vocabulary size with placeholder pieces (so the embedding
+and output layers have the published rows, and the special tokens their published ids).
+Placeholders get a large negative output bias: random weights then write pieces of the
+trained vocabulary, text of a realistic tokenised length for the next stage (the
+summariser), and the compute is unchanged (the bias add is part of the published models).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from service.tiny import _mark, _train_spm
+from service.published import Published, load
+from service.tiny import _mark, _save, _tokenizer_files, _train_spm
 
 
 @dataclass(frozen=True)
 class Shape:
     name: str
-    arch: str  # marian | bart
-    d_model: int
-    encoder_layers: int
-    decoder_layers: int
-    heads: int
-    ffn: int
-    vocab: int
-    window: int
-    trained_vocab: int  # tokenizer pieces learnt from the corpus; the rest are placeholders
+    role: str  # whose published files (service/published/<role>/) it is built from
+    # Config fields changed from the published ones; empty: the published shape.
+    sizes: tuple[tuple[str, int], ...] = field(default=())
+    trained_vocab: int = 8000  # tokenizer pieces learnt from the corpus
+    # False: the vocabulary is what the corpus gives (a smoke test's toy models).
+    published_vocab: bool = True
+    note: str = ""  # where a shape that is not in service/published comes from
+
+    def published(self) -> Published:
+        return load(self.role)
+
+    def config(self) -> dict[str, Any]:
+        config = copy.deepcopy(self.published().config)
+        config.update(dict(self.sizes))
+        return config
 
 
-# The published configs (config.json on the hub) of the two default architectures.
-OPUS_MT_ID_EN = Shape("opus-mt-id-en", "marian", 512, 6, 6, 8, 2048, 54_796, 512, 8000)
-DISTILBART_CNN_12_6 = Shape("distilbart-cnn-12-6", "bart", 1024, 12, 6, 16, 4096, 50_264, 1024,
-                            8000)
-# Small stand-ins with the same code paths, for the benchmark's own smoke test.
-TINY_MARIAN = Shape("tiny-marian", "marian", 64, 2, 2, 2, 128, 1000, 512, 400)
-TINY_BART = Shape("tiny-bart", "bart", 64, 2, 2, 2, 128, 1000, 1024, 400)
+def _tiny(role: str, d_model: int) -> Shape:
+    """The same code paths at toy sizes: the benchmark's own smoke test."""
+    return Shape(f"tiny-{role}", role, (
+        ("d_model", d_model), ("encoder_layers", 2), ("decoder_layers", 2),
+        ("num_hidden_layers", 2), ("encoder_attention_heads", 2),
+        ("decoder_attention_heads", 2), ("encoder_ffn_dim", 128), ("decoder_ffn_dim", 128)),
+        trained_vocab=400, published_vocab=False)
 
-SHAPES = {"published": (OPUS_MT_ID_EN, DISTILBART_CNN_12_6), "tiny": (TINY_MARIAN, TINY_BART)}
+
+# The default model set, as the service loads it (one model per role).
+PUBLISHED = (Shape("opus-mt-id-en", "translate_id_en"), Shape("opus-mt-en-id", "translate_en_id"),
+             Shape("distilbart-cnn-12-6", "summarize"))
+TINY = (_tiny("translate_id_en", 64), _tiny("translate_en_id", 64), _tiny("summarize", 64))
+SHAPES = {"published": PUBLISHED, "tiny": TINY}
+
+# distilbart-cnn-12-6's smaller published siblings: the same student recipe with fewer
+# layers (the model names and the model card's table say which); every other field of
+# 12-6's config.json is assumed unchanged (inferred, not checked against their files).
+_SIBLING = "12-6's config.json with the layer counts of the name (inferred)"
+SUMMARISERS = {
+    "12-6": PUBLISHED[2],
+    "12-3": Shape("distilbart-cnn-12-3", "summarize", (("decoder_layers", 3),), note=_SIBLING),
+    "6-6": Shape("distilbart-cnn-6-6", "summarize",
+                 (("encoder_layers", 6), ("num_hidden_layers", 6)), note=_SIBLING),
+}
+# Published ROUGE-2 / ROUGE-L on CNN/DailyMail and speed-up over bart-large-cnn (the
+# sshleifer/distilbart model card's table).
+SUMMARISER_CARD = {"12-6": (21.26, 30.59, 1.24), "12-3": (20.57, 30.00, 1.78),
+                   "6-6": (20.17, 29.70, 2.09)}
 
 
 def corpus_lines() -> list[str]:
@@ -61,90 +92,90 @@ def corpus_lines() -> list[str]:
     return lines
 
 
-def _suppress(model: Any, first_placeholder: int, pad: int | None = None) -> None:
+def _suppress(model: Any, first_placeholder: int, last: int, banned: Sequence[int] = ()) -> None:
     """Output bias that keeps random weights on the trained part of the vocabulary."""
     import torch
 
-    bias = torch.zeros_like(model.final_logits_bias)
-    bias[..., first_placeholder:] = -1e4
-    if pad is not None:
-        bias[..., pad] = -1e4
-    model.final_logits_bias.copy_(bias)
+    with torch.no_grad():
+        bias = torch.zeros_like(model.final_logits_bias)
+        bias[..., first_placeholder:last] = -1e4
+        for token in banned:
+            bias[..., token] = -1e4
+        model.final_logits_bias.copy_(bias)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
 def build_marian(shape: Shape, out: Path, lines: Sequence[str]) -> Path:
+    """opus-mt: one sentencepiece model as source.spm and target.spm over vocab.json, with
+    </s>=0, <unk>=1 and <pad> the last id (the published vocabulary size)."""
     import sentencepiece as spm
     import torch
-    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+    from transformers import MarianConfig, MarianMTModel
 
+    published = shape.published()
+    config = shape.config()
     out.mkdir(parents=True, exist_ok=True)
     proto = _train_spm(lines, shape.trained_vocab, model_type="unigram", unk_id=1, eos_id=0,
                        bos_id=-1, pad_id=-1)
     (out / "source.spm").write_bytes(proto)
     (out / "target.spm").write_bytes(proto)
     proc = spm.SentencePieceProcessor(model_proto=proto)
-    pieces = [proc.id_to_piece(i) for i in range(proc.get_piece_size())]
-    vocab = {p: i for i, p in enumerate(pieces)}
+    vocab = {proc.id_to_piece(i): i for i in range(proc.get_piece_size())}
     trained = len(vocab)
-    while len(vocab) < shape.vocab - 1:  # opus-mt: <pad> is the last id
+    size = published.layout["tokenizer_vocab_size"] if shape.published_vocab else trained + 1
+    while len(vocab) < size - 1:
         vocab[f"▁<placeholder{len(vocab)}>"] = len(vocab)
     pad = len(vocab)
     vocab["<pad>"] = pad
-    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-    tok = MarianTokenizer(source_spm=str(out / "source.spm"), target_spm=str(out / "target.spm"),
-                          vocab=str(out / "vocab.json"), model_max_length=shape.window)
-    config = MarianConfig(
-        vocab_size=shape.vocab, d_model=shape.d_model, encoder_layers=shape.encoder_layers,
-        decoder_layers=shape.decoder_layers, encoder_attention_heads=shape.heads,
-        decoder_attention_heads=shape.heads, encoder_ffn_dim=shape.ffn,
-        decoder_ffn_dim=shape.ffn, max_position_embeddings=shape.window, pad_token_id=pad,
-        decoder_start_token_id=pad, eos_token_id=0, forced_eos_token_id=0,
-        activation_function="swish", scale_embedding=True,
-    )
-    model = MarianMTModel(_mark(config))
+    _write_json(out / "vocab.json", vocab)
+    ids = {"vocab_size": len(vocab), "decoder_vocab_size": len(vocab), "pad_token_id": pad,
+           "decoder_start_token_id": pad, "bad_words_ids": [[pad]]}
+    for key, value in ids.items():
+        if key in config:
+            config[key] = value
+    generation = copy.deepcopy(published.generation_config or {})
+    generation.update({k: v for k, v in ids.items() if k in generation})
+    model = MarianMTModel(_mark(MarianConfig.from_dict(config)))
     with torch.no_grad():
-        _suppress(model, trained, pad)
-    gen = model.generation_config  # opus-mt's published generation settings
-    gen.num_beams, gen.max_length, gen.bad_words_ids = 4, shape.window, [[pad]]
-    model.save_pretrained(out)
-    tok.save_pretrained(out)
+        model.model.shared.weight[pad].zero_()  # Marian's converter writes <pad> as zeros
+    _suppress(model, trained, pad, banned=(pad,))
+    _save(model, out, config, published, generation)
+    _tokenizer_files(out, published, None)
     return out
 
 
 def build_bart(shape: Shape, out: Path, lines: Sequence[str]) -> Path:
-    import torch
+    """distilbart-cnn: byte-level BPE vocab.json + merges.txt with <s>=0, <pad>=1, </s>=2,
+    <unk>=3, and <mask> one past the config's vocab_size (50264 of 50265), as published.
+    No generation_config.json: the repository has none."""
     from tokenizers import ByteLevelBPETokenizer
-    from transformers import BartConfig, BartForConditionalGeneration, BartTokenizer
+    from transformers import BartConfig, BartForConditionalGeneration
 
+    published = shape.published()
+    config = shape.config()
     out.mkdir(parents=True, exist_ok=True)
     bpe = ByteLevelBPETokenizer()
     bpe.train_from_iterator(lines, vocab_size=shape.trained_vocab, min_frequency=2,
-                            special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
+                            special_tokens=["<s>", "<pad>", "</s>", "<unk>"])
     with tempfile.TemporaryDirectory() as tmp:
         bpe.save_model(tmp)
         vocab = json.loads(Path(tmp, "vocab.json").read_text(encoding="utf-8"))
-        trained = len(vocab)
-        while len(vocab) < shape.vocab:  # no merges lead to these: never produced by encoding
-            vocab[f"Ġ<placeholder{len(vocab)}>"] = len(vocab)
-        Path(tmp, "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False),
-                                           encoding="utf-8")
-        tok = BartTokenizer.from_pretrained(tmp, model_max_length=shape.window)
-    config = BartConfig(
-        vocab_size=shape.vocab, d_model=shape.d_model, encoder_layers=shape.encoder_layers,
-        decoder_layers=shape.decoder_layers, encoder_attention_heads=shape.heads,
-        decoder_attention_heads=shape.heads, encoder_ffn_dim=shape.ffn,
-        decoder_ffn_dim=shape.ffn, max_position_embeddings=shape.window, pad_token_id=1,
-        bos_token_id=0, eos_token_id=2, decoder_start_token_id=2, forced_eos_token_id=2,
-        activation_function="gelu",
-    )
-    model = BartForConditionalGeneration(_mark(config))
-    with torch.no_grad():
-        _suppress(model, trained)
-    gen = model.generation_config  # distilbart-cnn-12-6's published generation settings
-    gen.num_beams, gen.length_penalty, gen.max_length, gen.min_length = 4, 2.0, 142, 56
-    gen.no_repeat_ngram_size, gen.early_stopping, gen.forced_bos_token_id = 3, True, 0
-    model.save_pretrained(out)
-    tok.save_pretrained(out)
+        (out / "merges.txt").write_bytes(Path(tmp, "merges.txt").read_bytes())
+    trained = len(vocab)
+    short_by = published.layout["tokenizer_vocab_size"] - published.config["vocab_size"]
+    if not shape.published_vocab:
+        config["vocab_size"] = trained + 1 - short_by
+    while len(vocab) < config["vocab_size"] + short_by - 1:  # no merges lead to these
+        vocab[f"Ġ<placeholder{len(vocab)}>"] = len(vocab)
+    vocab["<mask>"] = len(vocab)
+    _write_json(out / "vocab.json", vocab)
+    model = BartForConditionalGeneration(_mark(BartConfig.from_dict(config)))
+    _suppress(model, trained, config["vocab_size"])
+    _save(model, out, config, published, None)
+    _tokenizer_files(out, published, None)
     return out
 
 
@@ -161,6 +192,7 @@ def build(shape: Shape, out: Path, lines: Sequence[str]) -> Path:
     import torch
 
     torch.manual_seed(0)
-    (build_marian if shape.arch == "marian" else build_bart)(shape, out, lines)
+    arch = shape.published().config["model_type"]
+    (build_marian if arch == "marian" else build_bart)(shape, out, lines)
     done.write_text(repr(shape))
     return out

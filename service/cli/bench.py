@@ -1,8 +1,10 @@
-"""``ringkas bench``: naive transformers vs batched transformers vs CTranslate2 int8."""
+"""``ringkas bench``: the default CTranslate2 int8 service against its engine's ceiling, and
+against transformers."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -26,36 +28,58 @@ def _ints(value: str) -> tuple[int, ...]:
               default=Path("artifacts/bench/models"), show_default=True,
               help="Where the random-weight models are built (reused by later runs).")
 @click.option("--quick", is_flag=True,
-              help="Fewer repeats (1 translate, 2 summarise, 1 request per client).")
+              help="3 runs of each measurement and 4 requests per client, CTranslate2 only "
+              "(about 5 minutes on 2 idle cores, 1 more the first time, building the models).")
 @click.option("--shapes", type=click.Choice(["published", "tiny"]), default="published",
-              show_default=True, help="published: opus-mt-id-en and distilbart-cnn-12-6 "
-              "sizes; tiny: a smoke test of the benchmark itself.")
-@click.option("--backends", default="a,b,c", show_default=True,
-              help="a: naive transformers, b: transformers batched, c: CTranslate2 int8.")
+              show_default=True, help="published: the default models' sizes; tiny: a smoke "
+              "test of the benchmark itself.")
+@click.option("--backends", default=None,
+              help="a: naive transformers, b: transformers batched, c: CTranslate2 int8 "
+              "(the default). [default: c with --quick, else c,b]")
+@click.option("--summarisers", default=None,
+              help="Summarisers to time on CTranslate2: 12-6 (the default model), 12-3, 6-6 "
+              "(distilbart-cnn's smaller siblings). [default: 12-6 with --quick, else all]")
 @click.option("--clients", default="1,4,8", show_default=True,
-              help="Concurrent HTTP clients for the throughput runs.")
-@click.option("--beam-size", default=4, show_default=True, type=click.IntRange(1, 32))
-@click.option("--translate-tokens", default=32, show_default=True, type=click.IntRange(1, 512),
-              help="Output tokens per translated sentence, forced on every backend.")
+              help="Concurrent HTTP clients for the one-sentence throughput runs.")
+@click.option("--beam-size", default=None, type=click.IntRange(1, 32),
+              help="Every role's beam size. [default: each model's own]")
+@click.option("--translate-tokens", default=0, show_default=True, type=click.IntRange(0, 512),
+              help="Output tokens per translated sentence, forced on every backend (0: the "
+              "seed's mean sentence length in source tokens).")
 @click.option("--threads", "intra_threads", default=0, show_default=True,
               type=click.IntRange(0, 256), help="Intra-op threads (0: every core).")
-def bench(out: Path, work: Path, quick: bool, shapes: str, backends: str, clients: str,
-          beam_size: int, translate_tokens: int, intra_threads: int) -> None:
-    """Benchmark the backends on random-weight models of the published shapes; prints a
-    Markdown table and writes OUT/bench.json and OUT/bench.md."""
-    from service.bench.run import BACKENDS, BenchOptions, run
+@click.option("--force", is_flag=True,
+              help="Run on a busy machine (1-minute load average over 0.5 per core).")
+def bench(out: Path, work: Path, quick: bool, shapes: str, backends: str | None,
+          summarisers: str | None, clients: str, beam_size: int | None, translate_tokens: int,
+          intra_threads: int, force: bool) -> None:
+    """Benchmark ringkas on random-weight models of the published shapes; prints a Markdown
+    table and writes OUT/bench.json and OUT/bench.md."""
+    from service.bench.run import BACKENDS, BenchOptions, MachineBusy, run
+    from service.bench.shapes import SUMMARISERS
 
-    keys = tuple(k.strip() for k in backends.split(",") if k.strip())
-    unknown = [k for k in keys if k not in BACKENDS]
-    if unknown or not keys:
-        raise click.BadParameter(f"unknown backend {unknown[0] if unknown else ''!r}; "
-                                 "use a, b, c", param_hint="--backends")
+    keys = _names(backends or ("c" if quick else "c,b"), BACKENDS, "--backends")
+    variants = _names(summarisers or ("12-6" if quick else ",".join(SUMMARISERS)),
+                      SUMMARISERS, "--summarisers")
     opts = BenchOptions(out=out, work=work, shapes=shapes, quick=quick, backends=keys,
-                        clients=_ints(clients), beam_size=beam_size,
-                        translate_tokens=translate_tokens, intra_threads=intra_threads)
-    report = run(opts, say=lambda msg: click.echo(msg, err=True))
+                        summarisers=variants, clients=_ints(clients), beam_size=beam_size,
+                        translate_tokens=translate_tokens, intra_threads=intra_threads,
+                        force=force)
+    try:
+        report = run(opts, say=lambda msg: click.echo(msg, err=True))
+    except MachineBusy as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo((out / "bench.md").read_text(encoding="utf-8"))
     missed = [t for t in report["targets"] if t["met"] is False]
     if missed:
         click.echo(f"{len(missed)} target(s) not met (see the table)", err=True)
     sys.stdout.flush()
+
+
+def _names(value: str, known: Mapping[str, object], hint: str) -> tuple[str, ...]:
+    names = tuple(k.strip() for k in value.split(",") if k.strip())
+    unknown = [k for k in names if k not in known]
+    if unknown or not names:
+        raise click.BadParameter(f"unknown {unknown[0] if unknown else ''!r}; use "
+                                 f"{', '.join(known)}", param_hint=hint)
+    return names
