@@ -190,7 +190,11 @@ def build(shape: Shape, out: Path, lines: Sequence[str]) -> Path:
     if is_built(shape, out):
         return out
     import torch
+    from transformers.utils import logging
 
+    # Progress bars and warnings about the published configs' own fields are noise here.
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
     torch.manual_seed(0)
     arch = shape.published().config["model_type"]
     (build_marian if arch == "marian" else build_bart)(shape, out, lines)
