@@ -26,6 +26,10 @@ class Limits:
     max_sentences: int = 2_000  # per article or translate request, after segmentation
     max_summary_sentences: int = 20  # the longest summary a request may ask for
     max_job_items: int = 1_000  # items in one POST /v1/jobs
+    # Documents (/translate_file): the file's bytes, and what it may hold to translate.
+    max_document_bytes: int = 1_500_000
+    max_document_paragraphs: int = 5_000
+    max_document_chars: int = 100_000
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ class Settings:
     job_workers: int = 1  # threads running job items in the service (SQLite mode)
     job_retention_s: int = 7 * 24 * 3600  # a finished job is deleted this long after
     job_item_timeout_s: int = 600  # one item's deadline (a job has no proxy to outlive)
+    # A translated document is deleted once downloaded, or this long after it was made.
+    document_retention_s: int = 3600
     webhook_hosts: tuple[str, ...] = ()  # allow-list of webhook hosts; empty: no webhooks
     webhook_secret: str = ""  # signs webhook bodies (HMAC-SHA256) when set
     # Webhooks are sent by this many threads (SQLite mode), at most one per receiver at a
@@ -165,6 +171,10 @@ _ENV: list[tuple[str, str, type]] = [
     ("connection_limit", "RINGKAS_CONNECTION_LIMIT", int),
     ("request_read_timeout_s", "RINGKAS_READ_TIMEOUT", int),
     ("max_job_items", "RINGKAS_MAX_JOB_ITEMS", int),
+    ("max_document_bytes", "RINGKAS_MAX_DOCUMENT_BYTES", int),
+    ("max_document_paragraphs", "RINGKAS_MAX_DOCUMENT_PARAGRAPHS", int),
+    ("max_document_chars", "RINGKAS_MAX_DOCUMENT_CHARS", int),
+    ("document_retention_s", "RINGKAS_DOCUMENT_RETENTION", int),
     ("data_dir", "RINGKAS_DATA_DIR", str),
     ("job_workers", "RINGKAS_JOB_WORKERS", int),
     ("job_retention_s", "RINGKAS_JOB_RETENTION", int),

@@ -55,6 +55,14 @@ class InvalidField(RingkasError):
         self.field = field
 
 
+class InvalidDocument(RingkasError):
+    """An uploaded document that cannot be translated: an unsupported format, content that
+    is not what its name says, or a damaged file (HTTP 400)."""
+
+    status = 400
+    default_code = "invalid_document"
+
+
 class NotReady(RingkasError):
     status = 503
     default_code = "not_ready"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bs4 import BeautifulSoup, Comment, NavigableString
+from bs4 import BeautifulSoup
 from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -21,6 +21,7 @@ from service.contract.libretranslate import (
     parse_lt_detect,
     parse_lt_translate,
 )
+from service.documents.markup import translate_html
 from service.errors import RingkasError
 from service.overload import Deadline
 from service.pipeline import Pipeline
@@ -31,7 +32,6 @@ bp = Blueprint("libretranslate", __name__)
 
 SUPPORTED = ("id", "en")
 NAMES = {"id": "Indonesian", "en": "English"}
-_SKIP_PARENTS = frozenset({"script", "style", "noscript", "template", "code", "pre"})
 # LibreTranslate answers 400 to every request it cannot use (a text over its character
 # limit too), and 403 to a refused key. Only a body over the server's byte limit is 413,
 # as any HTTP client expects (lt_http_error).
@@ -133,19 +133,6 @@ def _translate_texts(pipeline: Pipeline, deadline: Deadline, texts: list[str], s
 def _translate_html(pipeline: Pipeline, deadline: Deadline, docs: list[str], source: str,
                     target: str) -> list[str]:
     """Translate the text nodes of each document, keeping markup and the whitespace around
-    each node."""
-    soups = [BeautifulSoup(doc, "html.parser") for doc in docs]
-    nodes: list[NavigableString] = []
-    for soup in soups:
-        for node in soup.find_all(string=True):
-            if (isinstance(node, Comment) or not node.strip()
-                    or (node.parent is not None and node.parent.name in _SKIP_PARENTS)):
-                continue
-            nodes.append(node)
-    translated = _translate_texts(pipeline, deadline, [n.strip() for n in nodes], source,
-                                  target)
-    for node, text in zip(nodes, translated, strict=True):
-        lead = node[: len(node) - len(node.lstrip())]
-        trail = node[len(node.rstrip()):]
-        node.replace_with(NavigableString(f"{lead}{text}{trail}"))
-    return [str(soup) for soup in soups]
+    each node (the same code as HTML and DOCX files: service/documents/markup.py)."""
+    return translate_html(docs, lambda texts: _translate_texts(pipeline, deadline, list(texts),
+                                                               source, target))

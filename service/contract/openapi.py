@@ -16,8 +16,10 @@ _ERRORS = {
     "400": "Malformed request (not JSON, invalid UTF-8, not an object).",
     "401": "No API key, or an unknown one (when keys are required).",
     "403": "A revoked API key.",
-    "413": "Over a size limit (body bytes, characters, texts, sentences).",
-    "404": "No such job for this key (another key's, an expired one, or never made).",
+    "413": "Over a size limit (body bytes, characters, texts, sentences; a document's "
+           "bytes, paragraphs or characters).",
+    "404": "No such job or file for this key (another key's, an expired one, or never "
+           "made).",
     "409": "The job already finished: there is nothing to cancel.",
     "415": "Not application/json.",
     "422": "A field is missing, unknown or invalid; details.field names it.",
@@ -65,7 +67,9 @@ def _operation(route: Route, op: Operation, ctx: SpecContext,
     if op.request is not None:
         schemas[op.request.name] = op.request.json_schema(ctx)
         content = {"application/json": {"schema": ref(op.request.name)}}
-        if op.form:
+        if op.multipart:
+            content = {"multipart/form-data": {"schema": ref(op.request.name)}}
+        elif op.form:
             content["application/x-www-form-urlencoded"] = {"schema": ref(op.request.name)}
         out["requestBody"] = {"required": True, "content": content}
     body = {"schema": op.response} if op.response is not None else {}

@@ -154,6 +154,10 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
         "type": "object", "required": ["code", "name", "targets"],
         "properties": {"code": _STR, "name": _STR,
                        "targets": {"type": "array", "items": _STR}}}},
+    "LtTranslateFileResponse": {
+        "type": "object", "required": ["translatedFileUrl"],
+        "properties": {"translatedFileUrl": {
+            **_STR, "format": "uri", "description": "GET it once for the translated file."}}},
     "LtError": {"type": "object", "required": ["error"],
                 "properties": {"error": {**_STR, "description": "LibreTranslate's message."},
                                "code": {**_STR, "description": "ringkas's error code."}}},

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.contract.documents import LT_TRANSLATE_FILE as LT_TRANSLATE_FILE_REQUEST
 from service.contract.jobs import JOB as JOB_REQUEST
 from service.contract.libretranslate import LT_DETECT as LT_DETECT_REQUEST
 from service.contract.libretranslate import LT_TRANSLATE as LT_TRANSLATE_REQUEST
@@ -34,6 +35,7 @@ class Operation:
     status: int = 200
     request: ObjectSpec | None = None
     form: bool = False  # also accepts form-encoded bodies (LibreTranslate)
+    multipart: bool = False  # only multipart/form-data (a file upload)
     media: str = "application/json"
     errors: Sequence[str] = ()
     error_schema: str = "Error"
@@ -105,6 +107,17 @@ LT_LANGUAGES = Route("/languages", "libretranslate", (
               error_schema="LtError"),
     Operation("post", "The same list, for clients that POST.", ref("LtLanguages"), form=True,
               error_schema="LtError")), body_key=True)
+LT_TRANSLATE_FILE = Route("/translate_file", "libretranslate", (
+    Operation("post", "LibreTranslate-compatible document translation (.txt, .html, .docx, "
+              "formatting kept); the answer names the URL of the translated file.",
+              ref("LtTranslateFileResponse"), request=LT_TRANSLATE_FILE_REQUEST,
+              multipart=True, errors=(*_LT_ERRORS, "413"), error_schema="LtError"),),
+    body_key=True)
+LT_DOWNLOAD_FILE = Route("/download_file/{filename}", "libretranslate", (
+    Operation("get", "A translated file, once: it is deleted as it is sent (404 then, for "
+              "another key, or after it expired).", media="application/octet-stream",
+              errors=("401", "403", "404", "429"), error_schema="LtError",
+              parameters=_path_parameter("filename")),))
 OPENAPI = Route("/openapi.json", "docs", (
     Operation("get", "This document.", {"type": "object"}),), public=True)
 # Both served by flask-swagger-ui's blueprint, mounted at the prefix.
@@ -137,7 +150,8 @@ JOB = Route("/v1/jobs/{job_id}", "jobs", (
 # In the order /openapi.json lists them.
 ROUTES: tuple[Route, ...] = (
     HEALTH, READY, MODELS, SUMMARIZE, TRANSLATE, LT_TRANSLATE, LT_DETECT,
-    LT_LANGUAGES, OPENAPI, DOCS, DOCS_ASSETS, WEB, WEB_ASSETS, METRICS, JOBS, JOB)
+    LT_LANGUAGES, LT_TRANSLATE_FILE, LT_DOWNLOAD_FILE, OPENAPI, DOCS, DOCS_ASSETS, WEB,
+    WEB_ASSETS, METRICS, JOBS, JOB)
 
 PUBLIC_PATHS: frozenset[str] = frozenset(r.path for r in ROUTES
                                          if r.public and not r.public_prefix)

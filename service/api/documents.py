@@ -1,0 +1,70 @@
+"""LibreTranslate-compatible ``/translate_file`` and ``/download_file``: a document is
+translated in the request (as LibreTranslate does), through the same document core a
+background document job uses (service/documents/), and its translation is served once, to
+the key that uploaded it, then deleted. Errors have LibreTranslate's shape and statuses."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from service.api.body import read_body
+from service.api.libretranslate import lt_error, lt_http_error
+from service.api.routing import route
+from service.api.runtime import runtime
+from service.contract import routes
+from service.contract.documents import parse_lt_translate_file
+from service.documents.jobs import EXTENSION, DocumentJobs
+from service.documents.store import DocumentNotFound
+from service.errors import RingkasError, UnsupportedMediaType
+
+bp = Blueprint("documents", __name__)
+bp.register_error_handler(RingkasError, lt_error)
+bp.register_error_handler(HTTPException, lt_http_error)
+
+
+def init_documents(app: Flask) -> None:
+    app.extensions[EXTENSION] = DocumentJobs(app.extensions["ringkas"].settings,
+                                             app.extensions["ringkas"])
+
+
+def documents() -> DocumentJobs:
+    jobs: DocumentJobs = current_app.extensions[EXTENSION]
+    return jobs
+
+
+@route(bp, routes.LT_TRANSLATE_FILE)
+def translate_file() -> Response:
+    rt = runtime()
+    rt.pipeline()  # 503 before reading the body when models are not ready
+    if request.mimetype != "multipart/form-data":
+        raise UnsupportedMediaType("send the file as multipart/form-data (got "
+                                   f"{request.mimetype or 'no content type'})")
+    read_body()  # the limit applies before the form parser reads it
+    upload = request.files.get("file")
+    file = (upload.filename or "", upload.read()) if upload is not None else None
+    req = parse_lt_translate_file(request.values.to_dict(flat=False), file,
+                                  rt.settings.limits)
+    done = documents().translate_now(g.get("api_key_id"), req.filename, req.data,
+                                     req.source, req.target)
+    # One path segment: id, key, then the name the file is served under.
+    name = f"{done.record.id}.{done.key}.{done.record.filename}"
+    return jsonify({"translatedFileUrl": url_for("documents.download_file", filename=name,
+                                                 _external=True)})
+
+
+@route(bp, routes.LT_DOWNLOAD_FILE)
+def download_file(filename: str) -> Response:
+    doc_id, _, rest = filename.partition(".")
+    key, _, _ = rest.partition(".")
+    if not key:
+        raise DocumentNotFound("no such file")
+    taken = documents().download(doc_id, key, g.get("api_key_id"))
+    # As is: text keeps its own encoding (a byte-order mark, or UTF-8).
+    response = Response(taken.data, content_type=taken.record.media_type)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename*=UTF-8''{quote(taken.record.filename)}")
+    response.headers["Cache-Control"] = "no-store"
+    return response

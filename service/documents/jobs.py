@@ -1,0 +1,221 @@
+"""Documents as jobs: checked at upload (a refused file is refused at once, with its code),
+then translated, now (LibreTranslate's ``/translate_file``) or by a background thread with a
+status to poll (queued -> translating -> done | error, as DeepL's document API reports
+it); the translated file waits in the data dir for its download.
+
+A background document runs like a job item: through the same admission queue as the
+interactive requests, behind any of them that are waiting, under the job item deadline.
+The upload is held in memory until it is translated, never written: a document whose
+process stopped before it finished is reported as failed (``document_interrupted``) once
+it has been live for longer than it could have been.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from service.config import Settings
+from service.documents.document import Document, open_document
+from service.documents.markup import TranslateTexts
+from service.documents.store import (
+    DONE,
+    ERROR,
+    LIVE,
+    QUEUED,
+    TRANSLATING,
+    DocumentNotFound,
+    DocumentRecord,
+    DocumentStore,
+    Download,
+)
+from service.errors import NotReady, Overloaded, RingkasError
+from service.jobs.execute import error_json
+from service.overload import Deadline
+from service.pipeline import Pipeline
+from service.pipeline.requests import TranslateRequest
+from service.text.language import rank_among
+
+if TYPE_CHECKING:
+    from service.api.runtime import Runtime
+
+log = logging.getLogger(__name__)
+EXTENSION = "ringkas.documents"
+LANGUAGES = ("id", "en")
+MAX_QUEUED = 8  # documents waiting for the background thread, held in memory
+_INTERRUPTED = {"code": "document_interrupted", "message": "the service stopped before this "
+                "document was translated; upload it again"}
+
+
+class DocumentNotReady(RingkasError):
+    """A download asked for before the translation is done (HTTP 409)."""
+
+    status = 409
+    default_code = "document_not_ready"
+
+
+@dataclass(frozen=True)
+class Submitted:
+    record: DocumentRecord
+    key: str  # the document's secret: shown once, needed for its status and download
+
+
+def detect_source(units: Sequence[str]) -> str:
+    """id or en, from the document's own text (its first 20,000 characters)."""
+    return rank_among(" ".join(units)[:20_000], LANGUAGES)[0][0]
+
+
+def pipeline_translator(pipeline: Pipeline, deadline: Deadline | None, source: str,
+                        target: str) -> TranslateTexts:
+    """Texts through the pipeline's translation (what /v1/translate runs); a text already
+    in the target language comes back as it was."""
+    def translate(texts: Sequence[str]) -> list[str]:
+        if source == target or not texts:
+            return list(texts)
+        result = pipeline.translate(TranslateRequest(texts=tuple(texts), source=source,
+                                                     target=target, single=False), deadline)
+        assert isinstance(result.translation, list)
+        return result.translation
+
+    return translate
+
+
+class DocumentJobs:
+    def __init__(self, settings: Settings, runtime: Runtime,
+                 store: DocumentStore | None = None) -> None:
+        self.settings = settings
+        self.runtime = runtime
+        self.store = store or DocumentStore(Path(settings.data_dir).expanduser() / "documents",
+                                            retention_s=settings.document_retention_s)
+        self._queue: queue.Queue[tuple[DocumentRecord, Document]] = queue.Queue(MAX_QUEUED)
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    # --- uploads ----------------------------------------------------------------------------
+
+    def open(self, filename: str, data: bytes, source: str, target: str,
+             ) -> tuple[Document, str]:
+        """The checked document and its source language (detected for ``auto``)."""
+        doc = open_document(filename, data, self.settings.limits)
+        if source == "auto":
+            source = detect_source(doc.content.units) if doc.content.units else target
+        return doc, source
+
+    def translate_now(self, owner: str | None, filename: str, data: bytes, source: str,
+                      target: str) -> Submitted:
+        """Translate in this request, under its deadline; the translated file is stored for
+        download. Errors are the request's own (nothing is stored then)."""
+        doc, source = self.open(filename, data, source, target)
+        rt = self.runtime
+        rt.pipeline()  # 503 before any work when the models are not ready
+        out = rt.run(lambda pipeline, deadline: doc.translate(
+            pipeline_translator(pipeline, deadline, source, target)))
+        record, key = self._create(owner, doc, source, target, TRANSLATING)
+        return Submitted(self.store.finish(record, out), key)
+
+    def submit(self, owner: str | None, filename: str, data: bytes, source: str,
+               target: str) -> Submitted:
+        """Queue for the background thread; poll :meth:`status`, then :meth:`download`."""
+        doc, source = self.open(filename, data, source, target)
+        record, key = self._create(owner, doc, source, target, QUEUED)
+        try:
+            self._queue.put_nowait((record, doc))
+        except queue.Full:
+            self.store.update(record, status=ERROR, error={"code": "overloaded"})
+            raise Overloaded(f"{MAX_QUEUED} documents are waiting already; retry shortly",
+                             self.runtime.admission.retry_after_s(),
+                             code="documents_busy") from None
+        self._start()
+        return Submitted(record, key)
+
+    def _create(self, owner: str | None, doc: Document, source: str, target: str,
+                status: str) -> tuple[DocumentRecord, str]:
+        return self.store.create(owner, filename=doc.filename, format=doc.format.name,
+                                 media_type=doc.format.media_type, source=source,
+                                 target=target, characters=doc.characters, status=status)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def status(self, doc_id: str, key: str, owner: str | None) -> DocumentRecord:
+        record = self.store.get(doc_id, key, owner)
+        if record is None:
+            raise DocumentNotFound("no such document for this key (expired, downloaded "
+                                   "already, or never made)")
+        if record.status in LIVE and self.clock() - record.updated_at > self._live_bound(
+                record.status):
+            record = self.store.update(record, status=ERROR, error=_INTERRUPTED)
+        return record
+
+    def download(self, doc_id: str, key: str, owner: str | None) -> Download:
+        """The translated file; the document is deleted with it."""
+        record = self.status(doc_id, key, owner)
+        if record.status != DONE:
+            raise DocumentNotReady(f"the document is {record.status}, not done",
+                                   details={"status": record.status})
+        taken = self.store.take(doc_id, key, owner)
+        if taken is None:  # another download took it a moment ago
+            raise DocumentNotFound("no such document for this key (downloaded already)")
+        return taken
+
+    def clock(self) -> float:
+        return self.store.clock()
+
+    def _live_bound(self, status: str) -> float:
+        """How long a document can stay queued or translating while its process lives."""
+        item = self.settings.job_item_timeout_s + 60
+        return item if status == TRANSLATING else (MAX_QUEUED + 1) * item
+
+    # --- the background thread --------------------------------------------------------------
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._work, name="documents",
+                                                daemon=True)
+                self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            record, doc = self._queue.get()
+            try:
+                self._run(record, doc)
+            except Exception as exc:  # the thread lives on; frames only reach the log
+                log.error("document %s: the background thread failed with %s\n%s", record.id,
+                          type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)))
+
+    def _run(self, record: DocumentRecord, doc: Document) -> None:
+        rt = self.runtime
+        record = self.store.update(record, status=TRANSLATING)
+        deadline = rt.admission.deadline(self.settings.job_item_timeout_s)
+        try:
+            while True:
+                try:
+                    pipeline = rt.pipeline()
+                    break
+                except NotReady:  # models still loading: wait, as job items do
+                    if deadline.remaining() <= 0:
+                        raise
+                    time.sleep(0.5)
+            while rt.admission.depth[1] > 0 and deadline.remaining() > 0:
+                time.sleep(0.05)  # interactive requests are waiting: they go first
+            with rt.admission.slot(deadline):
+                out = doc.translate(pipeline_translator(pipeline, deadline, record.source,
+                                                        record.target))
+        except RingkasError as exc:
+            self.store.update(record, status=ERROR, error=error_json(exc))
+            return
+        except Exception as exc:
+            log.error("document %s failed with %s\n%s", record.id, type(exc).__name__,
+                      "".join(traceback.format_tb(exc.__traceback__)))
+            self.store.update(record, status=ERROR, error={
+                "code": "internal_error", "message": "internal error while translating this "
+                "document; see the service log"})
+            return
+        self.store.finish(record, out)
