@@ -28,6 +28,7 @@ from service.api.errors import register_error_handlers
 from service.api.runtime import EXTENSION, EngineLoader, Runtime
 from service.auth.middleware import init_auth
 from service.config import ConfigError, Settings
+from service.contract.routes import SECRET_PATHS
 from service.engine import Engine
 from service.jobs.backend import EXTENSION as JOBS
 from service.jobs.backend import make_backend
@@ -77,6 +78,12 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
     return app
 
 
+def _logged_path() -> str:
+    """The request's path, or its route's template when the path holds a secret."""
+    rule = request.url_rule
+    return SECRET_PATHS.get(rule.rule, request.path) if rule is not None else request.path
+
+
 def _access_log(app: Flask) -> None:
     """One line per request: ids, sizes, timings and codes; never the text."""
 
@@ -95,7 +102,7 @@ def _access_log(app: Flask) -> None:
                  "bytes_out=%s ms=%.1f", g.get("request_id"), request.method,
                  # Percent-encoded: neither a newline (a forged line) nor a space or "="
                  # (forged fields) from a URL reaches the line as itself.
-                 quote(request.path, safe="/-._~!$&'()*+,;:@", errors="backslashreplace"),
+                 quote(_logged_path(), safe="/-._~!$&'()*+,;:@{}", errors="backslashreplace"),
                  response.status_code, g.get("error_code", "-"), g.get("api_key_id", "-"),
                  request.content_length or 0,
                  response.calculate_content_length() or 0, elapsed)

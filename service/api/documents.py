@@ -35,6 +35,12 @@ def documents() -> DocumentJobs:
     return jobs
 
 
+def owner() -> str | None:
+    """The API key id of the caller (None with keys off): a document is that key's."""
+    key_id = g.get("api_key_id")
+    return None if key_id is None else str(key_id)
+
+
 @route(bp, routes.LT_TRANSLATE_FILE)
 def translate_file() -> Response:
     rt = runtime()
@@ -47,7 +53,7 @@ def translate_file() -> Response:
     file = (upload.filename or "", upload.read()) if upload is not None else None
     req = parse_lt_translate_file(request.values.to_dict(flat=False), file,
                                   rt.settings.limits)
-    done = documents().translate_now(g.get("api_key_id"), req.filename, req.data,
+    done = documents().translate_now(owner(), req.filename, req.data,
                                      req.source, req.target)
     # One path segment: id, key, then the name the file is served under.
     name = f"{done.record.id}.{done.key}.{done.record.filename}"
@@ -61,7 +67,7 @@ def download_file(filename: str) -> Response:
     key, _, _ = rest.partition(".")
     if not key:
         raise DocumentNotFound("no such file")
-    taken = documents().download(doc_id, key, g.get("api_key_id"))
+    taken = documents().download(doc_id, key, owner())
     # As is: text keeps its own encoding (a byte-order mark, or UTF-8).
     response = Response(taken.data, content_type=taken.record.media_type)
     response.headers["Content-Disposition"] = (

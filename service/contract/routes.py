@@ -53,6 +53,8 @@ class Route:
     public_prefix: str = ""
     # LibreTranslate's clients send the key in the body as ``api_key``.
     body_key: bool = False
+    # The path holds a secret (a file's key): the access log writes the template instead.
+    secret_path: bool = False
 
     @property
     def rule(self) -> str:
@@ -114,10 +116,11 @@ LT_TRANSLATE_FILE = Route("/translate_file", "libretranslate", (
               multipart=True, errors=(*_LT_ERRORS, "413"), error_schema="LtError"),),
     body_key=True)
 LT_DOWNLOAD_FILE = Route("/download_file/{filename}", "libretranslate", (
-    Operation("get", "A translated file, once: it is deleted as it is sent (404 then, for "
-              "another key, or after it expired).", media="application/octet-stream",
+    Operation("get", "A translated file (text/plain, text/html or DOCX, as uploaded), once: "
+              "it is deleted as it is sent (404 then, for another key, or after it "
+              "expired).", media="*/*",
               errors=("401", "403", "404", "429"), error_schema="LtError",
-              parameters=_path_parameter("filename")),))
+              parameters=_path_parameter("filename")),), secret_path=True)
 OPENAPI = Route("/openapi.json", "docs", (
     Operation("get", "This document.", {"type": "object"}),), public=True)
 # Both served by flask-swagger-ui's blueprint, mounted at the prefix.
@@ -158,6 +161,7 @@ PUBLIC_PATHS: frozenset[str] = frozenset(r.path for r in ROUTES
 PUBLIC_PREFIXES: tuple[str, ...] = tuple(dict.fromkeys(r.public_prefix for r in ROUTES
                                                        if r.public_prefix))
 BODY_KEY_PATHS: frozenset[str] = frozenset(r.path for r in ROUTES if r.body_key)
+SECRET_PATHS: dict[str, str] = {r.rule: r.path for r in ROUTES if r.secret_path}  # rule: path
 
 
 def is_public(path: str) -> bool:

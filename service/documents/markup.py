@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bs4 import BeautifulSoup, Comment, NavigableString
+from bs4 import BeautifulSoup, NavigableString
+from bs4.element import PreformattedString
 
 # Texts in, their translations out (same length, same order).
 TranslateTexts = Callable[[Sequence[str]], list[str]]
@@ -31,13 +32,15 @@ def split_space(text: str) -> tuple[str, str, str]:
 
 
 class HtmlText:
-    """The translatable text nodes of one HTML document."""
+    """The translatable text nodes of one HTML document. (The parser writes whitespace
+    between tags as one space or newline, as a browser renders it; ``pre`` keeps its own.)"""
 
     def __init__(self, doc: str | bytes, *, skip_letterless: bool = False) -> None:
         self.soup = BeautifulSoup(doc, "html.parser")
         self.nodes: list[NavigableString] = []
         for node in self.soup.find_all(string=True):
-            if (isinstance(node, Comment) or not node.strip()
+            # Comments, the doctype, CDATA, processing instructions: not the page's text.
+            if (isinstance(node, PreformattedString) or not node.strip()
                     or (node.parent is not None and node.parent.name in SKIP_PARENTS)
                     or (skip_letterless and not has_letters(node))):
                 continue
