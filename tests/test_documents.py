@@ -287,6 +287,8 @@ BOMB = make_zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<",
     ("a.docx", make_zip({"word/x.xml": b"<a/>"}), "invalid_document"),  # a zip, not Word
     ("a.docx", make_zip({"[Content_Types].xml": b"<Types/>",
                          "word/document.xml": b"<not xml"}), "invalid_document"),
+    ("a.docx", make_zip({"[Content_Types].xml": b"<Types/>", "_rels/.rels": b"<x/>"}),
+     "invalid_document"),  # an Office package's frame, nothing python-docx can open
     ("a.docx", BOMB, "document_unpacks_too_large"),
 ])
 def test_refused_files_get_their_code_never_a_500(client: FlaskClient, name: str, data: bytes,
@@ -294,6 +296,20 @@ def test_refused_files_get_their_code_never_a_500(client: FlaskClient, name: str
     resp = post_file(client, name, data)
     assert resp.status_code == 400  # LibreTranslate answers 400 to any file it cannot use
     assert resp.get_json()["code"] == code, resp.get_json()
+
+
+def test_a_docx_whose_main_part_has_another_name(client: FlaskClient) -> None:
+    # Word finds its parts through relationships and content types; some tools write
+    # word/document2.xml.
+    with zipfile.ZipFile(io.BytesIO(article_docx())) as archive:
+        parts = {n: archive.read(n) for n in archive.namelist()}
+    parts["word/document2.xml"] = parts.pop("word/document.xml")
+    parts["word/_rels/document2.xml.rels"] = parts.pop("word/_rels/document.xml.rels")
+    for name in ("_rels/.rels", "[Content_Types].xml"):
+        parts[name] = parts[name].replace(b"word/document.xml", b"word/document2.xml")
+    out = docx.Document(io.BytesIO(translate_file(client, "b.docx", make_zip(parts))))
+    assert out.paragraphs[1].text == "DESA ITU KECIL"
+    assert out.sections[0].header.paragraphs[0].text == "KABAR BOGOR"
 
 
 def test_a_docx_that_python_docx_cannot_read_is_invalid_document() -> None:

@@ -138,4 +138,4 @@ def test_the_route_table_says_which_paths_are_public() -> None:
     for path in ("/v1/summarize", "/v1/jobs", "/v1/jobs/x", "/translate", "/v1/models",
                  "/webx", "/openapi.json/x"):
         assert not is_public(path), path
-    assert {"/translate", "/detect", "/languages"} == routes.BODY_KEY_PATHS
+    assert {"/translate", "/detect", "/languages", "/translate_file"} == routes.BODY_KEY_PATHS

@@ -47,7 +47,6 @@ _TEXTUAL = frozenset({_RPR, _T, _TAB, _BR, _CR, f"{{{W}}}noBreakHyphen",
                       f"{{{W}}}softHyphen", f"{{{W}}}lastRenderedPageBreak"})
 # Runs inside these are not the paragraph's current text.
 _NOT_TEXT = frozenset({f"{{{W}}}del", f"{{{W}}}moveFrom", f"{{{W}}}fldSimple"})
-_PARTS = ("/word/document.xml", "/word/header", "/word/footer")
 
 
 @dataclass
@@ -96,11 +95,14 @@ class DocxFile:
 
     def _roots(self) -> Iterator[Any]:
         """The XML of the body, and of each header and footer part (once each: sections may
-        share them)."""
+        share them), found by content type as Word finds them (not by part name)."""
+        from docx.opc.constants import CONTENT_TYPE
         from docx.opc.part import XmlPart
 
+        yield self.doc.part.element
+        wanted = {CONTENT_TYPE.WML_HEADER, CONTENT_TYPE.WML_FOOTER}
         for part in self.doc.part.package.iter_parts():
-            if isinstance(part, XmlPart) and str(part.partname).startswith(_PARTS):
+            if isinstance(part, XmlPart) and part.content_type in wanted:
                 yield part.element
 
     @property

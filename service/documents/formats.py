@@ -38,7 +38,8 @@ _ZIP = b"PK\x03\x04"
 _BINARY = {_ZIP: "a zip archive (DOCX, XLSX, ...)", b"%PDF": "a PDF file",
            b"\xd0\xcf\x11\xe0": "an old Office file (DOC, XLS, ...)",
            b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image"}
-_DOCX_PARTS = ("[Content_Types].xml", "word/document.xml")
+# Every Office package has these (the main part's name varies: document.xml, document2.xml).
+_DOCX_PARTS = ("[Content_Types].xml", "_rels/.rels")
 
 
 def base_name(filename: str) -> str:
@@ -95,7 +96,7 @@ def check_docx_zip(data: bytes) -> None:
     names = {m.filename for m in members}
     missing = [p for p in _DOCX_PARTS if p not in names]
     if missing:
-        raise InvalidDocument(f"the zip archive is not a Word document (no {missing[0]})",
+        raise InvalidDocument(f"the zip archive is not an Office document (no {missing[0]})",
                               code="invalid_document", details={"field": "file"})
 
 
