@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from bs4 import BeautifulSoup
 from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -16,21 +15,16 @@ from service.api.routing import route
 from service.api.runtime import runtime
 from service.contract import routes
 from service.contract.libretranslate import (
-    LtTranslateRequest,
     form_to_body,
     parse_lt_detect,
     parse_lt_translate,
 )
-from service.documents.markup import translate_html
 from service.errors import RingkasError
-from service.overload import Deadline
-from service.pipeline import Pipeline
-from service.pipeline.requests import TranslateRequest
-from service.text.language import rank_among
+from service.pipeline.markup import SUPPORTED, Markup, translate_all
+from service.pipeline.markup import detect as detect_language
 
 bp = Blueprint("libretranslate", __name__)
 
-SUPPORTED = ("id", "en")
 NAMES = {"id": "Indonesian", "en": "English"}
 # LibreTranslate answers 400 to every request it cannot use (a text over its character
 # limit too), and 403 to a refused key. Only a body over the server's byte limit is 413,
@@ -91,7 +85,9 @@ def translate() -> Response:
     req = parse_lt_translate(lt_body(), rt.settings.limits)
     detected = [_detection(t) for t in req.texts] if req.source == "auto" else None
     sources = [d["language"] for d in detected] if detected else [req.source] * len(req.texts)
-    out = rt.run(lambda pipeline, deadline: _translate_all(pipeline, deadline, req, sources))
+    markup: Markup | None = "html" if req.html else None
+    out = rt.run(lambda pipeline, deadline: translate_all(pipeline, deadline, req.texts, sources,
+                                                          req.target, markup))
     body: dict[str, Any] = {"translatedText": out[0] if req.single else out}
     if detected is not None:
         body["detectedLanguage"] = detected[0] if req.single else detected
@@ -101,38 +97,5 @@ def translate() -> Response:
 
 
 def _detection(text: str) -> dict[str, Any]:
-    lang, p = rank_among(BeautifulSoup(text, "html.parser").get_text(" "), SUPPORTED)[0]
+    lang, p = detect_language(text, "html")
     return {"confidence": round(100 * p, 1), "language": lang}
-
-
-def _translate_all(pipeline: Pipeline, deadline: Deadline, req: LtTranslateRequest,
-                   sources: list[str]) -> list[str]:
-    out = list(req.texts)  # a text already in the target language comes back as it was
-    for source in SUPPORTED:
-        todo = [i for i, s in enumerate(sources) if s == source and s != req.target]
-        if not todo:
-            continue
-        texts = [req.texts[i] for i in todo]
-        done = (_translate_html(pipeline, deadline, texts, source, req.target) if req.html
-                else _translate_texts(pipeline, deadline, texts, source, req.target))
-        for i, text in zip(todo, done, strict=True):
-            out[i] = text
-    return out
-
-
-def _translate_texts(pipeline: Pipeline, deadline: Deadline, texts: list[str], source: str,
-                     target: str) -> list[str]:
-    if not texts:
-        return []
-    result = pipeline.translate(TranslateRequest(texts=tuple(texts), source=source,
-                                                 target=target, single=False), deadline)
-    assert isinstance(result.translation, list)
-    return result.translation
-
-
-def _translate_html(pipeline: Pipeline, deadline: Deadline, docs: list[str], source: str,
-                    target: str) -> list[str]:
-    """Translate the text nodes of each document, keeping markup and the whitespace around
-    each node (the same code as HTML and DOCX files: service/documents/markup.py)."""
-    return translate_html(docs, lambda texts: _translate_texts(pipeline, deadline, list(texts),
-                                                               source, target))
