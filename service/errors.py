@@ -132,6 +132,13 @@ class RateLimited(RingkasError):
         super().__init__(message, details=details, headers={"Retry-After": str(retry_after_s)})
 
 
+class QuotaExceeded(RingkasError):
+    """The key's character quota for this period would be passed (HTTP 456, DeepL's)."""
+
+    status = 456
+    default_code = "quota_exceeded"
+
+
 @dataclass(frozen=True)
 class MissingModel:
     role: str

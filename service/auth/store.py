@@ -6,6 +6,10 @@ brute force of a random 256-bit secret and would cost every request); the table 
 that hash and a short, non-secret prefix for people to tell keys apart. The plaintext is
 returned once, by :meth:`KeyStore.add`, and never stored or logged.
 
+A key may carry a monthly character quota (``char_limit``): the characters it had
+translated (by the DeepL-compatible /v2/translate) are counted per calendar month (UTC) in
+``key_usage``, and a request that would pass the quota is refused (:class:`QuotaExceeded`).
+
 Every call opens its own connection, so one store is safe to share between server threads.
 """
 
@@ -21,7 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from service.errors import RingkasError
+from service.auth.usage import CharUsage, current_period
+from service.errors import QuotaExceeded, RingkasError
 
 KEY_SCHEME = "rk_"
 PREFIX_CHARS = len(KEY_SCHEME) + 8  # "rk_" and 8 random characters (48 bits): display only
@@ -37,8 +42,16 @@ CREATE TABLE IF NOT EXISTS api_keys (
     rate_limit  TEXT
 );
 CREATE INDEX IF NOT EXISTS api_keys_prefix ON api_keys (prefix);
+CREATE TABLE IF NOT EXISTS key_usage (
+    key_id      INTEGER PRIMARY KEY,
+    period      TEXT NOT NULL,
+    characters  INTEGER NOT NULL
+);
 """
-_COLUMNS = "id, name, prefix, created_at, revoked_at, rate_limit"  # never the hash
+# Columns added after the first release, with their definitions: a store made before them
+# gets them when it is opened.
+_ADDED_COLUMNS = {"char_limit": "INTEGER"}
+_COLUMNS = "id, name, prefix, created_at, revoked_at, rate_limit, char_limit"  # never the hash
 
 
 class KeyStoreError(RingkasError):
@@ -55,6 +68,7 @@ class KeyRecord:
     created_at: str
     revoked_at: str | None
     rate_limit: str | None
+    char_limit: int | None = None  # characters a month; None: no quota
 
     @property
     def revoked(self) -> bool:
@@ -78,6 +92,7 @@ class KeyStore:
             with self._connect() as conn:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.executescript(_SCHEMA)
+                _add_missing_columns(conn)
             if new:
                 self.path.chmod(0o600)  # hashes only, but nobody else's business
         except (OSError, sqlite3.Error) as exc:
@@ -88,8 +103,23 @@ class KeyStore:
         with closing(sqlite3.connect(self.path, timeout=10)) as conn, conn:
             yield conn
 
-    def add(self, name: str, rate_limit: str | None = None) -> tuple[int, str]:
+    @contextmanager
+    def _immediate(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction that holds the write lock from its first read: a check
+        and the update it decides stay one step for every server process."""
+        with closing(sqlite3.connect(self.path, timeout=10, isolation_level=None)) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def add(self, name: str, rate_limit: str | None = None,
+            char_limit: int | None = None) -> tuple[int, str]:
         """Create a key; returns (id, plaintext). The plaintext exists only in the return value."""
+        _check_char_limit(char_limit)
         name = name.strip()
         if not name:
             raise KeyStoreError("a key needs a name (who or what uses it)", code="invalid_name")
@@ -98,9 +128,10 @@ class KeyStore:
         plaintext = KEY_SCHEME + secrets.token_urlsafe(32)
         with self._connect() as conn:
             cur = conn.execute(
-                "INSERT INTO api_keys (name, prefix, hash, created_at, rate_limit) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (name, plaintext[:PREFIX_CHARS], hash_key(plaintext), _now(), rate_limit or None))
+                "INSERT INTO api_keys (name, prefix, hash, created_at, rate_limit, char_limit) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (name, plaintext[:PREFIX_CHARS], hash_key(plaintext), _now(), rate_limit or None,
+                 char_limit))
             key_id = cur.lastrowid
         assert key_id is not None
         return key_id, plaintext
@@ -149,3 +180,70 @@ class KeyStore:
             row = conn.execute(f"SELECT {_COLUMNS} FROM api_keys WHERE hash = ?",
                                (hash_key(plaintext),)).fetchone()
         return KeyRecord(*row) if row else None
+
+    def set_char_limit(self, id_or_prefix: str | int, char_limit: int | None) -> KeyRecord:
+        """Set (or, with None, remove) a key's monthly character quota; what it used this
+        month still counts."""
+        _check_char_limit(char_limit)
+        record = self.get(id_or_prefix)
+        with self._connect() as conn:
+            conn.execute("UPDATE api_keys SET char_limit = ? WHERE id = ?",
+                         (char_limit, record.id))
+        return self.get(record.id)
+
+    def usage(self, key_id: int) -> CharUsage:
+        """The characters this key translated this month, and its quota."""
+        period = current_period()
+        with self._connect() as conn:
+            return _usage(conn, key_id, period)
+
+    def charge(self, key_id: int, characters: int) -> str:
+        """Count ``characters`` against the key's quota for this month, or raise
+        :class:`QuotaExceeded` (and count nothing) when they would pass it. Returns the
+        period charged, for :meth:`refund`."""
+        period = current_period()
+        with self._immediate() as conn:
+            used = _usage(conn, key_id, period)
+            if used.limit is not None and used.characters + characters > used.limit:
+                raise QuotaExceeded(
+                    f"the character quota of this key is {used.limit} a month; "
+                    f"{used.characters} are used in {period} and this request has "
+                    f"{characters}", details={"limit": used.limit,
+                                              "used": used.characters})
+            conn.execute(
+                "INSERT INTO key_usage (key_id, period, characters) VALUES (?, ?, ?) "
+                "ON CONFLICT (key_id) DO UPDATE SET period = excluded.period, characters = "
+                "CASE WHEN key_usage.period = excluded.period "
+                "THEN key_usage.characters + excluded.characters "
+                "ELSE excluded.characters END", (key_id, period, characters))
+        return period
+
+    def refund(self, key_id: int, characters: int, period: str) -> None:
+        """Give back a charge whose translation failed (only within the period charged)."""
+        with self._connect() as conn:
+            conn.execute("UPDATE key_usage SET characters = max(0, characters - ?) "
+                         "WHERE key_id = ? AND period = ?", (characters, key_id,
+                                                             period))
+
+
+def _usage(conn: sqlite3.Connection, key_id: int, period: str) -> CharUsage:
+    row = conn.execute("SELECT period, characters FROM key_usage WHERE key_id = ?",
+                       (key_id,)).fetchone()
+    characters = int(row[1]) if row is not None and row[0] == period else 0
+    limit_row = conn.execute("SELECT char_limit FROM api_keys WHERE id = ?",
+                             (key_id,)).fetchone()
+    limit = limit_row[0] if limit_row is not None else None
+    return CharUsage(characters, None if limit is None else int(limit), period)
+
+
+def _check_char_limit(char_limit: int | None) -> None:
+    if char_limit is not None and (isinstance(char_limit, bool) or char_limit < 0):
+        raise KeyStoreError("a character quota is a whole number of characters, 0 or more",
+                            code="invalid_char_limit")
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    have = {row[1] for row in conn.execute("PRAGMA table_info(api_keys)")}
+    for name, definition in _ADDED_COLUMNS.items():
+        if name not in have:
+            conn.execute(f"ALTER TABLE api_keys ADD COLUMN {name} {definition}")

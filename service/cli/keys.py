@@ -41,21 +41,42 @@ def keys() -> None:
     """Manage API keys (needed only with RINGKAS_REQUIRE_API_KEYS=1)."""
 
 
+def _char_limit(value: str) -> int | None:
+    """A quota from the command line: a whole number of characters, or off."""
+    if value.strip().lower() in ("off", "none"):
+        return None
+    try:
+        limit = int(value.replace("_", "").replace(",", ""))
+    except ValueError:
+        limit = -1
+    if limit < 0:
+        raise click.BadParameter(f"{value!r} is not a number of characters; use e.g. "
+                                 "500000, or off")
+    return limit
+
+
 @keys.command("add")
 @click.argument("name")
 @click.option("--rate-limit", default=None, metavar="LIMIT",
               help="This key's own limit, e.g. '30/minute' (default: RINGKAS_RATE_LIMIT).")
+@click.option("--char-limit", default=None, metavar="CHARS",
+              help="Characters this key may translate a month through the DeepL-compatible "
+                   "/v2/translate (default: no quota).")
 @friendly_errors
 @_store_options
-def add_key(name: str, rate_limit: str | None, store: KeyStore) -> None:
+def add_key(name: str, rate_limit: str | None, char_limit: str | None,
+            store: KeyStore) -> None:
     """Create a key for NAME and print it (once: only its hash is kept)."""
     from service.auth.middleware import rate_limit_string
 
     if rate_limit is not None:
         rate_limit = rate_limit_string(rate_limit, what="--rate-limit") or None
-    key_id, plaintext = store.add(name, rate_limit=rate_limit)
+    chars = _char_limit(char_limit) if char_limit is not None else None
+    key_id, plaintext = store.add(name, rate_limit=rate_limit, char_limit=chars)
     click.echo(plaintext)
-    click.secho(f"key {key_id} ({name!r}{f', {rate_limit}' if rate_limit else ''}) created in "
+    limits = [x for x in (rate_limit, f"{chars} characters a month" if chars is not None
+                          else None) if x]
+    click.secho(f"key {key_id} ({name!r}{''.join(f', {x}' for x in limits)}) created in "
                 f"{store.path}. Store the key above now: it is shown only this once and "
                 "cannot be recovered (only its hash is kept).", err=True, fg="yellow",
                 bold=True)
@@ -65,16 +86,36 @@ def add_key(name: str, rate_limit: str | None, store: KeyStore) -> None:
 @friendly_errors
 @_store_options
 def list_keys(store: KeyStore) -> None:
-    """Show every key: id, name, prefix, created, revoked, rate limit (never the key)."""
+    """Show every key: id, name, prefix, created, revoked, rate limit, and characters
+    translated this month of its quota (never the key)."""
     records = store.list()
     if not records:
         click.echo(f"no API keys in {store.path}; add one with `ringkas keys add NAME`")
         return
     click.echo(f"{'id':>4}  {'name':<24} {'prefix':<15} {'created':<26} {'revoked':<26} "
-               "rate limit")
+               f"{'rate limit':<14} characters this month")
     for r in records:
+        used = store.usage(r.id)
+        quota = f"{used.characters} of {used.limit}" if used.limit is not None else (
+            f"{used.characters} (no quota)")
         click.echo(f"{r.id:>4}  {r.name:<24} {r.prefix + '...':<15} {r.created_at:<26} "
-                   f"{r.revoked_at or '-':<26} {r.rate_limit or 'default'}")
+                   f"{r.revoked_at or '-':<26} {r.rate_limit or 'default':<14} {quota}")
+
+
+@keys.command("quota")
+@click.argument("key")
+@click.argument("chars")
+@friendly_errors
+@_store_options
+def set_quota(key: str, chars: str, store: KeyStore) -> None:
+    """Set KEY's monthly character quota (CHARS characters, or off); KEY by id or prefix.
+    What it translated this month still counts."""
+    record = store.set_char_limit(key, _char_limit(chars))
+    used = store.usage(record.id)
+    quota = (f"{record.char_limit} characters a month" if record.char_limit is not None
+             else "no quota")
+    click.echo(f"key {record.id} ({record.name!r}, {record.prefix}...): {quota}; "
+               f"{used.characters} used in {used.period}")
 
 
 @keys.command("revoke")
