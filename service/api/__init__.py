@@ -13,6 +13,7 @@ from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service.api import (
+    deepl,
     documents,
     health,
     jobs,
@@ -69,8 +70,8 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
     app.extensions[JOBS] = make_backend(settings, rt)
 
     documents.init_documents(app)
-    for bp in (health.bp, models.bp, summarize.bp, translate.bp, libretranslate.bp, openapi.bp,
-               openapi.docs_blueprint(), metrics.bp, web.bp, jobs.bp, documents.bp):
+    for bp in (health.bp, models.bp, summarize.bp, translate.bp, libretranslate.bp, deepl.bp,
+               openapi.bp, openapi.docs_blueprint(), metrics.bp, web.bp, jobs.bp, documents.bp):
         app.register_blueprint(bp)
     register_error_handlers(app)
     _access_log(app)

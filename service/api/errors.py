@@ -1,14 +1,18 @@
-"""The one place where exceptions become JSON error responses."""
+"""The one place where exceptions become JSON error responses: ringkas's shape
+(``{"error": {"code", "message", ...}}``), or, under DeepL's paths, DeepL's
+(``{"message": ...}`` with its statuses). LibreTranslate's routes answer in theirs through
+their blueprint's handlers (service/api/libretranslate.py)."""
 
 from __future__ import annotations
 
 import logging
 import traceback
 
-from flask import Flask, Response, g, jsonify
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from service.api.body import body_limit_message, discard_unread_body
+from service.contract.routes import is_deepl
 from service.errors import RingkasError
 
 log = logging.getLogger(__name__)
@@ -22,8 +26,15 @@ _HTTP_CODES = {
 }
 
 
+# DeepL answers 403 to a missing or unknown key (its clients raise AuthorizationException),
+# and 400 to every request it cannot use; 413, 429, 456 and 503 are its own too.
+_DEEPL_STATUS = {401: 403, 415: 400, 422: 400}
+
+
 def _reply(status: int, code: str, message: str, details: dict[str, object] | None = None,
            headers: dict[str, str] | None = None) -> tuple[Response, int]:
+    if is_deepl(request.path):
+        return _deepl_reply(status, code, message, headers)
     body: dict[str, object] = {"code": code, "message": message}
     if details:
         body["details"] = details
@@ -33,6 +44,16 @@ def _reply(status: int, code: str, message: str, details: dict[str, object] | No
     response = jsonify({"error": body})
     response.headers.update(headers or {})
     return response, status
+
+
+def _deepl_reply(status: int, code: str, message: str,
+                 headers: dict[str, str] | None) -> tuple[Response, int]:
+    g.error_code = code
+    response = jsonify({"message": message, "code": code})
+    # A DeepL client answers a missing key as AuthorizationException, not a challenge.
+    response.headers.update({k: v for k, v in (headers or {}).items()
+                             if k != "WWW-Authenticate"})
+    return response, _DEEPL_STATUS.get(status, status)
 
 
 def register_error_handlers(app: Flask) -> None:

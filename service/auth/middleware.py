@@ -18,6 +18,8 @@ from flask_limiter import ApplicationLimit, Limiter, RequestLimit
 from limits import parse_many
 
 from service.auth.store import KeyStore
+from service.auth.usage import EXTENSION as USAGE
+from service.auth.usage import ProcessMeter
 from service.config import ConfigError, Settings
 from service.contract.routes import BODY_KEY_PATHS, is_public
 from service.errors import Forbidden, RateLimited, Unauthorized
@@ -41,11 +43,16 @@ def rate_limit_string(value: str | None, *, what: str = "RINGKAS_RATE_LIMIT") ->
     return value
 
 
+# DeepL's clients send ``Authorization: DeepL-Auth-Key <key>``.
+_SCHEMES = frozenset({"bearer", "deepl-auth-key"})
+
+
 def presented_key() -> str | None:
-    """The key from ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``, if any."""
+    """The key from ``Authorization: Bearer <key>`` (or ``DeepL-Auth-Key <key>``) or
+    ``X-API-Key: <key>``, if any."""
     auth = request.headers.get("Authorization", "")
     scheme, _, token = auth.strip().partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
+    if scheme.lower() in _SCHEMES and token.strip():
         return token.strip()
     key = request.headers.get("X-API-Key", "").strip()
     if not key and request.path in BODY_KEY_PATHS:
@@ -80,6 +87,9 @@ def init_auth(app: Flask, settings: Settings) -> None:
             log.warning("API keys are required but %s holds no active key: every request but "
                         "health/ready will be refused; add one with `ringkas keys add NAME`",
                         store.path)
+    # Characters translated (DeepL's /v2/usage): per key in the store, or with keys off
+    # for this process.
+    app.extensions[USAGE] = store if store is not None else ProcessMeter()
     if default_limit or store is not None:
         _register_limiter(app, settings, default_limit)
 

@@ -24,6 +24,7 @@ _ERRORS = {
     "415": "Not application/json.",
     "422": "A field is missing, unknown or invalid; details.field names it.",
     "429": "Rate limit spent; Retry-After says when to come back.",
+    "456": "The key's character quota for this month would be passed (DeepL's status).",
     "503": "Models not ready, overloaded or shutting down; Retry-After when overloaded. "
            "Jobs: the data dir in use by another process (jobs_unavailable) or not "
            "writable (jobs_storage_unavailable).",

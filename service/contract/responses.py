@@ -161,6 +161,28 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
     "LtError": {"type": "object", "required": ["error"],
                 "properties": {"error": {**_STR, "description": "LibreTranslate's message."},
                                "code": {**_STR, "description": "ringkas's error code."}}},
+    # DeepL's API v2 shapes, as its client libraries parse them.
+    "DeepLTranslateResponse": {
+        "type": "object", "required": ["translations"],
+        "properties": {"translations": {"type": "array", "items": {
+            "type": "object", "required": ["detected_source_language", "text",
+                                           "billed_characters"],
+            "properties": {"detected_source_language": {"enum": ["EN", "ID"]}, "text": _STR,
+                           "billed_characters": {"type": "integer", "minimum": 0}}}}}},
+    "DeepLLanguages": {"type": "array", "items": {
+        "type": "object", "required": ["language", "name"],
+        "properties": {"language": _STR, "name": _STR,
+                       "supports_formality": {"type": "boolean"}}}},
+    "DeepLUsage": {
+        "type": "object", "required": ["character_count"],
+        "properties": {
+            "character_count": {"type": "integer", "minimum": 0,
+                                "description": "Characters translated this month (UTC)."},
+            "character_limit": {"type": "integer", "minimum": 0,
+                                "description": "The key's monthly quota; absent: none."}}},
+    "DeepLError": {"type": "object", "required": ["message"],
+                   "properties": {"message": {**_STR, "description": "DeepL's message."},
+                                  "code": {**_STR, "description": "ringkas's error code."}}},
 }
 
 # A job, as every jobs route answers it (inline in each operation, not a component).

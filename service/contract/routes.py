@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from service.contract.documents import LT_TRANSLATE_FILE as LT_TRANSLATE_FILE_REQUEST
+from service.contract.deepl import DEEPL_TRANSLATE as DEEPL_TRANSLATE_REQUEST
 from service.contract.jobs import JOB as JOB_REQUEST
 from service.contract.libretranslate import LT_DETECT as LT_DETECT_REQUEST
 from service.contract.libretranslate import LT_TRANSLATE as LT_TRANSLATE_REQUEST
@@ -70,6 +71,11 @@ _INFERENCE_ERRORS = ("400", "401", "403", "413", "415", "422", "429", "503", "50
 _LT_ERRORS = ("400", "403", "429", "503", "504")
 _SUBMIT_ERRORS = ("400", "401", "403", "413", "415", "422", "429", "503", "507")
 _JOB_ERRORS = ("401", "403", "404", "429", "503", "507")  # 503/507: the data dir
+# DeepL's statuses: a refused key is 403, every bad request 400, a spent quota 456.
+_DEEPL_ERRORS = ("400", "403", "413", "429", "456", "503", "504")
+_DEEPL_INFO_ERRORS = ("400", "403", "429")
+# Every path under it answers in DeepL's error shape ({"message": ...}), unknown ones too.
+DEEPL_PREFIX = "/v2/"
 
 
 def _path_parameter(name: str) -> tuple[Mapping[str, Any], ...]:
@@ -77,6 +83,9 @@ def _path_parameter(name: str) -> tuple[Mapping[str, Any], ...]:
 
 
 _JOB_ID = _path_parameter("job_id")
+_LANGUAGES_TYPE = ({"name": "type", "in": "query", "required": False,
+                    "schema": {"enum": ["source", "target"], "default": "source"},
+                    "description": "source or target languages (also as a form field)"},)
 _ITEMS = ({"name": "items", "in": "query", "required": False,
            "schema": {"enum": ["true", "false"]}, "description": "false: no items"},)
 
@@ -121,6 +130,18 @@ LT_DOWNLOAD_FILE = Route("/download_file/{filename}", "libretranslate", (
               "expired).", media="*/*",
               errors=("401", "403", "404", "429"), error_schema="LtError",
               parameters=_path_parameter("filename")),), secret_path=True)
+DEEPL_TRANSLATE = Route("/v2/translate", "deepl", (
+    Operation("post", "DeepL-compatible translation (API v2; id<->en).",
+              ref("DeepLTranslateResponse"), request=DEEPL_TRANSLATE_REQUEST, form=True,
+              errors=_DEEPL_ERRORS, error_schema="DeepLError"),))
+DEEPL_LANGUAGES = Route("/v2/languages", "deepl", tuple(
+    Operation(method, "DeepL-compatible list of source or target languages.",
+              ref("DeepLLanguages"), errors=_DEEPL_INFO_ERRORS, error_schema="DeepLError",
+              parameters=_LANGUAGES_TYPE) for method in ("get", "post")))
+DEEPL_USAGE = Route("/v2/usage", "deepl", tuple(
+    Operation(method, "DeepL-compatible usage: characters this key translated this month, "
+              "and its quota.", ref("DeepLUsage"), errors=_DEEPL_INFO_ERRORS,
+              error_schema="DeepLError") for method in ("get", "post")))
 OPENAPI = Route("/openapi.json", "docs", (
     Operation("get", "This document.", {"type": "object"}),), public=True)
 # Both served by flask-swagger-ui's blueprint, mounted at the prefix.
@@ -153,8 +174,8 @@ JOB = Route("/v1/jobs/{job_id}", "jobs", (
 # In the order /openapi.json lists them.
 ROUTES: tuple[Route, ...] = (
     HEALTH, READY, MODELS, SUMMARIZE, TRANSLATE, LT_TRANSLATE, LT_DETECT,
-    LT_LANGUAGES, LT_TRANSLATE_FILE, LT_DOWNLOAD_FILE, OPENAPI, DOCS, DOCS_ASSETS, WEB,
-    WEB_ASSETS, METRICS, JOBS, JOB)
+    LT_LANGUAGES, LT_TRANSLATE_FILE, LT_DOWNLOAD_FILE, DEEPL_TRANSLATE, DEEPL_LANGUAGES,
+    DEEPL_USAGE, OPENAPI, DOCS, DOCS_ASSETS, WEB, WEB_ASSETS, METRICS, JOBS, JOB)
 
 PUBLIC_PATHS: frozenset[str] = frozenset(r.path for r in ROUTES
                                          if r.public and not r.public_prefix)
@@ -162,6 +183,11 @@ PUBLIC_PREFIXES: tuple[str, ...] = tuple(dict.fromkeys(r.public_prefix for r in 
                                                        if r.public_prefix))
 BODY_KEY_PATHS: frozenset[str] = frozenset(r.path for r in ROUTES if r.body_key)
 SECRET_PATHS: dict[str, str] = {r.rule: r.path for r in ROUTES if r.secret_path}  # rule: path
+
+
+def is_deepl(path: str) -> bool:
+    """A request path answered in DeepL's shapes (errors too)."""
+    return path.startswith(DEEPL_PREFIX)
 
 
 def is_public(path: str) -> bool:

@@ -47,18 +47,20 @@ class Field:
 
 @dataclass(frozen=True)
 class ObjectSpec:
-    """A JSON object request body: its fields, none other allowed."""
+    """A JSON object request body: its fields, none other allowed (unless ``open``)."""
 
     name: str
     description: str
     fields: Mapping[str, Field]
+    # Other fields are accepted and ignored, as DeepL's API does; ringkas's own are strict.
+    open: bool = False
 
     def json_schema(self, ctx: SpecContext) -> dict[str, Any]:
         props = {}
         for name, f in self.fields.items():
             props[name] = {**f.schema_for(ctx), "description": f.description}
         schema: dict[str, Any] = {"type": "object", "description": self.description,
-                                  "properties": props, "additionalProperties": False}
+                                  "properties": props, "additionalProperties": self.open}
         required = [name for name, f in self.fields.items() if f.required]
         if required:
             schema["required"] = required
@@ -70,7 +72,7 @@ class ObjectSpec:
             raise MalformedRequest("the request body must be a JSON object",
                                    code="not_an_object")
         unknown = sorted(set(body) - set(self.fields))
-        if unknown:
+        if unknown and not self.open:
             # Strict on purpose: a typo like "lenght" must not silently use the default.
             raise InvalidField(unknown[0], f"unknown field {unknown[0]!r}; allowed: "
                                f"{', '.join(sorted(self.fields))}", code="unknown_field")

@@ -1,0 +1,135 @@
+"""DeepL-compatible ``/v2/translate``, ``/v2/languages`` and ``/v2/usage`` (API v2) for
+id<->en, so DeepL's client libraries work given ``server_url``. Translation takes the same
+path as LibreTranslate's (service/pipeline/markup.py); errors take DeepL's shape and
+statuses (service/api/errors.py). The characters of each translated request count against
+the key's monthly quota (service/auth/usage.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from service.api.body import json_body, read_body
+from service.api.routing import route
+from service.api.runtime import runtime
+from service.auth.usage import EXTENSION as USAGE
+from service.auth.usage import Meter
+from service.contract import routes
+from service.contract.deepl import (
+    DEEPL_CODES,
+    DeepLTranslateRequest,
+    form_to_body,
+    parse_deepl_translate,
+    parse_languages_type,
+)
+from service.overload import Deadline
+from service.pipeline import Pipeline
+from service.pipeline.markup import SKIP_TAGS, detect, translate_all
+
+bp = Blueprint("deepl", __name__)
+
+SOURCE_LANGUAGES = [{"language": "EN", "name": "English"},
+                    {"language": "ID", "name": "Indonesian"}]
+TARGET_LANGUAGES = [{"language": code, "name": name, "supports_formality": False}
+                    for code, name in (("EN-GB", "English (British)"),
+                                       ("EN-US", "English (American)"), ("ID", "Indonesian"))]
+
+
+def deepl_body() -> Any:
+    """JSON, or else the query string and a form-encoded body together, as DeepL reads
+    them."""
+    if request.mimetype == "application/json":
+        return json_body()
+    read_body()  # the limit applies before the form parser reads it
+    return form_to_body(request.values.to_dict(flat=False))
+
+
+def _meter() -> Meter:
+    meter: Meter = current_app.extensions[USAGE]
+    return meter
+
+
+def _key_id() -> int:
+    return int(g.get("api_key_id") or 0)  # 0: keys off, the process's one count
+
+
+@route(bp, routes.DEEPL_TRANSLATE)
+def translate() -> Response:
+    rt = runtime()
+    rt.pipeline()  # 503 before reading the body when models are not ready
+    req = parse_deepl_translate(deepl_body(), rt.settings.limits)
+    sources = [req.source or detect(t, req.markup)[0] for t in req.texts]
+    billed = [len(t) if t.strip() else 0 for t in req.texts]  # a blank text is not translated
+    meter, key_id = _meter(), _key_id()
+    period = meter.charge(key_id, sum(billed))  # 456 when the quota would be passed
+    try:
+        out = rt.run(lambda pipeline, deadline: _translate(pipeline, deadline, req, sources))
+    except BaseException:
+        meter.refund(key_id, sum(billed), period)  # only translated characters count
+        raise
+    return jsonify({"translations": [
+        {"detected_source_language": DEEPL_CODES[source], "text": text,
+         "billed_characters": n} for source, text, n in zip(sources, out, billed, strict=True)]})
+
+
+@route(bp, routes.DEEPL_LANGUAGES)
+def languages() -> Response:
+    # DeepL's clients send type in the body of a GET, which request.values leaves out.
+    read_body()
+    kind = parse_languages_type(request.args.get("type") or request.form.get("type"))
+    return jsonify(TARGET_LANGUAGES if kind == "target" else SOURCE_LANGUAGES)
+
+
+@route(bp, routes.DEEPL_USAGE)
+def usage() -> Response:
+    used = _meter().usage(_key_id())
+    body: dict[str, int] = {"character_count": used.characters}
+    if used.limit is not None:
+        body["character_limit"] = used.limit
+    return jsonify(body)
+
+
+def _translate(pipeline: Pipeline, deadline: Deadline, req: DeepLTranslateRequest,
+               sources: list[str]) -> list[str]:
+    """Each text in the pieces split_sentences asks for (its lines, or the whole text), all
+    translated in one go, then put back in the text's layout."""
+    layouts = [_pieces(text, req) for text in req.texts]
+    flat = [piece for layout in layouts for piece in layout[1::2]]
+    flat_sources = [s for layout, s in zip(layouts, sources, strict=True) for _ in layout[1::2]]
+    # HTML's code and scripts stay as they are, and the elements asked for.
+    skip = req.ignore_tags | (SKIP_TAGS if req.markup == "html" else frozenset())
+    done = iter(translate_all(pipeline, deadline, flat, flat_sources, req.target, req.markup,
+                              skip))
+    return [_join(layout, done, req) for layout in layouts]
+
+
+def _pieces(text: str, req: DeepLTranslateRequest) -> list[str]:
+    """``[space, piece, space, piece, ..., space]``: the pieces to translate and what lies
+    around them (whitespace, and with split_sentences=1 the newlines)."""
+    if req.markup is not None:
+        return ["", text, ""] if text.strip() else [text]
+    units = text.replace("\r\n", "\n").split("\n") if req.split_sentences == "1" else [text]
+    layout = [""]
+    for i, unit in enumerate(units):
+        gap = "\n" if i else ""
+        if not unit.strip():
+            layout[-1] += gap + unit
+            continue
+        stripped = unit.strip()
+        lead = unit[: len(unit) - len(unit.lstrip())]
+        layout[-1] += gap + lead
+        layout += [stripped, unit[len(unit.rstrip()):]]
+    return layout
+
+
+def _join(layout: list[str], done: Iterator[str], req: DeepLTranslateRequest) -> str:
+    parts = list(layout)
+    for i in range(1, len(parts), 2):
+        parts[i] = next(done)
+    joined = "".join(parts)
+    if req.preserve_formatting or req.markup is not None:
+        return joined
+    # Without preserve_formatting only the newlines between lines are kept.
+    return "\n".join(line.strip() for line in joined.split("\n")).strip()
