@@ -192,7 +192,8 @@ def test_store_keeps_only_a_hash(store: KeyStore, keys_db: Path) -> None:
     with sqlite3.connect(keys_db) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         cols = [r[1] for r in conn.execute("PRAGMA table_info(api_keys)")]
-    assert cols == ["id", "name", "prefix", "hash", "created_at", "revoked_at", "rate_limit"]
+    assert cols == ["id", "name", "prefix", "hash", "created_at", "revoked_at", "rate_limit",
+                    "char_limit"]
 
 
 def test_store_verify_list_revoke(store: KeyStore) -> None:

@@ -62,7 +62,8 @@ def test_fuzz_run(tools_server: Server) -> None:
     assert re.search(r"^200 +\d+$", out, re.M) and re.search(r"^422 +\d+$", out, re.M)
     for code in ("invalid_type", "unknown_field", "malformed_json", "not_found"):
         assert re.search(rf"^{code} +\d+$", out, re.M), code
-    for kind in ("jobs-valid", "jobs-invalid", "jobs-lookup", "lt"):  # jobs and LibreTranslate
+    # Jobs, LibreTranslate and DeepL.
+    for kind in ("jobs-valid", "jobs-invalid", "jobs-lookup", "lt", "deepl"):
         assert re.search(rf"^{kind} +\d+ ", out, re.M), kind
     assert out.rstrip().endswith("fuzz: OK")
     assert result.returncode == 0

@@ -8,7 +8,8 @@ non-object JSON, odd content types, wrong methods and paths, oversized bodies); 
 are valid summarise (strategy ``extractive``) and translate requests on short texts. Jobs
 (``POST /v1/jobs`` bodies, items, webhooks and ids; ``GET``/``DELETE /v1/jobs/{id}``) and
 LibreTranslate's routes (``/translate``, ``/detect``, ``/languages``; JSON, form and
-query-string parameters) get their own valid and hostile requests. Request
+query-string parameters) and DeepL's (``/v2/translate``, ``/v2/languages``, ``/v2/usage``;
+JSON and form) get their own valid and hostile requests. Request
 ``i`` is generated from ``(seed, i)`` alone, so a run is reproducible whatever the
 concurrency, and ``--show I`` prints one request without sending anything.
 
@@ -549,6 +550,39 @@ def libretranslate(rng: random.Random) -> Case:
     return Case("lt", "POST", f"{path}?{encoded}", None, content_type=None)
 
 
+DEEPL_FIELDS: dict[str, tuple[Any, ...]] = {
+    "text": ("Menteri hadir.", ["Satu.", "Dua."], "", " ", 1, None, [], {}, "\ud800",
+             "<p>x</p>"),
+    "source_lang": ("ID", "EN", "id", "FR", "", None, 1),
+    "target_lang": ("EN-US", "EN-GB", "EN", "ID", "DE", "", None, 1),
+    "tag_handling": ("html", "xml", "", "pdf", 1),
+    "split_sentences": ("0", "1", "nonewlines", "2", 1, None),
+    "preserve_formatting": (True, "1", "0", "maybe", 2),
+    "ignore_tags": ("code", ["x", "y"], 1),
+    "formality": ("more", "prefer_less", 1),
+    "glossary_id": ("g1",),
+}
+
+
+def deepl(rng: random.Random) -> Case:
+    """DeepL's API v2 routes, as its clients call them: JSON or form."""
+    path = rng.choice(("/v2/translate", "/v2/translate", "/v2/languages", "/v2/usage",
+                       "/v2/document", "/v2/glossaries"))
+    if path != "/v2/translate":
+        query = rng.choice(("", "?type=target", "?type=source", "?type=x"))
+        return Case("deepl", rng.choice(("GET", "POST")), path + query, None)
+    valid = rng.random() < 0.3
+    params: dict[str, Any] = {"text": [rng.choice(ID_SENTENCES)], "target_lang": "EN-US"}
+    if not valid:
+        for name in rng.sample(sorted(DEEPL_FIELDS), rng.randint(1, 3)):
+            params[name] = rng.choice(DEEPL_FIELDS[name])
+    if rng.random() < 0.5:
+        return Case("deepl", "POST", path, encode_json(params, rng))
+    flat = {k: v for k, v in params.items() if isinstance(v, str)}
+    return Case("deepl", "POST", path, urlencode(flat, errors="surrogatepass").encode("ascii"),
+                content_type="application/x-www-form-urlencoded")
+
+
 def protocol(rng: random.Random) -> Case:
     """Below the app: a header byte waitress refuses. Only with --protocol: waitress
     answers these itself, in plain text. (A body over the limit is not one of these: the
@@ -564,6 +598,7 @@ GENERATORS = (
     (valid_summarize, 4), (valid_translate, 4), (invalid_summarize, 17),
     (invalid_translate, 12), (random_fields, 8), (raw_body, 14), (content_type, 8),
     (method_path, 11), (oversize, 1), (jobs, 9), (job_lookup, 4), (libretranslate, 8),
+    (deepl, 6),
 )
 
 
