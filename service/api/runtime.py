@@ -29,9 +29,11 @@ def load_models(settings: Settings, roles: Iterable[str]) -> dict[str, Engine]:
     """The models ``roles`` need, on their configured backends (CTranslate2 conversions from
     the cache, or transformers), with the thread settings applied first."""
     from service.engine.loading import load_engines, loader_for, set_torch_threads
+    from service.engine.memory import limit_malloc_arenas
 
     wanted = {role: settings.models[role] for role in dict.fromkeys(roles)}
     set_torch_threads(settings, wanted)
+    limit_malloc_arenas()
     return dict(load_engines(wanted, loader_for(settings)))
 
 

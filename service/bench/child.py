@@ -162,7 +162,7 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
     from service.api import create_app
     from service.api.runtime import load_models
     from service.pipeline.chunking import fit_pieces
-    from service.text.clean import clean_article
+    from service.text.clean import clean_article, split_paragraphs
     from service.text.segment import split_sentences
 
     rss_start = _rss_mb()
@@ -175,8 +175,10 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
     cleaned = clean_article(seed)
     sentences = [s for p in cleaned.paragraphs for s in split_sentences(p, "id")]
     inner = engines["translate_id_en"]
-    # Pieces as the pipeline makes them (a sentence over the window is split).
-    pieces = fit_pieces(inner, sentences, inner.max_input_tokens - 4)
+    # /v1/translate's pieces of the whole text, as the pipeline makes them (a translation
+    # keeps every line, so more sentences than the summary's cleaned article).
+    pieces = fit_pieces(inner, [s for p in split_paragraphs(seed)
+                                for s in split_sentences(p, "id")], inner.max_input_tokens - 4)
     per_sentence = cfg.translate_tokens or round(statistics.mean(p.tokens for p in pieces))
     translate_tokens = len(pieces) * per_sentence
     # The fixed-length wrapper goes on before the app's own (metrics, batcher).
@@ -213,6 +215,8 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
             translate["service"]["wall_s"] / raw["wall_s"], 3)
         translate["service_vs_engine_cpu"] = round(
             translate["service"]["cpu_s"] / raw["cpu_s"], 3)
+    rss: dict[str, float] = {"after_load": round(rss_loaded, 1),
+                             "after_translate": round(_rss_mb(), 1)}
 
     # The seed article's summary (translate-summarise, medium) at each forced length.
     summarize_body = {"text": seed, "length": "medium"}
@@ -232,6 +236,7 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
                     "p95_s": round(percentile([r.wall_s for r in runs], 95), 3),
                     "stage_ms": last["timings_ms"]})
         summaries[label] = row
+    rss["after_summaries"] = round(_rss_mb(), 1)
 
     # One-sentence requests on LibreTranslate's route, as its clients send them.
     throughput: dict[str, dict[str, float]] = {}
@@ -261,6 +266,7 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
             "cores_busy": round(run.cpu_s / run.wall_s, 2),
             **_per_1k(run, done * per_sentence)}
     server.close()
+    rss["after_throughput"] = round(_rss_mb(), 1)
     return {
         "name": cfg.name,
         "config": cfg.__dict__,
@@ -272,6 +278,7 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
         "torch_imported": "torch" in sys.modules,
         "rss_start_mb": round(rss_start, 1),
         "rss_after_load_mb": round(rss_loaded, 1),
+        "rss_mb": rss,
         "peak_rss_mb": round(_peak_rss_mb(), 1),
     }
 
