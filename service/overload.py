@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from service.engine import Engine, EngineWrapper, GenerationParams
 from service.errors import DeadlineExceeded, Overloaded
@@ -22,6 +23,7 @@ from service.errors import DeadlineExceeded, Overloaded
 # What an aborted request's 503 tells the client: a restarted service is back in seconds.
 ABORT_RETRY_AFTER_S = 5
 _POLL_S = 0.05  # how often a caller blocked on a model call looks at the abort flag
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,18 +63,27 @@ class DeadlineBound(EngineWrapper):
         self.deadline = deadline
 
     def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
+        return self._bounded(self.inner.generate, texts, params)
+
+    def generate_hypotheses(self, texts: Sequence[str],
+                            params: GenerationParams | None = None) -> list[list[str]]:
+        return self._bounded(self.inner.generate_hypotheses, texts, params)
+
+    def _bounded(self, fn: Callable[[Sequence[str], GenerationParams], T],
+                 texts: Sequence[str], params: GenerationParams | None) -> T:
         self.deadline.check()
         params = params or GenerationParams()
         bounded = GenerationParams(**{**params.overrides(),
                                       "max_time": max(0.01, self.deadline.remaining())})
         if self.deadline.abort is None:
-            out = self.inner.generate(texts, bounded)
+            out = fn(texts, bounded)
         else:
-            out = self._abortable(texts, bounded)
+            out = self._abortable(fn, texts, bounded)
         self.deadline.check()
         return out
 
-    def _abortable(self, texts: Sequence[str], params: GenerationParams) -> list[str]:
+    def _abortable(self, fn: Callable[[Sequence[str], GenerationParams], T],
+                   texts: Sequence[str], params: GenerationParams) -> T:
         """The model call runs in its own thread so that an abort answers the caller now;
         the call itself cannot be interrupted and ends (unread) in the background."""
         done = threading.Event()
@@ -80,7 +91,7 @@ class DeadlineBound(EngineWrapper):
 
         def call() -> None:
             try:
-                box["out"] = self.inner.generate(texts, params)
+                box["out"] = fn(texts, params)
             except BaseException as exc:  # handed to the caller below
                 box["error"] = exc
             finally:
@@ -92,7 +103,7 @@ class DeadlineBound(EngineWrapper):
                 self.deadline.check()
         if "error" in box:
             raise box["error"]  # type: ignore[misc]
-        out: list[str] = box["out"]  # type: ignore[assignment]
+        out: T = box["out"]  # type: ignore[assignment]
         return out
 
 

@@ -20,7 +20,7 @@ from service.contract.libretranslate import (
     parse_lt_translate,
 )
 from service.errors import RingkasError
-from service.pipeline.markup import SUPPORTED, Markup, translate_all
+from service.pipeline.markup import SUPPORTED, Markup, translate_each
 from service.pipeline.markup import detect as detect_language
 
 bp = Blueprint("libretranslate", __name__)
@@ -86,13 +86,14 @@ def translate() -> Response:
     detected = [_detection(t) for t in req.texts] if req.source == "auto" else None
     sources = [d["language"] for d in detected] if detected else [req.source] * len(req.texts)
     markup: Markup | None = "html" if req.html else None
-    out = rt.run(lambda pipeline, deadline: translate_all(pipeline, deadline, req.texts, sources,
-                                                          req.target, markup))
+    out, alternatives = rt.run(lambda pipeline, deadline: translate_each(
+        pipeline, deadline, req.texts, sources, req.target, markup,
+        alternatives=req.alternatives))
     body: dict[str, Any] = {"translatedText": out[0] if req.single else out}
     if detected is not None:
         body["detectedLanguage"] = detected[0] if req.single else detected
-    if req.alternatives:
-        body["alternatives"] = [] if req.single else [[] for _ in out]
+    if req.alternatives:  # as LibreTranslate: present only when asked for
+        body["alternatives"] = alternatives[0] if req.single else alternatives
     return jsonify(body)
 
 

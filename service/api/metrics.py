@@ -68,6 +68,13 @@ class TokenCounting(EngineWrapper):
         self.counter.inc(sum(self.inner.count_tokens(out)))
         return out
 
+    def generate_hypotheses(self, texts: Sequence[str],
+                            params: GenerationParams | None = None) -> list[list[str]]:
+        out = self.inner.generate_hypotheses(texts, params)
+        # Every hypothesis was generated: each one's tokens count.
+        self.counter.inc(sum(self.inner.count_tokens([h for hyps in out for h in hyps])))
+        return out
+
 
 def init_metrics(app: Flask, rt: Runtime) -> Metrics:
     """Create the app's metrics, count the tokens of the engines ``rt`` installs from now on,

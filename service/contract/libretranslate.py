@@ -32,8 +32,10 @@ LT_TRANSLATE = ObjectSpec("LtTranslateRequest", "LibreTranslate's /translate req
                     "html: translate the text of the markup and keep the markup.",
                     code="invalid_format", message="format must be text or html"),
     "alternatives": Field({"type": "integer", "minimum": 0, "maximum": 3, "default": 0},
-                          "Accepted for compatibility; ringkas returns one translation "
-                          "(alternatives is then an empty list).",
+                          "How many other translations to return: the next best "
+                          "hypotheses of the model's beam search, distinct from the "
+                          "translation and each other (fewer when the beam has fewer; none "
+                          "for html).",
                           code="invalid_alternatives", message="alternatives must be 0 to 3"),
     "api_key": _API_KEY,
 })

@@ -143,7 +143,12 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
             "translatedText": {"oneOf": [_STR, {"type": "array", "items": _STR}]},
             "detectedLanguage": {"oneOf": [ref("LtDetection"),
                                            {"type": "array", "items": ref("LtDetection")}]},
-            "alternatives": {"type": "array"},
+            "alternatives": {
+                "anyOf": [{"type": "array", "items": _STR},
+                          {"type": "array", "items": {"type": "array", "items": _STR}}],
+                "description": "Only when alternatives > 0: other translations from the "
+                               "same beam search, best first (a list per text for a list "
+                               "q)."},
         }},
     "LtDetection": {"type": "object", "required": ["confidence", "language"],
                     "properties": {"confidence": {"type": "number", "minimum": 0,

@@ -1,4 +1,5 @@
-"""The engine interface every backend implements: ``generate(texts, params) -> list[str]``."""
+"""The engine interface every backend implements: ``generate(texts, params) -> list[str]``,
+and ``generate_hypotheses`` for the n best of a beam search (``params.num_hypotheses``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ class GenerationParams:
     length_penalty: float | None = None
     no_repeat_ngram_size: int | None = None
     max_time: float | None = None  # seconds; generation stops (and is discarded) past it
+    # How many beam-search hypotheses generate_hypotheses returns per input (the beam is
+    # widened to at least this); generate returns the best of them.
+    num_hypotheses: int | None = None
 
     def overrides(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)
@@ -72,10 +76,16 @@ class Engine(Protocol):
         """One output per input, in order. Inputs over ``max_input_tokens`` are an error."""
         ...
 
+    def generate_hypotheses(self, texts: Sequence[str],
+                            params: GenerationParams | None = None) -> list[list[str]]:
+        """Per input, the ``params.num_hypotheses`` (default 1) best hypotheses of one beam
+        search, best first, as decoded (two may read alike)."""
+        ...
+
 
 class EngineWrapper:
     """Delegates the engine interface to ``inner``: wrappers (deadlines, recording, caching)
-    override ``generate`` and nothing else."""
+    override ``generate`` (and ``generate_hypotheses`` when they act on n-best calls too)."""
 
     def __init__(self, inner: Engine) -> None:
         self.inner = inner
@@ -90,6 +100,14 @@ class EngineWrapper:
 
     def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
         return self.inner.generate(texts, params)
+
+    def generate_hypotheses(self, texts: Sequence[str],
+                            params: GenerationParams | None = None) -> list[list[str]]:
+        return self.inner.generate_hypotheses(texts, params)
+
+
+def hypotheses_wanted(params: GenerationParams | None) -> int:
+    return max(1, (params.num_hypotheses if params else None) or 1)
 
 
 def count_with(tokenizer: Any, lock: Any, texts: Sequence[str]) -> list[int]:

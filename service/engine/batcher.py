@@ -4,6 +4,8 @@ Each ``generate`` call queues its texts and blocks; one worker thread per engine
 queued texts with identical decoding parameters, groups them by length (less padding),
 runs batches bounded in padded input tokens, and hands every caller exactly its own
 outputs, in order. A batch waits at most ``max_wait_ms`` for company once work is queued.
+N-best calls (``generate_hypotheses``) queue the same way; ``num_hypotheses`` is one of
+the parameters, so they share batches only with each other.
 
 Failure isolation: when a batch of several texts fails, its texts are retried one by one,
 so one bad input (say, over the model's window) fails only the call that sent it.
@@ -20,7 +22,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from service.engine.base import Engine, EngineWrapper, GenerationParams
+from service.engine.base import Engine, EngineWrapper, GenerationParams, hypotheses_wanted
 from service.errors import DeadlineExceeded
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ class _Call:
 
     texts: list[str]
     expires_at: float | None  # time.monotonic(); None: no deadline
-    outputs: list[str | None]
+    outputs: list[list[str] | None]  # each text's hypotheses, best first
     pending: int
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
@@ -46,7 +48,7 @@ class _Call:
             self.error = error
             self.done.set()
 
-    def deliver(self, index: int, output: str) -> None:
+    def deliver(self, index: int, output: list[str]) -> None:
         if self.done.is_set():
             return
         self.outputs[index] = output
@@ -91,6 +93,14 @@ class Batcher(EngineWrapper):
             self._cond.notify_all()
 
     def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
+        return [best[0] for best in self._submit(texts, params)]
+
+    def generate_hypotheses(self, texts: Sequence[str],
+                            params: GenerationParams | None = None) -> list[list[str]]:
+        return self._submit(texts, params)
+
+    def _submit(self, texts: Sequence[str],
+                params: GenerationParams | None) -> list[list[str]]:
         if not texts:
             return []
         params = params or GenerationParams()
@@ -188,8 +198,12 @@ class Batcher(EngineWrapper):
             # deadline passes meanwhile are answered 504 by their caller.
             params = replace(params, max_time=max(0.01, max(d for d in deadlines
                                                             if d is not None) - now))
+        texts = [it.call.texts[it.index] for it in batch]
         try:
-            outputs = self.inner.generate([it.call.texts[it.index] for it in batch], params)
+            if hypotheses_wanted(params) > 1:
+                outputs = self.inner.generate_hypotheses(texts, params)
+            else:  # the plain call, as wrappers and engines that count calls expect
+                outputs = [[out] for out in self.inner.generate(texts, params)]
             self.batches_run += 1
         except Exception as exc:
             if len(batch) == 1:

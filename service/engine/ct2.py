@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from service.engine.base import GenerationParams, ModelInfo
+from service.engine.base import GenerationParams, ModelInfo, hypotheses_wanted
 from service.engine.convert import META_FILE, ConvertedMeta, is_ct2_dir
 from service.engine.decoding import EffectiveDecoding
 from service.engine.options import Decoding
@@ -96,8 +96,12 @@ class CT2Seq2SeqEngine:
                       else gen["min_new_tokens"], max_new)
         # CT2 counts a target prefix (BART's forced <s>) in the decoding length, as
         # transformers counts the forced token in its new tokens.
+        n = hypotheses_wanted(params)
         return {
-            "beam_size": params.num_beams or gen["beam_size"],
+            # The n best of one beam search (num_hypotheses, not return_alternatives, which
+            # expands alternatives at one position): at least n beams.
+            "beam_size": max(params.num_beams or gen["beam_size"], n),
+            "num_hypotheses": n,
             "length_penalty": (params.length_penalty if params.length_penalty is not None
                                else gen["length_penalty"]),
             "no_repeat_ngram_size": (params.no_repeat_ngram_size
@@ -109,16 +113,26 @@ class CT2Seq2SeqEngine:
         }
 
     def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
+        return [best[0] for best in self.generate_hypotheses(texts, params)]
+
+    def generate_hypotheses(self, texts: Sequence[str],
+                            params: GenerationParams | None = None) -> list[list[str]]:
         if not texts:
             return []
-        outputs = self.generate_tokens(texts, params)
+        outputs = self.generate_token_hypotheses(texts, params)
         with self._tok_lock:
-            decoded = [self.tokenizer.decode(t) for t in outputs]
-        return [s.strip() for s in decoded]
+            decoded = [[self.tokenizer.decode(t).strip() for t in hyps] for hyps in outputs]
+        return decoded
 
     def generate_tokens(self, texts: Sequence[str],
                         params: GenerationParams | None = None) -> list[list[str]]:
         """The output tokens of each text (the target prefix included, no start token)."""
+        return [hyps[0] for hyps in self.generate_token_hypotheses(texts, params)]
+
+    def generate_token_hypotheses(self, texts: Sequence[str],
+                                  params: GenerationParams | None = None,
+                                  ) -> list[list[list[str]]]:
+        """Per text, the output tokens of each of its ``num_hypotheses`` best, best first."""
         options = self._options(params or GenerationParams())
         with self._tok_lock:
             source = self.tokenizer.pieces(texts)
@@ -131,12 +145,11 @@ class CT2Seq2SeqEngine:
         results = self.translator.translate_batch(
             source, target_prefix=[[prefix]] * len(source) if prefix else None,
             suppress_sequences=suppress or None, **options)
-        outputs: list[list[str]] = []
-        for result in results:
-            tokens = list(result.hypotheses[0])
-            if self.generation.get("forced_eos") and len(tokens) >= options[
-                    "max_decoding_length"]:
-                # transformers spends the last allowed step on a forced EOS; so do we.
-                tokens = tokens[:-1]
-            outputs.append(tokens)
-        return outputs
+        cap = options["max_decoding_length"]
+        return [[self._trimmed(list(h), cap) for h in result.hypotheses] for result in results]
+
+    def _trimmed(self, tokens: list[str], cap: int) -> list[str]:
+        if self.generation.get("forced_eos") and len(tokens) >= cap:
+            # transformers spends the last allowed step on a forced EOS; so do we.
+            return tokens[:-1]
+        return tokens

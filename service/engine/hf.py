@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from service.engine.base import GenerationParams, ModelInfo, count_with
+from service.engine.base import GenerationParams, ModelInfo, count_with, hypotheses_wanted
 from service.engine.decoding import EffectiveDecoding, as_options, effective_generation
 from service.engine.options import Decoding
 from service.errors import EngineError
@@ -79,11 +79,17 @@ class HFSeq2SeqEngine:
         return count_with(self.tokenizer, self._tok_lock, texts)
 
     def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
+        return [best[0] for best in self.generate_hypotheses(texts, params)]
+
+    def generate_hypotheses(self, texts: Sequence[str],
+                            params: GenerationParams | None = None) -> list[list[str]]:
         import torch
 
         if not texts:
             return []
-        config = self._config_for(params or GenerationParams())
+        params = params or GenerationParams()
+        n = hypotheses_wanted(params)
+        config = self._config_for(params)
         with self._tok_lock:
             batch = self.tokenizer(list(texts), truncation=False, padding=True, verbose=False,
                                    return_tensors="pt")
@@ -98,12 +104,18 @@ class HFSeq2SeqEngine:
             # Every sequence begins with the decoder start token; CrossSum's language token
             # is an ordinary piece that skip_special_tokens would keep as text.
             decoded = self.tokenizer.batch_decode(out[:, 1:], skip_special_tokens=True)
-        return [s.strip() for s in decoded]
+        # num_return_sequences rows per input, in input order, each input's best first.
+        return [[s.strip() for s in decoded[i * n:(i + 1) * n]] for i in range(len(texts))]
 
     def _config_for(self, params: GenerationParams) -> GenerationConfig:
         config = copy.deepcopy(self.generation_config)
+        n = hypotheses_wanted(params)
         for key, value in params.overrides().items():
-            setattr(config, key, value)
+            if key != "num_hypotheses":
+                setattr(config, key, value)
+        # The n best of one beam search: at least n beams, n sequences returned.
+        config.num_beams = max(config.num_beams or 1, n)
+        config.num_return_sequences = n
         cap = self.max_output_tokens
         if config.max_new_tokens is not None:
             config.max_new_tokens = min(config.max_new_tokens, cap)

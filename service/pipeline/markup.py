@@ -44,27 +44,49 @@ def translate_all(pipeline: Pipeline, deadline: Deadline | None, texts: Sequence
                   skip_tags: Collection[str] = SKIP_TAGS) -> list[str]:
     """Each text translated from its own source language into ``target``, in one pipeline
     call per source language. A text already in the target language comes back as it was."""
+    return translate_each(pipeline, deadline, texts, sources, target, markup, skip_tags)[0]
+
+
+def translate_each(pipeline: Pipeline, deadline: Deadline | None, texts: Sequence[str],
+                   sources: Sequence[str], target: str, markup: Markup | None = None,
+                   skip_tags: Collection[str] = SKIP_TAGS, alternatives: int = 0,
+                   ) -> tuple[list[str], list[list[str]]]:
+    """As :func:`translate_all`, with up to ``alternatives`` other translations of each
+    text (none for markup, as LibreTranslate, nor for a text already in the target
+    language)."""
     out = list(texts)
+    others: list[list[str]] = [[] for _ in texts]
     for source in SUPPORTED:
         todo = [i for i, s in enumerate(sources) if s == source and s != target]
         if not todo:
             continue
         chosen = [texts[i] for i in todo]
-        done = (translate_markup(pipeline, deadline, chosen, source, target, markup, skip_tags)
-                if markup else translate_texts(pipeline, deadline, chosen, source, target))
-        for i, text in zip(todo, done, strict=True):
-            out[i] = text
-    return out
+        if markup:
+            done = translate_markup(pipeline, deadline, chosen, source, target, markup,
+                                    skip_tags)
+            alts: list[list[str]] = [[] for _ in todo]
+        else:
+            done, alts = _translate(pipeline, deadline, chosen, source, target, alternatives)
+        for i, text, alt in zip(todo, done, alts, strict=True):
+            out[i], others[i] = text, alt
+    return out, others
 
 
 def translate_texts(pipeline: Pipeline, deadline: Deadline | None, texts: Sequence[str],
                     source: str, target: str) -> list[str]:
+    return _translate(pipeline, deadline, texts, source, target)[0]
+
+
+def _translate(pipeline: Pipeline, deadline: Deadline | None, texts: Sequence[str],
+               source: str, target: str, alternatives: int = 0,
+               ) -> tuple[list[str], list[list[str]]]:
     if not texts:
-        return []
+        return [], []
     result = pipeline.translate(TranslateRequest(texts=tuple(texts), source=source,
-                                                 target=target, single=False), deadline)
+                                                 target=target, single=False,
+                                                 alternatives=alternatives), deadline)
     assert isinstance(result.translation, list)
-    return result.translation
+    return result.translation, result.alternatives or [[] for _ in texts]
 
 
 def translate_markup(pipeline: Pipeline, deadline: Deadline | None, docs: Sequence[str],

@@ -58,6 +58,9 @@ class TranslationResult:
     models: list[ModelInfo]
     timings_ms: dict[str, float]
     warnings: list[Warning] = field(default_factory=list)
+    # Per text, when the request asked for alternatives: distinct other translations,
+    # best first (never the translation itself).
+    alternatives: list[list[str]] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"translation": self.translation, "models": [m.to_json() for m in self.models],
@@ -166,16 +169,21 @@ class Pipeline:
             for i, text in enumerate(req.texts):
                 check_language(report, text, req.source,
                                "the text" if req.single else f"text {i}")
-            out = translator.texts(req.texts, req.source, report,
-                                   max_sentences=self.limits.max_sentences)
+            found = translator.text_hypotheses(req.texts, req.source, req.alternatives + 1,
+                                               report, max_sentences=self.limits.max_sentences)
             names = ["the translation" if req.single else f"translation {i}"
-                     for i in range(len(out))]
-            out = [printable(report, text, name) for text, name in zip(out, names, strict=True)]
+                     for i in range(len(found))]
+            out = [printable(report, hyps[0], name) for hyps, name in zip(found, names,
+                                                                          strict=True)]
             for text, name in zip(out, names, strict=True):
                 check_repetition(report, text, name)
+            alternatives = ([_distinct(best, [printable(report, h, f"an alternative to {name}")
+                                              for h in hyps[1:]])
+                             for best, hyps, name in zip(out, found, names, strict=True)]
+                            if req.alternatives else None)
         return TranslationResult(out[0] if req.single else out,
                                  self._provenance([role], report, "translation"),
-                                 report.timings_ms, report.warnings)
+                                 report.timings_ms, report.warnings, alternatives)
 
     def _provenance(self, roles: list[str], report: Report, product: str) -> list[ModelInfo]:
         infos = [self.engines[r].info for r in dict.fromkeys(roles)]
@@ -184,3 +192,15 @@ class Pipeline:
             report.warn("random_weights", "model(s) for " + ", ".join(noisy) + " have random "
                         f"weights (ringkas models make-tiny): the text is noise, not a {product}")
         return infos
+
+
+def _distinct(best: str, others: list[str]) -> list[str]:
+    """``others`` in order, without repeats and without ``best`` (two hypotheses differing
+    only in tokens that decode alike read the same)."""
+    seen = {best}
+    out = []
+    for text in others:
+        if text.strip() and text not in seen:
+            seen.add(text)
+            out.append(text)
+    return out

@@ -60,3 +60,6 @@ class TranslateRequest:
     source: str
     target: str
     single: bool  # the client sent one string and gets one string back
+    # Other translations wanted per text, from the same beam search (LibreTranslate's
+    # alternatives); 0: none.
+    alternatives: int = 0

@@ -30,6 +30,12 @@ class Translator:
 
     def sentences(self, sentences: Sequence[str], report: Report | None = None) -> list[str]:
         """One translation per input sentence, in order; nothing is truncated."""
+        return [best[0] for best in self.sentence_hypotheses(sentences, 1, report)]
+
+    def sentence_hypotheses(self, sentences: Sequence[str], n: int,
+                            report: Report | None = None) -> list[list[str]]:
+        """Per input sentence, the ``n`` best translations of one beam search, best first
+        (an over-long sentence's pieces are joined hypothesis by hypothesis)."""
         budget = self.engine.max_input_tokens - _MARGIN
         pieces = fit_pieces(self.engine, sentences, budget)
         if report is not None and len(pieces) > len(sentences):
@@ -37,28 +43,51 @@ class Translator:
                         "piece(s) were translated separately to fit the model's window")
         # Similar lengths in one batch waste less padding.
         order = sorted(range(len(pieces)), key=lambda i: pieces[i].tokens)
-        outputs: list[str] = [""] * len(pieces)
+        outputs: list[list[str]] = [[] for _ in pieces]
         for start in range(0, len(order), self.batch_size):
             batch = order[start:start + self.batch_size]
             longest = max(pieces[i].tokens for i in batch)
-            params = GenerationParams(max_new_tokens=output_cap(longest))
-            for i, text in zip(batch, self.engine.generate([pieces[i].text for i in batch],
-                                                           params), strict=True):
-                outputs[i] = text
-        joined: list[list[str]] = [[] for _ in sentences]
-        for piece, text in zip(pieces, outputs, strict=True):
-            joined[piece.source_index].append(text)
-        return [" ".join(parts) for parts in joined]
+            texts = [pieces[i].text for i in batch]
+            if n > 1:
+                params = GenerationParams(max_new_tokens=output_cap(longest), num_hypotheses=n)
+                found = self.engine.generate_hypotheses(texts, params)
+            else:  # the plain call: what every engine wrapper acts on
+                params = GenerationParams(max_new_tokens=output_cap(longest))
+                found = [[text] for text in self.engine.generate(texts, params)]
+            for i, hyps in zip(batch, found, strict=True):
+                outputs[i] = hyps
+        joined: list[list[list[str]]] = [[] for _ in sentences]
+        for piece, hyps in zip(pieces, outputs, strict=True):
+            joined[piece.source_index].append(hyps)
+        return [[" ".join(parts[k] for parts in per_piece) for k in range(n)]
+                for per_piece in joined]
 
     def texts(self, texts: Sequence[str], source_lang: str, report: Report | None = None,
               max_sentences: int | None = None) -> list[str]:
         """Translate free texts, keeping their paragraphs; all sentences share the batches."""
+        return [best[0] for best in self.text_hypotheses(texts, source_lang, 1, report,
+                                                         max_sentences)]
+
+    def text_hypotheses(self, texts: Sequence[str], source_lang: str, n: int,
+                        report: Report | None = None,
+                        max_sentences: int | None = None) -> list[list[str]]:
+        """Per text, ``n`` translations best first: the k-th puts together every sentence's
+        k-th hypothesis (as LibreTranslate's engine, Argos Translate, does), so the first is
+        the best of each sentence and a one-sentence text gets the model's own n best."""
         layout = [[split_sentences(p, source_lang) for p in split_paragraphs(t)] for t in texts]
         flat = [s for paragraphs in layout for sents in paragraphs for s in sents]
         if max_sentences is not None and len(flat) > max_sentences:
             raise PayloadTooLarge(f"the text has {len(flat)} sentences; the limit is "
                                   f"{max_sentences}", code="too_many_sentences",
                                   details={"limit": max_sentences})
-        translated = iter(self.sentences(flat, report))
-        return ["\n\n".join(" ".join(next(translated) for _ in sents) for sents in paragraphs)
-                for paragraphs in layout]
+        translated = self.sentence_hypotheses(flat, n, report) if flat else []
+        out: list[list[str]] = []
+        at = 0
+        for paragraphs in layout:
+            spans = []
+            for sents in paragraphs:
+                spans.append(translated[at:at + len(sents)])
+                at += len(sents)
+            out.append(["\n\n".join(" ".join(h[k] for h in span) for span in spans)
+                        for k in range(n)])
+        return out
