@@ -103,6 +103,13 @@ class Settings:
     # Where models configured for CTranslate2 are converted on first load ("": the user's
     # cache, $XDG_CACHE_HOME/ringkas/ct2).
     ct2_cache_dir: str = ""
+    # LibreTranslate's /suggest: off by default (403, as LibreTranslate's --suggestions);
+    # on, editors' suggested translations are kept in data_dir, at most suggestions_max
+    # (0: no cap). frontend_timeout_ms is what /frontend/settings tells LibreTranslate's
+    # web page to wait after typing before it translates.
+    suggestions: bool = False
+    suggestions_max: int = 100_000
+    frontend_timeout_ms: int = 500
 
     @property
     def inflight_limit(self) -> int:
@@ -194,6 +201,9 @@ _ENV: list[tuple[str, str, type]] = [
     ("intra_threads", "RINGKAS_INTRA_THREADS", int),
     ("inter_threads", "RINGKAS_INTER_THREADS", int),
     ("ct2_cache_dir", "RINGKAS_CT2_CACHE", str),
+    ("suggestions", "RINGKAS_SUGGESTIONS", bool),
+    ("suggestions_max", "RINGKAS_SUGGESTIONS_MAX", int),
+    ("frontend_timeout_ms", "RINGKAS_FRONTEND_TIMEOUT", int),
 ]
 
 

@@ -18,7 +18,7 @@ from service.api import create_app
 from service.auth.store import KeyStore
 from service.config import Limits, Settings
 from service.contract import routes
-from service.contract.libretranslate import LT_DETECT, LT_TRANSLATE
+from service.contract.libretranslate import LT_DETECT, LT_SUGGEST, LT_TRANSLATE
 from service.contract.requests import SUMMARIZE, TRANSLATE
 from service.contract.routes import is_public
 from service.contract.spec import SpecContext
@@ -50,7 +50,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(app: Flask)
 
 @pytest.mark.parametrize(("path", "spec"), [
     ("/v1/summarize", SUMMARIZE), ("/v1/translate", TRANSLATE), ("/translate", LT_TRANSLATE),
-    ("/detect", LT_DETECT)])
+    ("/detect", LT_DETECT), ("/suggest", LT_SUGGEST)])
 def test_request_schemas_are_the_validation_specs(settings: Settings,
                                                   engines: Mapping[str, Engine], path: str,
                                                   spec: object) -> None:
@@ -138,4 +138,6 @@ def test_the_route_table_says_which_paths_are_public() -> None:
     for path in ("/v1/summarize", "/v1/jobs", "/v1/jobs/x", "/translate", "/v1/models",
                  "/webx", "/openapi.json/x"):
         assert not is_public(path), path
-    assert {"/translate", "/detect", "/languages", "/translate_file"} == routes.BODY_KEY_PATHS
+    assert {"/translate", "/detect", "/languages", "/suggest",
+            "/translate_file"} == routes.BODY_KEY_PATHS
+    assert is_public("/frontend/settings")  # LibreTranslate's page reads it before a key

@@ -1,13 +1,14 @@
-"""LibreTranslate-compatible ``/translate``, ``/languages`` and ``/detect`` for id<->en: the
-same request and response shapes (JSON or form-encoded), so LibreTranslate clients work
-unchanged. Errors keep LibreTranslate's shape too: ``{"error": "<message>"}`` (plus ringkas's
-``code``), with its statuses (400 for any bad request, 403 for a refused key)."""
+"""LibreTranslate-compatible ``/translate``, ``/languages``, ``/detect``, ``/suggest`` and
+``/frontend/settings`` for id<->en: the same request and response shapes (JSON or
+form-encoded), so LibreTranslate clients work unchanged. Errors keep LibreTranslate's shape
+too: ``{"error": "<message>"}`` (plus ringkas's ``code``), with its statuses (400 for any bad
+request, 403 for a refused key or disabled suggestions)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from service.api.body import body_limit_message, discard_unread_body, json_body, read_body
@@ -17,11 +18,14 @@ from service.contract import routes
 from service.contract.libretranslate import (
     form_to_body,
     parse_lt_detect,
+    parse_lt_suggest,
     parse_lt_translate,
 )
-from service.errors import RingkasError
+from service.errors import Forbidden, RingkasError
 from service.pipeline.markup import SUPPORTED, Markup, translate_each
 from service.pipeline.markup import detect as detect_language
+from service.pipeline.strategies import PAIR_ROLE, roles_for
+from service.suggestions import SuggestionStore, store_path
 
 bp = Blueprint("libretranslate", __name__)
 
@@ -30,6 +34,10 @@ NAMES = {"id": "Indonesian", "en": "English"}
 # limit too), and 403 to a refused key. Only a body over the server's byte limit is 413,
 # as any HTTP client expects (lt_http_error).
 _LT_STATUS = {401: 403, 413: 400, 415: 400, 422: 400}
+# The documents feature registers /translate_file and, in app.extensions under this name,
+# the file extensions it translates: /frontend/settings reports both.
+FILE_FORMATS = "ringkas.file_formats"
+_SUGGESTIONS = "ringkas.suggestions"
 
 
 def lt_body() -> Any:
@@ -95,6 +103,49 @@ def translate() -> Response:
     if req.alternatives:  # as LibreTranslate: present only when asked for
         body["alternatives"] = alternatives[0] if req.single else alternatives
     return jsonify(body)
+
+
+@route(bp, routes.LT_SUGGEST)
+def suggest() -> Response:
+    rt = runtime()
+    if not rt.settings.suggestions:  # LibreTranslate's answer, before reading the body
+        raise Forbidden("suggestions are disabled on this server", code="suggestions_disabled")
+    req = parse_lt_suggest(lt_body(), rt.settings.limits)
+    _suggestion_store(current_app).add(req.q, req.s, req.source, req.target,
+                                       g.get("api_key_id"))
+    return jsonify({"success": True})
+
+
+def _suggestion_store(app: Flask) -> SuggestionStore:
+    """Opened on the first suggestion (a server that takes none never creates the file)."""
+    store: SuggestionStore | None = app.extensions.get(_SUGGESTIONS)
+    if store is None:
+        settings = runtime().settings
+        store = SuggestionStore(store_path(settings.data_dir),
+                                max_rows=settings.suggestions_max)
+        app.extensions[_SUGGESTIONS] = store
+    return store
+
+
+@route(bp, routes.LT_FRONTEND_SETTINGS)
+def frontend_settings() -> Response:
+    settings = runtime().settings
+    served = set(roles_for(settings.strategies))
+    targets = [t for (_, t), role in PAIR_ROLE.items() if role in served]
+    target = "en" if "en" in targets else (targets or ["en"])[0]
+    files = any(rule.rule == "/translate_file" for rule in current_app.url_map.iter_rules())
+    return jsonify({
+        "charLimit": settings.limits.max_text_chars,
+        "frontendTimeout": settings.frontend_timeout_ms,
+        "apiKeys": settings.require_api_keys,
+        "keyRequired": settings.require_api_keys,
+        "suggestions": settings.suggestions,
+        "filesTranslation": files,
+        "supportedFilesFormat": list(current_app.extensions.get(FILE_FORMATS, ()))
+        if files else [],
+        "language": {"source": {"code": "auto", "name": "Auto Detect"},
+                     "target": {"code": target, "name": NAMES[target]}},
+    })
 
 
 def _detection(text: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from service.cli.options import (
     service_options,
     settings_options,
 )
+from service.cli.suggestions import suggestions
 from service.config import Settings
 from service.lazy_command import eval_command
 
@@ -147,6 +148,7 @@ def serve(host: str | None, port: int | None, threads: int | None, settings: Set
 
 main.add_command(models)
 main.add_command(keys)
+main.add_command(suggestions)
 main.add_command(batch)
 main.add_command(worker)
 main.add_command(eval_command)

@@ -1,5 +1,5 @@
-"""LibreTranslate's request shapes (``/translate``, ``/detect``), parsed once into frozen
-dataclasses, so that tools written for LibreTranslate work unchanged for id<->en."""
+"""LibreTranslate's request shapes (``/translate``, ``/detect``, ``/suggest``), parsed once
+into frozen dataclasses, so that tools written for LibreTranslate work unchanged for id<->en."""
 
 from __future__ import annotations
 
@@ -43,6 +43,21 @@ LT_TRANSLATE = ObjectSpec("LtTranslateRequest", "LibreTranslate's /translate req
 LT_DETECT = ObjectSpec("LtDetectRequest", "LibreTranslate's /detect request.", {
     "q": _Q, "api_key": _API_KEY})
 
+_TEXT = {"type": "string", "minLength": 1}
+LT_SUGGEST = ObjectSpec("LtSuggestRequest", "LibreTranslate's /suggest request: an editor's "
+                        "better translation of a text, kept for review.", {
+    "q": Field(_TEXT, "The original text.", required=True, message="q must be a string"),
+    "s": Field(_TEXT, "The suggested translation of q.", required=True,
+               message="s must be a string"),
+    "source": Field({"type": "string", "enum": list(LANGUAGES)}, "Language of q.",
+                    required=True, code="unsupported_language_pair",
+                    message="source must be id or en"),
+    "target": Field({"type": "string", "enum": list(LANGUAGES)}, "Language of s.",
+                    required=True, code="unsupported_language_pair",
+                    message="target must be id or en"),
+    "api_key": _API_KEY,
+})
+
 
 @dataclass(frozen=True)
 class LtTranslateRequest:
@@ -57,6 +72,14 @@ class LtTranslateRequest:
 @dataclass(frozen=True)
 class LtDetectRequest:
     texts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LtSuggestRequest:
+    q: str
+    s: str
+    source: str
+    target: str
 
 
 def form_to_body(form: Mapping[str, list[str]]) -> dict[str, Any]:
@@ -92,3 +115,13 @@ def parse_lt_translate(body: Any, limits: Limits) -> LtTranslateRequest:
 def parse_lt_detect(body: Any, limits: Limits) -> LtDetectRequest:
     body = LT_DETECT.validate(body, SpecContext(limits))
     return LtDetectRequest(_texts(body["q"], limits)[0])
+
+
+def parse_lt_suggest(body: Any, limits: Limits) -> LtSuggestRequest:
+    body = LT_SUGGEST.validate(body, SpecContext(limits))
+    source, target = body["source"], body["target"]
+    if source == target:
+        raise InvalidField("target", f"source and target are both {target!r}",
+                           code="unsupported_language_pair")
+    return LtSuggestRequest(q=check_text(body["q"], "q", limits),
+                            s=check_text(body["s"], "s", limits), source=source, target=target)

@@ -163,6 +163,28 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
         "type": "object", "required": ["translatedFileUrl"],
         "properties": {"translatedFileUrl": {
             **_STR, "format": "uri", "description": "GET it once for the translated file."}}},
+    "LtSuggestResponse": {"type": "object", "required": ["success"],
+                          "properties": {"success": {"type": "boolean"}}},
+    "LtFrontendSettings": {
+        "type": "object",
+        "required": ["charLimit", "frontendTimeout", "apiKeys", "keyRequired", "suggestions",
+                     "filesTranslation", "supportedFilesFormat", "language"],
+        "properties": {
+            "charLimit": {"type": "integer", "description": "Characters per text."},
+            "frontendTimeout": {"type": "integer", "description": "Milliseconds the web "
+                                "page waits after typing before it translates."},
+            "apiKeys": {"type": "boolean", "description": "API keys are in use."},
+            "keyRequired": {"type": "boolean", "description": "Every request needs a key."},
+            "suggestions": {"type": "boolean", "description": "POST /suggest is enabled."},
+            "filesTranslation": {"type": "boolean",
+                                 "description": "POST /translate_file is served."},
+            "supportedFilesFormat": {"type": "array", "items": _STR,
+                                     "description": "File extensions it translates."},
+            "language": {"type": "object", "required": ["source", "target"], "properties": {
+                "source": ref("LtLanguageName"), "target": ref("LtLanguageName")}},
+        }},
+    "LtLanguageName": {"type": "object", "required": ["code", "name"],
+                       "properties": {"code": _STR, "name": _STR}},
     "LtError": {"type": "object", "required": ["error"],
                 "properties": {"error": {**_STR, "description": "LibreTranslate's message."},
                                "code": {**_STR, "description": "ringkas's error code."}}},

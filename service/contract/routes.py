@@ -17,6 +17,7 @@ from service.contract.deepl import DEEPL_TRANSLATE as DEEPL_TRANSLATE_REQUEST
 from service.contract.documents import LT_TRANSLATE_FILE as LT_TRANSLATE_FILE_REQUEST
 from service.contract.jobs import JOB as JOB_REQUEST
 from service.contract.libretranslate import LT_DETECT as LT_DETECT_REQUEST
+from service.contract.libretranslate import LT_SUGGEST as LT_SUGGEST_REQUEST
 from service.contract.libretranslate import LT_TRANSLATE as LT_TRANSLATE_REQUEST
 from service.contract.requests import SUMMARIZE as SUMMARIZE_REQUEST
 from service.contract.requests import TRANSLATE as TRANSLATE_REQUEST
@@ -142,6 +143,16 @@ DEEPL_USAGE = Route("/v2/usage", "deepl", tuple(
     Operation(method, "DeepL-compatible usage: characters this key translated this month, "
               "and its quota.", ref("DeepLUsage"), errors=_DEEPL_INFO_ERRORS,
               error_schema="DeepLError") for method in ("get", "post")))
+LT_SUGGEST = Route("/suggest", "libretranslate", (
+    Operation("post", "LibreTranslate-compatible: an editor's suggested translation, kept "
+              "for review and export (403 unless RINGKAS_SUGGESTIONS is on).",
+              ref("LtSuggestResponse"), request=LT_SUGGEST_REQUEST, form=True,
+              errors=(*_LT_ERRORS, "507"), error_schema="LtError"),), body_key=True)
+# Public, as LibreTranslate's: its web page reads it before it has a key (keyRequired).
+LT_FRONTEND_SETTINGS = Route("/frontend/settings", "libretranslate", (
+    Operation("get", "LibreTranslate-compatible settings of the server, as LibreTranslate's "
+              "web page reads them.", ref("LtFrontendSettings"), error_schema="LtError"),),
+    public=True)
 OPENAPI = Route("/openapi.json", "docs", (
     Operation("get", "This document.", {"type": "object"}),), public=True)
 # Both served by flask-swagger-ui's blueprint, mounted at the prefix.
@@ -174,8 +185,9 @@ JOB = Route("/v1/jobs/{job_id}", "jobs", (
 # In the order /openapi.json lists them.
 ROUTES: tuple[Route, ...] = (
     HEALTH, READY, MODELS, SUMMARIZE, TRANSLATE, LT_TRANSLATE, LT_DETECT,
-    LT_LANGUAGES, LT_TRANSLATE_FILE, LT_DOWNLOAD_FILE, DEEPL_TRANSLATE, DEEPL_LANGUAGES,
-    DEEPL_USAGE, OPENAPI, DOCS, DOCS_ASSETS, WEB, WEB_ASSETS, METRICS, JOBS, JOB)
+    LT_LANGUAGES, LT_SUGGEST, LT_FRONTEND_SETTINGS, LT_TRANSLATE_FILE, LT_DOWNLOAD_FILE,
+    DEEPL_TRANSLATE, DEEPL_LANGUAGES, DEEPL_USAGE, OPENAPI, DOCS, DOCS_ASSETS, WEB, WEB_ASSETS,
+    METRICS, JOBS, JOB)
 
 PUBLIC_PATHS: frozenset[str] = frozenset(r.path for r in ROUTES
                                          if r.public and not r.public_prefix)

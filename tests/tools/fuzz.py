@@ -527,13 +527,18 @@ LT_FIELDS: dict[str, tuple[Any, ...]] = {
 
 def libretranslate(rng: random.Random) -> Case:
     """LibreTranslate's routes, as its clients call them: JSON, form or the query string."""
-    path = rng.choice(("/translate", "/translate", "/detect", "/languages"))
+    path = rng.choice(("/translate", "/translate", "/detect", "/languages", "/suggest",
+                       "/frontend/settings"))
     if path == "/languages":
         return Case("lt", rng.choice(("GET", "POST")), path, None)
+    if path == "/frontend/settings":
+        return Case("lt", "GET", path, None)
     valid = rng.random() < 0.3
     params: dict[str, Any] = {"q": rng.choice(ID_SENTENCES)}
-    if path == "/translate":
+    if path in ("/translate", "/suggest"):
         params.update(source="id", target="en")
+    if path == "/suggest":
+        params["s"] = "The minister attended."
     if not valid:
         for name in rng.sample(sorted(LT_FIELDS), rng.randint(1, 3)):
             params[name] = rng.choice(LT_FIELDS[name])

@@ -1,0 +1,171 @@
+"""Editors' suggested translations (LibreTranslate's ``/suggest``), kept in SQLite (WAL) in
+the data dir for review and export: as a glossary (DeepL's tab-separated entries) or as
+evaluation material (JSONL of source, reference and language pair).
+
+Each suggestion records the API key it came with (its id; none with keys off), so review
+and export can be filtered by key. The texts are the editors' own: they are stored, never
+logged. Every call opens its own connection, so one store is safe to share between threads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from service.errors import RingkasError
+
+FILE_NAME = "suggestions.sqlite3"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS suggestions (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at  TEXT NOT NULL,
+    key_id      INTEGER,
+    source      TEXT NOT NULL,
+    target      TEXT NOT NULL,
+    q           TEXT NOT NULL,
+    s           TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS suggestions_key ON suggestions (key_id);
+"""
+_COLUMNS = "id, created_at, key_id, source, target, q, s"
+EXPORT_FORMATS = ("glossary", "eval")
+
+
+class SuggestionsUnavailable(RingkasError):
+    """The store cannot be opened or written (the data dir's disk, its permissions)."""
+
+    status = 503
+    default_code = "suggestions_unavailable"
+
+
+class SuggestionsFull(RingkasError):
+    status = 507
+    default_code = "suggestions_full"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    id: int
+    created_at: str
+    key_id: int | None  # None: sent without a key (keys off)
+    source: str
+    target: str
+    q: str  # the original text
+    s: str  # the suggested translation
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def store_path(data_dir: str) -> Path:
+    return Path(os.path.expanduser(data_dir)) / FILE_NAME
+
+
+class SuggestionStore:
+    def __init__(self, path: str | os.PathLike[str], *, max_rows: int = 0) -> None:
+        self.path = Path(path)
+        self.max_rows = max_rows  # 0: no cap
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with self._connect() as conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise self._unavailable(exc) from None
+
+    def _unavailable(self, exc: BaseException) -> SuggestionsUnavailable:
+        # The error's class only: a message might quote a statement, never the texts here,
+        # but the class is all an operator needs beside the path.
+        return SuggestionsUnavailable(f"the suggestions store {self.path} cannot be used "
+                                      f"({type(exc).__name__}); suggestions are unavailable "
+                                      "until it can", details={"path": str(self.path)})
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        with closing(sqlite3.connect(self.path, timeout=30)) as conn, conn:
+            yield conn
+
+    def add(self, q: str, s: str, source: str, target: str, key_id: int | None) -> int:
+        try:
+            with self._connect() as conn:
+                if self.max_rows:
+                    (count,) = conn.execute("SELECT COUNT(*) FROM suggestions").fetchone()
+                    if count >= self.max_rows:
+                        raise SuggestionsFull(
+                            f"the server holds {count} suggestions, its limit; export and "
+                            "clear them (`ringkas suggestions export`, then "
+                            "`ringkas suggestions clear`)", details={"limit": self.max_rows})
+                cur = conn.execute(
+                    "INSERT INTO suggestions (created_at, key_id, source, target, q, s) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (datetime.now(UTC).replace(microsecond=0).isoformat(), key_id, source,
+                     target, q, s))
+                return int(cur.lastrowid or 0)
+        except sqlite3.Error as exc:
+            raise self._unavailable(exc) from None
+
+    def find(self, *, key_id: int | None = None, anonymous: bool = False,
+             source: str | None = None, target: str | None = None) -> list[Suggestion]:
+        """Oldest first; ``key_id`` one key's, ``anonymous`` those sent without a key."""
+        where, args = self._filter(key_id, anonymous, source, target)
+        with self._connect() as conn:
+            rows = conn.execute(f"SELECT {_COLUMNS} FROM suggestions{where} ORDER BY id",
+                                args).fetchall()
+        return [Suggestion(*row) for row in rows]
+
+    def remove(self, ids: Iterable[int]) -> int:
+        """Delete these suggestions (as found by :meth:`find`); how many were."""
+        with self._connect() as conn:
+            cur = conn.executemany("DELETE FROM suggestions WHERE id = ?", [(i,) for i in ids])
+            return cur.rowcount
+
+    @staticmethod
+    def _filter(key_id: int | None, anonymous: bool, source: str | None,
+                target: str | None) -> tuple[str, list[object]]:
+        clauses: list[str] = []
+        args: list[object] = []
+        if anonymous:
+            clauses.append("key_id IS NULL")
+        elif key_id is not None:
+            clauses.append("key_id = ?")
+            args.append(key_id)
+        for column, value in (("source", source), ("target", target)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                args.append(value)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+
+def _one_line(text: str) -> str:
+    """A glossary entry is one line with one tab: inner whitespace runs become a space."""
+    return " ".join(text.split())
+
+
+def export_lines(suggestions: Iterable[Suggestion], fmt: str) -> Iterator[str]:
+    """``glossary``: ``source<TAB>target`` per entry, DeepL's tab-separated glossary format
+    (one language pair per glossary: filter by pair first); a term suggested more than once
+    keeps its latest translation. ``eval``: one JSON object per line keyed by language code
+    as the NusaX-MT files in eval/data are (``{"id": ..., "en": ...}``), with
+    ``source_lang``, ``target_lang`` and the suggestion's number."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    if fmt == "eval":
+        for sug in suggestions:
+            yield json.dumps({"suggestion": sug.id, "source_lang": sug.source,
+                              "target_lang": sug.target, sug.source: sug.q, sug.target: sug.s},
+                             ensure_ascii=False)
+        return
+    entries: dict[str, str] = {}
+    for sug in suggestions:
+        term, translation = _one_line(sug.q), _one_line(sug.s)
+        if term and translation:
+            entries.pop(term, None)  # the latest suggestion wins, in its own place
+            entries[term] = translation
+    for term, translation in entries.items():
+        yield f"{term}\t{translation}"

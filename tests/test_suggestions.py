@@ -1,0 +1,200 @@
+"""LibreTranslate's /suggest (kept per key in the data dir, never logged), its review and
+export (`ringkas suggestions`), and /frontend/settings."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+
+from service.api import create_app
+from service.api.libretranslate import FILE_FORMATS
+from service.auth.store import KeyStore
+from service.cli import main
+from service.config import Settings
+from service.engine import Engine
+from service.suggestions import SuggestionStore, export_lines, store_path
+
+Q = "Pabrik sepatu itu mempekerjakan dua ratus orang."
+S = "The shoe factory employs two hundred people."
+
+
+def _on(settings: Settings, **changes: object) -> Settings:
+    return dataclasses.replace(settings, suggestions=True, **changes)  # type: ignore[arg-type]
+
+
+def _store(settings: Settings) -> SuggestionStore:
+    return SuggestionStore(store_path(settings.data_dir))
+
+
+def test_suggestions_are_off_by_default_as_in_libretranslate(
+        settings: Settings, engines: Mapping[str, Engine]) -> None:
+    client = create_app(settings, engines=engines).test_client()
+    resp = client.post("/suggest", data={"q": Q, "s": S, "source": "id", "target": "en"})
+    assert resp.status_code == 403 and resp.get_json()["code"] == "suggestions_disabled"
+    assert not store_path(settings.data_dir).exists()  # nothing kept, no file made
+
+
+def test_a_suggestion_is_kept_as_sent_in_every_shape(settings: Settings,
+                                                     engines: Mapping[str, Engine]) -> None:
+    on = _on(settings)
+    client = create_app(on, engines=engines).test_client()
+    body = {"q": Q, "s": S, "source": "id", "target": "en"}
+    assert client.post("/suggest", data=body).get_json() == {"success": True}
+    assert client.post("/suggest", json={**body, "s": S + " (2)"}).status_code == 200
+    assert client.post(f"/suggest?{urlencode({**body, 's': S + ' (3)'})}").status_code == 200
+    found = _store(on).find()
+    assert [(x.q, x.s, x.source, x.target, x.key_id) for x in found] == [
+        (Q, S, "id", "en", None), (Q, S + " (2)", "id", "en", None),
+        (Q, S + " (3)", "id", "en", None)]
+
+
+@pytest.mark.parametrize(("body", "code"), [
+    ({"s": S, "source": "id", "target": "en"}, "missing_field"),
+    ({"q": Q, "source": "id", "target": "en"}, "missing_field"),
+    ({"q": Q, "s": S, "target": "en"}, "missing_field"),
+    ({"q": Q, "s": S, "source": "id"}, "missing_field"),
+    ({"q": Q, "s": S, "source": "id", "target": "fr"}, "unsupported_language_pair"),
+    ({"q": Q, "s": S, "source": "en", "target": "en"}, "unsupported_language_pair"),
+    ({"q": Q, "s": "   ", "source": "id", "target": "en"}, "empty_text"),
+    ({"q": [Q, Q], "s": S, "source": "id", "target": "en"}, "invalid_type"),
+])
+def test_bad_suggestions_answer_400_in_libretranslates_shape(
+        settings: Settings, engines: Mapping[str, Engine], body: dict[str, object],
+        code: str) -> None:
+    on = _on(settings)
+    resp = create_app(on, engines=engines).test_client().post("/suggest", json=body)
+    assert resp.status_code == 400
+    assert set(resp.get_json()) == {"error", "code"} and resp.get_json()["code"] == code
+    assert _store(on).find() == []
+
+
+def test_suggestion_size_and_count_limits(settings: Settings,
+                                          engines: Mapping[str, Engine]) -> None:
+    on = _on(settings, suggestions_max=1).with_limits(max_text_chars=100)
+    client = create_app(on, engines=engines).test_client()
+    long = client.post("/suggest", json={"q": "a" * 101, "s": S, "source": "id",
+                                         "target": "en"})
+    assert long.status_code == 400 and long.get_json()["code"] == "text_too_long"
+    body = {"q": Q, "s": S, "source": "id", "target": "en"}
+    assert client.post("/suggest", json=body).status_code == 200
+    full = client.post("/suggest", json=body)
+    assert full.status_code == 507 and full.get_json()["code"] == "suggestions_full"
+    assert len(_store(on).find()) == 1
+
+
+def test_suggested_text_never_reaches_the_logs(settings: Settings,
+                                               engines: Mapping[str, Engine],
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    client = create_app(_on(settings), engines=engines).test_client()
+    with caplog.at_level(logging.DEBUG):
+        client.post("/suggest", data={"q": "RAHASIA-Q " + Q, "s": "SECRET-S " + S,
+                                      "source": "id", "target": "en"})
+        client.post("/suggest", json={"q": "RAHASIA-Q", "s": "SECRET-S", "source": "id",
+                                      "target": "fr"})
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "/suggest" in logged  # the access log saw both requests...
+    assert "RAHASIA" not in logged and "SECRET" not in logged  # ...and none of the text
+
+
+def test_suggestions_are_scoped_to_their_key(settings: Settings,
+                                             engines: Mapping[str, Engine],
+                                             tmp_path: Path) -> None:
+    db = tmp_path / "keys.sqlite3"
+    store = KeyStore(db)
+    (a_id, a), (b_id, b) = store.add("desk-a"), store.add("desk-b")
+    on = _on(settings, require_api_keys=True, keys_db=str(db))
+    client = create_app(on, engines=engines).test_client()
+    body = {"q": Q, "s": S, "source": "id", "target": "en"}
+    assert client.post("/suggest", data={**body, "api_key": a}).status_code == 200
+    assert client.post("/suggest", json={**body, "s": "B's", "api_key": b}).status_code == 200
+    assert client.post("/suggest", data=body).get_json()["code"] == "missing_api_key"
+    assert client.post("/suggest", data={**body, "api_key": "rk_x"}).status_code == 403
+    kept = _store(on)
+    assert [(x.key_id, x.s) for x in kept.find()] == [(a_id, S), (b_id, "B's")]
+    assert [x.s for x in kept.find(key_id=b_id)] == ["B's"]
+    assert kept.find(anonymous=True) == []
+
+
+def _seed(data_dir: Path) -> SuggestionStore:
+    store = SuggestionStore(store_path(str(data_dir)))
+    store.add("Desa itu  kecil.", "The village is small.", "id", "en", 1)
+    store.add("pabrik", "factory", "id", "en", None)
+    store.add("Desa itu kecil.", "The village is tiny.", "id", "en", 2)  # a later correction
+    store.add("The village", "Desa itu", "en", "id", 1)
+    return store
+
+
+def test_cli_lists_exports_and_clears_by_key_and_pair(tmp_path: Path) -> None:
+    _seed(tmp_path)
+    run = CliRunner().invoke
+    where = ["--data-dir", str(tmp_path)]
+    listed = run(main, ["suggestions", "list", *where, "--key", "1"])
+    assert listed.exit_code == 0, listed.output
+    assert "Desa itu kecil." in listed.output and "pabrik" not in listed.output
+    rows = run(main, ["suggestions", "list", *where, "--anonymous", "--json"]).output
+    assert [json.loads(line)["q"] for line in rows.splitlines()] == ["pabrik"]
+    glossary = run(main, ["suggestions", "export", *where, "--pair", "id-en"])
+    assert glossary.exit_code == 0, glossary.output
+    # One entry per term, the latest suggestion's, whitespace made single spaces.
+    assert glossary.stdout == "pabrik\tfactory\nDesa itu kecil.\tThe village is tiny.\n"
+    no_pair = run(main, ["suggestions", "export", *where])
+    assert no_pair.exit_code == 2 and "--pair" in no_pair.output
+    out = tmp_path / "eval.jsonl"
+    made = run(main, ["suggestions", "export", *where, "--format", "eval", "--pair", "en-id",
+                      "-o", str(out)])
+    assert made.exit_code == 0, made.output
+    assert [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()] == [
+        {"suggestion": 4, "source_lang": "en", "target_lang": "id", "en": "The village",
+         "id": "Desa itu"}]
+    cleared = run(main, ["suggestions", "clear", *where, "--key", "1", "--yes"])
+    assert cleared.exit_code == 0 and "deleted 2" in cleared.output
+    left = SuggestionStore(store_path(str(tmp_path))).find()
+    assert [x.id for x in left] == [2, 3]
+
+
+def test_cli_without_a_store_says_where_it_looked(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["suggestions", "list", "--data-dir",
+                                       str(tmp_path / "none")])
+    assert result.exit_code != 0 and "RINGKAS_SUGGESTIONS" in result.output
+
+
+def test_glossary_export_keeps_each_entry_on_one_line() -> None:
+    store_rows = [type("S", (), {"q": "a\tb\nc", "s": "x\n y", "id": 1, "source": "id",
+                                 "target": "en"})()]
+    assert list(export_lines(store_rows, "glossary")) == ["a b c\tx y"]  # type: ignore[arg-type]
+
+
+def test_frontend_settings_come_from_the_config(settings: Settings,
+                                                engines: Mapping[str, Engine],
+                                                tmp_path: Path) -> None:
+    mine = _on(settings, frontend_timeout_ms=750).with_limits(max_text_chars=5000)
+    body = create_app(mine, engines=engines).test_client().get("/frontend/settings").get_json()
+    assert body == {"charLimit": 5000, "frontendTimeout": 750, "apiKeys": False,
+                    "keyRequired": False, "suggestions": True, "filesTranslation": False,
+                    "supportedFilesFormat": [],
+                    "language": {"source": {"code": "auto", "name": "Auto Detect"},
+                                 "target": {"code": "en", "name": "English"}}}
+    # Public, as LibreTranslate's: its page reads it before it has a key.
+    keyed = dataclasses.replace(settings, require_api_keys=True,
+                                keys_db=str(tmp_path / "k.sqlite3"))
+    resp = create_app(keyed, engines=engines).test_client().get("/frontend/settings")
+    assert resp.status_code == 200
+    assert resp.get_json()["keyRequired"] is True and resp.get_json()["suggestions"] is False
+
+
+def test_files_translation_is_reported_once_the_route_is_served(
+        settings: Settings, engines: Mapping[str, Engine]) -> None:
+    app: Flask = create_app(settings, engines=engines)
+    app.add_url_rule("/translate_file", "translate_file", lambda: "", methods=["POST"])
+    app.extensions[FILE_FORMATS] = [".txt", ".docx"]
+    body = app.test_client().get("/frontend/settings").get_json()
+    assert body["filesTranslation"] is True
+    assert body["supportedFilesFormat"] == [".txt", ".docx"]
