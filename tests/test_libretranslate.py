@@ -5,7 +5,7 @@ a string or a list, format html, api_key in the body)."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from urllib.error import HTTPError
 
@@ -172,3 +172,97 @@ def test_parameters_in_the_query_string_of_a_post(settings: Settings,
                        engines=engines).test_client()
     assert keyed.post(f"/translate?{query}&api_key={key}").status_code == 200
     assert keyed.post(f"/translate?{query}").get_json()["code"] == "missing_api_key"
+
+
+# --- deep-translator's LibreTranslator: a client that sends everything in the query string --
+
+
+def test_deep_translator_round_trip(server: str) -> None:
+    """deep-translator POSTs with ``params=`` (the query string, no body) and insists on a
+    key even where none is needed."""
+    from deep_translator import LibreTranslator
+
+    english = LibreTranslator(source="id", target="en", api_key="unused",
+                              custom_url=f"{server}/").translate(ID_TEXT)
+    assert english == LibreTranslateAPI(server).translate(ID_TEXT, "id", "en")
+    to_id = LibreTranslator(source="English", target="Indonesian", api_key="unused",
+                            custom_url=f"{server}/")
+    assert to_id.translate_batch([EN_TEXT, "The village is small."]) == [
+        LibreTranslateAPI(server).translate(t, "en", "id")
+        for t in (EN_TEXT, "The village is small.")]
+    auto = LibreTranslator(source="auto", target="en", api_key="unused",
+                           custom_url=f"{server}/")
+    assert auto.translate(EN_TEXT) == EN_TEXT  # already English: returned as it was
+
+
+def test_deep_translator_sees_ringkas_errors_as_its_exceptions(server: str) -> None:
+    from deep_translator import LibreTranslator
+    from deep_translator.exceptions import ServerException
+
+    french = LibreTranslator(source="id", target="fr", api_key="unused",
+                             custom_url=f"{server}/")
+    with pytest.raises(ServerException) as info:
+        french.translate(ID_TEXT)
+    assert "400" in str(info.value) or "BAD_REQUEST" in str(info.value)
+
+
+@pytest.fixture(scope="module")
+def keyed_server(tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory,
+                 ) -> Iterator[tuple[str, str, int, Path]]:
+    """A live ringkas with API keys required and suggestions on: (url, key, its id, the
+    data dir)."""
+    from tests.conftest import start_server, stop_server
+
+    state = tmp_path_factory.mktemp("keyed")
+    key_id, key = KeyStore(state / "keys.sqlite3").add("editor")
+    proc, base = start_server(tiny_dir, env={
+        "RINGKAS_REQUIRE_API_KEYS": "1", "RINGKAS_KEYS_DB": str(state / "keys.sqlite3"),
+        "RINGKAS_SUGGESTIONS": "1", "RINGKAS_DATA_DIR": str(state / "data"),
+        "RINGKAS_BACKEND": "transformers"})  # no conversion: the clients are the point
+    try:
+        yield base, key, key_id, state / "data"
+    finally:
+        stop_server(proc)
+
+
+def test_deep_translator_with_keys(keyed_server: tuple[str, str, int, Path]) -> None:
+    from deep_translator import LibreTranslator
+    from deep_translator.exceptions import AuthorizationException
+
+    base, key, _, _ = keyed_server
+    good = LibreTranslator(source="id", target="en", api_key=key, custom_url=f"{base}/")
+    assert good.translate(ID_TEXT) == LibreTranslateAPI(base, key).translate(ID_TEXT, "id",
+                                                                             "en")
+    wrong = LibreTranslator(source="id", target="en", api_key="rk_not-a-key",
+                            custom_url=f"{base}/")
+    with pytest.raises(AuthorizationException):
+        wrong.translate(ID_TEXT)  # 403, as LibreTranslate answers a refused key
+
+
+def test_libretranslate_web_page_flow_against_a_live_server(
+        keyed_server: tuple[str, str, int, Path]) -> None:
+    """What LibreTranslate's own web page does: read /frontend/settings without a key, then
+    translate and send a suggestion (a multipart form) with one; the suggestion is kept
+    under that key and comes back out of `ringkas suggestions export`."""
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    base, key, key_id, data_dir = keyed_server
+    settings = requests.get(f"{base}/frontend/settings", timeout=30)
+    assert settings.status_code == 200
+    body = settings.json()
+    assert body["keyRequired"] is True and body["apiKeys"] is True
+    assert body["suggestions"] is True and body["filesTranslation"] is False
+    assert body["language"]["target"] == {"code": "en", "name": "English"}
+    form = {"q": (None, "Desa itu kecil."), "s": (None, "The village is small."),
+            "source": (None, "id"), "target": (None, "en"), "api_key": (None, key)}
+    sent = requests.post(f"{base}/suggest", files=form, timeout=30)
+    assert sent.status_code == 200 and sent.json() == {"success": True}
+    refused = requests.post(f"{base}/suggest", data={"q": "a", "s": "b", "source": "id",
+                                                     "target": "en"}, timeout=30)
+    assert refused.status_code == 403 and refused.json()["code"] == "missing_api_key"
+    out = CliRunner().invoke(main, ["suggestions", "export", "--data-dir", str(data_dir),
+                                    "--pair", "id-en", "--key", str(key_id)])
+    assert out.exit_code == 0, out.output
+    assert "Desa itu kecil.\tThe village is small.\n" in out.output
