@@ -253,7 +253,7 @@ def test_libretranslate_web_page_flow_against_a_live_server(
     assert settings.status_code == 200
     body = settings.json()
     assert body["keyRequired"] is True and body["apiKeys"] is True
-    assert body["suggestions"] is True and body["filesTranslation"] is False
+    assert body["suggestions"] is True and body["filesTranslation"] is True
     assert body["language"]["target"] == {"code": "en", "name": "English"}
     form = {"q": (None, "Desa itu kecil."), "s": (None, "The village is small."),
             "source": (None, "id"), "target": (None, "en"), "api_key": (None, key)}

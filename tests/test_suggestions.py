@@ -178,8 +178,8 @@ def test_frontend_settings_come_from_the_config(settings: Settings,
     mine = _on(settings, frontend_timeout_ms=750).with_limits(max_text_chars=5000)
     body = create_app(mine, engines=engines).test_client().get("/frontend/settings").get_json()
     assert body == {"charLimit": 5000, "frontendTimeout": 750, "apiKeys": False,
-                    "keyRequired": False, "suggestions": True, "filesTranslation": False,
-                    "supportedFilesFormat": [],
+                    "keyRequired": False, "suggestions": True, "filesTranslation": True,
+                    "supportedFilesFormat": [".txt", ".html", ".docx"],
                     "language": {"source": {"code": "auto", "name": "Auto Detect"},
                                  "target": {"code": "en", "name": "English"}}}
     # Public, as LibreTranslate's: its page reads it before it has a key.
@@ -190,11 +190,11 @@ def test_frontend_settings_come_from_the_config(settings: Settings,
     assert resp.get_json()["keyRequired"] is True and resp.get_json()["suggestions"] is False
 
 
-def test_files_translation_is_reported_once_the_route_is_served(
+def test_files_translation_follows_the_documents_feature(
         settings: Settings, engines: Mapping[str, Engine]) -> None:
     app: Flask = create_app(settings, engines=engines)
-    app.add_url_rule("/translate_file", "translate_file", lambda: "", methods=["POST"])
-    app.extensions[FILE_FORMATS] = [".txt", ".docx"]
+    assert app.test_client().post("/translate_file").status_code == 400  # served: no file
+    app.extensions[FILE_FORMATS] = []  # as a server without the feature would say
     body = app.test_client().get("/frontend/settings").get_json()
-    assert body["filesTranslation"] is True
-    assert body["supportedFilesFormat"] == [".txt", ".docx"]
+    assert body["filesTranslation"] is False and body["supportedFilesFormat"] == []
+

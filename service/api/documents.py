@@ -11,11 +11,12 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, 
 from werkzeug.exceptions import HTTPException
 
 from service.api.body import read_body
-from service.api.libretranslate import lt_error, lt_http_error
+from service.api.libretranslate import FILE_FORMATS, lt_error, lt_http_error
 from service.api.routing import route
 from service.api.runtime import runtime
 from service.contract import routes
 from service.contract.documents import parse_lt_translate_file
+from service.documents.formats import SUPPORTED_EXTENSIONS
 from service.documents.jobs import EXTENSION, DocumentJobs
 from service.documents.store import DocumentNotFound
 from service.errors import RingkasError, UnsupportedMediaType
@@ -26,6 +27,7 @@ bp.register_error_handler(HTTPException, lt_http_error)
 
 
 def init_documents(app: Flask) -> None:
+    app.extensions[FILE_FORMATS] = list(SUPPORTED_EXTENSIONS)
     app.extensions[EXTENSION] = DocumentJobs(app.extensions["ringkas"].settings,
                                              app.extensions["ringkas"])
 

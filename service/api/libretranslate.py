@@ -34,8 +34,8 @@ NAMES = {"id": "Indonesian", "en": "English"}
 # limit too), and 403 to a refused key. Only a body over the server's byte limit is 413,
 # as any HTTP client expects (lt_http_error).
 _LT_STATUS = {401: 403, 413: 400, 415: 400, 422: 400}
-# The documents feature registers /translate_file and, in app.extensions under this name,
-# the file extensions it translates: /frontend/settings reports both.
+# The documents feature (/translate_file) puts the file extensions it translates in
+# app.extensions under this name; /frontend/settings reports them.
 FILE_FORMATS = "ringkas.file_formats"
 _SUGGESTIONS = "ringkas.suggestions"
 
@@ -133,16 +133,15 @@ def frontend_settings() -> Response:
     served = set(roles_for(settings.strategies))
     targets = [t for (_, t), role in PAIR_ROLE.items() if role in served]
     target = "en" if "en" in targets else (targets or ["en"])[0]
-    files = any(rule.rule == "/translate_file" for rule in current_app.url_map.iter_rules())
+    files = list(current_app.extensions.get(FILE_FORMATS, ()))
     return jsonify({
         "charLimit": settings.limits.max_text_chars,
         "frontendTimeout": settings.frontend_timeout_ms,
         "apiKeys": settings.require_api_keys,
         "keyRequired": settings.require_api_keys,
         "suggestions": settings.suggestions,
-        "filesTranslation": files,
-        "supportedFilesFormat": list(current_app.extensions.get(FILE_FORMATS, ()))
-        if files else [],
+        "filesTranslation": bool(files),
+        "supportedFilesFormat": files,
         "language": {"source": {"code": "auto", "name": "Auto Detect"},
                      "target": {"code": target, "name": NAMES[target]}},
     })
