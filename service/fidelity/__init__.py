@@ -1,47 +1,37 @@
-"""Fidelity check: which numbers, amounts, percentages, years and names in an English summary
-the Indonesian article (or its English machine translation) does not support.
+"""Fidelity check: which numbers, amounts, percentages, years, dates and names in an English
+summary the Indonesian article (or its English machine translation) does not support, each
+checked against the article sentences that support its summary sentence (attribution).
 
-Rule-based and cheap: no model, no network, nothing logged. A claim is supported when either
-source supports it; see ``numbers`` and ``entities`` for what "supports" means per kind.
+Rule-based and cheap: no model, no network, nothing logged. See ``align`` for attribution,
+``review`` for what "supports" means per kind, and ``sources`` for how the article is read.
 """
 
 from __future__ import annotations
 
-from service.fidelity.entities import entity_supported, extract_entities, vocabulary
-from service.fidelity.numbers import Quantity, extract_quantities, quantity_supports
-from service.fidelity.report import NUMERIC_KINDS, Claim, FidelityReport
+from collections.abc import Sequence
 
-__all__ = ["NUMERIC_KINDS", "Claim", "FidelityReport", "check_fidelity"]
+from service.fidelity.align import Attribution, SentenceAttribution, SourceLink, attribute
+from service.fidelity.report import ISSUES, NUMERIC_KINDS, Claim, FidelityReport
+from service.fidelity.review import review
+from service.fidelity.sources import Sources, build_sources, sources_from_text
+from service.text.segment import split_sentences
+
+__all__ = [
+    "ISSUES", "NUMERIC_KINDS", "Attribution", "Claim", "FidelityReport", "SentenceAttribution",
+    "SourceLink", "Sources", "attribute", "build_sources", "check_fidelity", "check_summary",
+    "review", "sources_from_text",
+]  # fmt: skip
 
 
-def check_fidelity(summary: str, source_id: str, source_en: str | None = None) -> FidelityReport:
+def check_summary(summary: str, sources: Sources) -> tuple[Attribution, FidelityReport]:
+    """Attribution of each summary sentence, and the claims checked against it."""
+    attribution = attribute(split_sentences(summary, "en"), sources)
+    return attribution, review(attribution, sources)
+
+
+def check_fidelity(summary: str, source_id: str | Sequence[str],
+                   source_en: str | Sequence[str | None] | None = None) -> FidelityReport:
     """Claims in ``summary`` (English), each marked supported or not by ``source_id`` (the
-    Indonesian article) or ``source_en`` (its English translation, when given)."""
-    sources: list[Quantity] = extract_quantities(source_id, "id")
-    if source_en:
-        sources += extract_quantities(source_en, "en")
-    found = extract_quantities(summary, "en")
-    ranked: list[tuple[int, Claim]] = [
-        (
-            q.start,
-            Claim(q.kind, q.text, q.normalised, any(quantity_supports(s, q) for s in sources)),
-        )
-        for q in found
-        if not q.weak
-    ]
-    vocabs = [vocabulary(source_id)] + ([vocabulary(source_en)] if source_en else [])
-    mentions = extract_entities(
-        summary,
-        skip=[(q.start, q.end) for q in found],
-        hints=[source_en] if source_en else [],
-    )
-    for m in mentions:
-        supported = any(entity_supported(m.tokens, v) for v in vocabs)
-        ranked.append((m.start, Claim("entity", m.text, " ".join(m.tokens), supported)))
-    seen: set[tuple[str, str]] = set()
-    claims: list[Claim] = []
-    for _, claim in sorted(ranked, key=lambda r: r[0]):
-        if (claim.kind, claim.value) not in seen:
-            seen.add((claim.kind, claim.value))
-            claims.append(claim)
-    return FidelityReport(tuple(claims))
+    Indonesian article, or its sentences) and ``source_en`` (its English translation: a
+    text, or one per sentence)."""
+    return check_summary(summary, sources_from_text(source_id, source_en))[1]

@@ -1,4 +1,5 @@
-"""What the fidelity check returns: the claims found in a summary and whether a source has them."""
+"""What the fidelity check returns: the claims found in a summary, whether the article
+supports each, and for each that it does not, why, what the article says instead and where."""
 
 from __future__ import annotations
 
@@ -7,13 +8,50 @@ from typing import Any
 
 NUMERIC_KINDS = frozenset({"number", "amount", "percent", "year"})
 
+# Why a claim is not supported; "not_in_source" is what the check always reported.
+ISSUES = (
+    "not_in_source", "value_changed", "scale_changed", "currency_changed",
+    "qualifier_dropped", "qualifier_added", "qualifier_changed", "date_changed",
+    "weekday_changed", "title_changed",
+)  # fmt: skip
+_SAYS = {
+    "value_changed": "a different figure", "scale_changed": "a different scale",
+    "currency_changed": "a different currency", "qualifier_dropped": "a qualifier it drops",
+    "qualifier_added": "no such qualifier", "qualifier_changed": "a different qualifier",
+    "date_changed": "a different date", "weekday_changed": "a different day",
+    "title_changed": "a different title",
+}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Claim:
-    kind: str  # "number" | "amount" | "percent" | "year" | "entity"
+    kind: str  # "number" | "amount" | "percent" | "year" | "date" | "entity"
     text: str  # as written in the summary
-    value: str  # normalised: "1.8e13 IDR", "18%", "2025", "agus gumiwang kartasasmita"
+    value: str  # normalised: "1.8e13 IDR", "18%", "2025", "monday", "agus gumiwang kartasasmita"
     supported: bool
+    issue: str | None = None  # one of ISSUES when not supported
+    expected: str | None = None  # what the article says instead, as it writes it
+    sentence: int | None = None  # the summary sentence making the claim (0-based)
+    source: int | None = None  # the article sentence it was checked against (0-based)
+    source_text: str | None = None  # that sentence
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "text": self.text, "value": self.value,
+                "issue": self.issue or "not_in_source", "expected": self.expected,
+                "sentence": self.sentence,
+                "source": None if self.source is None else {"index": self.source,
+                                                            "text": self.source_text}}
+
+    def warning(self) -> str:
+        issue = self.issue or "not_in_source"
+        if issue == "not_in_source":
+            if self.kind == "entity":
+                return f"the summary names '{self.text}', which the article does not mention"
+            return f"the summary says '{self.text}', which the article does not support"
+        where = (f"article sentence {self.source}" if self.source is not None
+                 else "the article")
+        instead = f": '{self.expected}'" if self.expected else ""
+        return (f"the summary says '{self.text}' where {where} has {_SAYS[issue]}{instead}")
 
 
 @dataclass(frozen=True)
@@ -39,19 +77,11 @@ class FidelityReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "checked": len(self.claims),
-            "unsupported": [
-                {"kind": c.kind, "text": c.text, "value": c.value} for c in self.unsupported
-            ],
+            "unsupported": [c.to_json() for c in self.unsupported],
             "unsupported_numeric_rate": self.unsupported_numeric_rate,
             "supported": not self.unsupported,
         }
 
     def warnings(self) -> list[str]:
         """One short sentence per unsupported claim."""
-        out = []
-        for c in self.unsupported:
-            if c.kind == "entity":
-                out.append(f"the summary names '{c.text}', which the article does not mention")
-            else:
-                out.append(f"the summary says '{c.text}', which the article does not support")
-        return out
+        return [c.warning() for c in self.unsupported]
