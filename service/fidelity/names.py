@@ -5,15 +5,17 @@ of Trade" is not "Kementerian Perindustrian" even though the article has both "m
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from service.fidelity.entities import _ABBREVIATED_TITLES, TITLES, Mention, fold
 from service.fidelity.sources import Side
-from service.fidelity.words import normal, words
+from service.fidelity.words import is_stopword, normal, words
 
 SLACK = 3  # words a span may have beyond the name's own ("of", an acronym, a comma)
 TITLE_REACH = 10  # how far before a name its title may stand ("Direktur IKM Kimia, ..., Budi")
+_WORD_BEFORE = re.compile(r"([A-Z][^\W\d_]*) $")
 _TITLES = frozenset(normal(t) for t in TITLES - _ABBREVIATED_TITLES)
 
 
@@ -58,6 +60,12 @@ def names_in(summary: str, mentions: Sequence[Mention]) -> list[Name]:
             i += 2
             continue
         value = " ".join(m.tokens)
+        if titles and own[0] in _TITLES:
+            # "Industry Minister Agus": a sentence's first word is dropped as ordinary, but
+            # it is the title's.
+            before = _WORD_BEFORE.search(summary[:m.start])
+            if before and not is_stopword(fold(before.group(1))):
+                titles = (normal(fold(before.group(1))), *titles)
         if not tokens:
             tokens, titles = tuple(own), ()
         out.append(Name(m.text, tokens, titles, value, m.start, m.end))
@@ -75,8 +83,15 @@ def find_spans(tokens: Sequence[str], side: Side) -> list[SpanMatch]:
             continue
         window = pos[a:a + width]
         hits = [next((k for k, q in enumerate(window) if t in q.names), None) for t in tokens]
-        got = [h for h in hits if h is not None]
-        found.append(SpanMatch(side, a, a + max(got), len(got)))
+        got = sorted({h for h in hits if h is not None})
+        # Another capitalised word inside the span is another name: "Reni Yanita dan Budi
+        # Setiawan" holds no "Reni Setiawan".
+        intruder = next((k for k in range(got[-1]) if k not in got
+                         and window[k].word.text[:1].isupper()), None)
+        if intruder is not None:
+            got = [k for k in got if k < intruder]
+            hits = [h if h is not None and h < intruder else None for h in hits]
+        found.append(SpanMatch(side, a, a + got[-1], sum(h is not None for h in hits)))
     return found
 
 

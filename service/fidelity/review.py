@@ -109,7 +109,9 @@ def check_quantity(claim: Quantity, claim_text: str, supporting: Sequence[_Found
     rivals = [(f, q) for f in supporting for q in f.side.quantities
               if _comparable(claim, q) and not q.weak]
     if rivals:
-        f, q = min(rivals, key=lambda r: (_distance(claim.value, r[1].value), r[0].side.lang))
+        # The article's own words first: the translation may be what went wrong.
+        f, q = min(rivals, key=lambda r: (_distance(claim.value, r[1].value),
+                                          r[0].side.lang != "id"))
         return _change(claim, q), _with_qualifier(f.side.text, q), f
     other = next((f for f in elsewhere for q in f.side.quantities if quantity_supports(q, claim)),
                  None)
