@@ -9,14 +9,17 @@ other articles' reference digests at most 0.15, against ``SUPPORTED_AT`` = 0.5.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
+from service.engine import Engine, EngineWrapper, GenerationParams
 from service.fidelity import Sources, attribute, build_sources, check_summary
 from service.fidelity.align import SUPPORTED_AT
 from service.fidelity.lexicon import load_lexicon, parse_lexicon, root_candidates
+from service.pipeline import Pipeline
+from service.pipeline.requests import Length, SummarizeRequest
 from service.text.clean import clean_article
 from service.text.segment import split_sentences
 
@@ -329,3 +332,106 @@ def test_the_lexicon_is_what_links_paraphrase_to_indonesian() -> None:
     article = ["Pemerintah memperkuat pemulihan pasar ekspor.", "Cuaca cerah hari ini."]
     assert _covered("The government is strengthening the recovery of export markets.", article)
     assert not _covered("The weather was sunny today in the capital.", article[:1])
+
+
+# --- in the pipeline, with engines whose output the test controls ---------------------------
+
+
+class Scripted(EngineWrapper):
+    """A real (tiny) engine's tokenizer and window, answering what the test scripts: a fixed
+    summary, or a translation looked up by input (the input itself when not found)."""
+
+    def __init__(self, inner: Engine, answer: str | None = None,
+                 table: Mapping[str, str] | None = None) -> None:
+        super().__init__(inner)
+        self.answer = answer
+        self.table = dict(table or {})
+        self.calls = 0
+
+    def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
+        self.calls += len(texts)
+        if self.answer is not None:
+            # A map round (several chunks) gets short partials, the final call the script.
+            return [self.answer] if len(texts) == 1 else ["Ringkasan." for _ in texts]
+        return [self.table.get(t, t) for t in texts]
+
+
+def _pipeline(engines: Mapping[str, Engine], summary: str, strategy: str) -> tuple[
+        Pipeline, dict[str, Scripted]]:
+    scripted = {
+        "translate_id_en": Scripted(engines["translate_id_en"],
+                                    table=dict(zip(seed_sentences(), SEED_EN, strict=True))),
+        "summarize": Scripted(engines["summarize"], answer=summary),
+        "crosssum": Scripted(engines["crosssum"], answer=summary),
+        "translate_en_id": Scripted(engines["translate_en_id"], answer="x"),
+    }
+    return Pipeline(scripted), scripted
+
+
+@pytest.mark.parametrize("strategy", ["translate-summarise", "direct"])
+def test_pipeline_attribution_of_a_faithful_summary(engines: Mapping[str, Engine],
+                                                    strategy: str) -> None:
+    pipeline, scripted = _pipeline(engines, STANDARD, strategy)
+    result = pipeline.summarize(SummarizeRequest(text=SEED, length=Length(5), strategy=strategy,
+                                                 attribution=True))
+    body = result.to_json()
+    assert body["attribution"]["source_sentences"] == seed_sentences()
+    assert [s["supported"] for s in body["attribution"]["summary_sentences"]] == [True] * 5
+    codes = [w.code for w in result.warnings]
+    assert "unsupported_sentence" not in codes and "unsupported_claim" not in codes
+    assert body["fidelity"]["supported"] is True
+    # No model call beyond the strategy's own: the translation is the one it made.
+    expected_translations = len(seed_sentences()) if strategy == "translate-summarise" else 0
+    assert scripted["translate_id_en"].calls == expected_translations
+
+
+@pytest.mark.parametrize("strategy", ["translate-summarise", "direct"])
+def test_pipeline_warns_of_each_failure(engines: Mapping[str, Engine], strategy: str) -> None:
+    summary = (PLANTED[0][1] + " The governor of Papua opened a cement factory in Jayapura.")
+    pipeline, _ = _pipeline(engines, summary, strategy)
+    result = pipeline.summarize(SummarizeRequest(text=SEED, length=Length(6), strategy=strategy,
+                                                 attribution=True))
+    body = result.to_json()
+    assert [s["supported"] for s in body["attribution"]["summary_sentences"]] == (
+        [True] * 5 + [False])
+    unsupported = [w.message for w in result.warnings if w.code == "unsupported_sentence"]
+    assert len(unsupported) == 1 and "Jayapura" in unsupported[0]
+    findings = {f["text"]: f for f in body["fidelity"]["unsupported"]}
+    assert findings["IDR 20 trillion"]["issue"] == "value_changed"
+    assert findings["IDR 20 trillion"]["expected"] == "lebih dari Rp18 triliun"
+    assert "Rp18 triliun" in findings["IDR 20 trillion"]["source"]["text"]
+    assert {"Papua", "Jayapura"} <= set(findings)
+
+
+def test_attribution_is_in_the_json_only_when_asked(engines: Mapping[str, Engine]) -> None:
+    summary = STANDARD + " The governor of Papua opened a cement factory in Jayapura."
+    pipeline, _ = _pipeline(engines, summary, "direct")
+    result = pipeline.summarize(SummarizeRequest(text=SEED, length=Length(6), strategy="direct"))
+    assert "attribution" not in result.to_json()
+    assert "unsupported_sentence" not in [w.code for w in result.warnings]
+    # the fidelity check still reads claims against their supporting sentences
+    assert {c.text for c in result.fidelity.unsupported} == {"Papua", "Jayapura"}
+
+
+def test_extractive_aligns_its_own_translations(engines: Mapping[str, Engine]) -> None:
+    pipeline, _ = _pipeline(engines, "unused", "extractive")
+    result = pipeline.summarize(SummarizeRequest(text=SEED, length=Length(3),
+                                                 strategy="extractive", attribution=True))
+    assert result.attribution is not None
+    sentences = result.attribution.summary_sentences
+    assert sentences and all(s.supported for s in sentences)
+    for s in sentences:  # each picked sentence is its own best source
+        assert SEED_EN[s.sources[0].index] == s.text
+    assert result.fidelity.unsupported == ()
+
+
+def test_stand_in_models_answer_with_attribution(engines: Mapping[str, Engine]) -> None:
+    result = Pipeline(engines).summarize(SummarizeRequest(
+        text=SEED, length=Length(2), strategy="extractive", attribution=True))
+    body = result.to_json()
+    attribution = body["attribution"]
+    assert attribution["source_sentences"] == seed_sentences()
+    # Random-weight output supports nothing; each such sentence says so.
+    unsupported = [s for s in attribution["summary_sentences"] if not s["supported"]]
+    warned = [w for w in body["warnings"] if w["code"] == "unsupported_sentence"]
+    assert len(warned) == len(unsupported)

@@ -59,6 +59,10 @@ SUMMARIZE = ObjectSpec("SummarizeRequest", "An Indonesian article to summarise."
                          "Also return the whole article in English (the strategy's own "
                          "translation when it made one).",
                          message="translation must be true or false"),
+    "attribution": Field({"type": "boolean", "default": False},
+                         "Also return, for each English summary sentence, the article "
+                         "sentences that support it, with scores and a supported verdict.",
+                         message="attribution must be true or false"),
 })
 
 TRANSLATE = ObjectSpec("TranslateRequest", "Text to translate, id->en or en->id.", {
@@ -123,7 +127,8 @@ def parse_summarize(body: Any, limits: Limits,
                             languages=tuple(dict.fromkeys(languages)),
                             strategy=body.get("strategy", DEFAULT_STRATEGY),
                             prompt=body.get("prompt"),
-                            translation=body.get("translation", False))
+                            translation=body.get("translation", False),
+                            attribution=body.get("attribution", False))
 
 
 def parse_translate(body: Any, limits: Limits) -> TranslateRequest:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from service.fidelity.report import ISSUES
+
 
 def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -13,7 +15,7 @@ def ref(name: str) -> dict[str, str]:
 _STR = {"type": "string"}
 _WARNINGS = {"type": "array", "items": ref("Warning"),
              "description": "What a reader must know: random_weights, unsupported_claim, "
-                            "repetition_detected, unexpected_language..."}
+                            "unsupported_sentence, repetition_detected, unexpected_language..."}
 _TIMINGS = {"type": "object", "additionalProperties": {"type": "number"},
             "description": "Milliseconds per pipeline stage."}
 
@@ -80,11 +82,45 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
             "checked": {"type": "integer", "minimum": 0},
             "unsupported": {"type": "array", "items": {
                 "type": "object", "required": ["kind", "text", "value"],
+                "description": "A finding: the claim, why it fails, what the article says "
+                               "instead and in which sentence.",
                 "properties": {"kind": {"enum": ["number", "amount", "percent", "year",
-                                                 "entity"]},
-                               "text": _STR, "value": _STR}}},
+                                                 "date", "entity"]},
+                               "text": {**_STR, "description": "As the summary writes it."},
+                               "value": {**_STR, "description": "Normalised."},
+                               "issue": {"enum": list(ISSUES)},
+                               "expected": {"type": ["string", "null"],
+                                            "description": "What the article says instead, "
+                                                           "as it writes it."},
+                               "sentence": {"type": ["integer", "null"], "minimum": 0,
+                                            "description": "The summary sentence (0-based)."},
+                               "source": {"oneOf": [{"type": "null"}, {
+                                   "type": "object", "required": ["index", "text"],
+                                   "description": "The article sentence it was checked "
+                                                  "against (attribution's numbering).",
+                                   "properties": {"index": {"type": "integer", "minimum": 0},
+                                                  "text": _STR}}]}}}},
             "unsupported_numeric_rate": {"type": ["number", "null"]},
             "supported": {"type": "boolean"},
+        }},
+    "Attribution": {
+        "type": "object", "required": ["source_sentences", "summary_sentences"],
+        "description": "With attribution=true: the article sentences that support each "
+                       "English summary sentence.",
+        "properties": {
+            "source_sentences": {"type": "array", "items": _STR,
+                                 "description": "The cleaned Indonesian article, one "
+                                                "sentence each: what index counts."},
+            "summary_sentences": {"type": "array", "items": {
+                "type": "object", "required": ["text", "sources", "supported"],
+                "properties": {
+                    "text": _STR,
+                    "sources": {"type": "array", "items": {
+                        "type": "object", "required": ["index", "score"],
+                        "properties": {"index": {"type": "integer", "minimum": 0},
+                                       "score": {"type": "number", "minimum": 0,
+                                                 "maximum": 1}}}},
+                    "supported": {"type": "boolean"}}}},
         }},
     "SummarizeResponse": {
         "type": "object",
@@ -101,7 +137,8 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
             "prompt": {"oneOf": [{"type": "null"}, {
                 "type": "object", "required": ["name", "version"],
                 "properties": {"name": _STR, "version": {"type": "integer"}}}]},
-            "fidelity": ref("Fidelity"), "timings_ms": _TIMINGS, "warnings": _WARNINGS,
+            "fidelity": ref("Fidelity"), "attribution": ref("Attribution"),
+            "timings_ms": _TIMINGS, "warnings": _WARNINGS,
         }},
     "TranslateResponse": {
         "type": "object", "required": ["translation", "models", "timings_ms", "warnings"],

@@ -9,7 +9,7 @@ from typing import Any
 from service.config import Limits
 from service.engine import Engine, ModelInfo
 from service.errors import InvalidField, PayloadTooLarge
-from service.fidelity import FidelityReport, check_fidelity
+from service.fidelity import Attribution, FidelityReport, build_sources, check_summary
 from service.overload import Deadline, DeadlineBound
 from service.pipeline.guards import check_language, check_repetition, printable
 from service.pipeline.report import Report, Warning
@@ -37,6 +37,9 @@ class SummaryResult:
     # (null then means no id->en model): an article-length string nobody else wants.
     translation: str | None = None
     translation_asked: bool = False
+    # Each summary sentence's supporting article sentences; in the JSON when asked.
+    attribution: Attribution | None = None
+    attribution_asked: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -47,6 +50,8 @@ class SummaryResult:
             "models": [m.to_json() for m in self.models],
             "prompt": self.prompt.to_json() if self.prompt else None,
             "fidelity": self.fidelity.to_json(),
+            **({"attribution": self.attribution.to_json()}
+               if self.attribution_asked and self.attribution is not None else {}),
             "timings_ms": self.timings_ms,
             "warnings": [w.to_json() for w in self.warnings],
         }
@@ -123,7 +128,13 @@ class Pipeline:
             translation = (self._full_translation(engines, sentences, out.source_en, report,
                                                   roles) if req.translation else None)
             with report.stage("fidelity"):
-                fidelity = check_fidelity(out.en, cleaned.body, out.source_en)
+                # The article's own sentences, with the strategy's English where it made one:
+                # no extra model call.
+                sources = build_sources(sentences, out.source_en_sentences)
+                attribution, fidelity = check_summary(out.en, sources)
+            if req.attribution:
+                for message in attribution.warnings():
+                    report.warn("unsupported_sentence", message)
             for message in fidelity.warnings():
                 report.warn("unsupported_claim", message)
         summary = {lang: printable(report, summary[lang],
@@ -136,7 +147,8 @@ class Pipeline:
         return SummaryResult(summary, req.strategy, req.length.to_json(),
                              self._provenance(roles, report, "summary"), report.timings_ms,
                              fidelity,
-                             out.prompt, report.warnings, translation, req.translation)
+                             out.prompt, report.warnings, translation, req.translation,
+                             attribution, req.attribution)
 
     def _full_translation(self, engines: Mapping[str, Engine], sentences: tuple[str, ...],
                           source_en: str | None, report: Report, roles: list[str]) -> str | None:

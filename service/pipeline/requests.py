@@ -52,6 +52,7 @@ class SummarizeRequest:
     strategy: str = DEFAULT_STRATEGY
     prompt: str | None = None  # a prompt template, NAME or NAME@vVERSION (strategy instruct)
     translation: bool = False  # also return the whole article in English
+    attribution: bool = False  # also return each summary sentence's supporting sentences
 
 
 @dataclass(frozen=True)

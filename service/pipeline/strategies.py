@@ -28,6 +28,9 @@ class Summaries:
     en: str
     id: str | None = None  # None: the pipeline back-translates when Indonesian is wanted
     source_en: str | None = None  # the whole article in English, when the strategy made it
+    # The English of each article sentence the strategy translated (None where it did not):
+    # what attribution aligns the summary with.
+    source_en_sentences: tuple[str | None, ...] | None = None
     prompt: Prompt | None = None
 
 
@@ -98,7 +101,8 @@ class TranslateSummarise(Strategy):
             english = ctx.translator("translate_id_en").sentences(article.sentences, report)
         with report.stage("summarize"):
             summary = Summarizer(ctx.engines["summarize"]).summarize(english, length, report)
-        return Summaries(en=summary, source_en=" ".join(english))
+        return Summaries(en=summary, source_en=" ".join(english),
+                         source_en_sentences=tuple(english))
 
 
 @register
@@ -162,8 +166,13 @@ class Extractive(Strategy):
     def run(self, ctx: Context, article: Article, length: Length, report: Report,
             prompt: str | None = None) -> Summaries:
         with report.stage("select"):
-            picked = [article.sentences[i] for i in rank(article.sentences, length.sentences)]
+            order = rank(article.sentences, length.sentences)
+            picked = [article.sentences[i] for i in order]
         with report.stage("translate"):
             english = ctx.translator("translate_id_en").sentences(picked, report)
+        aligned: list[str | None] = [None] * len(article.sentences)
+        for i, text in zip(order, english, strict=True):
+            aligned[i] = text
         # The Indonesian summary is the article's own sentences: nothing to back-translate.
-        return Summaries(en=" ".join(english), id=" ".join(picked))
+        return Summaries(en=" ".join(english), id=" ".join(picked),
+                         source_en_sentences=tuple(aligned))
