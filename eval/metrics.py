@@ -201,8 +201,9 @@ class Length(Metric):
 
 @register
 class Fidelity(Metric):
-    """Share of numeric claims (numbers, amounts, percentages, years) the article does not
-    support, and unsupported named entities per summary."""
+    """Trust in what a summary says: the share of its sentences the article supports
+    (attribution coverage), the share of its numeric claims (numbers, amounts, percentages,
+    years) the supporting sentences do not support, and unsupported names per summary."""
 
     name = "fidelity"
 
@@ -213,18 +214,25 @@ class Fidelity(Metric):
 
     def corpus(self, hyps: Sequence[str], refs: Sequence[Sequence[str]],
                sources: Sequence[str]) -> list[Score]:
-        from service.fidelity import check_fidelity
+        from service.fidelity import check_summary, sources_from_text
 
         english = self.sources_en or [None] * len(hyps)
-        reports = [check_fidelity(h, s, e)
+        # The same sources for every strategy (the article, and its English original where
+        # the set has one), not each strategy's own translation: comparable across them.
+        checked = [check_summary(h, sources_from_text(s, e))
                    for h, s, e in zip(hyps, sources, english, strict=True)]
+        reports = [r for _, r in checked]
+        sentences = sum(len(a.summary_sentences) for a, _ in checked)
+        supported = sum(len(a.summary_sentences) - len(a.unsupported) for a, _ in checked)
         numeric = sum(r.numeric_claims for r in reports)
         bad = sum(r.numeric_claims * r.unsupported_numeric_rate for r in reports)
         entities = [sum(c.kind == "entity" for c in r.unsupported) for r in reports]
-        # (numeric claims pooled over the corpus: a claim-weighted rate, not a mean of rates)
-        sig = ("ringkas-fidelity:v1|source:article" + ("+english-original"
-                                                         if self.sources_en else ""))
+        # (claims and sentences pooled over the corpus: weighted rates, not means of rates)
+        sig = ("ringkas-fidelity:v2|claims:per-sentence|source:article"
+               + ("+english-original" if self.sources_en else ""))
         return [
+            Score("attribution_coverage", 100 * supported / sentences if sentences else 100.0,
+                  sig, True, extra={"summary_sentences": sentences}),
             Score("unsupported_numeric_pct", 100 * bad / numeric if numeric else 0.0, sig, False,
                   extra={"numeric_claims": numeric}),
             Score("unsupported_entities", mean(entities) if entities else 0.0, sig, False),

@@ -11,8 +11,11 @@ from typing import Any
 from eval.run import StrategyRun
 
 TABLE_METRICS = ("rouge1", "rouge2", "rougeLsum", "bleu", "chrf", "ter", "words",
-                 "compression", "unsupported_numeric_pct", "unsupported_entities")
+                 "compression", "attribution_coverage", "unsupported_numeric_pct",
+                 "unsupported_entities")
 CHART_METRICS = ("rouge1", "rouge2", "rougeLsum", "bleu", "chrf")
+# The trust panel: percentages, one higher and one lower is better.
+TRUST_METRICS = ("attribution_coverage", "unsupported_numeric_pct")
 
 
 def build(summaries: Mapping[str, StrategyRun], translation: Mapping[str, StrategyRun],
@@ -49,8 +52,9 @@ def markdown(report: Mapping[str, Any]) -> str:
             cells = [_cell(run, m) for m in TABLE_METRICS]
             lines.append(f"| {name} | " + " | ".join(cells) + f" | {len(run['errors'])} |")
         lines += ["", "Higher is better except ter, compression and the unsupported_* columns "
-                  "(fidelity: numeric claims and names the article does not support). ± is the "
-                  "95% bootstrap half-width.", ""]
+                  "(fidelity: numeric claims their supporting sentences do not support, names "
+                  "the article does not have). attribution_coverage is the % of summary "
+                  "sentences the article supports. ± is the 95% bootstrap half-width.", ""]
         for name, run in report["summaries"].items():
             models = ", ".join(f"{m['role']}={m['id']}@{m['revision']}" for m in run["models"])
             prompt = run["prompt"]
@@ -79,17 +83,25 @@ def chart(report: Mapping[str, Any], path: Path) -> None:
     import numpy as np
 
     runs = report["summaries"]
-    fig, ax = plt.subplots(figsize=(9, 4.5), dpi=100)
+    fig, (ax, trust) = plt.subplots(1, 2, figsize=(12, 4.5), dpi=100,
+                                    gridspec_kw={"width_ratios": [5, 2]})
     width = 0.8 / max(1, len(runs))
     x = np.arange(len(CHART_METRICS))
+    t = np.arange(len(TRUST_METRICS))
     for i, (name, run) in enumerate(runs.items()):
         values = [run["corpus"].get(m, {}).get("value", 0.0) for m in CHART_METRICS]
         errors = [run["corpus"].get(m, {}).get("ci95", 0.0) for m in CHART_METRICS]
         ax.bar(x + i * width, values, width, yerr=errors, capsize=2, label=name)
+        trust.bar(t + i * width, [run["corpus"].get(m, {}).get("value", 0.0)
+                                  for m in TRUST_METRICS], width, label=name)
     ax.set_xticks(x + width * (len(runs) - 1) / 2, CHART_METRICS)
     ax.set_ylabel("score (higher is better)")
     ax.set_title("ringkas summary strategies against reference digests")
     ax.legend(fontsize="small")
+    trust.set_xticks(t + width * (len(runs) - 1) / 2,
+                     ["supported\nsentences % ↑", "unsupported\nnumbers % ↓"])
+    trust.set_ylim(0, 100)
+    trust.set_title("trust (against the article)")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -137,6 +137,24 @@ def test_summarize_extractive_id_is_article_sentences(client: FlaskClient, seed_
         assert sentence in article
 
 
+def test_summarize_with_attribution(client: FlaskClient, seed_text: str) -> None:
+    resp = client.post("/v1/summarize", json={
+        "text": seed_text, "strategy": "extractive", "length": 2, "attribution": True})
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert set(body) == RESPONSE_KEYS | {"attribution"}
+    sentences = [s for p in clean_article(seed_text).paragraphs
+                 for s in split_sentences(p, "id")]
+    assert body["attribution"]["source_sentences"] == sentences
+    attributed = body["attribution"]["summary_sentences"]
+    assert attributed and all(set(s) == {"text", "sources", "supported"} for s in attributed)
+    assert all(0 <= link["index"] < len(sentences) for s in attributed for link in s["sources"])
+    unsupported = sum(not s["supported"] for s in attributed)
+    assert sum(w["code"] == "unsupported_sentence" for w in body["warnings"]) == unsupported
+    bad = client.post("/v1/summarize", json={"text": seed_text, "attribution": "yes"})
+    assert bad.status_code == 422 and error_code(bad) == "invalid_type"
+
+
 def test_summarize_short_text_default_language(client: FlaskClient) -> None:
     resp = client.post("/v1/summarize", json={"text": SHORT_ID, "length": 1})
     assert resp.status_code == 200, resp.get_json()

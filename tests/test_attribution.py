@@ -178,6 +178,9 @@ def test_attribution_json_and_determinism(sources: Sources) -> None:
     first = attribute(split_sentences(STANDARD, "en"), sources).to_json()
     assert first == attribute(split_sentences(STANDARD, "en"), sources).to_json()
     assert first["source_sentences"] == seed_sentences()
+    assert ("source_sentences_en" in first) is sources.has_english
+    if sources.has_english:
+        assert first["source_sentences_en"] == list(SEED_EN)
     sentence = first["summary_sentences"][0]
     assert set(sentence) == {"text", "sources", "supported"}
     assert all(set(s) == {"index", "score"} for s in sentence["sources"])

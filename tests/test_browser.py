@@ -133,7 +133,8 @@ def test_summarise_the_seed_article(server: str, desktop: Page, seed_text: str) 
     page.check('input[name="languages"][value="id"]')
     sent, response = desktop.submit()
     assert sent == {"text": seed_text, "html": False, "length": "short", "languages": ["en", "id"],
-                    "strategy": "translate-summarise", "translation": True}
+                    "strategy": "translate-summarise", "translation": True,
+                    "attribution": True}
     assert response.status == 200
     data = response.json()
     page.wait_for_selector("#result:not([hidden])")
@@ -146,6 +147,25 @@ def test_summarise_the_seed_article(server: str, desktop: Page, seed_text: str) 
     assert sorted(w.split()[0] for w in warnings) == sorted(w["code"] for w in data["warnings"])
     assert warnings[0].startswith("random_weights")  # the page puts it first
     assert page.locator("#fidelity").is_visible()
+
+    # Attribution: each summary sentence, marked when unsupported; selecting one highlights
+    # its sources among the article's sentences (Indonesian, with English beside it).
+    attribution = data["attribution"]
+    assert page.locator("#attribution").is_visible()
+    buttons = page.locator("#attribution-summary button")
+    assert buttons.count() == len(attribution["summary_sentences"]) > 0
+    assert page.locator("#attribution-sources li").count() == len(
+        attribution["source_sentences"])
+    assert page.locator("#attribution-summary button.unsupported").count() == sum(
+        not s["supported"] for s in attribution["summary_sentences"])
+    for k, sentence in enumerate(attribution["summary_sentences"]):
+        buttons.nth(k).click()
+        assert buttons.nth(k).get_attribute("aria-pressed") == "true"
+        highlighted = page.locator("#attribution-sources li.supporting").evaluate_all(
+            "rows => rows.map(r => Number(r.id.split('-')[1]))")
+        assert sorted(highlighted) == sorted(s["index"] for s in sentence["sources"])
+    assert page.locator("#attribution-sources .source-en").count() == len(
+        attribution["source_sentences"])  # translate-summarise translated every sentence
 
     provenance = page.locator("#provenance")
     assert provenance.is_visible()

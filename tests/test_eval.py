@@ -49,6 +49,9 @@ def test_reference_as_hypothesis_scores_the_maximum(oracle_report: dict[str, Any
     # Our own digests were checked against the articles: no unsupported numbers.
     assert corpus["unsupported_numeric_pct"]["value"] == 0.0
     assert corpus["unsupported_numeric_pct"]["numeric_claims"] > 5
+    # ... and the article supports every sentence of them.
+    assert corpus["attribution_coverage"]["value"] == pytest.approx(100.0)
+    assert corpus["attribution_coverage"]["summary_sentences"] > 20
 
 
 def test_report_files_and_provenance(oracle_report: dict[str, Any]) -> None:
@@ -56,6 +59,7 @@ def test_report_files_and_provenance(oracle_report: dict[str, Any]) -> None:
     assert (out / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     markdown = (out / "report.md").read_text(encoding="utf-8")
     assert "| oracle |" in markdown and "rouge2" in markdown and "Signatures" in markdown
+    assert "attribution_coverage" in markdown and "unsupported_numeric_pct" in markdown
     assert len(oracle_report["eval_set"]["sha256"]) == 64
     assert oracle_report["eval_set"]["summary_documents"] == len(dataset.summary_set())
     bleu = oracle_report["summaries"]["oracle"]["corpus"]["bleu"]
@@ -107,6 +111,21 @@ def test_gate_directions() -> None:
     assert not compare(report(51.5, True), report(52, True), 1.0)
     assert compare(report(12, False), report(10, False), 1.0)  # lower-is-better rose
     assert not compare(report(8, False), report(10, False), 1.0)
+
+
+def test_gate_covers_attribution_and_unsupported_numbers() -> None:
+    from eval.gate import compare
+
+    def report(coverage: float, numbers: float) -> dict[str, Any]:
+        return {"summaries": {"s": {"corpus": {
+            "attribution_coverage": {"value": coverage, "higher_is_better": True},
+            "unsupported_numeric_pct": {"value": numbers, "higher_is_better": False}}}}}
+
+    assert compare(report(100, 0), report(100, 0), 1.0) == []
+    assert [r.metric for r in compare(report(90, 0), report(100, 0), 1.0)] == [
+        "attribution_coverage"]
+    assert [r.metric for r in compare(report(100, 5), report(100, 0), 1.0)] == [
+        "unsupported_numeric_pct"]
 
 
 def test_fidelity_is_measured_on_hypotheses(tmp_path: Path) -> None:

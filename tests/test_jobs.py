@@ -104,6 +104,21 @@ def test_lifecycle_results_equal_sync_endpoints(client: FlaskClient, tmp_path: P
     assert "items" not in short and short["progress"]["done"] == 4
 
 
+def test_a_job_item_may_ask_for_attribution(client: FlaskClient) -> None:
+    items = [{"id": "a", "text": "Menteri meresmikan pabrik di Bogor. Pabrik itu mempekerjakan "
+              "200 orang.", "strategy": "extractive", "length": 1, "attribution": True},
+             {"id": "b", "text": "Dia pergi.", "attribution": 1}]
+    resp = client.post("/v1/jobs", json={"items": items})
+    assert resp.status_code == 202, resp.get_json()
+    done = wait_final(client, resp.get_json()["id"])
+    good, bad = done["items"]
+    assert good["status"] == "done"
+    assert good["result"]["attribution"]["source_sentences"] == [
+        "Menteri meresmikan pabrik di Bogor.", "Pabrik itu mempekerjakan 200 orang."]
+    assert comparable(good["result"]) == comparable(sync_result(client, items[0]))
+    assert bad["status"] == "error" and bad["error"]["code"] == "invalid_type"
+
+
 def test_bad_items_fail_alone_with_the_sync_error_codes(
         client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)

@@ -244,10 +244,35 @@ def test_fidelity_numeric_claims_against_seed(summary: str, pct: float) -> None:
 def test_fidelity_pools_claims_over_documents() -> None:
     source = SEED.read_text(encoding="utf-8")
     scores = _by_name(get_metric("fidelity").corpus(
-        ["It cost IDR 20 trillion.", "It cost IDR 18 trillion."], [["r"], ["r"]],
+        ["It cost IDR 20 trillion.", "It cost more than IDR 18 trillion."], [["r"], ["r"]],
         [source, source]))
     assert scores["unsupported_numeric_pct"].value == pytest.approx(50.0)
     assert scores["unsupported_numeric_pct"].extra == {"numeric_claims": 2}
+
+
+def test_attribution_coverage_pools_summary_sentences() -> None:
+    source = SEED.read_text(encoding="utf-8")
+    faithful = ("Industry Minister Agus Gumiwang Kartasasmita said the footwear centres face "
+                "structural challenges. Fourteen craftsmen from Ciomas took part.")
+    invented = "The governor of Papua opened a cement factory in Jayapura."
+    scores = _by_name(get_metric("fidelity").corpus(
+        [faithful, invented], [["r"], ["r"]], [source, source]))
+    coverage = scores["attribution_coverage"]
+    assert coverage.value == pytest.approx(100 * 2 / 3)  # 2 of the 3 sentences
+    assert coverage.extra == {"summary_sentences": 3}
+    assert coverage.higher_is_better is True
+    per_doc = get_metric("fidelity").documents([faithful, invented], [["r"], ["r"]],
+                                               [source, source])
+    assert [_by_name(d)["attribution_coverage"].value for d in per_doc] == [100.0, 0.0]
+
+
+def test_unsupported_numbers_are_read_against_their_sentence() -> None:
+    source = SEED.read_text(encoding="utf-8")
+    # 14 is in the article (craftsmen), but not as the investment figure.
+    scores = _by_name(get_metric("fidelity").corpus(
+        ["Investment in footwear and leather reached more than IDR 14 trillion in 2025."],
+        [["r"]], [source]))
+    assert scores["unsupported_numeric_pct"].value == pytest.approx(50.0)  # 2025 is right
 
 
 # --- bootstrap confidence intervals ---------------------------------------------------------
@@ -334,6 +359,7 @@ def test_every_metric_builds(name: str) -> None:
     ("rouge", "rougeLsum", True),
     ("length", "words", True),
     ("length", "compression", False),
+    ("fidelity", "attribution_coverage", True),
     ("fidelity", "unsupported_numeric_pct", False),
     ("fidelity", "unsupported_entities", False),
 ])

@@ -111,6 +111,10 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
             "source_sentences": {"type": "array", "items": _STR,
                                  "description": "The cleaned Indonesian article, one "
                                                 "sentence each: what index counts."},
+            "source_sentences_en": {"type": "array", "items": {"type": ["string", "null"]},
+                                    "description": "Their English, where the strategy "
+                                                   "translated the article (null for a "
+                                                   "sentence it did not translate)."},
             "summary_sentences": {"type": "array", "items": {
                 "type": "object", "required": ["text", "sources", "supported"],
                 "properties": {

@@ -16,7 +16,10 @@ from service.fidelity.words import is_stopword, normal, words
 SLACK = 3  # words a span may have beyond the name's own ("of", an acronym, a comma)
 TITLE_REACH = 10  # how far before a name its title may stand ("Direktur IKM Kimia, ..., Budi")
 _WORD_BEFORE = re.compile(r"([A-Z][^\W\d_]*) $")
-_TITLES = frozenset(normal(t) for t in TITLES - _ABBREVIATED_TITLES)
+# Ranks and offices written before a name, besides those the entity finder knows.
+_RANKS = frozenset({"captain", "capt", "lieutenant", "colonel", "commander", "sergeant",
+                    "inspector", "admiral", "lifeguard", "officer", "major"})
+_TITLES = frozenset(normal(t) for t in (TITLES - _ABBREVIATED_TITLES) | _RANKS)
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,20 @@ class Name:
     value: str  # the name's words, folded: what the report shows
     start: int
     end: int
+    # Two names run together ("Paul Newman of RSM", "CNBC the US"): each part may stand
+    # on its own when the whole does not. A one-word head stays whole ("Ministry of Trade").
+    parts: tuple[tuple[str, ...], ...] = ()
+
+
+def split_parts(tokens: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    parts: list[list[str]] = [[]]
+    for t in tokens:
+        if t == "the" or (t == "of" and len(parts[-1]) >= 2):
+            parts.append([])
+        elif t not in ("of", "for") and t not in _TITLES:
+            parts[-1].append(t)
+    found = tuple(tuple(p) for p in parts if p)
+    return found if len(found) > 1 else ()
 
 
 @dataclass(frozen=True)
@@ -48,7 +65,7 @@ def names_in(summary: str, mentions: Sequence[Mention]) -> list[Name]:
         m = mentions[i]
         nxt = mentions[i + 1] if i + 1 < len(mentions) else None
         own = [normal(w.folded) for w in words(m.text)]
-        tokens = tuple(normal(t) for t in m.tokens)
+        tokens = tuple(t for t in (normal(t) for t in m.tokens) if t not in _RANKS)
         titles = tuple(w for w in own if w in _TITLES)
         if (nxt is not None and own and own[-1] in _TITLES
                 and summary[m.end:nxt.start].strip() == ""):
@@ -68,7 +85,7 @@ def names_in(summary: str, mentions: Sequence[Mention]) -> list[Name]:
                 titles = (normal(fold(before.group(1))), *titles)
         if not tokens:
             tokens, titles = tuple(own), ()
-        out.append(Name(m.text, tokens, titles, value, m.start, m.end))
+        out.append(Name(m.text, tokens, titles, value, m.start, m.end, split_parts(own)))
         i += 1
     return out
 

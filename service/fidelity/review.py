@@ -180,6 +180,9 @@ def _check_name(name: Name, i: int, supporting: Sequence[_Found],
                 return _claim("entity", name.text, value, i, where=f)
         f, m = whole_in[0]
         return _claim("entity", name.text, value, i, "title_changed", source_title(m), f)
+    if name.parts and all(any(m.matched == len(part) for f in (*supporting, *elsewhere)
+                                  for m in find_spans(part, f.side)) for part in name.parts):
+        return _claim("entity", name.text, value, i)
     expected = span_text(best[2]) if best is not None else None
     return _claim("entity", name.text, value, i, "not_in_source", expected,
                   best[1] if best is not None else None)

@@ -24,7 +24,8 @@ _STOPWORDS = FUNCTION_WORDS | frozenset(
         "akan", "telah", "sudah", "adalah", "sebagai", "secara", "tersebut", "juga", "yakni",
     }
 )  # fmt: skip
-_WORD = re.compile(r"[^\W_]+(?:['’][st]\b)?")
+# "U.S." is one word, "us"; otherwise runs of letters and digits, with a possessive.
+_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:['’][st]\b)?")
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ def normal(folded: str) -> str:
 
 def words(text: str) -> list[Word]:
     """Every word of ``text`` with its place; digits are words too."""
-    return [Word(m.group(0), fold(m.group(0)), m.start(), m.end()) for m in _WORD.finditer(text)]
+    return [Word(m.group(0), fold(m.group(0)).replace(".", ""), m.start(), m.end())
+            for m in _WORD.finditer(text)]
 
 
 def is_stopword(folded: str) -> bool:

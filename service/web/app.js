@@ -156,9 +156,63 @@
     const list = $("fidelity-list");
     list.replaceChildren();
     for (const c of unsupported) {
-      list.append(el("li", {}, [el("span", { class: "tag", text: String(c.kind) }), " ",
-        el("span", { text: String(c.text) })]));
+      const item = el("li", {}, [el("span", { class: "tag", text: String(c.kind) }), " ",
+        el("span", { text: String(c.text) })]);
+      // What the article says instead, and where (findings against the supporting sentence).
+      if (c.expected) item.append(" — the article: ", el("q", { lang: "id", text: String(c.expected) }));
+      if (c.source) item.append(el("span", { class: "help", text: " (article sentence " + c.source.index + ")" }));
+      list.append(item);
     }
+    card.hidden = false;
+  }
+
+  // Selecting a summary sentence highlights the article sentences that support it, the
+  // Indonesian and (where the strategy translated the article) its English side by side.
+  function renderAttribution(attribution) {
+    const card = $("attribution");
+    if (!attribution) { card.hidden = true; return; }
+    const english = attribution.source_sentences_en || [];
+    const sources = $("attribution-sources");
+    const rows = (attribution.source_sentences || []).map((sentence, i) => {
+      const row = el("li", { class: "source", id: "source-" + i }, [
+        el("span", { class: "source-id", lang: "id", text: String(sentence) })]);
+      if (english[i]) {
+        row.append(el("span", { class: "source-en", lang: "en", text: String(english[i]) }));
+      }
+      return row;
+    });
+    sources.replaceChildren(...rows);
+    const summary = $("attribution-summary");
+    const buttons = [];
+    const select = (k) => {
+      const picked = attribution.summary_sentences[k];
+      buttons.forEach((b, j) => b.setAttribute("aria-pressed", String(j === k)));
+      rows.forEach((r) => { r.classList.remove("supporting"); r.removeAttribute("title"); });
+      for (const link of picked.sources || []) {
+        const row = rows[link.index];
+        if (!row) continue;
+        row.classList.add("supporting");
+        row.setAttribute("title", "score " + Number(link.score).toFixed(2));
+      }
+      const first = rows[(picked.sources || [])[0]?.index];
+      if (first) first.scrollIntoView({ block: "nearest" });
+    };
+    summary.replaceChildren(...(attribution.summary_sentences || []).map((s, k) => {
+      const button = el("button", {
+        type: "button", class: "sentence" + (s.supported ? "" : " unsupported"),
+        "aria-pressed": "false", text: String(s.text),
+      });
+      if (!s.supported) button.append(" ", el("span", { class: "tag danger", text: "unsupported" }));
+      button.addEventListener("click", () => select(k));
+      buttons.push(button);
+      return el("li", {}, [button]);
+    }));
+    const bad = (attribution.summary_sentences || []).filter((s) => !s.supported).length;
+    $("attribution-line").textContent = (bad
+      ? bad + " summary sentence(s) have no support in the article. "
+      : "Every summary sentence is supported by the article. ")
+      + "Select a sentence to highlight its sources.";
+    card.classList.toggle("bad", bad > 0);
     card.hidden = false;
   }
 
@@ -218,10 +272,12 @@
     if (mode() === "summarize") {
       renderSummaries(data.summary);
       renderFidelity(data.fidelity);
+      renderAttribution(data.attribution);
       renderTranslation("Full English translation", data.translation, "en");
     } else {
       $("summaries").replaceChildren();
       renderFidelity(null);
+      renderAttribution(null);
       const target = $("direction").value.split("-")[1];
       renderTranslation("Translation — " + LANG_NAMES[target], data.translation, target);
     }
@@ -245,6 +301,7 @@
         .map((c) => c.value),
       strategy: $("strategy").value,
       translation: $("want-translation").checked,
+      attribution: $("want-attribution").checked,
     });
     const title = $("title").value.trim();
     if (title) body.title = title;
