@@ -428,6 +428,17 @@ def test_extractive_aligns_its_own_translations(engines: Mapping[str, Engine]) -
     assert result.fidelity.unsupported == ()
 
 
+def test_a_full_translation_asked_for_is_what_attribution_aligns(
+        engines: Mapping[str, Engine]) -> None:
+    pipeline, scripted = _pipeline(engines, STANDARD, "direct")
+    result = pipeline.summarize(SummarizeRequest(text=SEED, length=Length(5), strategy="direct",
+                                                 attribution=True, translation=True))
+    assert result.attribution is not None
+    assert result.attribution.source_sentences_en == SEED_EN
+    assert scripted["translate_id_en"].calls == len(SEED_EN)  # once, for the translation
+    assert all(s.supported for s in result.attribution.summary_sentences)
+
+
 def test_stand_in_models_answer_with_attribution(engines: Mapping[str, Engine]) -> None:
     result = Pipeline(engines).summarize(SummarizeRequest(
         text=SEED, length=Length(2), strategy="extractive", attribution=True))

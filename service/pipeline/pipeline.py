@@ -125,12 +125,16 @@ class Pipeline:
             if "id" in req.languages:
                 summary["id"] = out.id if out.id is not None else self._back_translate(
                     engines["translate_en_id"], out.en, report, roles)
-            translation = (self._full_translation(engines, sentences, out.source_en, report,
-                                                  roles) if req.translation else None)
+            translation, translated = (self._full_translation(
+                engines, sentences, out.source_en, report, roles) if req.translation
+                else (None, None))
             with report.stage("fidelity"):
-                # The article's own sentences, with the strategy's English where it made one:
-                # no extra model call.
-                sources = build_sources(sentences, out.source_en_sentences)
+                # The article's own sentences, with the English the strategy (or the full
+                # translation asked for) made: no extra model call.
+                english = out.source_en_sentences
+                if translated is not None and (english is None or None in english):
+                    english = translated
+                sources = build_sources(sentences, english)
                 attribution, fidelity = check_summary(out.en, sources)
             if req.attribution:
                 for message in attribution.warnings():
@@ -151,19 +155,22 @@ class Pipeline:
                              attribution, req.attribution)
 
     def _full_translation(self, engines: Mapping[str, Engine], sentences: tuple[str, ...],
-                          source_en: str | None, report: Report, roles: list[str]) -> str | None:
+                          source_en: str | None, report: Report, roles: list[str],
+                          ) -> tuple[str | None, tuple[str, ...] | None]:
         """The article in English: the strategy's own when it made one (no second pass),
-        else translated now; None, with a warning, when no id->en model is loaded."""
+        else translated now (with its sentences, one per article sentence); None, with a
+        warning, when no id->en model is loaded."""
         if source_en is not None:
-            return source_en
+            return source_en, None
         if "translate_id_en" not in engines:
             report.warn("translation_unavailable", "the full translation needs the "
                         "translate_id_en model, which this server has not loaded")
-            return None
+            return None, None
         roles.append("translate_id_en")
         with report.stage("translate_full"):
-            return " ".join(Translator(engines["translate_id_en"], self.batch_size)
+            english = tuple(Translator(engines["translate_id_en"], self.batch_size)
                             .sentences(sentences, report))
+        return " ".join(english), english
 
     def _back_translate(self, engine: Engine, english: str, report: Report,
                         roles: list[str]) -> str:
