@@ -449,3 +449,23 @@ def test_stand_in_models_answer_with_attribution(engines: Mapping[str, Engine]) 
     unsupported = [s for s in attribution["summary_sentences"] if not s["supported"]]
     warned = [w for w in body["warnings"] if w["code"] == "unsupported_sentence"]
     assert len(warned) == len(unsupported)
+
+
+COMPARED = [
+    ("Nilainya lebih dari Rp18 triliun.", "It is worth more than IDR 18 trillion.", []),
+    ("Nilainya lebih dari Rp18 triliun.", "It is worth IDR 18 trillion.",
+     [("qualifier_dropped", "IDR 18 trillion", "lebih dari Rp18 triliun")]),
+    ("Nilainya Rp18 triliun.", "It is worth IDR 18 billion.",
+     [("scale_changed", "IDR 18 billion", "Rp18 triliun")]),
+    ("Sebanyak 14 perajin dan 3 mentor hadir.", "14 craftsmen attended.",
+     [("dropped", "3", "3")]),
+    ("Ekspor naik 3,5 persen.", "Exports rose 3.5%.", []),
+]
+
+
+@pytest.mark.parametrize(("source", "target", "expected"), COMPARED)
+def test_compare_quantities_of_one_sentence_pair(source: str, target: str,
+                                                 expected: list[tuple[str, str, str]]) -> None:
+    from service.fidelity.compare import compare_quantities
+
+    assert [(f.issue, f.text, f.expected) for f in compare_quantities(source, target)] == expected
