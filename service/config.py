@@ -44,6 +44,8 @@ class Settings:
     # Which summarisation strategies to serve; their models are the ones loaded.
     strategies: tuple[str, ...] = ("translate-summarise", "extractive")
     prompts_dir: str | None = None  # default: the templates shipped in service/prompts/
+    # Server-wide, read-only glossaries: NAME.SRC-TGT.tsv|csv files (service/glossary/).
+    glossary_dir: str | None = None
     # Overload control: requests running inference, waiting for it, and how long one may take.
     max_inflight: int = 0  # 0: 8 with batching (requests share batches), else 1
     max_queue: int = 16
@@ -161,6 +163,7 @@ _ENV: list[tuple[str, str, type]] = [
     ("background_load", "RINGKAS_BACKGROUND_LOAD", bool),
     ("strategies", "RINGKAS_STRATEGIES", tuple),
     ("prompts_dir", "RINGKAS_PROMPTS_DIR", str),
+    ("glossary_dir", "RINGKAS_GLOSSARY_DIR", str),
     ("max_request_bytes", "RINGKAS_MAX_REQUEST_BYTES", int),
     ("max_text_chars", "RINGKAS_MAX_TEXT_CHARS", int),
     ("max_texts", "RINGKAS_MAX_TEXTS", int),

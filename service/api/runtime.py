@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from service.config import Settings
 from service.engine import Engine
 from service.errors import ModelsUnavailable, NotReady, Overloaded, RingkasError
+from service.glossary.store import GlossaryStore
 from service.overload import Admission, Deadline
 from service.pipeline import Pipeline
 from service.prompts import PromptRegistry
@@ -51,6 +52,7 @@ class Runtime:
         self.admission = Admission(settings.inflight_limit, settings.max_queue)
         # Applied in order to the engines at install (metrics, batching...).
         self.engine_wrappers: list[Callable[[Mapping[str, Engine]], Mapping[str, Engine]]] = []
+        self.glossaries = glossary_store(settings)
 
     @classmethod
     def build(cls, settings: Settings, roles: Iterable[str], *,
@@ -131,6 +133,14 @@ class Runtime:
             raise NotReady(self._error.message, code="load_failed")
         raise NotReady("models are still loading; retry shortly")
 
+
+
+def glossary_store(settings: Settings) -> GlossaryStore:
+    """Server-wide glossaries from RINGKAS_GLOSSARY_DIR (read now: a bad file fails the
+    start), API-created ones in the data dir."""
+    folder = settings.glossary_dir
+    return GlossaryStore(Path(folder).expanduser() if folder else None,
+                         Path(settings.data_dir).expanduser())
 
 
 def batched(engines: Mapping[str, Engine], settings: Settings) -> dict[str, Engine]:

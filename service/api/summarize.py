@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from service.api.body import json_body
+from service.api.glossaries import caller
 from service.api.routing import route
 from service.api.runtime import runtime
 from service.contract import routes
@@ -16,5 +17,6 @@ bp = Blueprint("summarize", __name__)
 @route(bp, routes.SUMMARIZE)
 def summarize() -> Response:
     rt = runtime()
-    req = parse_summarize(json_body(), rt.settings.limits, rt.pipeline().strategies)
+    req = parse_summarize(json_body(), rt.settings.limits, rt.pipeline().strategies,
+                          glossaries=rt.glossaries, owner=caller())
     return jsonify(rt.run(lambda pipeline, deadline: pipeline.summarize(req, deadline)).to_json())

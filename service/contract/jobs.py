@@ -16,11 +16,16 @@ from service.config import Limits
 from service.contract.requests import parse_summarize, parse_translate
 from service.contract.spec import Field, ObjectSpec, SpecContext
 from service.errors import InvalidField, MalformedRequest, PayloadTooLarge, RingkasError
+from service.glossary.store import GlossaryStore
+from service.glossary.terms import GlossaryPolicy, Terms
 from service.jobs.model import KINDS, Item, JobRequest
 from service.jobs.webhook import check_webhook
 from service.text.encoding import unpaired_surrogate
 
 MAX_REF_CHARS = 200
+# Where a stored item keeps its glossary, resolved at submit time (a job runs with the
+# glossary as it was then, whichever worker runs it); never part of a client's body.
+FROZEN_GLOSSARY = "_glossary"
 _ALIASES = {"summarise": "summarize"}
 
 JOB = ObjectSpec("JobRequest", "Many summarise/translate requests, run in the background.", {
@@ -44,7 +49,8 @@ class NoValidItems(RingkasError):
 
 
 def parse_job(body: Any, limits: Limits, strategies: Mapping[str, object],
-              webhook_hosts: Sequence[str]) -> JobRequest:
+              webhook_hosts: Sequence[str], *, glossaries: GlossaryStore | None = None,
+              owner: str | None = None) -> JobRequest:
     body = JOB.validate(body, SpecContext(limits, tuple(strategies)))
     raw = body["items"]
     if len(raw) > limits.max_job_items:
@@ -54,7 +60,8 @@ def parse_job(body: Any, limits: Limits, strategies: Mapping[str, object],
     webhook = body.get("webhook")
     if webhook is not None:
         webhook = check_webhook(webhook, webhook_hosts)
-    items = tuple(parse_item(i, value, limits, strategies) for i, value in enumerate(raw))
+    items = tuple(parse_item(i, value, limits, strategies, glossaries=glossaries, owner=owner)
+                  for i, value in enumerate(raw))
     if all(it.error for it in items):
         raise NoValidItems("no item of the job is valid; each item's error is in details",
                            details={"errors": [{"index": it.index, **(it.error or {})}
@@ -62,8 +69,8 @@ def parse_job(body: Any, limits: Limits, strategies: Mapping[str, object],
     return JobRequest(items, webhook)
 
 
-def parse_item(index: int, value: Any, limits: Limits,
-               strategies: Mapping[str, object]) -> Item:
+def parse_item(index: int, value: Any, limits: Limits, strategies: Mapping[str, object], *,
+               glossaries: GlossaryStore | None = None, owner: str | None = None) -> Item:
     """One item; its validation error, if any, is kept in ``Item.error``."""
     kind: str = "summarize"
     ref: str | None = None
@@ -87,12 +94,30 @@ def parse_item(index: int, value: Any, limits: Limits,
             raise InvalidField("id", "id contains an unpaired UTF-16 surrogate",
                                code="invalid_encoding")
         if kind == "summarize":
-            parse_summarize(request, limits, strategies)
+            parsed: Any = parse_summarize(request, limits, strategies, glossaries=glossaries,
+                                          owner=owner)
         else:
-            parse_translate(request, limits)
+            parsed = parse_translate(request, limits, glossaries=glossaries, owner=owner)
     except RingkasError as exc:
         err: dict[str, Any] = {"code": exc.code, "message": exc.message}
         if exc.details:
             err["details"] = exc.details
         return Item(index, kind if kind in KINDS else "summarize", {}, ref, err)
+    if parsed.glossary is not None:
+        request = {k: v for k, v in request.items() if k not in ("glossary", "glossary_entries")}
+        request[FROZEN_GLOSSARY] = freeze_glossary(parsed.glossary)
     return Item(index, kind, request, ref)
+
+
+def freeze_glossary(glossary: GlossaryPolicy) -> dict[str, Any]:
+    return {"name": glossary.name,
+            "dictionaries": [{"source_lang": t.source_lang, "target_lang": t.target_lang,
+                              "entries": [list(e) for e in t.entries]}
+                             for t in glossary.dictionaries]}
+
+
+def thaw_glossary(frozen: Mapping[str, Any]) -> GlossaryPolicy:
+    name = frozen.get("name")
+    return GlossaryPolicy(tuple(Terms(d["source_lang"], d["target_lang"],
+                                      tuple((s, t) for s, t in d["entries"]), name)
+                                for d in frozen["dictionaries"]), name)

@@ -9,7 +9,9 @@ from typing import Any
 
 from service.config import Limits
 from service.contract.spec import Field, ObjectSpec, SpecContext
-from service.errors import InvalidField, MalformedRequest, PayloadTooLarge
+from service.errors import InvalidField, MalformedRequest, PayloadTooLarge, RingkasError
+from service.glossary import MAX_INLINE_ENTRIES, GlossaryNotFound, GlossaryPolicy
+from service.glossary.store import GlossaryStore, policy
 from service.pipeline.requests import DEFAULT_STRATEGY, Length, SummarizeRequest, TranslateRequest
 from service.text.clean import split_paragraphs
 from service.text.encoding import unpaired_surrogate
@@ -18,6 +20,22 @@ LANGUAGES = ("en", "id")
 PAIRS = {("id", "en"), ("en", "id")}
 _PROMPT_REF = re.compile(r"^[a-z0-9][a-z0-9_-]*(@v[0-9]+)?$")
 _TEXT = {"type": "string", "minLength": 1}
+
+
+_GLOSSARY = Field({"type": "string", "minLength": 1, "maxLength": 200},
+                  "A glossary (GET /v1/glossaries): a server-wide glossary's name, or the name "
+                  "or glossary_id of one of the caller's own. Each of its terms either "
+                  "appears in the translation as it says, or a glossary_not_applied warning "
+                  "names the term.", code="invalid_glossary", type_code="invalid_glossary",
+                  message="glossary must be a glossary's name or id")
+_GLOSSARY_ENTRIES = Field({"type": "object", "maxProperties": MAX_INLINE_ENTRIES,
+                           "additionalProperties": {"type": "string", "minLength": 1}},
+                          "Glossary entries of this request alone, source term -> target "
+                          f"term (at most {MAX_INLINE_ENTRIES}), added over the glossary's.",
+                          code="invalid_glossary_entries",
+                          type_code="invalid_glossary_entries",
+                          message="glossary_entries must be an object of source term -> "
+                          f"target term strings, at most {MAX_INLINE_ENTRIES}")
 
 
 def _max_sentences(ctx: SpecContext) -> dict[str, Any]:
@@ -63,6 +81,12 @@ SUMMARIZE = ObjectSpec("SummarizeRequest", "An Indonesian article to summarise."
                          "Also return, for each English summary sentence, the article "
                          "sentences that support it, with scores and a supported verdict.",
                          message="attribution must be true or false"),
+    "glossary": _GLOSSARY,
+    "glossary_entries": Field(_GLOSSARY_ENTRIES.schema, _GLOSSARY_ENTRIES.description +
+                              " For a summary: Indonesian -> English, applied in every "
+                              "id->en translation step.", code=_GLOSSARY_ENTRIES.code,
+                              type_code=_GLOSSARY_ENTRIES.type_code,
+                              message=_GLOSSARY_ENTRIES.message),
 })
 
 TRANSLATE = ObjectSpec("TranslateRequest", "Text to translate, id->en or en->id.", {
@@ -76,6 +100,8 @@ TRANSLATE = ObjectSpec("TranslateRequest", "Text to translate, id->en or en->id.
     "target": Field({"type": "string", "enum": list(LANGUAGES), "default": "en"},
                     "Target language.", code="unsupported_language_pair",
                     message="target must be 'id' or 'en'"),
+    "glossary": _GLOSSARY,
+    "glossary_entries": _GLOSSARY_ENTRIES,
 })
 
 
@@ -113,8 +139,33 @@ def _empty_as_empty_text(body: Any, field: str) -> None:
         raise InvalidField(field, f"{field} is empty", code="empty_text")
 
 
-def parse_summarize(body: Any, limits: Limits,
-                    strategies: Mapping[str, object]) -> SummarizeRequest:
+def parse_glossary(body: Mapping[str, Any], pair: tuple[str, str],
+                   glossaries: GlossaryStore | None, owner: str | None,
+                   ) -> GlossaryPolicy | None:
+    """The request's glossary: the one ``"glossary"`` names (for the caller ``owner``), with
+    ``"glossary_entries"`` over it; None when it asks for neither."""
+    name, inline = body.get("glossary"), body.get("glossary_entries")
+    if name is None and not inline:
+        return None
+    found = []
+    if name is not None:
+        found = glossaries.named(name, owner) if glossaries is not None else []
+        if not found:
+            raise InvalidField("glossary", f"no glossary {name!r} (GET /v1/glossaries lists "
+                               "them)", code=GlossaryNotFound.default_code)
+        if not any((g.source_lang, g.target_lang) == pair for g in found):
+            pairs = ", ".join(f"{g.source_lang}->{g.target_lang}" for g in found)
+            raise InvalidField("glossary", f"glossary {name!r} has no {pair[0]}->{pair[1]} "
+                               f"entries (it has {pairs})", code="glossary_language_mismatch")
+    try:
+        return policy(found, inline, pair, name)
+    except RingkasError as exc:
+        raise InvalidField("glossary_entries", exc.message, code=exc.code) from None
+
+
+def parse_summarize(body: Any, limits: Limits, strategies: Mapping[str, object], *,
+                    glossaries: GlossaryStore | None = None,
+                    owner: str | None = None) -> SummarizeRequest:
     _empty_as_empty_text(body, "text")
     body = SUMMARIZE.validate(body, SpecContext(limits, tuple(strategies)))
     text = check_text(body["text"], "text", limits)
@@ -128,10 +179,12 @@ def parse_summarize(body: Any, limits: Limits,
                             strategy=body.get("strategy", DEFAULT_STRATEGY),
                             prompt=body.get("prompt"),
                             translation=body.get("translation", False),
-                            attribution=body.get("attribution", False))
+                            attribution=body.get("attribution", False),
+                            glossary=parse_glossary(body, ("id", "en"), glossaries, owner))
 
 
-def parse_translate(body: Any, limits: Limits) -> TranslateRequest:
+def parse_translate(body: Any, limits: Limits, *, glossaries: GlossaryStore | None = None,
+                    owner: str | None = None) -> TranslateRequest:
     _empty_as_empty_text(body, "text")
     if isinstance(body, Mapping) and isinstance(body.get("text"), list):
         # Count and size limits answer 413 before each item's schema is looked at.
@@ -146,4 +199,5 @@ def parse_translate(body: Any, limits: Limits) -> TranslateRequest:
     if (source, target) not in PAIRS:
         raise InvalidField("source", f"unsupported language pair {source!r} -> {target!r}; "
                            "supported: id -> en, en -> id", code="unsupported_language_pair")
-    return TranslateRequest(texts=texts, source=source, target=target, single=single)
+    return TranslateRequest(texts=texts, source=source, target=target, single=single,
+                            glossary=parse_glossary(body, (source, target), glossaries, owner))

@@ -15,7 +15,8 @@ def ref(name: str) -> dict[str, str]:
 _STR = {"type": "string"}
 _WARNINGS = {"type": "array", "items": ref("Warning"),
              "description": "What a reader must know: random_weights, unsupported_claim, "
-                            "unsupported_sentence, repetition_detected, unexpected_language..."}
+                            "unsupported_sentence, repetition_detected, unexpected_language, "
+                            "glossary_not_applied, number_changed, number_restored..."}
 _TIMINGS = {"type": "object", "additionalProperties": {"type": "number"},
             "description": "Milliseconds per pipeline stage."}
 
@@ -32,7 +33,24 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
             }}},
     },
     "Warning": {"type": "object", "required": ["code", "message"],
-                "properties": {"code": _STR, "message": _STR}},
+                "properties": {"code": _STR, "message": _STR,
+                               "details": {"type": "object", "description":
+                                           "Particulars: for glossary_not_applied, "
+                                           "number_changed and number_restored the sentence "
+                                           "(and text) index, the term or the expected and "
+                                           "found values."}}},
+    "Glossary": {
+        "type": "object", "description": "A glossary (DeepL's fields, and server: read-only, "
+                                         "from RINGKAS_GLOSSARY_DIR).",
+        "required": ["glossary_id", "name", "source_lang", "target_lang", "entry_count",
+                     "creation_time", "server"],
+        "properties": {"glossary_id": _STR, "name": _STR, "ready": {"type": "boolean"},
+                       "source_lang": _STR, "target_lang": _STR, "creation_time": _STR,
+                       "entry_count": {"type": "integer", "minimum": 0},
+                       "server": {"type": "boolean"}}},
+    "Glossaries": {"type": "object", "required": ["glossaries"],
+                   "properties": {"glossaries": {"type": "array",
+                                                 "items": ref("Glossary")}}},
     "ModelInfo": {
         "type": "object", "required": ["role", "id", "revision", "backend"],
         "description": "Provenance of one model that produced (part of) the answer.",

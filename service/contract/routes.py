@@ -172,6 +172,10 @@ WEB_ASSETS = Route("/web/{filename}", "web", (
 METRICS = Route("/metrics", "metrics", (
     Operation("get", "Prometheus metrics (text exposition format).", media="text/plain"),),
     public=True)
+GLOSSARIES = Route("/v1/glossaries", "glossaries", (
+    Operation("get", "The glossaries a request may name in \"glossary\": server-wide ones "
+              "(RINGKAS_GLOSSARY_DIR) and the caller's own.", ref("Glossaries"),
+              errors=("401", "403", "429", "503")),))
 JOBS = Route("/v1/jobs", "jobs", (
     Operation("post", "Submit a job (202 at once; Location names it).", JOB_RESPONSE,
               status=202, request=JOB_REQUEST, errors=_SUBMIT_ERRORS),))
@@ -187,7 +191,7 @@ ROUTES: tuple[Route, ...] = (
     HEALTH, READY, MODELS, SUMMARIZE, TRANSLATE, LT_TRANSLATE, LT_DETECT,
     LT_LANGUAGES, LT_SUGGEST, LT_FRONTEND_SETTINGS, LT_TRANSLATE_FILE, LT_DOWNLOAD_FILE,
     DEEPL_TRANSLATE, DEEPL_LANGUAGES, DEEPL_USAGE, OPENAPI, DOCS, DOCS_ASSETS, WEB, WEB_ASSETS,
-    METRICS, JOBS, JOB)
+    METRICS, JOBS, JOB, GLOSSARIES)
 
 PUBLIC_PATHS: frozenset[str] = frozenset(r.path for r in ROUTES
                                          if r.public and not r.public_prefix)

@@ -3,12 +3,14 @@ endpoints, so a job's result equals what ``/v1/summarize`` or ``/v1/translate`` 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import traceback
 from collections.abc import Mapping
 from typing import Any
 
 from service.config import Limits
+from service.contract.jobs import FROZEN_GLOSSARY, thaw_glossary
 from service.contract.requests import parse_summarize, parse_translate
 from service.errors import RingkasError
 from service.overload import Deadline
@@ -28,9 +30,14 @@ def error_json(exc: RingkasError) -> dict[str, Any]:
 def run_item(pipeline: Pipeline, kind: str, request: Mapping[str, Any], limits: Limits,
              deadline: Deadline | None) -> dict[str, Any]:
     """The item's result JSON; a RingkasError is the item's own error."""
+    frozen = request.get(FROZEN_GLOSSARY)
+    body = {k: v for k, v in request.items() if k != FROZEN_GLOSSARY}
+    glossary = thaw_glossary(frozen) if frozen else None
     if kind == "translate":
-        return pipeline.translate(parse_translate(request, limits), deadline).to_json()
-    req = parse_summarize(request, limits, pipeline.strategies)
+        treq = dataclasses.replace(parse_translate(body, limits), glossary=glossary)
+        return pipeline.translate(treq, deadline).to_json()
+    req = dataclasses.replace(parse_summarize(body, limits, pipeline.strategies),
+                              glossary=glossary)
     return pipeline.summarize(req, deadline).to_json()
 
 

@@ -118,15 +118,17 @@ class Pipeline:
                             f"fewer than the {req.length.sentences} asked for")
             with report.stage("language"):
                 check_language(report, cleaned.body, "id", "the article")
-            ctx = Context(engines, self.batch_size, self.prompts)
+            ctx = Context(engines, self.batch_size, self.prompts, req.glossary)
             out = strategy.run(ctx, Article(sentences), req.length, report, req.prompt)
             roles = list(strategy.roles)
-            summary = {"en": out.en}
+            terms = req.glossary.for_pair("id", "en") if req.glossary else None
+            # A term the summariser copied in its Indonesian form gets the glossary's English.
+            summary = {"en": terms.substitute(out.en) if terms else out.en}
             if "id" in req.languages:
                 summary["id"] = out.id if out.id is not None else self._back_translate(
-                    engines["translate_en_id"], out.en, report, roles)
+                    ctx, summary["en"], report, roles)
             translation, translated = (self._full_translation(
-                engines, sentences, out.source_en, report, roles) if req.translation
+                ctx, sentences, out.source_en, report, roles) if req.translation
                 else (None, None))
             with report.stage("fidelity"):
                 # The article's own sentences, with the English the strategy (or the full
@@ -135,7 +137,7 @@ class Pipeline:
                 if translated is not None and (english is None or None in english):
                     english = translated
                 sources = build_sources(sentences, english)
-                attribution, fidelity = check_summary(out.en, sources)
+                attribution, fidelity = check_summary(summary["en"], sources)
             if req.attribution:
                 for message in attribution.warnings():
                     report.warn("unsupported_sentence", message)
@@ -154,7 +156,7 @@ class Pipeline:
                              out.prompt, report.warnings, translation, req.translation,
                              attribution, req.attribution)
 
-    def _full_translation(self, engines: Mapping[str, Engine], sentences: tuple[str, ...],
+    def _full_translation(self, ctx: Context, sentences: tuple[str, ...],
                           source_en: str | None, report: Report, roles: list[str],
                           ) -> tuple[str | None, tuple[str, ...] | None]:
         """The article in English: the strategy's own when it made one (no second pass),
@@ -162,36 +164,40 @@ class Pipeline:
         warning, when no id->en model is loaded."""
         if source_en is not None:
             return source_en, None
-        if "translate_id_en" not in engines:
+        if "translate_id_en" not in ctx.engines:
             report.warn("translation_unavailable", "the full translation needs the "
                         "translate_id_en model, which this server has not loaded")
             return None, None
         roles.append("translate_id_en")
         with report.stage("translate_full"):
-            english = tuple(Translator(engines["translate_id_en"], self.batch_size)
+            english = tuple(ctx.translator("translate_id_en", "the full translation")
                             .sentences(sentences, report))
         return " ".join(english), english
 
-    def _back_translate(self, engine: Engine, english: str, report: Report,
+    def _back_translate(self, ctx: Context, english: str, report: Report,
                         roles: list[str]) -> str:
         roles.append("translate_en_id")
         with report.stage("back_translate"):
             sentences = split_sentences(english, "en")
-            return " ".join(Translator(engine, self.batch_size).sentences(sentences, report))
+            return " ".join(ctx.translator("translate_en_id", "the Indonesian summary")
+                            .sentences(sentences, report))
 
     def translate(self, req: TranslateRequest, deadline: Deadline | None = None,
                   ) -> TranslationResult:
         role = PAIR_ROLE[(req.source, req.target)]
         report = Report()
-        translator = Translator(self._engines(deadline)[role], self.batch_size)
+        terms = req.glossary.for_pair(req.source, req.target) if req.glossary else None
+        translator = Translator(self._engines(deadline)[role], self.batch_size,
+                                pair=(req.source, req.target), glossary=terms)
+        names = ["the translation" if req.single else f"translation {i}"
+                 for i in range(len(req.texts))]
         with report.stage("total"):
             for i, text in enumerate(req.texts):
                 check_language(report, text, req.source,
                                "the text" if req.single else f"text {i}")
             found = translator.text_hypotheses(req.texts, req.source, req.alternatives + 1,
-                                               report, max_sentences=self.limits.max_sentences)
-            names = ["the translation" if req.single else f"translation {i}"
-                     for i in range(len(found))]
+                                               report, max_sentences=self.limits.max_sentences,
+                                               names=names)
             out = [printable(report, hyps[0], name) for hyps, name in zip(found, names,
                                                                           strict=True)]
             for text, name in zip(out, names, strict=True):

@@ -6,15 +6,21 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
 class Warning:
     code: str
     message: str
+    # Machine-readable particulars (sentence index, expected and found values...), if any.
+    details: dict[str, Any] | None = None
 
-    def to_json(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details is not None:
+            out["details"] = self.details
+        return out
 
 
 @dataclass
@@ -24,9 +30,9 @@ class Report:
     warnings: list[Warning] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
-    def warn(self, code: str, message: str) -> None:
+    def warn(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
         if all(w.code != code or w.message != message for w in self.warnings):
-            self.warnings.append(Warning(code, message))
+            self.warnings.append(Warning(code, message, details))
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:

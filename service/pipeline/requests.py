@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from service.errors import InvalidField
+from service.glossary.terms import GlossaryPolicy
 
 DEFAULT_STRATEGY = "translate-summarise"
 MAX_SENTENCES = 20
@@ -53,6 +54,7 @@ class SummarizeRequest:
     prompt: str | None = None  # a prompt template, NAME or NAME@vVERSION (strategy instruct)
     translation: bool = False  # also return the whole article in English
     attribution: bool = False  # also return each summary sentence's supporting sentences
+    glossary: GlossaryPolicy | None = None  # enforced in every translation step
 
 
 @dataclass(frozen=True)
@@ -64,3 +66,4 @@ class TranslateRequest:
     # Other translations wanted per text, from the same beam search (LibreTranslate's
     # alternatives); 0: none.
     alternatives: int = 0
+    glossary: GlossaryPolicy | None = None

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from service.engine import Engine
 from service.errors import InvalidField
+from service.glossary.terms import GlossaryPolicy
 from service.pipeline.extractive import rank
 from service.pipeline.report import Report
 from service.pipeline.requests import Length
@@ -39,9 +40,13 @@ class Context:
     engines: Mapping[str, Engine]
     batch_size: int
     prompts: PromptRegistry
+    glossary: GlossaryPolicy | None = None  # the request's, enforced in every translation
 
-    def translator(self, role: str) -> Translator:
-        return Translator(self.engines[role], self.batch_size)
+    def translator(self, role: str, label: str = "the translation") -> Translator:
+        pair = ROLE_PAIR[role]
+        terms = self.glossary.for_pair(*pair) if self.glossary else None
+        return Translator(self.engines[role], self.batch_size, pair=pair, glossary=terms,
+                          label=label)
 
 
 class Strategy(ABC):
@@ -65,6 +70,7 @@ def register(cls: type[Strategy]) -> type[Strategy]:
 
 # Which model translates each direction.
 PAIR_ROLE = {("id", "en"): "translate_id_en", ("en", "id"): "translate_en_id"}
+ROLE_PAIR = {role: pair for pair, role in PAIR_ROLE.items()}
 
 
 def roles_needed(strategies: Iterable[str] = (), *,
@@ -98,7 +104,8 @@ class TranslateSummarise(Strategy):
     def run(self, ctx: Context, article: Article, length: Length, report: Report,
             prompt: str | None = None) -> Summaries:
         with report.stage("translate"):
-            english = ctx.translator("translate_id_en").sentences(article.sentences, report)
+            english = ctx.translator("translate_id_en", "the article's translation").sentences(
+                article.sentences, report)
         with report.stage("summarize"):
             summary = Summarizer(ctx.engines["summarize"]).summarize(english, length, report)
         return Summaries(en=summary, source_en=" ".join(english),
@@ -117,7 +124,7 @@ class SummariseTranslate(Strategy):
             indonesian = Summarizer(ctx.engines["summarize_id"], out_lang="id").summarize(
                 article.sentences, length, report)
         with report.stage("translate"):
-            english = ctx.translator("translate_id_en").sentences(
+            english = ctx.translator("translate_id_en", "the summary").sentences(
                 split_sentences(indonesian, "id"), report)
         return Summaries(en=" ".join(english), id=indonesian)
 
@@ -169,7 +176,8 @@ class Extractive(Strategy):
             order = rank(article.sentences, length.sentences)
             picked = [article.sentences[i] for i in order]
         with report.stage("translate"):
-            english = ctx.translator("translate_id_en").sentences(picked, report)
+            english = ctx.translator("translate_id_en", "the summary").sentences(picked,
+                                                                                 report)
         aligned: list[str | None] = [None] * len(article.sentences)
         for i, text in zip(order, english, strict=True):
             aligned[i] = text

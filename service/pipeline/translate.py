@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 from service.engine import Engine, GenerationParams
 from service.errors import PayloadTooLarge
+from service.fidelity.numbers import Lang
+from service.fidelity.preserve import NumberChange, preserve_numbers
+from service.glossary.enforce import TermMiss, enforce
+from service.glossary.terms import Terms
 from service.pipeline.chunking import fit_pieces
 from service.pipeline.report import Report
 from service.text.clean import split_paragraphs
@@ -23,19 +28,58 @@ def output_cap(input_tokens: int) -> int:
     return max(32, 1 << (need - 1).bit_length())
 
 
+Locate = Callable[[int], tuple[str, dict[str, Any]]]
+
+
 class Translator:
-    def __init__(self, engine: Engine, batch_size: int = 16) -> None:
+    """``pair`` (source, target) turns on the number check (service/fidelity/preserve.py);
+    ``glossary`` is enforced in every sentence (service/glossary/enforce.py); ``label``
+    names the output in warnings ("the translation", "the Indonesian summary")."""
+
+    def __init__(self, engine: Engine, batch_size: int = 16, *,
+                 pair: tuple[str, str] | None = None, glossary: Terms | None = None,
+                 label: str = "the translation") -> None:
         self.engine = engine
         self.batch_size = max(1, batch_size)
+        self.pair = pair
+        self.glossary = glossary
+        self.label = label
 
-    def sentences(self, sentences: Sequence[str], report: Report | None = None) -> list[str]:
-        """One translation per input sentence, in order; nothing is truncated."""
-        return [best[0] for best in self.sentence_hypotheses(sentences, 1, report)]
+    def sentences(self, sentences: Sequence[str], report: Report | None = None,
+                  locate: Locate | None = None) -> list[str]:
+        """One translation per input sentence, in order, following the glossary and keeping
+        the source's numbers (or saying where not); nothing is truncated. ``locate`` turns
+        a sentence index into a name and details for warnings."""
+        return [best[0] for best in self.sentence_hypotheses(sentences, 1, report, locate)]
 
     def sentence_hypotheses(self, sentences: Sequence[str], n: int,
-                            report: Report | None = None) -> list[list[str]]:
+                            report: Report | None = None,
+                            locate: Locate | None = None) -> list[list[str]]:
         """Per input sentence, the ``n`` best translations of one beam search, best first
-        (an over-long sentence's pieces are joined hypothesis by hypothesis)."""
+        (an over-long sentence's pieces are joined hypothesis by hypothesis). The best one
+        follows the glossary and keeps the source's numbers (or a warning says where not);
+        the others are the model's own."""
+        found = self._translate(sentences, n, report)
+        outputs = [hyps[0] for hyps in found]
+        where = locate or (lambda i: (f"sentence {i} of {self.label}", {"sentence": i}))
+        if self.glossary is not None:
+            outputs, misses = enforce(
+                sentences, outputs, self.glossary,
+                lambda texts: [hyps[0] for hyps in self._translate(texts, 1, None)])
+            if report is not None:
+                for miss in misses:
+                    _warn_term(report, miss, *where(miss.sentence))
+        if self.pair is not None:
+            source_lang, target_lang = (cast(Lang, lang) for lang in self.pair)
+            for i, (source, text) in enumerate(zip(sentences, outputs, strict=True)):
+                outputs[i], changes = preserve_numbers(source, text, source_lang, target_lang)
+                if report is not None:
+                    for change in changes:
+                        _warn_number(report, change, *where(i))
+        return [[best, *hyps[1:]] for best, hyps in zip(outputs, found, strict=True)]
+
+    def _translate(self, sentences: Sequence[str], n: int,
+                   report: Report | None) -> list[list[str]]:
         budget = self.engine.max_input_tokens - _MARGIN
         pieces = fit_pieces(self.engine, sentences, budget)
         if report is not None and len(pieces) > len(sentences):
@@ -63,14 +107,16 @@ class Translator:
                 for per_piece in joined]
 
     def texts(self, texts: Sequence[str], source_lang: str, report: Report | None = None,
-              max_sentences: int | None = None) -> list[str]:
-        """Translate free texts, keeping their paragraphs; all sentences share the batches."""
+              max_sentences: int | None = None, names: Sequence[str] | None = None,
+              ) -> list[str]:
+        """Translate free texts, keeping their paragraphs; all sentences share the batches.
+        ``names`` name each text in warnings (default: "text N")."""
         return [best[0] for best in self.text_hypotheses(texts, source_lang, 1, report,
-                                                         max_sentences)]
+                                                         max_sentences, names)]
 
     def text_hypotheses(self, texts: Sequence[str], source_lang: str, n: int,
-                        report: Report | None = None,
-                        max_sentences: int | None = None) -> list[list[str]]:
+                        report: Report | None = None, max_sentences: int | None = None,
+                        names: Sequence[str] | None = None) -> list[list[str]]:
         """Per text, ``n`` translations best first: the k-th puts together every sentence's
         k-th hypothesis (as LibreTranslate's engine, Argos Translate, does), so the first is
         the best of each sentence and a one-sentence text gets the model's own n best."""
@@ -80,7 +126,15 @@ class Translator:
             raise PayloadTooLarge(f"the text has {len(flat)} sentences; the limit is "
                                   f"{max_sentences}", code="too_many_sentences",
                                   details={"limit": max_sentences})
-        translated = self.sentence_hypotheses(flat, n, report) if flat else []
+        owner = [(t, j) for t, paragraphs in enumerate(layout)
+                 for j in range(sum(len(sents) for sents in paragraphs))]
+        labels = names or [f"text {t}" for t in range(len(texts))]
+
+        def locate(i: int) -> tuple[str, dict[str, Any]]:
+            t, j = owner[i]
+            return f"sentence {j} of {labels[t]}", {"text": t, "sentence": j}
+
+        translated = self.sentence_hypotheses(flat, n, report, locate) if flat else []
         out: list[list[str]] = []
         at = 0
         for paragraphs in layout:
@@ -91,3 +145,26 @@ class Translator:
             out.append(["\n\n".join(" ".join(h[k] for h in span) for span in spans)
                         for k in range(n)])
         return out
+
+
+def _warn_term(report: Report, miss: TermMiss, where: str, details: dict[str, Any]) -> None:
+    report.warn("glossary_not_applied", f"{where}: the glossary says '{miss.source}' -> "
+                f"'{miss.target}', and the translation does not have '{miss.target}'",
+                {**details, "term": miss.source, "target": miss.target})
+
+
+def _warn_number(report: Report, change: NumberChange, where: str,
+                 details: dict[str, Any]) -> None:
+    info = {**details, **change.to_json()}
+    if change.restored:
+        report.warn("number_restored", f"{where}: the model wrote '{change.found}' for "
+                    f"'{change.expected}'; restored as '{change.restored_as}'", info)
+    elif change.found is None:
+        report.warn("number_changed", f"{where}: '{change.expected}' of the source is "
+                    "missing from the translation", info)
+    elif change.expected is None:
+        report.warn("number_changed", f"{where}: the translation says '{change.found}', "
+                    "which the source does not", info)
+    else:
+        report.warn("number_changed", f"{where}: '{change.expected}' of the source came out "
+                    f"as '{change.found}'", info)

@@ -1,0 +1,202 @@
+"""Glossary enforcement and number preservation in the translation step, with engines whose
+behaviour each test controls (a phrasebook that keeps, alters, copies or drops a term or a
+number), through the real Pipeline and Translator: every failure mode gets its warning, a
+clean translation none."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pytest
+
+from service.engine import Engine, EngineWrapper, GenerationParams
+from service.glossary import GlossaryPolicy, Terms
+from service.pipeline import Pipeline
+from service.pipeline.requests import TranslateRequest
+
+GLOSSARY = GlossaryPolicy((Terms("id", "en", (("Kemenperin", "Ministry of Industry"),)),),
+                          "newsroom")
+
+
+class Phrasebook(EngineWrapper):
+    """A translator whose every output is ``rule(input)``; the tiny model underneath only
+    counts tokens."""
+
+    def __init__(self, inner: Engine, rule: Callable[[str], str]) -> None:
+        super().__init__(inner)
+        self.rule = rule
+        self.inputs: list[str] = []
+
+    def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
+        self.inputs.extend(texts)
+        return [self.rule(t) for t in texts]
+
+
+def translate(engines: Mapping[str, Engine], rule: Callable[[str], str], text: str | list[str],
+              glossary: GlossaryPolicy | None = GLOSSARY) -> tuple[Any, list[dict[str, Any]]]:
+    engine = Phrasebook(engines["translate_id_en"], rule)
+    texts = (text,) if isinstance(text, str) else tuple(text)
+    req = TranslateRequest(texts, "id", "en", isinstance(text, str), glossary)
+    out = Pipeline({"translate_id_en": engine}).translate(req).to_json()
+    return out["translation"], [w for w in out["warnings"] if w["code"] != "random_weights"]
+
+
+def words(mapping: Mapping[str, str]) -> Callable[[str], str]:
+    """Word-by-word phrasebook (longest key first), anything unknown copied."""
+    keys = sorted(mapping, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(k) for k in keys))
+    return lambda text: pattern.sub(lambda m: mapping[m.group(0)], text)
+
+
+BASE = {"menambah": "adds", "perajin": "craftsmen", "di": "in", "Bogor": "Bogor",
+        "Pabrik": "The factory", "baru": "new", "dibuka": "opened"}
+SOURCE = "Kemenperin menambah 14 perajin di Bogor."
+
+
+def test_a_kept_term_and_number_give_no_warning(engines: Mapping[str, Engine]) -> None:
+    out, warnings = translate(engines, words({**BASE, "Kemenperin": "Ministry of Industry"}),
+                              SOURCE)
+    assert out == "Ministry of Industry adds 14 craftsmen in Bogor."
+    assert warnings == []
+
+
+def test_no_term_no_number_no_warning_and_no_extra_model_calls(
+        engines: Mapping[str, Engine]) -> None:
+    engine = Phrasebook(engines["translate_id_en"], words(BASE))
+    req = TranslateRequest(("Pabrik baru dibuka.",), "id", "en", True, GLOSSARY)
+    out = Pipeline({"translate_id_en": engine}).translate(req).to_json()
+    assert out["translation"] == "The factory new opened."
+    assert [w for w in out["warnings"] if w["code"] != "random_weights"] == []
+    assert engine.inputs == ["Pabrik baru dibuka."]
+
+
+def test_a_term_in_another_case_is_corrected(engines: Mapping[str, Engine]) -> None:
+    out, warnings = translate(engines, words({**BASE, "Kemenperin": "ministry of industry"}),
+                              SOURCE)
+    assert out.startswith("Ministry of Industry adds")
+    assert warnings == []
+
+
+def test_an_altered_term_is_replaced_by_the_glossary_target(
+        engines: Mapping[str, Engine]) -> None:
+    # The model says "Industry Ministry" in the sentence and for the term alone.
+    out, warnings = translate(engines, words({**BASE, "Kemenperin": "Industry Ministry"}),
+                              SOURCE)
+    assert out == "Ministry of Industry adds 14 craftsmen in Bogor."
+    assert warnings == []
+
+
+def test_a_copied_term_is_replaced(engines: Mapping[str, Engine]) -> None:
+    # The sentence keeps "Kemenperin"; alone, the model writes something unrelated.
+    def rule(text: str) -> str:
+        return "MOI" if text == "Kemenperin" else words(BASE)(text)
+
+    out, warnings = translate(engines, rule, SOURCE)
+    assert out == "Ministry of Industry adds 14 craftsmen in Bogor."
+    assert warnings == []
+
+
+def test_a_dropped_term_is_retried_with_the_target_in_the_source(
+        engines: Mapping[str, Engine]) -> None:
+    # Drops the Indonesian term, but carries an English name through.
+    def rule(text: str) -> str:
+        return words({**BASE, "Kemenperin ": ""})(text)
+
+    out, warnings = translate(engines, rule, SOURCE)
+    assert out == "Ministry of Industry adds 14 craftsmen in Bogor."
+    assert warnings == []
+
+
+def test_a_term_that_cannot_be_applied_is_named_in_a_warning(
+        engines: Mapping[str, Engine]) -> None:
+    def rule(text: str) -> str:  # drops the term, in every form, every time
+        text = text.replace("Kemenperin ", "").replace("Ministry of Industry ", "")
+        return words(BASE)(text) or "?"
+
+    out, warnings = translate(engines, rule, ["Pabrik baru dibuka.", SOURCE])
+    assert out[1] == "adds 14 craftsmen in Bogor."
+    assert [w["code"] for w in warnings] == ["glossary_not_applied"]
+    assert warnings[0]["details"] == {"text": 1, "sentence": 0, "term": "Kemenperin",
+                                      "target": "Ministry of Industry"}
+    assert "Kemenperin" in warnings[0]["message"]
+
+
+def test_an_ambiguous_rendering_is_not_replaced(engines: Mapping[str, Engine]) -> None:
+    # The term alone comes out as "the ministry", which the sentence has twice: replacing
+    # would be a guess, so the term is reported instead.
+    def rule(text: str) -> str:
+        if text == "Kemenperin":
+            return "the ministry"
+        if "Ministry of Industry" in text:
+            return "the ministry and the ministry"
+        return "the ministry adds 14 craftsmen, said the ministry"
+
+    out, warnings = translate(engines, rule, SOURCE)
+    assert out == "the ministry adds 14 craftsmen, said the ministry"
+    assert [w["code"] for w in warnings] == ["glossary_not_applied"]
+
+
+def test_inline_entries_are_enforced_and_a_longer_term_wins(
+        engines: Mapping[str, Engine]) -> None:
+    glossary = GlossaryPolicy((Terms("id", "en", (("Menteri Perindustrian", "Minister of "
+                                                   "Industry"), ("Perindustrian", "Industry"))),
+                               ),)
+    out, warnings = translate(engines, words({"Menteri Perindustrian": "Industry Minister",
+                                              "tiba": "arrived"}),
+                              "Menteri Perindustrian tiba.", glossary)
+    assert out == "Minister of Industry arrived."
+    assert warnings == []
+
+
+@pytest.mark.parametrize(("model", "restored"), [
+    ("Kemenperin adds 41 craftsmen in Bogor.", "Kemenperin adds 14 craftsmen in Bogor."),
+    ("Kemenperin adds fourteen craftsmen in Bogor.", None),  # same value: nothing to do
+])
+def test_a_changed_count_is_restored_and_said(engines: Mapping[str, Engine], model: str,
+                                              restored: str | None) -> None:
+    out, warnings = translate(engines, lambda _: model, SOURCE, None)
+    if restored is None:
+        assert out == model and warnings == []
+        return
+    assert out == restored
+    assert [w["code"] for w in warnings] == ["number_restored"]
+    assert warnings[0]["details"] == {"text": 0, "sentence": 0, "expected": "14",
+                                      "found": "41", "restored": "14"}
+
+
+def test_a_changed_amount_keeps_its_scale(engines: Mapping[str, Engine]) -> None:
+    out, warnings = translate(engines, lambda _: "Investment reached Rp17 trillion.",
+                              "Investasi mencapai Rp18 triliun.", None)
+    assert out == "Investment reached Rp18 trillion."
+    assert [w["code"] for w in warnings] == ["number_restored"]
+
+
+@pytest.mark.parametrize(("model", "expected", "found"), [
+    ("Investment reached Rp18 billion.", "Rp18 triliun", "Rp18 billion"),  # another scale
+    ("Investment reached a record.", "Rp18 triliun", None),  # dropped
+])
+def test_a_number_that_cannot_be_restored_is_flagged(engines: Mapping[str, Engine], model: str,
+                                                     expected: str, found: str | None) -> None:
+    out, warnings = translate(engines, lambda _: model, "Investasi mencapai Rp18 triliun.",
+                              None)
+    assert out == model  # never rewritten by a guess
+    assert [w["code"] for w in warnings] == ["number_changed"]
+    assert warnings[0]["details"] == {"text": 0, "sentence": 0, "expected": expected,
+                                      "found": found}
+
+
+def test_an_added_number_is_flagged(engines: Mapping[str, Engine]) -> None:
+    _, warnings = translate(engines, lambda _: "The factory opened with 300 workers.",
+                              "Pabrik baru dibuka.", None)
+    assert [(w["code"], w["details"]["expected"], w["details"]["found"]) for w in warnings] \
+        == [("number_changed", None, "300")]
+
+
+def test_percentages_years_and_times_survive(engines: Mapping[str, Engine]) -> None:
+    out, warnings = translate(
+        engines, lambda _: "At 10:00, inflation in 2024 was 5.2 percent.",
+        "Pukul 10.00, inflasi pada 2024 tercatat 5,2 persen.", None)
+    assert out == "At 10:00, inflation in 2024 was 5.2 percent."
+    assert warnings == []
