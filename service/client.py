@@ -151,10 +151,13 @@ class RingkasClient:
 
     def summarize(self, text: str, *, title: str | None = None, html: bool = False,
                   length: str | int = "medium", languages: Iterable[str] = ("en",),
-                  strategy: str | None = None, prompt: str | None = None) -> Summary:
+                  strategy: str | None = None, prompt: str | None = None,
+                  glossary: str | None = None,
+                  glossary_entries: Mapping[str, str] | None = None) -> Summary:
         body: dict[str, Any] = {"text": text, "html": html, "length": length,
                                 "languages": list(languages)}
-        for name, value in (("title", title), ("strategy", strategy), ("prompt", prompt)):
+        for name, value in (("title", title), ("strategy", strategy), ("prompt", prompt),
+                            ("glossary", glossary), ("glossary_entries", glossary_entries)):
             if value is not None:
                 body[name] = value
         return self.summarize_body(body)
@@ -164,11 +167,20 @@ class RingkasClient:
         return Summary.from_json(self.request("POST", "/v1/summarize", json=dict(body)))
 
     def translate(self, text: str | Sequence[str], *, source: str = "id",
-                  target: str = "en") -> Translation:
+                  target: str = "en", glossary: str | None = None,
+                  glossary_entries: Mapping[str, str] | None = None) -> Translation:
         payload: str | list[str] = text if isinstance(text, str) else list(text)
-        return Translation.from_json(self.request(
-            "POST", "/v1/translate", json={"text": payload, "source": source,
-                                           "target": target}))
+        body: dict[str, Any] = {"text": payload, "source": source, "target": target}
+        if glossary is not None:
+            body["glossary"] = glossary
+        if glossary_entries:
+            body["glossary_entries"] = dict(glossary_entries)
+        return Translation.from_json(self.request("POST", "/v1/translate", json=body))
+
+    def glossaries(self) -> list[dict[str, Any]]:
+        """GET /v1/glossaries: the glossaries a request may name."""
+        found: list[dict[str, Any]] = self.request("GET", "/v1/glossaries")["glossaries"]
+        return found
 
     # -- async jobs (/v1/jobs): plain JSON bodies, as documented in the README ------------
     def submit_job(self, items: Sequence[Mapping[str, Any]], *,

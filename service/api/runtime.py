@@ -52,7 +52,7 @@ class Runtime:
         self.admission = Admission(settings.inflight_limit, settings.max_queue)
         # Applied in order to the engines at install (metrics, batching...).
         self.engine_wrappers: list[Callable[[Mapping[str, Engine]], Mapping[str, Engine]]] = []
-        self.glossaries = glossary_store(settings)
+        self.glossaries = GlossaryStore.from_settings(settings)
 
     @classmethod
     def build(cls, settings: Settings, roles: Iterable[str], *,
@@ -133,14 +133,6 @@ class Runtime:
             raise NotReady(self._error.message, code="load_failed")
         raise NotReady("models are still loading; retry shortly")
 
-
-
-def glossary_store(settings: Settings) -> GlossaryStore:
-    """Server-wide glossaries from RINGKAS_GLOSSARY_DIR (read now: a bad file fails the
-    start), API-created ones in the data dir."""
-    folder = settings.glossary_dir
-    return GlossaryStore(Path(folder).expanduser() if folder else None,
-                         Path(settings.data_dir).expanduser())
 
 
 def batched(engines: Mapping[str, Engine], settings: Settings) -> dict[str, Engine]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from service.cli.bench import bench
+from service.cli.glossary import glossaries, glossary_options
 from service.cli.jobs import batch, worker
 from service.cli.keys import keys
 from service.cli.models import models
@@ -23,6 +24,7 @@ from service.cli.options import (
 )
 from service.cli.suggestions import suggestions
 from service.config import Settings
+from service.glossary.store import GlossaryStore
 from service.lazy_command import eval_command
 
 if TYPE_CHECKING:
@@ -62,12 +64,14 @@ def _read(source: str) -> str:
 @click.option("--html", is_flag=True, help="The input is HTML.")
 @click.option("--title", default=None, help="The headline, if not the first line.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full response as JSON.")
+@glossary_options
 @friendly_errors
 @settings_options
 @service_options
 def summarize(source: str, languages: tuple[str, ...], length: str, strategy: str,
               prompt: str | None, html: bool, title: str | None, as_json: bool,
-              settings: Settings, client: RingkasClient | None) -> None:
+              glossary: dict[str, Any], settings: Settings,
+              client: RingkasClient | None) -> None:
     """Summarise an Indonesian article from FILE or - (stdin)."""
     from service.contract.requests import parse_summarize
     from service.pipeline.strategies import STRATEGIES, roles_needed
@@ -78,11 +82,13 @@ def summarize(source: str, languages: tuple[str, ...], length: str, strategy: st
         body["title"] = title
     if prompt:
         body["prompt"] = prompt
+    body.update(glossary)
     result: SummaryResult | Summary
     if client is not None:  # the service validates; its error codes come back as errors
         result = client.summarize_body(body)
     else:
-        req = parse_summarize(body, settings.limits, STRATEGIES)
+        req = parse_summarize(body, settings.limits, STRATEGIES,
+                              glossaries=GlossaryStore.from_settings(settings))
         roles = roles_needed([req.strategy], indonesian="id" in req.languages)
         result = build_pipeline(settings, roles).summarize(req)
     if as_json:
@@ -100,10 +106,11 @@ def summarize(source: str, languages: tuple[str, ...], length: str, strategy: st
               type=click.Choice(["id", "en"]))
 @click.option("--target-lang", "--to", "tgt", default="en", show_default=True,
               type=click.Choice(["id", "en"]))
+@glossary_options
 @friendly_errors
 @settings_options
 @service_options
-def translate(source: str, src: str, tgt: str, settings: Settings,
+def translate(source: str, src: str, tgt: str, glossary: dict[str, Any], settings: Settings,
               client: RingkasClient | None) -> None:
     """Translate text from FILE or - (stdin), keeping paragraphs."""
     from service.contract.requests import parse_translate
@@ -112,9 +119,10 @@ def translate(source: str, src: str, tgt: str, settings: Settings,
     text = _read(source)
     result: TranslationResult | Translation
     if client is not None:
-        result = client.translate(text, source=src, target=tgt)
+        result = client.translate(text, source=src, target=tgt, **glossary)
     else:
-        req = parse_translate({"text": text, "source": src, "target": tgt}, settings.limits)
+        req = parse_translate({"text": text, "source": src, "target": tgt, **glossary},
+                              settings.limits, glossaries=GlossaryStore.from_settings(settings))
         result = build_pipeline(settings, roles_needed(pairs=[(src, tgt)])).translate(req)
     for w in result.warnings:
         click.echo(f"warning [{w.code}]: {w.message}", err=True)
@@ -153,3 +161,4 @@ main.add_command(batch)
 main.add_command(worker)
 main.add_command(eval_command)
 main.add_command(bench)
+main.add_command(glossaries)

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from service.config import ConfigError
+from service.config import ConfigError, Settings
 from service.errors import InvalidField
 from service.glossary.parse import (
     MAX_ENTRIES,
@@ -130,6 +130,14 @@ class GlossaryStore:
         self.server: tuple[Glossary, ...] = tuple(load_dir(server_dir)) if server_dir else ()
         self.path = data_dir / DB_NAME if data_dir else None
         self._ready = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> GlossaryStore:
+        """Server-wide glossaries from RINGKAS_GLOSSARY_DIR (read now: a bad file fails the
+        start), API-created ones in the data dir."""
+        folder = settings.glossary_dir
+        return cls(Path(folder).expanduser() if folder else None,
+                   Path(settings.data_dir).expanduser())
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:

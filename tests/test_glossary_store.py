@@ -1,0 +1,143 @@
+"""The glossary store: DeepL's entry rules for TSV and CSV, server-wide files, API-created
+glossaries owned by their key, and resolving a request's glossary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.config import ConfigError
+from service.errors import InvalidField, RingkasError
+from service.glossary import GlossaryNotFound, InvalidGlossary, check_entries, parse_entries
+from service.glossary.store import GlossaryStore, load_dir, policy
+
+
+def code_of(exc: pytest.ExceptionInfo[RingkasError]) -> str:
+    return exc.value.code
+
+
+def test_tsv_and_csv_entries() -> None:
+    assert parse_entries("\ufeffKemenperin\tMinistry of Industry\n\n BI \tBank Indonesia\n") \
+        == (("Kemenperin", "Ministry of Industry"), ("BI", "Bank Indonesia"))
+    csv = 'Kemenperin,"Ministry of Industry, Indonesia"\r\nBI,Bank Indonesia,id,en\r\n'
+    assert parse_entries(csv, "csv", source_lang="id", target_lang="en") == (
+        ("Kemenperin", "Ministry of Industry, Indonesia"), ("BI", "Bank Indonesia"))
+
+
+@pytest.mark.parametrize(("text", "fmt", "code", "details"), [
+    ("a\tb\na\tc\n", "tsv", "duplicate_glossary_source", {"line": 2, "term": "a"}),
+    ("a\t \n", "tsv", "empty_glossary_term", {"line": 1}),
+    ("a\tb\tc\n", "tsv", "invalid_glossary_entries", {"line": 1}),
+    ("a\x85b\tc\n", "tsv", "invalid_glossary_entries", {"line": 1}),
+    ("a,b,en,id\n", "csv", "glossary_language_mismatch", {"line": 1}),
+    ('"a,b\n', "csv", "invalid_glossary_entries", {"line": 1}),
+    ("a\tb\n", "xlsx", "unsupported_glossary_format", {}),
+    ("x" * 1025 + "\ty\n", "tsv", "glossary_term_too_long", {"line": 1}),
+])
+def test_entries_that_break_a_rule(text: str, fmt: str, code: str,
+                                   details: dict[str, object]) -> None:
+    with pytest.raises(InvalidGlossary) as exc:
+        parse_entries(text, fmt, source_lang="id", target_lang="en")
+    assert exc.value.code == code
+    assert exc.value.details == details
+
+
+def test_size_limits() -> None:
+    with pytest.raises(InvalidGlossary) as exc:
+        parse_entries("".join(f"t{i}\tu{i}\n" for i in range(11)), limit=10)
+    assert exc.value.code == "glossary_too_large"
+    with pytest.raises(InvalidGlossary) as exc:
+        check_entries({" a": "x", "a ": "y"})
+    assert exc.value.code == "duplicate_glossary_source"
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_server_wide_glossaries_are_read_from_the_directory(tmp_path: Path) -> None:
+    folder = tmp_path / "glossaries"
+    write(folder, "newsroom.id-en.tsv", "Kemenperin\tMinistry of Industry\n")
+    write(folder, "newsroom.en-id.csv", "Ministry of Industry,Kemenperin\n")
+    write(folder, "README.md", "not a glossary")
+    store = GlossaryStore(folder, tmp_path / "data")
+    assert [(g.name, g.source_lang, g.target_lang, g.server) for g in store.list()] == [
+        ("newsroom", "en", "id", True), ("newsroom", "id", "en", True)]
+    again = GlossaryStore(folder, tmp_path / "data")
+    assert [g.glossary_id for g in again.list()] == [g.glossary_id for g in store.list()]
+    assert {g.target_lang for g in store.named("newsroom")} == {"en", "id"}
+    with pytest.raises(InvalidGlossary) as exc:
+        store.delete(store.list()[0].glossary_id)
+    assert exc.value.code == "glossary_read_only"
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("bad.id-en.tsv", "a\tb\na\tc\n"), ("bad.id-fr.tsv", "a\tb\n")])
+def test_a_bad_server_file_fails_the_start(tmp_path: Path, name: str, text: str) -> None:
+    write(tmp_path, name, text)
+    with pytest.raises(ConfigError, match=name):
+        load_dir(tmp_path)
+
+
+def test_created_glossaries_belong_to_their_key(tmp_path: Path) -> None:
+    store = GlossaryStore(None, tmp_path)
+    mine = store.create("desk", "id", "en", "Kemenperin\tMinistry of Industry\n", owner="1")
+    other = store.create("desk", "id", "en", (("BI", "Bank Indonesia"),), owner="2")
+    shared = store.create("shared", "en", "id", "a,b\n", entries_format="csv")
+    assert mine.entry_count == 1 and len(mine.glossary_id) == 36
+    assert [g.glossary_id for g in store.list("1")] == [mine.glossary_id]
+    assert [g.glossary_id for g in store.list(None)] == [shared.glossary_id]
+    assert store.entries(mine.glossary_id, "1") == (("Kemenperin", "Ministry of Industry"),)
+    # A new store on the same data dir sees them (persisted).
+    assert GlossaryStore(None, tmp_path).get(other.glossary_id, "2").entries == (
+        ("BI", "Bank Indonesia"),)
+    for owner in ("2", None):
+        with pytest.raises(GlossaryNotFound):
+            store.get(mine.glossary_id, owner)
+        with pytest.raises(GlossaryNotFound):
+            store.delete(mine.glossary_id, owner)
+    assert store.named("desk", "1")[0].glossary_id == mine.glossary_id
+    assert store.named(mine.glossary_id, "1")[0].name == "desk"
+    store.delete(mine.glossary_id, "1")
+    with pytest.raises(GlossaryNotFound) as exc:
+        store.get(mine.glossary_id, "1")
+    assert exc.value.code == "glossary_not_found" and exc.value.status == 404
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    (("", "id", "en", "a\tb"), "invalid_glossary_name"),
+    (("x", "id", "fr", "a\tb"), "unsupported_language_pair"),
+    (("x", "id", "id", "a\tb"), "unsupported_language_pair"),
+    (("x", "id", "en", ""), "empty_glossary"),
+    (("x", "id", "en", (("a", "b"), ("a", "c"))), "duplicate_glossary_source"),
+])
+def test_creating_a_bad_glossary(tmp_path: Path, args: tuple[object, ...], code: str) -> None:
+    with pytest.raises((InvalidGlossary, InvalidField)) as exc:
+        GlossaryStore(None, tmp_path).create(*args)  # type: ignore[arg-type]
+    assert exc.value.code == code
+
+
+def test_without_a_data_dir_nothing_can_be_created() -> None:
+    store = GlossaryStore(None, None)
+    assert store.list() == []
+    with pytest.raises(InvalidGlossary) as exc:
+        store.create("x", "id", "en", "a\tb")
+    assert exc.value.code == "glossary_storage_unavailable"
+
+
+def test_inline_entries_go_over_the_named_glossary(tmp_path: Path) -> None:
+    folder = tmp_path / "g"
+    write(folder, "newsroom.id-en.tsv", "Kemenperin\tMinistry of Industry\nBI\tBI\n")
+    store = GlossaryStore(folder, None)
+    p = policy(store.named("newsroom"), {"BI": "Bank Indonesia"}, ("id", "en"), "newsroom")
+    terms = p.for_pair("id", "en")
+    assert terms is not None and dict(terms.entries) == {
+        "Kemenperin": "Ministry of Industry", "BI": "Bank Indonesia"}
+    assert p.for_pair("en", "id") is None
+    # Acronyms match case-sensitively; other terms in any case, on whole words only.
+    assert terms.occurrences("BI dan bi, kemenperin; Kemenperinnya") == {
+        ("BI", "Bank Indonesia"): 1, ("Kemenperin", "Ministry of Industry"): 1}
