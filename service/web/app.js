@@ -287,8 +287,36 @@
 
   // --- the form -------------------------------------------------------------------------
 
+  // The glossary picker and the inline terms ("source = target" per line), for both modes.
+  function glossaryFields() {
+    const fields = {};
+    const name = $("glossary").value;
+    if (name) fields.glossary = name;
+    const entries = {};
+    for (const line of $("glossary-entries").value.split("\n")) {
+      const at = line.indexOf("=");
+      if (at > 0) entries[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+    }
+    if (Object.keys(entries).length) fields.glossary_entries = entries;
+    return fields;
+  }
+
+  async function loadGlossaries() {
+    const select = $("glossary");
+    try {
+      const { data } = await call("GET", "/v1/glossaries");
+      const names = [...new Set(data.glossaries.map((g) => g.name))];
+      const current = select.value;
+      select.replaceChildren(el("option", { value: "", text: "none" }),
+        ...names.map((n) => el("option", { value: n, text: n })));
+      if (names.includes(current)) select.value = current;
+    } catch (err) {
+      // No glossary list (an API key still to be given): the picker keeps "none".
+    }
+  }
+
   function request() {
-    const base = { text: text.value };
+    const base = Object.assign({ text: text.value }, glossaryFields());
     if (mode() === "translate") {
       const [source, target] = $("direction").value.split("-");
       return ["/v1/translate", Object.assign(base, { source, target })];
@@ -387,6 +415,7 @@
         select.replaceChildren(...data.strategies.map((s) => el("option", { value: s, text: s })));
         if (data.strategies.includes(current)) select.value = current;
       }
+      loadGlossaries();
       pill.textContent = data.ready ? "ready" : "loading models";
       pill.className = "pill " + (data.ready ? "ok" : "wait");
     } catch (err) {
