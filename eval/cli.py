@@ -45,7 +45,7 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
     """Score summaries (and translations) against the evaluation set; write report.json,
     report.md and report.png."""
     from eval import dataset, gate, report
-    from eval.run import evaluate_summaries, evaluate_translation
+    from eval.run import evaluate_glossary, evaluate_summaries, evaluate_translation
     from eval.systems import Http, Hypotheses, InProcess, System
 
     length_value: str | int = int(length) if length.isdigit() else length
@@ -83,6 +83,9 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
     if task in {"translation", "all"}:
         ntrex = dataset.ntrex_documents()[: limit or None]
         translation["ntrex-128"] = evaluate_translation(ntrex, system, bootstrap, not quiet)
+        translation["ntrex-128+glossary"] = evaluate_glossary(ntrex, system,
+                                                              translation["ntrex-128"],
+                                                              not quiet)
         nusax = dataset.nusax("test")
         if limit:
             nusax = type(nusax)(nusax.doc_id, nusax.source[: limit * 10],

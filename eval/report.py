@@ -16,6 +16,12 @@ TABLE_METRICS = ("rouge1", "rouge2", "rougeLsum", "bleu", "chrf", "ter", "words"
 CHART_METRICS = ("rouge1", "rouge2", "rougeLsum", "bleu", "chrf")
 # The trust panel: percentages, one higher and one lower is better.
 TRUST_METRICS = ("attribution_coverage", "unsupported_numeric_pct")
+TRANSLATION_TABLE = ("bleu", "chrf", "ter", "numbers_preserved", "numbers_unflagged_changes",
+                     "glossary_term_accuracy", "glossary_term_accuracy_without",
+                     "glossary_unflagged_misses")
+# Percentages of the translation runs: values kept, glossary terms as the glossary says.
+TRANSLATION_CHART = ("numbers_preserved", "glossary_term_accuracy",
+                     "glossary_term_accuracy_without")
 
 
 def build(summaries: Mapping[str, StrategyRun], translation: Mapping[str, StrategyRun],
@@ -62,12 +68,17 @@ def markdown(report: Mapping[str, Any]) -> str:
                          + (f"; prompt {prompt['name']} v{prompt['version']}" if prompt else ""))
         lines.append("")
     if report["translation"]:
-        lines += ["## Translation id→en", "", "| test set | bleu | chrf | ter |",
-                  "|---|---|---|---|"]
+        lines += ["## Translation id→en", "",
+                  "| test set | " + " | ".join(TRANSLATION_TABLE) + " |",
+                  "|---" * (len(TRANSLATION_TABLE) + 1) + "|"]
         for name, run in report["translation"].items():
-            lines.append(f"| {name} | " + " | ".join(_cell(run, m) for m in ("bleu", "chrf",
-                                                                               "ter")) + " |")
-        lines.append("")
+            lines.append(f"| {name} | " + " | ".join(_cell(run, m) for m in TRANSLATION_TABLE)
+                         + " |")
+        lines += ["", "numbers_preserved: % of the source lines' amounts, counts, percentages "
+                  "and years that the translation keeps (after any restoring); "
+                  "glossary_term_accuracy: % of names of the eval set's glossary rendered as "
+                  "it says, with it given (_without: the plain run); the *_unflagged_* "
+                  "columns count changes no warning names (0 is the promise).", ""]
     lines += ["## Signatures", ""]
     signatures = {f"{section}/{m}": s["signature"] for section in ("summaries", "translation")
                   for run in report[section].values() for m, s in run["corpus"].items()}
@@ -83,8 +94,22 @@ def chart(report: Mapping[str, Any], path: Path) -> None:
     import numpy as np
 
     runs = report["summaries"]
-    fig, (ax, trust) = plt.subplots(1, 2, figsize=(12, 4.5), dpi=100,
-                                    gridspec_kw={"width_ratios": [5, 2]})
+    fidelity = {name: run for name, run in report["translation"].items()
+                if any(m in run["corpus"] for m in TRANSLATION_CHART)}
+    # Summary scores and their trust panel (when there are summaries), then the
+    # translation panel (when there are translation runs with those measures).
+    ratios = ([5, 2] if runs else []) + ([3] if fidelity else [])
+    fig, axes = plt.subplots(1, max(1, len(ratios)), figsize=(4 + 2 * sum(ratios) / 2, 4.5),
+                             dpi=100, squeeze=False,
+                             gridspec_kw={"width_ratios": ratios or [1]})
+    if fidelity:
+        _translation_panel(axes[0][-1], fidelity)
+    if not runs:
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+        return
+    ax, trust = axes[0][0], axes[0][1]
     width = 0.8 / max(1, len(runs))
     x = np.arange(len(CHART_METRICS))
     t = np.arange(len(TRUST_METRICS))
@@ -107,6 +132,22 @@ def chart(report: Mapping[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+def _translation_panel(ax: Any, runs: Mapping[str, Any]) -> None:
+    import numpy as np
+
+    x = np.arange(len(TRANSLATION_CHART))
+    width = 0.8 / max(1, len(runs))
+    for i, (name, run) in enumerate(runs.items()):
+        values = [run["corpus"].get(m, {}).get("value", 0.0) for m in TRANSLATION_CHART]
+        ax.bar(x + i * width, values, width, label=name)
+    ax.set_xticks(x + width * (len(runs) - 1) / 2,
+                  ["numbers kept", "terms (glossary)", "terms (none)"])
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("% (higher is better)")
+    ax.set_title("translation id→en: values and glossary names")
+    ax.legend(fontsize="small")
+
+
 def write(report: Mapping[str, Any], out: Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "report.json", "markdown": out / "report.md",
@@ -114,7 +155,7 @@ def write(report: Mapping[str, Any], out: Path) -> dict[str, Path]:
     paths["json"].write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
                              encoding="utf-8")
     paths["markdown"].write_text(markdown(report), encoding="utf-8")
-    if report["summaries"]:
+    if report["summaries"] or report["translation"]:
         chart(report, paths["chart"])
     else:
         del paths["chart"]

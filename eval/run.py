@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,10 @@ class StrategyRun:
     models: list[dict[str, Any]] = field(default_factory=list)
     prompt: dict[str, Any] | None = None
     errors: dict[str, str] = field(default_factory=dict)
+    # Per document, each line's translation and warnings: for later runs to compare with,
+    # not written to the report.
+    lines: dict[str, list[tuple[str, list[dict[str, Any]]]]] = field(default_factory=dict,
+                                                                      repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -88,26 +92,46 @@ def evaluate_summaries(docs: Sequence[SummaryDoc], system: System, strategies: S
     return results
 
 
+def _per_line(response: Mapping[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """A /v1/translate answer for a list of texts, as (translation, its warnings) per text."""
+    texts = list(response["translation"])
+    said: list[list[dict[str, Any]]] = [[] for _ in texts]
+    for w in response.get("warnings", []):
+        index = (w.get("details") or {}).get("text")
+        if isinstance(index, int) and 0 <= index < len(texts):
+            said[index].append(w)
+    return list(zip(texts, said, strict=True))
+
+
 def evaluate_translation(docs: Sequence[TranslationDoc], system: System,
                          n_bootstrap: int = N_BOOTSTRAP, progress: bool = True,
                          batch: int = 32) -> StrategyRun:
-    """Segment-level corpus scores over all documents, plus a score per document. Texts go
-    in batches (a server's per-request limits); a failing document is recorded, not fatal."""
+    """Segment-level corpus scores over all documents, plus a score per document, and how
+    many source values survive (eval/terms.py). Texts go in batches (a server's per-request
+    limits); a failing document is recorded, not fatal."""
+    from eval.terms import number_scores
+
     run = StrategyRun("translate_id_en")
     hyps: list[str] = []
     refs: list[list[str]] = []
+    sources: list[str] = []
+    said: list[list[dict[str, Any]]] = []
     with _progress(len(docs), "translation", progress) as bar:
         for doc in docs:
-            out: list[str] = []
+            lines: list[tuple[str, list[dict[str, Any]]]] = []
             try:
                 for start in range(0, len(doc.source), batch):
                     response = system.translate(list(doc.source[start:start + batch]))
-                    out.extend(response["translation"])
+                    lines.extend(_per_line(response))
                     run.models = run.models or response.get("models", [])
             except Exception as exc:  # one failing document must not lose the others
                 run.errors[doc.doc_id] = f"{type(exc).__name__}: {exc}"
                 bar.update(1)
                 continue
+            out = [text for text, _ in lines]
+            run.lines[doc.doc_id] = lines
+            sources.extend(doc.source)
+            said.extend(w for _, w in lines)
             hyps.extend(out)
             refs.extend([r] for r in doc.reference)
             for name in TRANSLATION_METRICS:
@@ -120,4 +144,44 @@ def evaluate_translation(docs: Sequence[TranslationDoc], system: System,
             (score,) = get_metric(name, n_bootstrap=n_bootstrap).corpus(hyps, refs,
                                                                         [""] * len(hyps))
             run.corpus[name] = score
+        run.corpus.update(number_scores(sources, hyps, said))
+    return run
+
+
+def evaluate_glossary(docs: Sequence[TranslationDoc], system: System,
+                      plain: StrategyRun | None = None, progress: bool = True,
+                      batch: int = 32) -> StrategyRun:
+    """The lines that hold a term of the names glossary (eval/terms.py), translated with it:
+    term accuracy with it (and, from ``plain``, without it) and misses no warning names."""
+    from eval.terms import cases, entries_in, name_glossary, term_scores
+
+    glossary = name_glossary(docs)
+    found = cases(docs, glossary)
+    keys = sorted({(c.doc, c.line) for c in found})
+    run = StrategyRun("glossary")
+    translated: dict[tuple[int, int], str] = {}
+    warnings: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    with _progress(len(keys), "glossary", progress) as bar:
+        for start in range(0, len(keys), batch):
+            chunk = keys[start:start + batch]
+            texts = [docs[d].source[k] for d, k in chunk]
+            entries = entries_in(glossary, texts)
+            try:
+                response = system.translate(texts, glossary_entries=entries)
+            except Exception as exc:  # one failing batch must not lose the others
+                run.errors[f"lines {start}-{start + len(chunk) - 1}"] = (
+                    f"{type(exc).__name__}: {exc}")
+                continue
+            run.models = run.models or response.get("models", [])
+            for key, (text, said) in zip(chunk, _per_line(response), strict=True):
+                translated[key], warnings[key] = text, said
+            bar.update(len(chunk))
+    without = None
+    if plain is not None:
+        without = {(d, k): text for d, doc in enumerate(docs)
+                   for k, (text, _) in enumerate(plain.lines.get(doc.doc_id, []))}
+    done = [c for c in found if (c.doc, c.line) in translated]
+    if found:
+        run.corpus.update(term_scores(done, translated, warnings, without))
+        run.corpus["glossary_term_accuracy"].extra["glossary_entries"] = len(glossary)
     return run

@@ -4,7 +4,7 @@ file of hypotheses from any other system."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -17,8 +17,10 @@ class System(Protocol):
         """A /v1/summarize response body (at least {"summary": {"en": ...}})."""
         ...
 
-    def translate(self, texts: Sequence[str]) -> dict[str, Any]:
-        """A /v1/translate response body for id->en ({"translation": [...], "models"})."""
+    def translate(self, texts: Sequence[str],
+                  glossary_entries: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """A /v1/translate response body for id->en ({"translation": [...], "models"}),
+        with ``glossary_entries`` as the request's glossary."""
         ...
 
 
@@ -41,10 +43,15 @@ class InProcess:
         result: dict[str, Any] = self.pipeline.summarize(req).to_json()
         return result
 
-    def translate(self, texts: Sequence[str]) -> dict[str, Any]:
+    def translate(self, texts: Sequence[str],
+                  glossary_entries: Mapping[str, str] | None = None) -> dict[str, Any]:
+        from service.glossary import GlossaryPolicy, Terms
         from service.pipeline.requests import TranslateRequest
 
-        req = TranslateRequest(texts=tuple(texts), source="id", target="en", single=False)
+        glossary = (GlossaryPolicy((Terms("id", "en", tuple(glossary_entries.items())),))
+                    if glossary_entries else None)
+        req = TranslateRequest(texts=tuple(texts), source="id", target="en", single=False,
+                               glossary=glossary)
         result: dict[str, Any] = self.pipeline.translate(req).to_json()
         return result
 
@@ -66,8 +73,10 @@ class Http:
         return self.client.summarize(text, strategy=strategy, length=length,
                                      prompt=prompt).to_json()
 
-    def translate(self, texts: Sequence[str]) -> dict[str, Any]:
-        return self.client.translate(list(texts), source="id", target="en").to_json()
+    def translate(self, texts: Sequence[str],
+                  glossary_entries: Mapping[str, str] | None = None) -> dict[str, Any]:
+        return self.client.translate(list(texts), source="id", target="en",
+                                     glossary_entries=glossary_entries).to_json()
 
     def strategies(self) -> list[str]:
         served: list[str] = self.client.models()["strategies"]
@@ -104,5 +113,6 @@ class Hypotheses:
         return {"summary": {"en": self.by_key[(strategy, doc_id)]}, "models": [],
                 "strategy": strategy}
 
-    def translate(self, texts: Sequence[str]) -> dict[str, Any]:
+    def translate(self, texts: Sequence[str],
+                  glossary_entries: Mapping[str, str] | None = None) -> dict[str, Any]:
         raise NotImplementedError("a hypotheses file holds summaries only")

@@ -167,11 +167,17 @@ def test_translation_task(tiny_dir: Path, tmp_path: Path) -> None:
                  "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "report.json").read_text())
-    assert set(report["translation"]) == {"ntrex-128", "nusax-mt"}
+    assert set(report["translation"]) == {"ntrex-128", "ntrex-128+glossary", "nusax-mt"}
     ntrex = report["translation"]["ntrex-128"]
-    assert set(ntrex["corpus"]) == {"bleu", "chrf", "ter"}
+    assert set(ntrex["corpus"]) == {"bleu", "chrf", "ter", "numbers_preserved",
+                                    "numbers_unflagged_changes"}
+    assert ntrex["corpus"]["numbers_unflagged_changes"]["value"] == 0
     assert len(ntrex["documents"]) == 1
-    assert not (tmp_path / "report.png").exists()  # no summaries, no chart
+    terms = report["translation"]["ntrex-128+glossary"]["corpus"]
+    assert terms["glossary_unflagged_misses"]["value"] == 0
+    assert terms["glossary_term_accuracy"]["cases"] > 0
+    assert "glossary_term_accuracy" in (tmp_path / "report.md").read_text()
+    assert (tmp_path / "report.png").exists()  # the translation panel
 
 
 def test_eval_over_http(server: str, tmp_path: Path) -> None:

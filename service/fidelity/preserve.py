@@ -48,31 +48,51 @@ _ID_TIME = re.compile(r"(?:pukul|jam)\s+$", re.IGNORECASE)
 _HHMM = re.compile(r"\d{1,2}[.:]\d{2}")
 
 
-def _mentions(text: str, lang: Lang) -> list[Quantity]:
+def mentions(text: str, lang: Lang) -> list[Quantity]:
+    """The values a translation must keep: not clock times, and not a small count written
+    as a word ("dua kali" is "twice", "tiga" in "ibu tiga anak" is "mother-of-three")."""
     return [q for q in extract_quantities(text, lang)
             if text[q.start - 1:q.start] != ":" and text[q.end:q.end + 1] != ":"
-            and not (_HHMM.fullmatch(q.text) and _ID_TIME.search(text[:q.start]))]
+            and not (_HHMM.fullmatch(q.text) and _ID_TIME.search(text[:q.start]))
+            and not (q.kind == "number" and q.value <= 10
+                     and not any(c.isdigit() for c in q.text))]
+
+
+def _written_otherwise(q: Quantity, translation: str) -> bool:
+    """A whole number the translation writes as part of a word the reader sees the value in:
+    "1930s", "89th", "2pm", "6-foot"."""
+    if q.kind not in ("number", "year") or q.value != int(q.value):
+        return False
+    return re.search(rf"(?<![\w.,]){int(q.value)}(?:s|st|nd|rd|th|am|pm|-\w)",
+                     translation, re.IGNORECASE) is not None
 
 
 def compare(source: str, translation: str, source_lang: Lang, target_lang: Lang,
             ) -> tuple[list[Quantity], list[Quantity]]:
     """(source mentions the translation lacks, translated mentions no source one explains)."""
-    src = _mentions(source, source_lang)
-    out = _mentions(translation, target_lang)
+    src = mentions(source, source_lang)
+    out = mentions(translation, target_lang)
     used: set[int] = set()
     lost = []
     for s in src:
         if s.weak:
             continue
         j = next((j for j, o in enumerate(out) if j not in used and not o.weak
-                  and quantity_supports(s, o)), None)
+                  and _same(s, o)), None)
         if j is None:
-            lost.append(s)
+            if not _written_otherwise(s, translation):
+                lost.append(s)
         else:
             used.add(j)
     added = [o for j, o in enumerate(out) if j not in used and not o.weak
-             and not any(quantity_supports(s, o) for s in src)]
+             and not any(_same(s, o) for s in src)]
     return lost, added
+
+
+def _same(source: Quantity, translated: Quantity) -> bool:
+    # The same digits as written count too: an Indonesian text may keep English digit
+    # grouping ("1,127 pembelot"), which the Indonesian reading takes for a decimal.
+    return quantity_supports(source, translated) or source.text == translated.text
 
 
 def _numeral(q: Quantity, lang: Lang) -> tuple[int, int, float] | None:

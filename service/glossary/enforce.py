@@ -81,8 +81,9 @@ def enforce(sources: Sequence[str], outputs: Sequence[str], terms: Terms,
             missing[i] = miss
         else:
             del missing[i]
-    if missing:
-        retry_ids = list(missing)
+    # A retry only helps where writing the target into the source changes the source.
+    retry_ids = [i for i in missing if _switch(sources[i], missing[i]) != sources[i]]
+    if retry_ids:
         retried = translate([_switch(sources[i], missing[i]) for i in retry_ids])
         for i, text in zip(retry_ids, retried, strict=True):
             text, miss = _fix(text, needs[i], renderings)
