@@ -70,6 +70,8 @@ def test_server_wide_glossaries_are_read_from_the_directory(tmp_path: Path) -> N
     again = GlossaryStore(folder, tmp_path / "data")
     assert [g.glossary_id for g in again.list()] == [g.glossary_id for g in store.list()]
     assert {g.target_lang for g in store.named("newsroom")} == {"en", "id"}
+    first = store.list()[0]
+    assert store.named(first.glossary_id) == [first] == [store.get(first.glossary_id)]
     with pytest.raises(InvalidGlossary) as exc:
         store.delete(store.list()[0].glossary_id)
     assert exc.value.code == "glossary_read_only"

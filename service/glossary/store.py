@@ -226,8 +226,10 @@ class GlossaryStore:
 
     def named(self, ref: str, owner: str | None = None) -> builtins.list[Glossary]:
         """The glossaries a request's ``"glossary"`` names: every pair of a server-wide
-        name, or the caller's own glossary of that id or name (the newest of a name)."""
-        found = [g for g in self.server if g.name == ref]
+        name, a server-wide glossary's id, or the caller's own glossary of that id or name
+        (the newest of a name, per pair)."""
+        found = ([g for g in self.server if g.name == ref]
+                 or [g for g in self.server if g.glossary_id == ref])
         if found:
             return found
         mine = [g for g in self.list(owner, server=False) if ref in (g.glossary_id, g.name)]
