@@ -193,6 +193,30 @@ def test_html_mode_of_translate_keeps_the_doctype(client: FlaskClient) -> None:
     assert resp.get_json()["translatedText"] == "<!DOCTYPE html>\n<p>DESA ITU KECIL.</p>"
 
 
+def test_an_html_file_and_the_html_modes_of_translate_agree(
+        client: FlaskClient, upper: Mapping[str, UpperEngine]) -> None:
+    # One markup path: a file, LibreTranslate's format html and DeepL's tag_handling html
+    # send the same pieces and give the same page (code inside pre, even in a span, and
+    # pieces without letters are never sent).
+    page = ('<!DOCTYPE html><html><body><h1>Berita</h1><pre><span>kode tetap</span></pre>'
+            '<p>Desa <i>itu</i> kecil.</p><td>2024</td><![CDATA[x]]><?php echo 1; ?>'
+            '</body></html>')
+    expected = ('<!DOCTYPE html>\n<html><body><h1>BERITA</h1><pre><span>kode tetap</span>'
+                '</pre><p>DESA <i>ITU</i> KECIL.</p><td>2024</td><![CDATA[x]]><?php echo 1; ?>'
+                '</body></html>')
+    sent = upper["translate_id_en"].inputs
+    assert translate_file(client, "p.html", page.encode()).decode() == expected
+    assert "2024" not in sent and "kode tetap" not in sent
+    sent.clear()
+    lt = client.post("/translate", json={"q": page, "source": "id", "target": "en",
+                                         "format": "html"})
+    assert lt.get_json()["translatedText"] == expected
+    assert "2024" not in sent and "kode tetap" not in sent
+    deepl = client.post("/v2/translate", json={"text": [page], "source_lang": "ID",
+                                               "target_lang": "EN-US", "tag_handling": "html"})
+    assert deepl.get_json()["translations"][0]["text"] == expected
+
+
 def test_text_file_keeps_lines_indentation_and_encoding(client: FlaskClient) -> None:
     text = "\ufeffJudul berita\r\n\r\n    Paragraf pertama.  \r\n----\r\nAkhir"
     out = translate_file(client, "berita.txt", text.encode("utf-8"))

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from service.config import Limits
 from service.documents.formats import DOCX, HTML, DocumentFormat, base_name, check_size, detect
-from service.documents.markup import TranslateTexts
+from service.pipeline.markup import TranslateTexts
 
 
 class Content(Protocol):

@@ -7,7 +7,7 @@ How formatting survives translation (a run is a stretch of text with one formatt
   italic, underline, font, size, colour...) are merged into one span first: Word splits
   runs for reasons a reader never sees (spell checking, editing sessions).
 * Each span is translated as one unit, exactly as LibreTranslate's ``format: html``
-  translates the text between two tags (service/documents/markup.py), and written back
+  translates the text between two tags (service/pipeline/markup.py), and written back
   into the span's first run, the rest of the span's runs removed. Every character of the
   translation therefore has exactly the formatting of the span it came from, and the
   boundaries between formattings are where they were.
@@ -34,6 +34,7 @@ from typing import Any
 from lxml import etree
 
 from service.errors import InvalidDocument
+from service.pipeline.markup import has_letters
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _P, _R, _RPR, _T = f"{{{W}}}p", f"{{{W}}}r", f"{{{W}}}rPr", f"{{{W}}}t"
@@ -183,7 +184,7 @@ def _pieces(span: _Span) -> Iterator[_Piece]:
     for end in [*(i for i, c in enumerate(text) if c in "\t\n"), len(text)]:
         chunk = text[start:end]
         core = chunk.strip()
-        if any(c.isalpha() for c in core):
+        if has_letters(core):
             lead = len(chunk) - len(chunk.lstrip())
             yield _Piece(span, start + lead, start + lead + len(core))
         start = end + 1

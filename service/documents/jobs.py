@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 
 from service.config import Settings
 from service.documents.document import Document, open_document
-from service.documents.markup import TranslateTexts
 from service.documents.store import (
     DONE,
     ERROR,
@@ -38,9 +37,7 @@ from service.documents.store import (
 )
 from service.errors import NotReady, Overloaded, RingkasError
 from service.jobs.execute import error_json
-from service.overload import Deadline
-from service.pipeline import Pipeline
-from service.pipeline.requests import TranslateRequest
+from service.pipeline.markup import pipeline_translator
 from service.text.language import rank_among
 
 if TYPE_CHECKING:
@@ -70,21 +67,6 @@ class Submitted:
 def detect_source(units: Sequence[str]) -> str:
     """id or en, from the document's own text (its first 20,000 characters)."""
     return rank_among(" ".join(units)[:20_000], LANGUAGES)[0][0]
-
-
-def pipeline_translator(pipeline: Pipeline, deadline: Deadline | None, source: str,
-                        target: str) -> TranslateTexts:
-    """Texts through the pipeline's translation (what /v1/translate runs); a text already
-    in the target language comes back as it was."""
-    def translate(texts: Sequence[str]) -> list[str]:
-        if source == target or not texts:
-            return list(texts)
-        result = pipeline.translate(TranslateRequest(texts=tuple(texts), source=source,
-                                                     target=target, single=False), deadline)
-        assert isinstance(result.translation, list)
-        return result.translation
-
-    return translate
 
 
 class DocumentJobs:

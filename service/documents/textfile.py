@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from service.documents.formats import decode_text
-from service.documents.markup import HtmlText, has_letters, split_space
+from service.pipeline.markup import MarkupText, has_letters, split_space
 
 
 class TextFile:
@@ -37,11 +37,11 @@ class TextFile:
 
 class HtmlFile:
     """An .html file: its text nodes, as LibreTranslate's ``format: html`` translates them;
-    the file comes back in UTF-8 (its meta charset says so)."""
+    the file comes back in UTF-8 (the serialiser writes its meta charset so)."""
 
     def __init__(self, data: bytes) -> None:
         text, _ = decode_text(data, "HTML file")
-        self.page = HtmlText(text, skip_letterless=True)
+        self.page = MarkupText(text)
 
     @property
     def units(self) -> list[str]:
@@ -52,5 +52,4 @@ class HtmlFile:
         return len(self.page.nodes)
 
     def render(self, translations: Sequence[str]) -> bytes:
-        self.page.apply(translations)
-        return self.page.soup.encode("utf-8")
+        return self.page.render(translations).encode("utf-8")

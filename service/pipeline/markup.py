@@ -1,14 +1,20 @@
 """Translation of many texts whose source languages may differ, plain or as markup (HTML or
 XML: the text nodes are translated, the markup kept), as the compatible APIs (LibreTranslate,
-DeepL) serve it. One path for both, on the same :meth:`Pipeline.translate` as /v1/translate."""
+DeepL) and HTML documents serve it. One path for all, on the same :meth:`Pipeline.translate`
+as /v1/translate.
+
+In markup, each piece of text between two tags is one unit, sent without the whitespace
+around it and put back with it, so the markup and the layout stay as they were. Not
+translated: comments, the doctype, CDATA, processing instructions, text inside the skipped
+tags (on any ancestor), and pieces without letters ("2024", "—", "12,5%")."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Literal
 
-from bs4 import BeautifulSoup, Comment, NavigableString
-from bs4.element import CData, Declaration, Doctype, ProcessingInstruction
+from bs4 import BeautifulSoup, NavigableString
+from bs4.element import PreformattedString
 
 from service.overload import Deadline
 from service.pipeline.pipeline import Pipeline
@@ -17,13 +23,29 @@ from service.text.language import rank_among
 
 Markup = Literal["html", "xml"]
 SUPPORTED = ("id", "en")
+# Texts in, their translations out (same length, same order).
+TranslateTexts = Callable[[Sequence[str]], list[str]]
 # Never translated: code, scripts, styles (HTML's names; an XML document's own are its tags).
 SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "code", "pre"})
-_NOT_TEXT = (Comment, CData, Declaration, Doctype, ProcessingInstruction)
 # BeautifulSoup's names: html.parser is stdlib; "xml" is lxml's XML parser (keeps case and
-# namespaces, which html.parser would lowercase or drop).
+# namespaces, which html.parser would lowercase or drop). html.parser writes whitespace
+# between tags as the one space or newline a browser shows (``pre`` keeps its own).
 _PARSER = {"html": "html.parser", "xml": "xml"}
 _ROOT = "ringkas-fragment"
+
+
+def has_letters(text: str) -> bool:
+    """Whether a piece is worth a model call: "2024", "—" or "12.5%" come back as they are."""
+    return any(c.isalpha() for c in text)
+
+
+def split_space(text: str) -> tuple[str, str, str]:
+    """(leading whitespace, the text, trailing whitespace)."""
+    core = text.strip()
+    if not core:
+        return text, "", ""
+    start = len(text) - len(text.lstrip())
+    return text[:start], core, text[start + len(core):]
 
 
 def plain_text(text: str, markup: Markup | None) -> str:
@@ -37,6 +59,18 @@ def detect(text: str, markup: Markup | None = None) -> tuple[str, float]:
     """The more likely of id and en for ``text`` (of its text, for markup), and its
     probability (0-1)."""
     return rank_among(plain_text(text, markup), SUPPORTED)[0]
+
+
+def pipeline_translator(pipeline: Pipeline, deadline: Deadline | None, source: str,
+                        target: str) -> TranslateTexts:
+    """Texts through the pipeline's translation (what /v1/translate runs), in one call; a
+    text already in the target language comes back as it was."""
+    def translate(texts: Sequence[str]) -> list[str]:
+        if source == target:
+            return list(texts)
+        return _translate(pipeline, deadline, texts, source, target)[0]
+
+    return translate
 
 
 def translate_all(pipeline: Pipeline, deadline: Deadline | None, texts: Sequence[str],
@@ -62,19 +96,14 @@ def translate_each(pipeline: Pipeline, deadline: Deadline | None, texts: Sequenc
             continue
         chosen = [texts[i] for i in todo]
         if markup:
-            done = translate_markup(pipeline, deadline, chosen, source, target, markup,
-                                    skip_tags)
+            done = translate_markup(chosen, pipeline_translator(pipeline, deadline, source,
+                                                                target), markup, skip_tags)
             alts: list[list[str]] = [[] for _ in todo]
         else:
             done, alts = _translate(pipeline, deadline, chosen, source, target, alternatives)
         for i, text, alt in zip(todo, done, alts, strict=True):
             out[i], others[i] = text, alt
     return out, others
-
-
-def translate_texts(pipeline: Pipeline, deadline: Deadline | None, texts: Sequence[str],
-                    source: str, target: str) -> list[str]:
-    return _translate(pipeline, deadline, texts, source, target)[0]
 
 
 def _translate(pipeline: Pipeline, deadline: Deadline | None, texts: Sequence[str],
@@ -89,27 +118,46 @@ def _translate(pipeline: Pipeline, deadline: Deadline | None, texts: Sequence[st
     return result.translation, result.alternatives or [[] for _ in texts]
 
 
-def translate_markup(pipeline: Pipeline, deadline: Deadline | None, docs: Sequence[str],
-                     source: str, target: str, markup: Markup = "html",
+def translate_markup(docs: Sequence[str], translate: TranslateTexts, markup: Markup = "html",
                      skip_tags: Collection[str] = SKIP_TAGS) -> list[str]:
-    """Translate the text nodes of each document, keeping markup and the whitespace around
-    each node; nodes inside ``skip_tags`` stay as they are."""
-    soups = [_parse(doc, markup) for doc in docs]
-    skip = frozenset(skip_tags)
-    nodes: list[NavigableString] = []
-    for soup in soups:
-        for node in soup.find_all(string=True):
-            if (isinstance(node, _NOT_TEXT) or not node.strip()
-                    or any(parent.name in skip for parent in node.parents)):
-                continue
-            nodes.append(node)
-    translated = translate_texts(pipeline, deadline, [n.strip() for n in nodes], source,
-                                 target)
-    for node, text in zip(nodes, translated, strict=True):
-        lead = node[: len(node) - len(node.lstrip())]
-        trail = node[len(node.rstrip()):]
-        node.replace_with(NavigableString(f"{lead}{text}{trail}"))
-    return [_serialise(soup, doc, markup) for soup, doc in zip(soups, docs, strict=True)]
+    """The text nodes of each document translated (all documents' in one call), the markup
+    kept."""
+    pages = [MarkupText(doc, markup, skip_tags) for doc in docs]
+    done = iter(translate([u for page in pages for u in page.units]))
+    return [page.render([next(done) for _ in page.nodes]) for page in pages]
+
+
+class MarkupText:
+    """The translatable text nodes of one HTML or XML document (or fragment)."""
+
+    def __init__(self, doc: str, markup: Markup = "html",
+                 skip_tags: Collection[str] = SKIP_TAGS) -> None:
+        self.markup = markup
+        self.declaration = _split_declaration(doc)[0] if markup == "xml" else ""
+        self.soup = _parse(doc, markup)
+        skip = frozenset(skip_tags)
+        # PreformattedString: comments, the doctype, CDATA, processing instructions, which
+        # the parser gives as string nodes too; they are not the page's text.
+        self.nodes: list[NavigableString] = [
+            node for node in self.soup.find_all(string=True)
+            if not isinstance(node, PreformattedString) and has_letters(node)
+            and not any(parent.name in skip for parent in node.parents)]
+
+    @property
+    def units(self) -> list[str]:
+        return [n.strip() for n in self.nodes]
+
+    def render(self, translations: Sequence[str]) -> str:
+        """The document with each node replaced by its translation (once), the node's own
+        whitespace around it."""
+        for node, text in zip(self.nodes, translations, strict=True):
+            lead, _, trail = split_space(str(node))
+            node.replace_with(NavigableString(f"{lead}{text}{trail}"))
+        if self.markup == "html":
+            return str(self.soup)
+        root = self.soup.find(_ROOT)
+        assert root is not None
+        return self.declaration + root.decode_contents()
 
 
 def _parse(text: str, markup: Markup) -> BeautifulSoup:
@@ -126,11 +174,3 @@ def _split_declaration(text: str) -> tuple[str, str]:
         end = text.index("?>") + 2
         return text[:end], text[end:]
     return "", text
-
-
-def _serialise(soup: BeautifulSoup, original: str, markup: Markup) -> str:
-    if markup == "html":
-        return str(soup)
-    root = soup.find(_ROOT)
-    assert root is not None
-    return _split_declaration(original)[0] + root.decode_contents()
