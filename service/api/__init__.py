@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service.api import (
     deepl,
+    deepl_documents,
     documents,
     glossaries,
     health,
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
     documents.init_documents(app)
     for bp in (health.bp, models.bp, summarize.bp, translate.bp, libretranslate.bp, deepl.bp,
                openapi.bp, openapi.docs_blueprint(), metrics.bp, web.bp, jobs.bp, documents.bp,
-               glossaries.bp):
+               deepl_documents.bp, glossaries.bp):
         app.register_blueprint(bp)
     register_error_handlers(app)
     _access_log(app)

@@ -46,12 +46,13 @@ def deepl_body() -> Any:
     return form_to_body(request.values.to_dict(flat=False))
 
 
-def _meter() -> Meter:
-    meter: Meter = current_app.extensions[USAGE]
-    return meter
+def meter() -> Meter:
+    """The app's character meter (per key with keys on, the process's with keys off)."""
+    found: Meter = current_app.extensions[USAGE]
+    return found
 
 
-def _key_id() -> int:
+def key_id() -> int:
     return int(g.get("api_key_id") or 0)  # 0: keys off, the process's one count
 
 
@@ -62,12 +63,12 @@ def translate() -> Response:
     req = parse_deepl_translate(deepl_body(), rt.settings.limits)
     sources = [req.source or detect(t, req.markup)[0] for t in req.texts]
     billed = [len(t) if t.strip() else 0 for t in req.texts]  # a blank text is not translated
-    meter, key_id = _meter(), _key_id()
-    period = meter.charge(key_id, sum(billed))  # 456 when the quota would be passed
+    charged, key = meter(), key_id()
+    period = charged.charge(key, sum(billed))  # 456 when the quota would be passed
     try:
         out = rt.run(lambda pipeline, deadline: _translate(pipeline, deadline, req, sources))
     except BaseException:
-        meter.refund(key_id, sum(billed), period)  # only translated characters count
+        charged.refund(key, sum(billed), period)  # only translated characters count
         raise
     return jsonify({"translations": [
         {"detected_source_language": DEEPL_CODES[source], "text": text,
@@ -84,7 +85,7 @@ def languages() -> Response:
 
 @route(bp, routes.DEEPL_USAGE)
 def usage() -> Response:
-    used = _meter().usage(_key_id())
+    used = meter().usage(key_id())
     body: dict[str, int] = {"character_count": used.characters}
     if used.limit is not None:
         body["character_limit"] = used.limit

@@ -18,7 +18,7 @@ from service.contract import routes
 from service.contract.documents import parse_lt_translate_file
 from service.documents.formats import SUPPORTED_EXTENSIONS
 from service.documents.jobs import EXTENSION, DocumentJobs
-from service.documents.store import DocumentNotFound
+from service.documents.store import DocumentNotFound, Download
 from service.errors import RingkasError, UnsupportedMediaType
 
 bp = Blueprint("documents", __name__)
@@ -43,16 +43,22 @@ def owner() -> str | None:
     return None if key_id is None else str(key_id)
 
 
-@route(bp, routes.LT_TRANSLATE_FILE)
-def translate_file() -> Response:
-    rt = runtime()
-    rt.pipeline()  # 503 before reading the body when models are not ready
+def file_part() -> tuple[str, bytes] | None:
+    """The ``file`` part of a multipart/form-data upload as (its name, its bytes), or None
+    when there is none; any other body is refused."""
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType("send the file as multipart/form-data (got "
                                    f"{request.mimetype or 'no content type'})")
     read_body()  # the limit applies before the form parser reads it
     upload = request.files.get("file")
-    file = (upload.filename or "", upload.read()) if upload is not None else None
+    return (upload.filename or "", upload.read()) if upload is not None else None
+
+
+@route(bp, routes.LT_TRANSLATE_FILE)
+def translate_file() -> Response:
+    rt = runtime()
+    rt.pipeline()  # 503 before reading the body when models are not ready
+    file = file_part()
     req = parse_lt_translate_file(request.values.to_dict(flat=False), file,
                                   rt.settings.limits)
     done = documents().translate_now(owner(), req.filename, req.data,
@@ -69,8 +75,12 @@ def download_file(filename: str) -> Response:
     key, _, _ = rest.partition(".")
     if not key:
         raise DocumentNotFound("no such file")
-    taken = documents().download(doc_id, key, owner())
-    # As is: text keeps its own encoding (a byte-order mark, or UTF-8).
+    return file_response(documents().download(doc_id, key, owner()))
+
+
+def file_response(taken: Download) -> Response:
+    """A translated file, under its own name; as is: text keeps its own encoding (a
+    byte-order mark, or UTF-8)."""
     response = Response(taken.data, content_type=taken.record.media_type)
     response.headers["Content-Disposition"] = (
         f"attachment; filename*=UTF-8''{quote(taken.record.filename)}")

@@ -29,6 +29,9 @@ _HTTP_CODES = {
 # DeepL answers 403 to a missing or unknown key (its clients raise AuthorizationException),
 # and 400 to every request it cannot use; 413, 429, 456 and 503 are its own too.
 _DEEPL_STATUS = {401: 403, 415: 400, 422: 400}
+# DeepL answers a download of a document still being translated with 503 (its clients
+# raise DocumentNotReadyException); a failed one stays 409.
+_DEEPL_CODE_STATUS = {"document_not_ready": 503}
 
 
 def _reply(status: int, code: str, message: str, details: dict[str, object] | None = None,
@@ -53,7 +56,7 @@ def _deepl_reply(status: int, code: str, message: str,
     # A DeepL client answers a missing key as AuthorizationException, not a challenge.
     response.headers.update({k: v for k, v in (headers or {}).items()
                              if k != "WWW-Authenticate"})
-    return response, _DEEPL_STATUS.get(status, status)
+    return response, _DEEPL_CODE_STATUS.get(code) or _DEEPL_STATUS.get(status, status)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -84,7 +84,7 @@ DEEPL_TRANSLATE = ObjectSpec("DeepLTranslateRequest", "DeepL's /v2/translate req
 }, open=True)
 
 # A glossary changes what the translation promises: refused, not ignored.
-_REFUSED = ("glossary_id", "glossary_ids")
+REFUSED = ("glossary_id", "glossary_ids")
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def parse_deepl_translate(body: Any, limits: Limits) -> DeepLTranslateRequest:
         body = {k: v.upper() if k in ("source_lang", "target_lang") and isinstance(v, str)
                 else v for k, v in body.items()}
     body = DEEPL_TRANSLATE.validate(body, SpecContext(limits))
-    refused = next((k for k in _REFUSED if k in body), None)
+    refused = next((k for k in REFUSED if k in body), None)
     if refused is not None:
         raise InvalidField(refused, "glossaries are not served yet", code="unsupported_option")
     raw = body["text"]

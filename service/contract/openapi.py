@@ -18,16 +18,18 @@ _ERRORS = {
     "403": "A revoked API key.",
     "413": "Over a size limit (body bytes, characters, texts, sentences; a document's "
            "bytes, paragraphs or characters).",
-    "404": "No such job or file for this key (another key's, an expired one, or never "
-           "made).",
-    "409": "The job already finished: there is nothing to cancel.",
+    "404": "No such job, file or document for this key (another key's, an expired one, "
+           "one downloaded already, or never made).",
+    "409": "The job already finished: there is nothing to cancel. A document whose "
+           "translation failed: there is nothing to download.",
     "415": "Not application/json.",
     "422": "A field is missing, unknown or invalid; details.field names it.",
     "429": "Rate limit spent; Retry-After says when to come back.",
     "456": "The key's character quota for this month would be passed (DeepL's status).",
     "503": "Models not ready, overloaded or shutting down; Retry-After when overloaded. "
            "Jobs: the data dir in use by another process (jobs_unavailable) or not "
-           "writable (jobs_storage_unavailable).",
+           "writable (jobs_storage_unavailable). DeepL's document result: not translated "
+           "yet (document_not_ready).",
     "504": "The request deadline passed.",
     "507": "The jobs data dir is out of space or quota (jobs_storage_unavailable).",
 }

@@ -266,6 +266,20 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
                                 "description": "Characters translated this month (UTC)."},
             "character_limit": {"type": "integer", "minimum": 0,
                                 "description": "The key's monthly quota; absent: none."}}},
+    "DeepLDocumentHandle": {
+        "type": "object", "required": ["document_id", "document_key"],
+        "properties": {"document_id": _STR,
+                       "document_key": {**_STR, "description": "The document's secret, "
+                                        "shown once: its status and result need it."}}},
+    "DeepLDocumentStatus": {
+        "type": "object", "required": ["document_id", "status"],
+        "properties": {
+            "document_id": _STR,
+            "status": {"enum": ["queued", "translating", "done", "error"]},
+            "billed_characters": {"type": "integer", "minimum": 0,
+                                  "description": "When done: the characters translated "
+                                  "(charged to the key's quota)."},
+            "error_message": {**_STR, "description": "When status is error: why."}}},
     "DeepLError": {"type": "object", "required": ["message"],
                    "properties": {"message": {**_STR, "description": "DeepL's message."},
                                   "code": {**_STR, "description": "ringkas's error code."}}},

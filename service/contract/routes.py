@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from service.contract.deepl import DEEPL_TRANSLATE as DEEPL_TRANSLATE_REQUEST
+from service.contract.deepl_documents import DEEPL_DOCUMENT as DEEPL_DOCUMENT_REQUEST
+from service.contract.deepl_documents import DEEPL_DOCUMENT_KEY as DEEPL_DOCUMENT_KEY_REQUEST
 from service.contract.documents import LT_TRANSLATE_FILE as LT_TRANSLATE_FILE_REQUEST
 from service.contract.jobs import JOB as JOB_REQUEST
 from service.contract.libretranslate import LT_DETECT as LT_DETECT_REQUEST
@@ -75,6 +77,8 @@ _JOB_ERRORS = ("401", "403", "404", "429", "503", "507")  # 503/507: the data di
 # DeepL's statuses: a refused key is 403, every bad request 400, a spent quota 456.
 _DEEPL_ERRORS = ("400", "403", "413", "429", "456", "503", "504")
 _DEEPL_INFO_ERRORS = ("400", "403", "429")
+_DEEPL_UPLOAD_ERRORS = (*_DEEPL_ERRORS, "507")  # 503/507 also: the data dir
+_DEEPL_DOCUMENT_ERRORS = ("400", "403", "404", "429", "503", "507")
 # Every path under it answers in DeepL's error shape ({"message": ...}), unknown ones too.
 DEEPL_PREFIX = "/v2/"
 
@@ -153,6 +157,25 @@ LT_FRONTEND_SETTINGS = Route("/frontend/settings", "libretranslate", (
     Operation("get", "LibreTranslate-compatible settings of the server, as LibreTranslate's "
               "web page reads them.", ref("LtFrontendSettings"), error_schema="LtError"),),
     public=True)
+_DOCUMENT_ID = _path_parameter("document_id")
+DEEPL_DOCUMENT = Route("/v2/document", "deepl", (
+    Operation("post", "DeepL-compatible document upload (.txt, .html, .docx; translated in "
+              "the background, formatting kept): its id and key, for its status and result.",
+              ref("DeepLDocumentHandle"), request=DEEPL_DOCUMENT_REQUEST, multipart=True,
+              errors=_DEEPL_UPLOAD_ERRORS, error_schema="DeepLError"),))
+DEEPL_DOCUMENT_STATUS = Route("/v2/document/{document_id}", "deepl", (
+    Operation("post", "DeepL-compatible document status: queued, translating, done (with "
+              "billed_characters) or error (with error_message); 404 for a wrong key, "
+              "another API key's document, or one downloaded or expired.",
+              ref("DeepLDocumentStatus"), request=DEEPL_DOCUMENT_KEY_REQUEST, form=True,
+              errors=_DEEPL_DOCUMENT_ERRORS, error_schema="DeepLError",
+              parameters=_DOCUMENT_ID),))
+DEEPL_DOCUMENT_RESULT = Route("/v2/document/{document_id}/result", "deepl", (
+    Operation("post", "DeepL-compatible download of a translated document, once: it is "
+              "deleted as it is sent; 503 while it is queued or translating, 409 when its "
+              "translation failed.", media="*/*", request=DEEPL_DOCUMENT_KEY_REQUEST,
+              form=True, errors=(*_DEEPL_DOCUMENT_ERRORS, "409"), error_schema="DeepLError",
+              parameters=_DOCUMENT_ID),))
 OPENAPI = Route("/openapi.json", "docs", (
     Operation("get", "This document.", {"type": "object"}),), public=True)
 # Both served by flask-swagger-ui's blueprint, mounted at the prefix.
@@ -190,8 +213,9 @@ JOB = Route("/v1/jobs/{job_id}", "jobs", (
 ROUTES: tuple[Route, ...] = (
     HEALTH, READY, MODELS, SUMMARIZE, TRANSLATE, LT_TRANSLATE, LT_DETECT,
     LT_LANGUAGES, LT_SUGGEST, LT_FRONTEND_SETTINGS, LT_TRANSLATE_FILE, LT_DOWNLOAD_FILE,
-    DEEPL_TRANSLATE, DEEPL_LANGUAGES, DEEPL_USAGE, OPENAPI, DOCS, DOCS_ASSETS, WEB, WEB_ASSETS,
-    METRICS, JOBS, JOB, GLOSSARIES)
+    DEEPL_TRANSLATE, DEEPL_LANGUAGES, DEEPL_USAGE, DEEPL_DOCUMENT, DEEPL_DOCUMENT_STATUS,
+    DEEPL_DOCUMENT_RESULT, OPENAPI, DOCS, DOCS_ASSETS, WEB, WEB_ASSETS, METRICS, JOBS, JOB,
+    GLOSSARIES)
 
 PUBLIC_PATHS: frozenset[str] = frozenset(r.path for r in ROUTES
                                          if r.public and not r.public_prefix)

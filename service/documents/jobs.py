@@ -17,7 +17,7 @@ import queue
 import threading
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,10 +52,27 @@ _INTERRUPTED = {"code": "document_interrupted", "message": "the service stopped 
 
 
 class DocumentNotReady(RingkasError):
-    """A download asked for before the translation is done (HTTP 409)."""
+    """A download asked for before the translation is done (HTTP 409; DeepL's 503)."""
 
     status = 409
     default_code = "document_not_ready"
+
+
+class DocumentFailed(DocumentNotReady):
+    """A download asked for a document whose translation failed: it never will be ready
+    (HTTP 409, DeepL's too); its status says why."""
+
+    default_code = "document_failed"
+
+
+# Charging a document's characters (to a key's quota) before it is queued: called with the
+# count, it raises to refuse the document, or returns what gives the charge back.
+Refund = Callable[[], None]
+Charge = Callable[[int], Refund]
+
+
+def _no_refund() -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -76,7 +93,8 @@ class DocumentJobs:
         self.runtime = runtime
         self.store = store or DocumentStore(Path(settings.data_dir).expanduser() / "documents",
                                             retention_s=settings.document_retention_s)
-        self._queue: queue.Queue[tuple[DocumentRecord, Document]] = queue.Queue(MAX_QUEUED)
+        self._queue: queue.Queue[tuple[DocumentRecord, Document, Refund]] = queue.Queue(
+            MAX_QUEUED)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -103,17 +121,24 @@ class DocumentJobs:
         return Submitted(self.store.finish(record, out), key)
 
     def submit(self, owner: str | None, filename: str, data: bytes, source: str,
-               target: str) -> Submitted:
-        """Queue for the background thread; poll :meth:`status`, then :meth:`download`."""
+               target: str, charge: Charge | None = None) -> Submitted:
+        """Queue for the background thread; poll :meth:`status`, then :meth:`download`.
+        ``charge`` is called with the document's characters once it is checked; its refund
+        runs when the document is not translated after all."""
         doc, source = self.open(filename, data, source, target)
-        record, key = self._create(owner, doc, source, target, QUEUED)
+        refund = charge(doc.characters) if charge is not None else _no_refund
         try:
-            self._queue.put_nowait((record, doc))
-        except queue.Full:
-            self.store.update(record, status=ERROR, error={"code": "overloaded"})
-            raise Overloaded(f"{MAX_QUEUED} documents are waiting already; retry shortly",
-                             self.runtime.admission.retry_after_s(),
-                             code="documents_busy") from None
+            record, key = self._create(owner, doc, source, target, QUEUED)
+            try:
+                self._queue.put_nowait((record, doc, refund))
+            except queue.Full:
+                self.store.update(record, status=ERROR, error={"code": "overloaded"})
+                raise Overloaded(f"{MAX_QUEUED} documents are waiting already; retry "
+                                 "shortly", self.runtime.admission.retry_after_s(),
+                                 code="documents_busy") from None
+        except BaseException:
+            refund()
+            raise
         self._start()
         return Submitted(record, key)
 
@@ -138,6 +163,9 @@ class DocumentJobs:
     def download(self, doc_id: str, key: str, owner: str | None) -> Download:
         """The translated file; the document is deleted with it."""
         record = self.status(doc_id, key, owner)
+        if record.status == ERROR:
+            raise DocumentFailed("the document's translation failed; its status says why",
+                                 details={"status": record.status})
         if record.status != DONE:
             raise DocumentNotReady(f"the document is {record.status}, not done",
                                    details={"status": record.status})
@@ -165,14 +193,22 @@ class DocumentJobs:
 
     def _work(self) -> None:
         while True:
-            record, doc = self._queue.get()
+            record, doc, refund = self._queue.get()
+            translated = False
             try:
-                self._run(record, doc)
+                translated = self._run(record, doc)
             except Exception as exc:  # the thread lives on; frames only reach the log
                 log.error("document %s: the background thread failed with %s\n%s", record.id,
                           type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)))
+            if not translated:
+                try:
+                    refund()  # only translated characters count
+                except Exception as exc:
+                    log.error("document %s: its refund failed with %s", record.id,
+                              type(exc).__name__)
 
-    def _run(self, record: DocumentRecord, doc: Document) -> None:
+    def _run(self, record: DocumentRecord, doc: Document) -> bool:
+        """Whether the document was translated."""
         rt = self.runtime
         record = self.store.update(record, status=TRANSLATING)
         deadline = rt.admission.deadline(self.settings.job_item_timeout_s)
@@ -192,12 +228,13 @@ class DocumentJobs:
                                                         record.target))
         except RingkasError as exc:
             self.store.update(record, status=ERROR, error=error_json(exc))
-            return
+            return False
         except Exception as exc:
             log.error("document %s failed with %s\n%s", record.id, type(exc).__name__,
                       "".join(traceback.format_tb(exc.__traceback__)))
             self.store.update(record, status=ERROR, error={
                 "code": "internal_error", "message": "internal error while translating this "
                 "document; see the service log"})
-            return
+            return False
         self.store.finish(record, out)
+        return True

@@ -1,0 +1,60 @@
+"""DeepL-compatible document API (``/v2/document``, its status and its result), on the same
+document core as LibreTranslate's ``/translate_file`` (service/documents/): a document is
+checked at upload, translated in the background, and its translation served once, to the
+key that uploaded it, then deleted. Its characters count against the key's monthly quota
+from the upload (456 when they would pass it), and are given back when its translation
+fails. Errors take DeepL's shape and statuses (service/api/errors.py)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from service.api.deepl import deepl_body, key_id, meter
+from service.api.documents import documents, file_part, file_response, owner
+from service.api.routing import route
+from service.api.runtime import runtime
+from service.contract import routes
+from service.contract.deepl_documents import parse_deepl_document, parse_document_key
+from service.documents.jobs import Refund
+from service.documents.store import DONE, ERROR, DocumentRecord
+
+bp = Blueprint("deepl_documents", __name__)
+
+
+@route(bp, routes.DEEPL_DOCUMENT)
+def upload() -> Response:
+    rt = runtime()
+    rt.pipeline()  # 503 before reading the body when models are not ready
+    file = file_part()
+    req = parse_deepl_document(request.values.to_dict(), file, rt.settings.limits)
+    charged, key = meter(), key_id()
+
+    def charge(characters: int) -> Refund:
+        period = charged.charge(key, characters)  # 456 when the quota would be passed
+        return lambda: charged.refund(key, characters, period)
+
+    done = documents().submit(owner(), req.filename, req.data, req.source, req.target,
+                              charge)
+    return jsonify({"document_id": done.record.id, "document_key": done.key})
+
+
+@route(bp, routes.DEEPL_DOCUMENT_STATUS)
+def status(document_id: str) -> Response:
+    key = parse_document_key(deepl_body(), runtime().settings.limits)
+    return jsonify(_status(documents().status(document_id, key, owner())))
+
+
+@route(bp, routes.DEEPL_DOCUMENT_RESULT)
+def result(document_id: str) -> Response:
+    key = parse_document_key(deepl_body(), runtime().settings.limits)
+    return file_response(documents().download(document_id, key, owner()))
+
+
+def _status(record: DocumentRecord) -> dict[str, object]:
+    body: dict[str, object] = {"document_id": record.id, "status": record.status}
+    if record.status == DONE:
+        body["billed_characters"] = record.characters
+    elif record.status == ERROR:
+        error = record.error or {}
+        body["error_message"] = str(error.get("message") or error.get("code") or "failed")
+    return body
