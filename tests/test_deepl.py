@@ -6,17 +6,23 @@ DeepL-Auth-Key)."""
 from __future__ import annotations
 
 import dataclasses
+import io
 import sqlite3
 import threading
+import time
+import types
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import deepl
+import docx
 import pytest
 import requests
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
+from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
@@ -28,6 +34,7 @@ from service.config import Settings
 from service.engine import Engine, EngineWrapper, GenerationParams
 from service.errors import EngineError
 from tests.conftest import REPO, start_server, stop_server
+from tests.test_documents import article_docx
 
 ID_TEXT = "Pabrik sepatu itu mempekerjakan dua ratus orang dari desa sekitar Bogor."
 EN_TEXT = "The shoe factory employs two hundred people from villages around Bogor."
@@ -48,6 +55,19 @@ def client(settings: Settings, engines: Mapping[str, Engine]) -> FlaskClient:
 
 def _translator(base: str, key: str = ANY_KEY) -> deepl.Translator:
     return deepl.Translator(key, server_url=base)
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """``app`` served on a free loopback port in this process (for apps a test builds)."""
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        thread.join(timeout=10)
 
 
 # --- the official client, keys off ----------------------------------------------------------
@@ -156,11 +176,12 @@ def test_bad_requests_are_deepl_exceptions(server: str) -> None:
 @pytest.fixture(scope="module")
 def keyed(tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory,
           ) -> Iterator[tuple[str, dict[str, str], Path]]:
-    """`ringkas serve` with keys required: a plain key, one with a 60-character quota, one
-    limited to a request a minute, and a revoked one."""
+    """`ringkas serve` with keys required: a plain key, one with a 60-character quota (and
+    one for documents), one limited to a request a minute, and a revoked one."""
     db = tmp_path_factory.mktemp("deepl-keys") / "keys.sqlite3"
     store = KeyStore(db)
     keys = {"desk": store.add("desk")[1], "metered": store.add("metered", char_limit=60)[1],
+            "documents": store.add("documents", char_limit=40)[1],
             "busy": store.add("busy", rate_limit="1/minute")[1], "gone": store.add("gone")[1]}
     store.revoke(store.verify(keys["gone"]).id)  # type: ignore[union-attr]
     proc, base = start_server(tiny_dir, {"RINGKAS_REQUIRE_API_KEYS": "1",
@@ -224,20 +245,16 @@ def test_not_ready_is_503(settings: Settings, engines: Mapping[str, Engine]) -> 
 
     app = create_app(dataclasses.replace(settings, background_load=True),
                      loader=blocking_loader)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
     try:
-        translator = _translator(f"http://127.0.0.1:{httpd.server_port}")
-        with pytest.raises(deepl.DeepLException) as unavailable:
-            translator.translate_text(ID_TEXT, target_lang="EN-US")
-        assert unavailable.value.http_status_code == 503
-        assert "Service unavailable" in str(unavailable.value)
-        assert translator.get_usage().character.count == 0
+        with serving(app) as base:
+            translator = _translator(base)
+            with pytest.raises(deepl.DeepLException) as unavailable:
+                translator.translate_text(ID_TEXT, target_lang="EN-US")
+            assert unavailable.value.http_status_code == 503
+            assert "Service unavailable" in str(unavailable.value)
+            assert translator.get_usage().character.count == 0
     finally:
         release.set()
-        httpd.shutdown()
-        thread.join(timeout=10)
 
 
 # --- request shapes -----------------------------------------------------------------------
@@ -292,8 +309,11 @@ def test_malformed_and_unknown_paths_answer_in_deepls_shape(client: FlaskClient)
     assert broken.status_code == 400 and broken.get_json()["code"] == "malformed_json"
     other = client.post("/v2/translate", data=b"x", content_type="text/plain")
     assert other.status_code == 400  # form or JSON only: text/plain carries no fields
-    unknown = client.get("/v2/document")
+    unknown = client.get("/v2/no-such-route")
     assert unknown.status_code == 404 and set(unknown.get_json()) == {"message", "code"}
+    wrong_method = client.get("/v2/document")
+    assert wrong_method.status_code == 405
+    assert set(wrong_method.get_json()) == {"message", "code"}
     native = client.post("/v1/translate", json={})  # ringkas's own routes keep theirs
     assert "error" in native.get_json()
 
@@ -403,3 +423,247 @@ def test_cli_sets_and_shows_quotas(tmp_path: Path) -> None:
     assert "1234 used" in changed.output and store.get(record.id).char_limit is None
     bad = runner.invoke(main, ["keys", "quota", str(record.id), "lots"], env=env)
     assert bad.exit_code == 2 and "not a number of characters" in bad.output
+
+
+# --- the document API: DeepL's client against a live ringkas --------------------------------
+
+DOC_LINES = "Pabrik sepatu itu besar.\n\nDesa itu kecil.\n"
+PAGE = ('<html><head><title>Berita hari ini</title><script>var x = "jangan";</script></head>'
+        '<body><h1>Pabrik sepatu</h1><p class="lead">Desa <b>itu</b> kecil.</p></body></html>')
+
+
+@pytest.fixture()
+def fast_polling(monkeypatch: pytest.MonkeyPatch) -> None:
+    # DeepL's client polls a document's status every 5 s; these documents take a moment.
+    clock = types.SimpleNamespace(time=time.time, sleep=lambda s: time.sleep(min(s, 0.2)))
+    monkeypatch.setattr(deepl.translator, "time", clock)
+
+
+def check_docx(data: bytes) -> None:
+    """Bold, italic and underlined runs where they were, the table with its cells (a nested
+    table too), the number kept (the document is tests/test_documents.py's)."""
+    doc = docx.Document(io.BytesIO(data))
+    runs = doc.paragraphs[0].runs
+    assert [(r.bold, r.italic, r.underline) for r in runs] == [
+        (None, None, None), (True, None, None), (None, None, None), (None, True, None),
+        (None, None, True), (None, None, None)]
+    assert runs[1].text.strip() and runs[1].text != "sangat"
+    assert runs[3].text.strip() and runs[3].text != "baru" and runs[5].text == "."
+    table = doc.tables[0]
+    assert (len(table.rows), len(table.columns)) == (2, 2)
+    assert table.cell(0, 0).text.strip() and table.cell(0, 0).text != "Harga beras"
+    assert table.cell(0, 1).paragraphs[0].runs[0].bold
+    assert table.cell(1, 0).text == "1.500"
+    assert table.cell(1, 1).tables[0].cell(0, 0).text.strip()
+
+
+def check_page(html: str) -> None:
+    out, src = BeautifulSoup(html, "html.parser"), BeautifulSoup(PAGE, "html.parser")
+    assert [t.name for t in out.find_all(True)] == [t.name for t in src.find_all(True)]
+    assert out.script is not None and out.script.string == 'var x = "jangan";'
+    assert out.p is not None and out.p["class"] == ["lead"]
+    assert out.h1 is not None and out.h1.get_text().strip() != "Pabrik sepatu"
+
+
+@pytest.mark.usefixtures("fast_polling")
+def test_translate_document_from_filepath(server: str, tmp_path: Path) -> None:
+    translator = _translator(server)
+    for name, data in (("berita.txt", DOC_LINES.encode()), ("berita.html", PAGE.encode()),
+                       ("berita.docx", article_docx())):
+        src, out = tmp_path / name, tmp_path / f"out-{name}"
+        src.write_bytes(data)
+        status = translator.translate_document_from_filepath(src, out, source_lang="ID",
+                                                             target_lang="EN-US")
+        assert status.done and status.billed_characters and status.billed_characters > 0
+        if name.endswith(".txt"):
+            lines = out.read_text(encoding="utf-8").split("\n")
+            assert len(lines) == 4 and lines[1] == "" and lines[3] == ""
+            assert lines[0].strip() and lines[0] != "Pabrik sepatu itu besar."
+        elif name.endswith(".html"):
+            check_page(out.read_text(encoding="utf-8"))
+        else:
+            check_docx(out.read_bytes())
+
+
+@pytest.mark.usefixtures("fast_polling")
+def test_translate_document_with_file_objects_and_detection(server: str,
+                                                             tmp_path: Path) -> None:
+    translator = _translator(server)
+    src = tmp_path / "berita.docx"
+    src.write_bytes(article_docx())
+    with src.open("rb") as in_file, (tmp_path / "out.docx").open("wb") as out_file:
+        status = translator.translate_document(in_file, out_file, target_lang="EN-US")
+    assert status.done
+    check_docx((tmp_path / "out.docx").read_bytes())
+    # A document already in the target language comes back as it was.
+    english = io.BytesIO()
+    translator.translate_document(EN_TEXT.encode(), english, target_lang="EN-GB",
+                                  filename="news.txt")
+    assert english.getvalue().decode() == EN_TEXT
+
+
+@pytest.mark.usefixtures("fast_polling")
+def test_upload_status_and_download_separately(server: str) -> None:
+    translator = _translator(server)
+    handle = translator.translate_document_upload(DOC_LINES.encode(), filename="a.txt",
+                                                  source_lang="ID", target_lang="EN-US")
+    assert handle.document_id.startswith("doc_") and handle.document_key
+    status = translator.translate_document_wait_until_done(handle)
+    assert status.done and status.ok
+    assert status.billed_characters == len("Pabrik sepatu itu besar.Desa itu kecil.")
+    out = io.BytesIO()
+    translator.translate_document_download(handle, out)
+    assert out.getvalue().decode().count("\n") == 3
+    # Downloaded: gone, for its status and for another download.
+    with pytest.raises(deepl.DeepLException) as gone:
+        translator.translate_document_download(handle, io.BytesIO())
+    assert gone.value.http_status_code == 404
+    with pytest.raises(deepl.DeepLException) as no_status:
+        translator.translate_document_get_status(handle)
+    assert no_status.value.http_status_code == 404
+
+
+def test_document_errors_are_the_clients_exceptions(server: str, tmp_path: Path) -> None:
+    translator = _translator(server)
+    handle = translator.translate_document_upload(b"Desa itu kecil.", filename="a.txt",
+                                                  target_lang="EN-US")
+    wrong = deepl.DocumentHandle(handle.document_id, "not-the-key")
+    for call in (translator.translate_document_get_status,
+                 lambda h: translator.translate_document_download(h, io.BytesIO())):
+        with pytest.raises(deepl.DeepLException) as refused:
+            call(wrong)
+        assert refused.value.http_status_code == 404
+    with pytest.raises(deepl.DeepLException) as unsupported:
+        translator.translate_document_upload(b"%PDF-1.4", filename="a.pdf",
+                                             target_lang="EN-US")
+    assert unsupported.value.http_status_code == 400
+    (tmp_path / "a.docx").write_bytes(article_docx())
+    with pytest.raises(deepl.DeepLException) as converted:  # output_format=pdf
+        translator.translate_document_from_filepath(tmp_path / "a.docx", tmp_path / "a.pdf",
+                                                    target_lang="EN-US")
+    assert converted.value.http_status_code == 400 and not (tmp_path / "a.pdf").exists()
+    with pytest.raises(deepl.DeepLException) as glossary:
+        translator.translate_document_upload(b"Desa itu.", filename="a.txt", source_lang="ID",
+                                             target_lang="EN-US", glossary="g1")
+    assert glossary.value.http_status_code == 400
+    # The codes, as scripts see them.
+    for data, code in (({"target_lang": "EN-US", "output_format": "pdf"},
+                        "unsupported_output_format"),
+                       ({"target_lang": "EN-US", "glossary_id": "g1"}, "unsupported_option"),
+                       ({"target_lang": "DE"}, "unsupported_language_pair")):
+        resp = requests.post(f"{server}/v2/document", data=data, timeout=60,
+                             files={"file": ("a.txt", b"Desa itu.")})
+        assert resp.status_code == 400 and resp.json()["code"] == code, resp.json()
+    pdf = requests.post(f"{server}/v2/document", data={"target_lang": "EN"}, timeout=60,
+                        files={"file": ("a.pdf", b"%PDF-1.4")})
+    assert pdf.json()["code"] == "unsupported_file_format"
+    missing = requests.post(f"{server}/v2/document/{handle.document_id}", json={}, timeout=60)
+    assert missing.status_code == 400 and missing.json()["code"] == "missing_field"
+    form = requests.post(f"{server}/v2/document/{handle.document_id}", timeout=60,
+                         data={"document_key": handle.document_key})
+    assert form.status_code == 200 and form.json()["document_id"] == handle.document_id
+    not_multipart = requests.post(f"{server}/v2/document", json={"target_lang": "EN"},
+                                  timeout=60)
+    assert not_multipart.status_code == 400
+
+
+def test_a_document_over_the_size_limit_is_413(settings: Settings,
+                                               engines: Mapping[str, Engine]) -> None:
+    app = create_app(settings.with_limits(max_document_bytes=100), engines=engines)
+    with serving(app) as base:
+        translator = _translator(base)
+        with pytest.raises(deepl.DeepLException) as too_large:
+            translator.translate_document_upload(b"Desa itu kecil. " * 10, filename="a.txt",
+                                                 target_lang="EN-US")
+        assert too_large.value.http_status_code == 413
+        assert translator.get_usage().character.count == 0
+
+
+class _Blocking(EngineWrapper):
+    def __init__(self, inner: Engine, release: threading.Event) -> None:
+        super().__init__(inner)
+        self.release = release
+
+    def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
+        self.release.wait(timeout=60)
+        return self.inner.generate(texts, params)
+
+
+def test_a_document_not_done_is_not_ready(settings: Settings,
+                                          engines: Mapping[str, Engine]) -> None:
+    release = threading.Event()
+    app = create_app(settings, engines={r: _Blocking(e, release) for r, e in engines.items()})
+    try:
+        with serving(app) as base:
+            translator = _translator(base)
+            handle = translator.translate_document_upload(b"Desa itu kecil.",
+                                                          filename="a.txt",
+                                                          target_lang="EN-US")
+            assert translator.translate_document_get_status(handle).status.value in (
+                "queued", "translating")
+            with pytest.raises(deepl.DocumentNotReadyException) as not_ready:
+                translator.translate_document_download(handle, io.BytesIO())
+            assert not_ready.value.http_status_code == 503
+            release.set()
+            end = time.monotonic() + 60
+            while not translator.translate_document_get_status(handle).done:
+                assert time.monotonic() < end
+                time.sleep(0.05)
+            out = io.BytesIO()
+            translator.translate_document_download(handle, out)
+            assert out.getvalue().strip()
+    finally:
+        release.set()
+
+
+@pytest.mark.usefixtures("fast_polling")
+def test_a_failed_document_is_an_error_and_not_counted(settings: Settings,
+                                                       engines: Mapping[str, Engine]) -> None:
+    broken = {role: _Failing(e) for role, e in engines.items()}
+    with serving(create_app(settings, engines=broken)) as base:
+        translator = _translator(base)
+        with pytest.raises(deepl.DocumentTranslationException) as failed:
+            translator.translate_document(b"Desa itu kecil.", io.BytesIO(),
+                                          target_lang="EN-US", filename="a.txt")
+        handle = failed.value.document_handle
+        status = translator.translate_document_get_status(handle)
+        assert status.status.value == "error" and status.error_message
+        with pytest.raises(deepl.DeepLException) as nothing:
+            translator.translate_document_download(handle, io.BytesIO())
+        assert nothing.value.http_status_code == 409
+        assert translator.get_usage().character.count == 0  # given back
+
+
+@pytest.mark.usefixtures("fast_polling")
+def test_documents_count_against_the_keys_quota(keyed: tuple[str, dict[str, str], Path],
+                                                ) -> None:
+    base, keys, _ = keyed
+    translator = _translator(base, keys["documents"])
+    handle = translator.translate_document_upload(b"Desa itu kecil sekali.",
+                                                  filename="a.txt", target_lang="EN-US")
+    assert translator.get_usage().character.count == 22  # charged at upload
+    with pytest.raises(deepl.QuotaExceededException) as spent:
+        translator.translate_document_upload(b"Pabrik sepatu itu besar.", filename="b.txt",
+                                             target_lang="EN-US")  # 22 + 24 > 40
+    assert spent.value.http_status_code == 456
+    assert translator.get_usage().character.count == 22
+    # Another key does not see it; no key is refused as DeepL refuses one.
+    with pytest.raises(deepl.DeepLException) as other:
+        _translator(base, keys["desk"]).translate_document_get_status(handle)
+    assert other.value.http_status_code == 404
+    with pytest.raises(deepl.AuthorizationException):
+        _translator(base, "rk_not-a-key").translate_document_get_status(handle)
+    assert translator.translate_document_wait_until_done(handle).done
+
+
+@pytest.mark.usefixtures("fast_polling")
+def test_the_document_snippet_in_the_docs_works(server: str, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    page = (REPO / "docs" / "clients.md").read_text(encoding="utf-8")
+    section = page.split("### Documents", 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(snippet.replace("http://127.0.0.1:8000", server), "clients.md", "exec"), {})
+    assert capsys.readouterr().out.split() == ["done", "35"]
+    assert (tmp_path / "news.txt").read_text(encoding="utf-8").strip()

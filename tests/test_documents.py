@@ -30,7 +30,7 @@ from service.api.runtime import runtime_of
 from service.auth.store import KeyStore
 from service.config import Limits, Settings
 from service.documents.document import open_document
-from service.documents.jobs import EXTENSION, DocumentJobs, DocumentNotReady
+from service.documents.jobs import EXTENSION, DocumentFailed, DocumentJobs
 from service.documents.store import DONE, ERROR, QUEUED, DocumentNotFound, DocumentStore
 from service.engine import Engine, EngineWrapper, GenerationParams
 from service.errors import InvalidDocument, PayloadTooLarge
@@ -455,7 +455,7 @@ def test_a_background_document_that_fails_reports_its_error(
     assert wait_status(jobs, done.record.id, done.key, {DONE, ERROR}) == ERROR
     record = jobs.status(done.record.id, done.key, None)
     assert record.error is not None and record.error["code"] == "too_many_sentences"
-    with pytest.raises(DocumentNotReady):
+    with pytest.raises(DocumentFailed):  # not ready, and never will be
         jobs.download(done.record.id, done.key, None)
 
 
