@@ -38,7 +38,7 @@ def translate(engines: Mapping[str, Engine], rule: Callable[[str], str], text: s
               glossary: GlossaryPolicy | None = GLOSSARY) -> tuple[Any, list[dict[str, Any]]]:
     engine = Phrasebook(engines["translate_id_en"], rule)
     texts = (text,) if isinstance(text, str) else tuple(text)
-    req = TranslateRequest(texts, "id", "en", isinstance(text, str), glossary)
+    req = TranslateRequest(texts, "id", "en", isinstance(text, str), glossary=glossary)
     out = Pipeline({"translate_id_en": engine}).translate(req).to_json()
     return out["translation"], [w for w in out["warnings"] if w["code"] != "random_weights"]
 
@@ -65,7 +65,7 @@ def test_a_kept_term_and_number_give_no_warning(engines: Mapping[str, Engine]) -
 def test_no_term_no_number_no_warning_and_no_extra_model_calls(
         engines: Mapping[str, Engine]) -> None:
     engine = Phrasebook(engines["translate_id_en"], words(BASE))
-    req = TranslateRequest(("Pabrik baru dibuka.",), "id", "en", True, GLOSSARY)
+    req = TranslateRequest(("Pabrik baru dibuka.",), "id", "en", True, glossary=GLOSSARY)
     out = Pipeline({"translate_id_en": engine}).translate(req).to_json()
     assert out["translation"] == "The factory new opened."
     assert [w for w in out["warnings"] if w["code"] != "random_weights"] == []

@@ -376,8 +376,10 @@ def test_deeply_nested_json(client: FlaskClient, document: dict[str, Any], depth
         assert 400 <= status < 500, (depth, status, answer[:200])
 
 
+# Not "//...": the test client reads that as a host name (a client-side error, never sent).
 paths = st.one_of(st.sampled_from(ROUTES + OTHER_PATHS), st.text(
-    alphabet=st.sampled_from(list("abcvxyz019/._-~%")), max_size=30).map(lambda p: "/" + p))
+    alphabet=st.sampled_from(list("abcvxyz019/._-~%")), max_size=30).map(
+    lambda p: "/" + p).filter(lambda p: not p.startswith("//")))
 
 
 @PROPERTY
@@ -403,7 +405,11 @@ def test_every_method_on_every_path(client: FlaskClient, document: dict[str, Any
                                                          and bare in POST_ROUTES)):
         assert resp.status_code == 405, (method, path, resp.status_code, data[:200])
     if resp.status_code >= 400 and method != "HEAD":
-        echoed = json.loads(data)["error"].get("request_id")
+        error = json.loads(data)
+        # ringkas's shape carries the id in its error object; DeepL's and LibreTranslate's
+        # shapes have no place for it, so the X-Request-ID header is what names it.
+        echoed = (error["error"].get("request_id") if isinstance(error.get("error"), dict)
+                  else resp.headers.get("X-Request-ID"))
         # A client's id is echoed when it is a plain token (it goes into log lines),
         # otherwise the server makes its own.
         if request_id and re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", request_id):
