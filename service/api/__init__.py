@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from service.api import (
     deepl,
     deepl_documents,
+    deepl_glossaries,
     documents,
     glossaries,
     health,
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
     documents.init_documents(app)
     for bp in (health.bp, models.bp, summarize.bp, translate.bp, libretranslate.bp, deepl.bp,
                openapi.bp, openapi.docs_blueprint(), metrics.bp, web.bp, jobs.bp, documents.bp,
-               deepl_documents.bp, glossaries.bp):
+               deepl_documents.bp, deepl_glossaries.bp, glossaries.bp):
         app.register_blueprint(bp)
     register_error_handlers(app)
     _access_log(app)

@@ -78,6 +78,8 @@ def _operation(route: Route, op: Operation, ctx: SpecContext,
     body = {"schema": op.response} if op.response is not None else {}
     responses: dict[str, Any] = {str(op.status): {"description": "OK",
                                                   "content": {op.media: body}}}
+    if op.status == 204:  # no body
+        responses = {"204": {"description": "Done; no content."}}
     for status in op.errors:
         responses[status] = {"description": _ERRORS[status],
                              "content": {"application/json": {"schema": ref(op.error_schema)}}}

@@ -280,6 +280,26 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
                                   "description": "When done: the characters translated "
                                   "(charged to the key's quota)."},
             "error_message": {**_STR, "description": "When status is error: why."}}},
+    "DeepLGlossary": {
+        "type": "object", "description": "DeepL's glossary object (and server: read-only, "
+                                         "from RINGKAS_GLOSSARY_DIR).",
+        "required": ["glossary_id", "name", "ready", "source_lang", "target_lang",
+                     "creation_time", "entry_count"],
+        "properties": {"glossary_id": _STR, "name": _STR, "ready": {"const": True},
+                       "source_lang": {"enum": ["en", "id"]},
+                       "target_lang": {"enum": ["en", "id"]},
+                       "creation_time": {**_STR, "description": "ISO 8601, UTC, with "
+                                         "milliseconds."},
+                       "entry_count": {"type": "integer", "minimum": 1},
+                       "server": {"type": "boolean"}}},
+    "DeepLGlossaries": {"type": "object", "required": ["glossaries"],
+                        "properties": {"glossaries": {"type": "array",
+                                                      "items": ref("DeepLGlossary")}}},
+    "DeepLGlossaryLanguagePairs": {
+        "type": "object", "required": ["supported_languages"],
+        "properties": {"supported_languages": {"type": "array", "items": {
+            "type": "object", "required": ["source_lang", "target_lang"],
+            "properties": {"source_lang": _STR, "target_lang": _STR}}}}},
     "DeepLError": {"type": "object", "required": ["message"],
                    "properties": {"message": {**_STR, "description": "DeepL's message."},
                                   "code": {**_STR, "description": "ringkas's error code."}}},

@@ -16,6 +16,7 @@ from typing import Any
 from service.contract.deepl import DEEPL_TRANSLATE as DEEPL_TRANSLATE_REQUEST
 from service.contract.deepl_documents import DEEPL_DOCUMENT as DEEPL_DOCUMENT_REQUEST
 from service.contract.deepl_documents import DEEPL_DOCUMENT_KEY as DEEPL_DOCUMENT_KEY_REQUEST
+from service.contract.deepl_glossaries import DEEPL_GLOSSARY as DEEPL_GLOSSARY_REQUEST
 from service.contract.documents import LT_TRANSLATE_FILE as LT_TRANSLATE_FILE_REQUEST
 from service.contract.jobs import JOB as JOB_REQUEST
 from service.contract.libretranslate import LT_DETECT as LT_DETECT_REQUEST
@@ -79,6 +80,7 @@ _DEEPL_ERRORS = ("400", "403", "413", "429", "456", "503", "504")
 _DEEPL_INFO_ERRORS = ("400", "403", "429")
 _DEEPL_UPLOAD_ERRORS = (*_DEEPL_ERRORS, "507")  # 503/507 also: the data dir
 _DEEPL_DOCUMENT_ERRORS = ("400", "403", "404", "429", "503", "507")
+_DEEPL_GLOSSARY_ERRORS = ("400", "403", "404", "429")
 # Every path under it answers in DeepL's error shape ({"message": ...}), unknown ones too.
 DEEPL_PREFIX = "/v2/"
 
@@ -176,6 +178,31 @@ DEEPL_DOCUMENT_RESULT = Route("/v2/document/{document_id}/result", "deepl", (
               "translation failed.", media="*/*", request=DEEPL_DOCUMENT_KEY_REQUEST,
               form=True, errors=(*_DEEPL_DOCUMENT_ERRORS, "409"), error_schema="DeepLError",
               parameters=_DOCUMENT_ID),))
+_GLOSSARY_ID = _path_parameter("glossary_id")
+DEEPL_GLOSSARIES = Route("/v2/glossaries", "deepl", (
+    Operation("post", "DeepL-compatible glossary creation (one language pair; TSV or CSV "
+              "entries): 201 with the glossary. Not charged to the key's quota.",
+              ref("DeepLGlossary"), status=201, request=DEEPL_GLOSSARY_REQUEST, form=True,
+              errors=(*_DEEPL_GLOSSARY_ERRORS, "413"), error_schema="DeepLError"),
+    Operation("get", "DeepL-compatible list of the glossaries this key may use: its own and "
+              "the server-wide ones.", ref("DeepLGlossaries"),
+              errors=_DEEPL_GLOSSARY_ERRORS, error_schema="DeepLError")))
+DEEPL_GLOSSARY = Route("/v2/glossaries/{glossary_id}", "deepl", (
+    Operation("get", "DeepL-compatible glossary (404 for another key's).",
+              ref("DeepLGlossary"), errors=_DEEPL_GLOSSARY_ERRORS, error_schema="DeepLError",
+              parameters=_GLOSSARY_ID),
+    Operation("delete", "DeepL-compatible glossary deletion: 204; 404 for another key's; "
+              "400 (glossary_read_only) for a server-wide one.", status=204,
+              errors=_DEEPL_GLOSSARY_ERRORS, error_schema="DeepLError",
+              parameters=_GLOSSARY_ID)))
+DEEPL_GLOSSARY_ENTRIES = Route("/v2/glossaries/{glossary_id}/entries", "deepl", (
+    Operation("get", "DeepL-compatible glossary entries, as TSV (source<TAB>target per "
+              "line).", media="text/tab-separated-values", errors=_DEEPL_GLOSSARY_ERRORS,
+              error_schema="DeepLError", parameters=_GLOSSARY_ID),))
+DEEPL_GLOSSARY_LANGUAGES = Route("/v2/glossary-language-pairs", "deepl", (
+    Operation("get", "DeepL-compatible language pairs glossaries serve.",
+              ref("DeepLGlossaryLanguagePairs"), errors=_DEEPL_INFO_ERRORS,
+              error_schema="DeepLError"),))
 OPENAPI = Route("/openapi.json", "docs", (
     Operation("get", "This document.", {"type": "object"}),), public=True)
 # Both served by flask-swagger-ui's blueprint, mounted at the prefix.
@@ -214,7 +241,8 @@ ROUTES: tuple[Route, ...] = (
     HEALTH, READY, MODELS, SUMMARIZE, TRANSLATE, LT_TRANSLATE, LT_DETECT,
     LT_LANGUAGES, LT_SUGGEST, LT_FRONTEND_SETTINGS, LT_TRANSLATE_FILE, LT_DOWNLOAD_FILE,
     DEEPL_TRANSLATE, DEEPL_LANGUAGES, DEEPL_USAGE, DEEPL_DOCUMENT, DEEPL_DOCUMENT_STATUS,
-    DEEPL_DOCUMENT_RESULT, OPENAPI, DOCS, DOCS_ASSETS, WEB, WEB_ASSETS, METRICS, JOBS, JOB,
+    DEEPL_DOCUMENT_RESULT, DEEPL_GLOSSARIES, DEEPL_GLOSSARY, DEEPL_GLOSSARY_ENTRIES,
+    DEEPL_GLOSSARY_LANGUAGES, OPENAPI, DOCS, DOCS_ASSETS, WEB, WEB_ASSETS, METRICS, JOBS, JOB,
     GLOSSARIES)
 
 PUBLIC_PATHS: frozenset[str] = frozenset(r.path for r in ROUTES
