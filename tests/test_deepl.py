@@ -293,8 +293,11 @@ def test_unsupported_options_are_accepted_and_ignored(client: FlaskClient) -> No
     ({"text": [ID_TEXT], "target_lang": "EN", "split_sentences": "2"}, 400,
      "invalid_split_sentences"),
     ({"text": [], "target_lang": "EN"}, 400, "invalid_type"),
-    ({"text": [ID_TEXT], "target_lang": "EN", "glossary_id": "g1"}, 400,
-     "unsupported_option"),
+    ({"text": [ID_TEXT], "target_lang": "EN", "source_lang": "ID", "glossary_ids": ["g1"]},
+     400, "unsupported_option"),
+    ({"text": [ID_TEXT], "target_lang": "EN", "glossary_id": "g1"}, 400, "missing_field"),
+    ({"text": [ID_TEXT], "target_lang": "EN", "source_lang": "ID", "glossary_id": "g1"}, 400,
+     "glossary_not_found"),
     ({"text": ["a"] * 65, "target_lang": "EN"}, 413, "too_many_texts"),
 ])
 def test_bad_requests_answer_in_deepls_shape(client: FlaskClient, body: dict[str, Any],
@@ -549,7 +552,9 @@ def test_document_errors_are_the_clients_exceptions(server: str, tmp_path: Path)
     # The codes, as scripts see them.
     for data, code in (({"target_lang": "EN-US", "output_format": "pdf"},
                         "unsupported_output_format"),
-                       ({"target_lang": "EN-US", "glossary_id": "g1"}, "unsupported_option"),
+                       ({"target_lang": "EN-US", "source_lang": "ID", "glossary_id": "g1"},
+                        "glossary_not_found"),
+                       ({"target_lang": "EN-US", "glossary_ids": "g1"}, "unsupported_option"),
                        ({"target_lang": "DE"}, "unsupported_language_pair")):
         resp = requests.post(f"{server}/v2/document", data=data, timeout=60,
                              files={"file": ("a.txt", b"Desa itu.")})

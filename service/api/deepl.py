@@ -6,12 +6,13 @@ the key's monthly quota (service/auth/usage.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from service.api.body import json_body, read_body
+from service.api.glossaries import caller
 from service.api.routing import route
 from service.api.runtime import runtime
 from service.auth.usage import EXTENSION as USAGE
@@ -27,8 +28,11 @@ from service.contract.deepl import (
 from service.overload import Deadline
 from service.pipeline import Pipeline
 from service.pipeline.markup import SKIP_TAGS, detect, translate_all
+from service.pipeline.report import Warning
 
 bp = Blueprint("deepl", __name__)
+WARNINGS_HEADER = "X-Ringkas-Warnings"
+HEADER_WARNINGS = frozenset({"glossary_not_applied"})
 
 SOURCE_LANGUAGES = [{"language": "EN", "name": "English"},
                     {"language": "ID", "name": "Indonesian"}]
@@ -60,19 +64,33 @@ def key_id() -> int:
 def translate() -> Response:
     rt = runtime()
     rt.pipeline()  # 503 before reading the body when models are not ready
-    req = parse_deepl_translate(deepl_body(), rt.settings.limits)
+    req = parse_deepl_translate(deepl_body(), rt.settings.limits, rt.glossaries, caller())
     sources = [req.source or detect(t, req.markup)[0] for t in req.texts]
     billed = [len(t) if t.strip() else 0 for t in req.texts]  # a blank text is not translated
     charged, key = meter(), key_id()
     period = charged.charge(key, sum(billed))  # 456 when the quota would be passed
+    warnings: list[Warning] = []
     try:
-        out = rt.run(lambda pipeline, deadline: _translate(pipeline, deadline, req, sources))
+        out = rt.run(lambda pipeline, deadline: _translate(pipeline, deadline, req, sources,
+                                                           warnings))
     except BaseException:
         charged.refund(key, sum(billed), period)  # only translated characters count
         raise
-    return jsonify({"translations": [
+    response = jsonify({"translations": [
         {"detected_source_language": DEEPL_CODES[source], "text": text,
          "billed_characters": n} for source, text, n in zip(sources, out, billed, strict=True)]})
+    return with_warnings(response, warnings)
+
+
+def with_warnings(response: Response, warnings: Iterable[Warning | str]) -> Response:
+    """DeepL's answers have no warnings: a glossary term the translation could not follow
+    is said in a header (DeepL's clients read the body only). ``warnings``: the pipeline's,
+    or their codes."""
+    codes = dict.fromkeys(c for c in (w if isinstance(w, str) else w.code for w in warnings)
+                          if c in HEADER_WARNINGS)
+    if codes:
+        response.headers[WARNINGS_HEADER] = ", ".join(codes)
+    return response
 
 
 @route(bp, routes.DEEPL_LANGUAGES)
@@ -93,7 +111,7 @@ def usage() -> Response:
 
 
 def _translate(pipeline: Pipeline, deadline: Deadline, req: DeepLTranslateRequest,
-               sources: list[str]) -> list[str]:
+               sources: list[str], warnings: list[Warning]) -> list[str]:
     """Each text in the pieces split_sentences asks for (its lines, or the whole text), all
     translated in one go, then put back in the text's layout."""
     layouts = [_pieces(text, req) for text in req.texts]
@@ -102,7 +120,7 @@ def _translate(pipeline: Pipeline, deadline: Deadline, req: DeepLTranslateReques
     # HTML's code and scripts stay as they are, and the elements asked for.
     skip = req.ignore_tags | (SKIP_TAGS if req.markup == "html" else frozenset())
     done = iter(translate_all(pipeline, deadline, flat, flat_sources, req.target, req.markup,
-                              skip))
+                              skip, glossary=req.glossary, warnings=warnings))
     return [_join(layout, done, req) for layout in layouts]
 
 

@@ -3,14 +3,17 @@ document core as LibreTranslate's ``/translate_file`` (service/documents/): a do
 checked at upload, translated in the background, and its translation served once, to the
 key that uploaded it, then deleted. Its characters count against the key's monthly quota
 from the upload (456 when they would pass it), and are given back when its translation
-fails. Errors take DeepL's shape and statuses (service/api/errors.py)."""
+fails. A ``glossary_id`` is followed; a term it could not apply is named in the status's
+and the result's X-Ringkas-Warnings header. Errors take DeepL's shape and statuses
+(service/api/errors.py)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from service.api.deepl import deepl_body, key_id, meter
+from service.api.deepl import deepl_body, key_id, meter, with_warnings
 from service.api.documents import documents, file_part, file_response, owner
+from service.api.glossaries import caller
 from service.api.routing import route
 from service.api.runtime import runtime
 from service.contract import routes
@@ -26,7 +29,8 @@ def upload() -> Response:
     rt = runtime()
     rt.pipeline()  # 503 before reading the body when models are not ready
     file = file_part()
-    req = parse_deepl_document(request.values.to_dict(), file, rt.settings.limits)
+    req = parse_deepl_document(request.values.to_dict(), file, rt.settings.limits,
+                               rt.glossaries, caller())
     charged, key = meter(), key_id()
 
     def charge(characters: int) -> Refund:
@@ -34,20 +38,22 @@ def upload() -> Response:
         return lambda: charged.refund(key, characters, period)
 
     done = documents().submit(owner(), req.filename, req.data, req.source, req.target,
-                              charge)
+                              charge, req.glossary)
     return jsonify({"document_id": done.record.id, "document_key": done.key})
 
 
 @route(bp, routes.DEEPL_DOCUMENT_STATUS)
 def status(document_id: str) -> Response:
     key = parse_document_key(deepl_body(), runtime().settings.limits)
-    return jsonify(_status(documents().status(document_id, key, owner())))
+    record = documents().status(document_id, key, owner())
+    return with_warnings(jsonify(_status(record)), record.warnings)
 
 
 @route(bp, routes.DEEPL_DOCUMENT_RESULT)
 def result(document_id: str) -> Response:
     key = parse_document_key(deepl_body(), runtime().settings.limits)
-    return file_response(documents().download(document_id, key, owner()))
+    taken = documents().download(document_id, key, owner())
+    return with_warnings(file_response(taken), taken.record.warnings)
 
 
 def _status(record: DocumentRecord) -> dict[str, object]:

@@ -3,8 +3,10 @@ frozen dataclasses, so that DeepL's client libraries and the tools built on them
 unchanged for id<->en.
 
 DeepL accepts options it does not apply to a language and ignores parameters it does not
-know; so does this contract (``open``), except a glossary, which would change what the
-translation promises and is refused until glossaries are served.
+know; so does this contract (``open``), except ``glossary_ids`` (DeepL's multilingual
+glossaries), which would change what the translation promises and is refused. A
+``glossary_id`` names one of ringkas's glossaries (GET /v2/glossaries), enforced as /v1's
+``glossary`` is.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from service.config import Limits
 from service.contract.requests import check_text
 from service.contract.spec import Field, ObjectSpec, SpecContext
 from service.errors import InvalidField, PayloadTooLarge
+from service.glossary import GlossaryNotFound, GlossaryPolicy
+from service.glossary.store import GlossaryStore
 from service.text.clean import split_paragraphs
 
 SOURCE_LANGS = {"EN": "en", "ID": "id"}
@@ -73,6 +77,13 @@ DEEPL_TRANSLATE = ObjectSpec("DeepLTranslateRequest", "DeepL's /v2/translate req
                                  "Keep each text's leading and trailing whitespace.",
                                  code="invalid_preserve_formatting",
                                  message="preserve_formatting must be a boolean, 0 or 1"),
+    "glossary_id": Field({"type": "string", "minLength": 1},
+                         "A glossary (GET /v2/glossaries) of the request's language pair; "
+                         "needs source_lang. Each of its terms appears in the translation "
+                         "as it says, or the response's X-Ringkas-Warnings header says "
+                         "glossary_not_applied.", code="invalid_glossary",
+                         type_code="invalid_glossary",
+                         message="glossary_id must be a glossary's id"),
     "formality": _ignored("no formality for these languages."),
     "context": _ignored("not translated, not counted."),
     "model_type": _ignored("one model per language pair."),
@@ -83,8 +94,8 @@ DEEPL_TRANSLATE = ObjectSpec("DeepLTranslateRequest", "DeepL's /v2/translate req
     "show_billed_characters": _ignored("billed_characters is always returned."),
 }, open=True)
 
-# A glossary changes what the translation promises: refused, not ignored.
-REFUSED = ("glossary_id", "glossary_ids")
+# Multilingual glossaries change what the translation promises: refused, not ignored.
+REFUSED = ("glossary_ids",)
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,7 @@ class DeepLTranslateRequest:
     split_sentences: SplitSentences
     preserve_formatting: bool
     ignore_tags: frozenset[str] = frozenset()
+    glossary: GlossaryPolicy | None = None
 
 
 def form_to_body(form: Mapping[str, list[str]]) -> dict[str, Any]:
@@ -108,14 +120,17 @@ def form_to_body(form: Mapping[str, list[str]]) -> dict[str, Any]:
     return body
 
 
-def parse_deepl_translate(body: Any, limits: Limits) -> DeepLTranslateRequest:
+def parse_deepl_translate(body: Any, limits: Limits, glossaries: GlossaryStore | None = None,
+                          owner: str | None = None) -> DeepLTranslateRequest:
+    """``glossaries``: where a ``glossary_id`` is looked up, for the caller ``owner``."""
     if isinstance(body, Mapping):
         body = {k: v.upper() if k in ("source_lang", "target_lang") and isinstance(v, str)
                 else v for k, v in body.items()}
     body = DEEPL_TRANSLATE.validate(body, SpecContext(limits))
     refused = next((k for k in REFUSED if k in body), None)
     if refused is not None:
-        raise InvalidField(refused, "glossaries are not served yet", code="unsupported_option")
+        raise InvalidField(refused, "multilingual glossaries are not served; give one "
+                           "glossary_id", code="unsupported_option")
     raw = body["text"]
     texts = _check_texts([raw] if isinstance(raw, str) else raw, limits)
     source = SOURCE_LANGS[body["source_lang"]] if "source_lang" in body else None
@@ -129,7 +144,32 @@ def parse_deepl_translate(body: Any, limits: Limits) -> DeepLTranslateRequest:
         texts=texts, source=source, target=target, markup=markup,
         split_sentences=split,  # type: ignore[arg-type]  # the schema's enum
         preserve_formatting=_BOOL[body.get("preserve_formatting", False)],
-        ignore_tags=_tag_names(body.get("ignore_tags")))
+        ignore_tags=_tag_names(body.get("ignore_tags")),
+        glossary=glossary_policy(body.get("glossary_id"), source, target, glossaries, owner))
+
+
+def glossary_policy(glossary_id: str | None, source: str | None, target: str,
+                    glossaries: GlossaryStore | None, owner: str | None,
+                    ) -> GlossaryPolicy | None:
+    """The glossary ``glossary_id`` names (the caller's own or a server-wide one), which
+    must be of the request's pair; as DeepL, a glossary needs ``source_lang``."""
+    if glossary_id is None:
+        return None
+    if source is None:
+        raise InvalidField("source_lang", "source_lang is required with glossary_id",
+                           code="missing_field")
+    try:
+        if glossaries is None:
+            raise GlossaryNotFound("no glossaries here")
+        found = glossaries.get(glossary_id, owner)
+    except GlossaryNotFound:
+        raise InvalidField("glossary_id", f"no glossary {glossary_id!r} (GET /v2/glossaries "
+                           "lists them)", code=GlossaryNotFound.default_code) from None
+    if (found.source_lang, found.target_lang) != (source, target):
+        raise InvalidField("glossary_id", f"glossary {glossary_id!r} is "
+                           f"{found.source_lang}->{found.target_lang}, the request "
+                           f"{source}->{target}", code="glossary_language_mismatch")
+    return GlossaryPolicy((found.terms(),), found.name)
 
 
 def parse_languages_type(value: str | None) -> Literal["source", "target"]:

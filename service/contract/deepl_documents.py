@@ -1,8 +1,8 @@
 """DeepL's document API requests (``/v2/document`` and the status and result of one), parsed
 once into frozen dataclasses. The upload is multipart/form-data; the status and result
 requests carry the document's key as JSON or form fields, as DeepL's clients send them.
-Other fields are accepted and ignored, as DeepL does; a glossary is refused, as
-/v2/translate refuses it."""
+Other fields are accepted and ignored, as DeepL does; ``glossary_id`` is followed as
+/v2/translate follows it, and ``glossary_ids`` refused as there."""
 
 from __future__ import annotations
 
@@ -12,11 +12,19 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from service.config import Limits
-from service.contract.deepl import DEEPL_TRANSLATE, REFUSED, SOURCE_LANGS, TARGET_LANGS
+from service.contract.deepl import (
+    DEEPL_TRANSLATE,
+    REFUSED,
+    SOURCE_LANGS,
+    TARGET_LANGS,
+    glossary_policy,
+)
 from service.contract.documents import FILE, check_file_part
 from service.contract.spec import Field, ObjectSpec, SpecContext
 from service.documents.formats import EXTENSIONS, SUPPORTED_EXTENSIONS, base_name
 from service.errors import InvalidField
+from service.glossary import GlossaryPolicy
+from service.glossary.store import GlossaryStore
 
 DEEPL_DOCUMENT = ObjectSpec(
     "DeepLDocumentRequest", "DeepL's /v2/document upload, as multipart/form-data. Other "
@@ -31,6 +39,7 @@ DEEPL_DOCUMENT = ObjectSpec(
                                "The format to write: only the input's own (txt, html, docx); "
                                "no conversion.", code="unsupported_output_format",
                                message="output_format must be a format name"),
+        "glossary_id": DEEPL_TRANSLATE.fields["glossary_id"],
         "formality": DEEPL_TRANSLATE.fields["formality"],
     }, open=True)
 
@@ -50,18 +59,22 @@ class DeepLDocumentRequest:
     data: bytes
     source: str  # "auto" (detected from the document), "id" or "en"
     target: str
+    glossary: GlossaryPolicy | None = None
 
 
 def parse_deepl_document(form: Mapping[str, Any], file: tuple[str, bytes] | None,
-                         limits: Limits) -> DeepLDocumentRequest:
-    """``form``: the text fields (one value each); ``file``: the file part's (name, bytes)."""
+                         limits: Limits, glossaries: GlossaryStore | None = None,
+                         owner: str | None = None) -> DeepLDocumentRequest:
+    """``form``: the text fields (one value each); ``file``: the file part's (name, bytes);
+    ``glossaries``: where a ``glossary_id`` is looked up, for the caller ``owner``."""
     body = {k: v.upper() if k in ("source_lang", "target_lang") and isinstance(v, str) else v
             for k, v in form.items()}
     file = check_file_part(body, file)
     checked = DEEPL_DOCUMENT.validate({**body, "file": ""}, SpecContext(limits))
     refused = next((k for k in REFUSED if k in checked), None)
     if refused is not None:
-        raise InvalidField(refused, "glossaries are not served yet", code="unsupported_option")
+        raise InvalidField(refused, "multilingual glossaries are not served; give one "
+                           "glossary_id", code="unsupported_option")
     source = SOURCE_LANGS[checked["source_lang"]] if "source_lang" in checked else "auto"
     target = TARGET_LANGS[checked["target_lang"]]
     if source == target:
@@ -69,7 +82,9 @@ def parse_deepl_document(form: Mapping[str, Any], file: tuple[str, bytes] | None
                            code="unsupported_language_pair")
     filename = checked.get("filename") or file[0]
     _check_output_format(checked.get("output_format"), filename)
-    return DeepLDocumentRequest(filename, file[1], source, target)
+    glossary = glossary_policy(checked.get("glossary_id"), None if source == "auto" else source,
+                               target, glossaries, owner)
+    return DeepLDocumentRequest(filename, file[1], source, target, glossary)
 
 
 def parse_document_key(body: Any, limits: Limits) -> str:

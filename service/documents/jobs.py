@@ -36,8 +36,10 @@ from service.documents.store import (
     Download,
 )
 from service.errors import NotReady, Overloaded, RingkasError
+from service.glossary.terms import GlossaryPolicy
 from service.jobs.execute import error_json
 from service.pipeline.markup import pipeline_translator
+from service.pipeline.report import Warning
 from service.text.language import rank_among
 
 if TYPE_CHECKING:
@@ -93,8 +95,8 @@ class DocumentJobs:
         self.runtime = runtime
         self.store = store or DocumentStore(Path(settings.data_dir).expanduser() / "documents",
                                             retention_s=settings.document_retention_s)
-        self._queue: queue.Queue[tuple[DocumentRecord, Document, Refund]] = queue.Queue(
-            MAX_QUEUED)
+        self._queue: queue.Queue[tuple[DocumentRecord, Document, Refund,
+                                       GlossaryPolicy | None]] = queue.Queue(MAX_QUEUED)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -121,16 +123,18 @@ class DocumentJobs:
         return Submitted(self.store.finish(record, out), key)
 
     def submit(self, owner: str | None, filename: str, data: bytes, source: str,
-               target: str, charge: Charge | None = None) -> Submitted:
+               target: str, charge: Charge | None = None,
+               glossary: GlossaryPolicy | None = None) -> Submitted:
         """Queue for the background thread; poll :meth:`status`, then :meth:`download`.
         ``charge`` is called with the document's characters once it is checked; its refund
-        runs when the document is not translated after all."""
+        runs when the document is not translated after all. ``glossary`` is followed (a
+        term it could not apply is in the record's warnings)."""
         doc, source = self.open(filename, data, source, target)
         refund = charge(doc.characters) if charge is not None else _no_refund
         try:
             record, key = self._create(owner, doc, source, target, QUEUED)
             try:
-                self._queue.put_nowait((record, doc, refund))
+                self._queue.put_nowait((record, doc, refund, glossary))
             except queue.Full:
                 self.store.update(record, status=ERROR, error={"code": "overloaded"})
                 raise Overloaded(f"{MAX_QUEUED} documents are waiting already; retry "
@@ -193,10 +197,10 @@ class DocumentJobs:
 
     def _work(self) -> None:
         while True:
-            record, doc, refund = self._queue.get()
+            record, doc, refund, glossary = self._queue.get()
             translated = False
             try:
-                translated = self._run(record, doc)
+                translated = self._run(record, doc, glossary)
             except Exception as exc:  # the thread lives on; frames only reach the log
                 log.error("document %s: the background thread failed with %s\n%s", record.id,
                           type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)))
@@ -207,8 +211,10 @@ class DocumentJobs:
                     log.error("document %s: its refund failed with %s", record.id,
                               type(exc).__name__)
 
-    def _run(self, record: DocumentRecord, doc: Document) -> bool:
+    def _run(self, record: DocumentRecord, doc: Document,
+             glossary: GlossaryPolicy | None = None) -> bool:
         """Whether the document was translated."""
+        warnings: list[Warning] = []
         rt = self.runtime
         record = self.store.update(record, status=TRANSLATING)
         deadline = rt.admission.deadline(self.settings.job_item_timeout_s)
@@ -225,7 +231,7 @@ class DocumentJobs:
                 time.sleep(0.05)  # interactive requests are waiting: they go first
             with rt.admission.slot(deadline):
                 out = doc.translate(pipeline_translator(pipeline, deadline, record.source,
-                                                        record.target))
+                                                        record.target, glossary, warnings))
         except RingkasError as exc:
             self.store.update(record, status=ERROR, error=error_json(exc))
             return False
@@ -236,5 +242,5 @@ class DocumentJobs:
                 "code": "internal_error", "message": "internal error while translating this "
                 "document; see the service log"})
             return False
-        self.store.finish(record, out)
+        self.store.finish(record, out, tuple(dict.fromkeys(w.code for w in warnings)))
         return True

@@ -53,6 +53,7 @@ class DocumentRecord:
     updated_at: float
     expires_at: float
     error: dict[str, Any] | None = None  # {"code", "message"} when status is error
+    warnings: tuple[str, ...] = ()  # the translation's warning codes (glossary_not_applied)
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,9 @@ class DocumentStore:
                 self._write(record)
         return record
 
-    def finish(self, record: DocumentRecord, data: bytes) -> DocumentRecord:
-        """The translated file stored, and the document done."""
+    def finish(self, record: DocumentRecord, data: bytes,
+               warnings: tuple[str, ...] = ()) -> DocumentRecord:
+        """The translated file stored, and the document done (with ``warnings``' codes)."""
         path = self.root / record.id
         with self._storage():
             if not path.is_dir():
@@ -116,7 +118,7 @@ class DocumentStore:
             tmp = path / f".{_RESULT}.tmp"
             tmp.write_bytes(data)
             os.replace(tmp, path / _RESULT)
-        return self.update(record, status=DONE)
+        return self.update(record, status=DONE, warnings=warnings)
 
     def get(self, doc_id: str, key: str, owner: str | None) -> DocumentRecord | None:
         """The document, if ``doc_id`` and ``key`` name one of ``owner``'s that has not
@@ -171,7 +173,7 @@ class DocumentStore:
             return None
         try:
             raw = json.loads((self.root / doc_id / _RECORD).read_text())
-            return DocumentRecord(**raw)
+            return DocumentRecord(**{**raw, "warnings": tuple(raw.get("warnings", ()))})
         except (OSError, ValueError, TypeError):
             return None
 

@@ -16,8 +16,10 @@ from typing import Literal
 from bs4 import BeautifulSoup, NavigableString
 from bs4.element import PreformattedString
 
+from service.glossary.terms import GlossaryPolicy
 from service.overload import Deadline
 from service.pipeline.pipeline import Pipeline
+from service.pipeline.report import Warning
 from service.pipeline.requests import TranslateRequest
 from service.text.language import rank_among
 
@@ -62,28 +64,38 @@ def detect(text: str, markup: Markup | None = None) -> tuple[str, float]:
 
 
 def pipeline_translator(pipeline: Pipeline, deadline: Deadline | None, source: str,
-                        target: str) -> TranslateTexts:
-    """Texts through the pipeline's translation (what /v1/translate runs), in one call; a
-    text already in the target language comes back as it was."""
+                        target: str, glossary: GlossaryPolicy | None = None,
+                        warnings: list[Warning] | None = None) -> TranslateTexts:
+    """Texts through the pipeline's translation (what /v1/translate runs, following
+    ``glossary``), in one call; a text already in the target language comes back as it
+    was. The pipeline's warnings are added to ``warnings``."""
     def translate(texts: Sequence[str]) -> list[str]:
         if source == target:
             return list(texts)
-        return _translate(pipeline, deadline, texts, source, target)[0]
+        return _translate(pipeline, deadline, texts, source, target, glossary=glossary,
+                          warnings=warnings)[0]
 
     return translate
 
 
 def translate_all(pipeline: Pipeline, deadline: Deadline | None, texts: Sequence[str],
                   sources: Sequence[str], target: str, markup: Markup | None = None,
-                  skip_tags: Collection[str] = SKIP_TAGS) -> list[str]:
+                  skip_tags: Collection[str] = SKIP_TAGS, *,
+                  glossary: GlossaryPolicy | None = None,
+                  warnings: list[Warning] | None = None) -> list[str]:
     """Each text translated from its own source language into ``target``, in one pipeline
-    call per source language. A text already in the target language comes back as it was."""
-    return translate_each(pipeline, deadline, texts, sources, target, markup, skip_tags)[0]
+    call per source language, following ``glossary`` (the pipeline's warnings, such as
+    glossary_not_applied, are added to ``warnings``). A text already in the target language
+    comes back as it was."""
+    return translate_each(pipeline, deadline, texts, sources, target, markup, skip_tags,
+                          glossary=glossary, warnings=warnings)[0]
 
 
 def translate_each(pipeline: Pipeline, deadline: Deadline | None, texts: Sequence[str],
                    sources: Sequence[str], target: str, markup: Markup | None = None,
-                   skip_tags: Collection[str] = SKIP_TAGS, alternatives: int = 0,
+                   skip_tags: Collection[str] = SKIP_TAGS, alternatives: int = 0, *,
+                   glossary: GlossaryPolicy | None = None,
+                   warnings: list[Warning] | None = None,
                    ) -> tuple[list[str], list[list[str]]]:
     """As :func:`translate_all`, with up to ``alternatives`` other translations of each
     text (none for markup, as LibreTranslate, nor for a text already in the target
@@ -96,25 +108,30 @@ def translate_each(pipeline: Pipeline, deadline: Deadline | None, texts: Sequenc
             continue
         chosen = [texts[i] for i in todo]
         if markup:
-            done = translate_markup(chosen, pipeline_translator(pipeline, deadline, source,
-                                                                target), markup, skip_tags)
+            done = translate_markup(chosen, pipeline_translator(
+                pipeline, deadline, source, target, glossary, warnings), markup, skip_tags)
             alts: list[list[str]] = [[] for _ in todo]
         else:
-            done, alts = _translate(pipeline, deadline, chosen, source, target, alternatives)
+            done, alts = _translate(pipeline, deadline, chosen, source, target, alternatives,
+                                    glossary=glossary, warnings=warnings)
         for i, text, alt in zip(todo, done, alts, strict=True):
             out[i], others[i] = text, alt
     return out, others
 
 
 def _translate(pipeline: Pipeline, deadline: Deadline | None, texts: Sequence[str],
-               source: str, target: str, alternatives: int = 0,
-               ) -> tuple[list[str], list[list[str]]]:
+               source: str, target: str, alternatives: int = 0, *,
+               glossary: GlossaryPolicy | None = None,
+               warnings: list[Warning] | None = None) -> tuple[list[str], list[list[str]]]:
     if not texts:
         return [], []
     result = pipeline.translate(TranslateRequest(texts=tuple(texts), source=source,
                                                  target=target, single=False,
-                                                 alternatives=alternatives), deadline)
+                                                 alternatives=alternatives,
+                                                 glossary=glossary), deadline)
     assert isinstance(result.translation, list)
+    if warnings is not None:
+        warnings.extend(result.warnings)
     return result.translation, result.alternatives or [[] for _ in texts]
 
 
