@@ -25,6 +25,7 @@ from service.config import Settings
 from service.engine import Engine
 from service.glossary.terms import count_exact
 from service.jobs.backend import EXTENSION as JOBS
+from tests.conftest import REPO
 from tests.test_deepl import serving
 from tests.test_glossary_mechanism import BASE, Phrasebook, words
 
@@ -326,3 +327,15 @@ def test_a_document_term_that_cannot_be_placed_is_in_the_header(
                                timeout=30)
         assert result.status_code == 200 and result.headers[HEADER] == "glossary_not_applied"
         assert result.content.decode().strip() == "adds 14 craftsmen in Bogor."
+
+
+def test_the_glossary_snippet_in_the_docs_works(server: str,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    page = (REPO / "docs" / "clients.md").read_text(encoding="utf-8")
+    section = page.split("### Glossaries", 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "http://127.0.0.1:8000" in snippet
+    exec(compile(snippet.replace("http://127.0.0.1:8000", server), "clients.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].strip() and printed[1] == "{'Kemenperin': 'Ministry of Industry'}"
+    assert {g.name for g in _translator(server).list_glossaries()} == {"newsroom"}  # deleted

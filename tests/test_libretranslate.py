@@ -4,6 +4,7 @@ a string or a list, format html, api_key in the body)."""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -19,6 +20,7 @@ from service.api import create_app
 from service.auth.store import KeyStore
 from service.config import Settings
 from service.engine import Engine
+from tests.conftest import REPO
 
 ID_TEXT = "Pabrik sepatu itu mempekerjakan dua ratus orang dari desa sekitar Bogor."
 EN_TEXT = "The shoe factory employs two hundred people from villages around Bogor."
@@ -193,6 +195,24 @@ def test_deep_translator_round_trip(server: str) -> None:
     auto = LibreTranslator(source="auto", target="en", api_key="unused",
                            custom_url=f"{server}/")
     assert auto.translate(EN_TEXT) == EN_TEXT  # already English: returned as it was
+
+
+@pytest.mark.parametrize("client", ["libretranslatepy", "deep_translator"])
+def test_the_snippets_in_the_docs_work(server: str, client: str,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    page = (REPO / "docs" / "clients.md").read_text(encoding="utf-8")
+    section = page.split("## LibreTranslate", 1)[1].split("\n## ", 1)[0]
+    snippet = next(block.split("```", 1)[0] for block in section.split("```python\n")[1:]
+                   if f"from {client} import" in block)
+    assert "http://127.0.0.1:8000" in snippet
+    exec(compile(snippet.replace("http://127.0.0.1:8000", server), "clients.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 2 and printed[0].strip()
+    if client == "libretranslatepy":
+        assert printed[1] == "id"
+    else:
+        batch = ast.literal_eval(printed[1])
+        assert isinstance(batch, list) and len(batch) == 2
 
 
 def test_deep_translator_sees_ringkas_errors_as_its_exceptions(server: str) -> None:
