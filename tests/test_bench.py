@@ -61,6 +61,20 @@ def test_bench_smoke_run(tmp_path: Path) -> None:
     assert table in result.output
 
 
+def test_a_childs_peak_rss_is_its_own() -> None:
+    """A child of a process with a big footprint (the benchmark's parent, after building
+    the models) reports its own peak, not the parent's."""
+    import subprocess
+    import sys
+
+    ballast = bytearray(400 * 1024 * 1024)  # resident: bytearray writes its zeros
+    out = subprocess.run([sys.executable, "-c", "from service.bench.child import peak_rss_mb;"
+                          "print(peak_rss_mb())"], capture_output=True, text=True, check=True,
+                         timeout=120)
+    del ballast
+    assert 0 < float(out.stdout) < 200
+
+
 def test_bench_refuses_a_busy_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cores = len(bench_run.os.sched_getaffinity(0))
     monkeypatch.setattr(bench_run.os, "getloadavg", lambda: (0.6 * cores, 0.1, 0.1))

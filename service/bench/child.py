@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import statistics
 import sys
 import threading
@@ -57,15 +56,22 @@ class ChildConfig:
     summaries_only: bool = False  # another summariser: the translation figures are the same
 
 
-def _rss_mb() -> float:
+def _status_mb(field: str) -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
 
 
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+def _rss_mb() -> float:
+    return _status_mb("VmRSS")
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak RSS. Not getrusage's ru_maxrss: Linux carries that across
+    fork and exec, so a child of a big parent (one that just built the models) would
+    report the parent's peak."""
+    return _status_mb("VmHWM")
 
 
 def _cpu_s() -> float:
@@ -279,7 +285,7 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
         "rss_start_mb": round(rss_start, 1),
         "rss_after_load_mb": round(rss_loaded, 1),
         "rss_mb": rss,
-        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
     }
 
 
