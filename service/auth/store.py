@@ -27,6 +27,7 @@ from pathlib import Path
 
 from service.auth.usage import CharUsage, current_period
 from service.errors import QuotaExceeded, RingkasError
+from service.sqlite_tx import immediate
 
 KEY_SCHEME = "rk_"
 PREFIX_CHARS = len(KEY_SCHEME) + 8  # "rk_" and 8 random characters (48 bits): display only
@@ -107,14 +108,9 @@ class KeyStore:
     def _immediate(self) -> Iterator[sqlite3.Connection]:
         """One write transaction that holds the write lock from its first read: a check
         and the update it decides stay one step for every server process."""
-        with closing(sqlite3.connect(self.path, timeout=10, isolation_level=None)) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with (closing(sqlite3.connect(self.path, timeout=10, isolation_level=None)) as conn,
+              immediate(conn)):
+            yield conn
 
     def add(self, name: str, rate_limit: str | None = None,
             char_limit: int | None = None) -> tuple[int, str]:

@@ -36,6 +36,7 @@ from service.jobs.model import (
     final_status,
     live_status,
 )
+from service.sqlite_tx import immediate
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -136,14 +137,8 @@ class JobStore:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        with closing(self._connect()) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with closing(self._connect()) as conn, immediate(conn):
+            yield conn
 
     # --- the API's side -------------------------------------------------------------------
 
