@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,11 +115,10 @@ def chart(report: Mapping[str, Any], path: Path) -> None:
     x = np.arange(len(CHART_METRICS))
     t = np.arange(len(TRUST_METRICS))
     for i, (name, run) in enumerate(runs.items()):
-        values = [run["corpus"].get(m, {}).get("value", 0.0) for m in CHART_METRICS]
+        values = bar_values(run, CHART_METRICS)
         errors = [run["corpus"].get(m, {}).get("ci95", 0.0) for m in CHART_METRICS]
         ax.bar(x + i * width, values, width, yerr=errors, capsize=2, label=name)
-        trust.bar(t + i * width, [run["corpus"].get(m, {}).get("value", 0.0)
-                                  for m in TRUST_METRICS], width, label=name)
+        trust.bar(t + i * width, bar_values(run, TRUST_METRICS), width, label=name)
     ax.set_xticks(x + width * (len(runs) - 1) / 2, CHART_METRICS)
     ax.set_ylabel("score (higher is better)")
     ax.set_title("ringkas summary strategies against reference digests")
@@ -132,14 +132,19 @@ def chart(report: Mapping[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+def bar_values(run: Mapping[str, Any], metrics: tuple[str, ...]) -> list[float]:
+    """A run's value of each measure; NaN (no bar) for one it was not scored on: a 0 bar
+    would read as a result (0% terms kept, or no unsupported numbers at all)."""
+    return [run["corpus"][m]["value"] if m in run["corpus"] else math.nan for m in metrics]
+
+
 def _translation_panel(ax: Any, runs: Mapping[str, Any]) -> None:
     import numpy as np
 
     x = np.arange(len(TRANSLATION_CHART))
     width = 0.8 / max(1, len(runs))
     for i, (name, run) in enumerate(runs.items()):
-        values = [run["corpus"].get(m, {}).get("value", 0.0) for m in TRANSLATION_CHART]
-        ax.bar(x + i * width, values, width, label=name)
+        ax.bar(x + i * width, bar_values(run, TRANSLATION_CHART), width, label=name)
     ax.set_xticks(x + width * (len(runs) - 1) / 2,
                   ["numbers kept", "terms (glossary)", "terms (none)"])
     ax.set_ylim(0, 100)

@@ -207,3 +207,13 @@ def test_python_dash_m_eval() -> None:
     proc = subprocess.run([sys.executable, "-m", "eval", "--help"], capture_output=True,
                           text=True, timeout=120, check=False)
     assert proc.returncode == 0 and "--baseline" in proc.stdout
+
+
+def test_a_measure_a_run_was_not_scored_on_gets_no_bar() -> None:
+    import math
+
+    from eval.report import TRANSLATION_CHART, bar_values
+
+    run = {"corpus": {"numbers_preserved": {"value": 97.5}}}
+    values = bar_values(run, TRANSLATION_CHART)
+    assert values[0] == 97.5 and all(math.isnan(v) for v in values[1:])
