@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service.fidelity.numbers import Lang, Quantity, extract_quantities, quantity_supports
-from service.fidelity.review import _Found, check_quantity
+from service.fidelity.review import Found, check_quantity
 from service.fidelity.sources import Side
 
 
@@ -19,8 +19,8 @@ class QuantityFinding:
     expected: str | None  # what the source says instead, as it writes it
 
 
-def _side(text: str, lang: Lang) -> _Found:
-    return _Found(None, Side(lang, text, (), tuple(extract_quantities(text, lang))))
+def _side(text: str, lang: Lang) -> Found:
+    return Found(None, Side(lang, text, (), tuple(extract_quantities(text, lang))))
 
 
 def compare_quantities(source: str, target: str, source_lang: Lang = "id",

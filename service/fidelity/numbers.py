@@ -101,7 +101,7 @@ def _build(lang: Lang) -> re.Pattern[str]:
     )
 
 
-_PATTERNS: dict[Lang, re.Pattern[str]] = {"id": _build("id"), "en": _build("en")}
+PATTERNS: dict[Lang, re.Pattern[str]] = {"id": _build("id"), "en": _build("en")}
 
 _INT = re.compile(r"\d+")
 _GROUPED = {
@@ -124,7 +124,7 @@ def parse_numeral(text: str, lang: Lang) -> float | None:
     return None
 
 
-def _word_value(words: str) -> float | None:
+def word_value(words: str) -> float | None:
     parts = words.casefold().split()
     parts = [p for w in parts for p in w.split("-")]
     if parts[-1] == "dozen":
@@ -189,10 +189,10 @@ def _currency(pre: str | None, post: str | None) -> str | None:
 def extract_quantities(text: str, lang: Lang) -> list[Quantity]:
     """Every numeric mention in ``text``, in order."""
     found: list[Quantity] = []
-    for m in _PATTERNS[lang].finditer(text):
+    for m in PATTERNS[lang].finditer(text):
         num = m.group("num")
         is_digits = num[0].isdigit()
-        value = parse_numeral(num, lang) if is_digits else _word_value(num)
+        value = parse_numeral(num, lang) if is_digits else word_value(num)
         if value is None:
             continue
         currency = _currency(m.group("pre"), m.group("post"))

@@ -18,14 +18,14 @@ import re
 from dataclasses import dataclass
 
 from service.fidelity.numbers import (
-    _PATTERNS,
+    PATTERNS,
     Lang,
     Quantity,
-    _word_value,
     extract_quantities,
     parse_numeral,
     quantity_supports,
     same_value,
+    word_value,
 )
 
 
@@ -97,11 +97,11 @@ def _same(source: Quantity, translated: Quantity) -> bool:
 
 def _numeral(q: Quantity, lang: Lang) -> tuple[int, int, float] | None:
     """Where ``q``'s numeral is in its text, and its scale factor."""
-    m = _PATTERNS[lang].fullmatch(q.text)
+    m = PATTERNS[lang].fullmatch(q.text)
     if m is None:
         return None
     num = m.group("num")
-    value = parse_numeral(num, lang) if num[0].isdigit() else _word_value(num)
+    value = parse_numeral(num, lang) if num[0].isdigit() else word_value(num)
     if not value:
         return None
     return m.start("num"), m.end("num"), q.value / value

@@ -33,23 +33,23 @@ from service.fidelity.sources import Side, Sources, SourceSentence
 
 
 @dataclass(frozen=True)
-class _Found:
+class Found:
     """A source mention: where it stands."""
 
     sentence: SourceSentence | None  # None: the loose English text
     side: Side
 
 
-def _sides(sentences: Iterable[SourceSentence]) -> list[_Found]:
-    return [_Found(s, side) for s in sentences for side in s.sides]
+def _sides(sentences: Iterable[SourceSentence]) -> list[Found]:
+    return [Found(s, side) for s in sentences for side in s.sides]
 
 
-def _loose(sources: Sources) -> list[_Found]:
-    return [_Found(None, side) for side in sources.loose]
+def _loose(sources: Sources) -> list[Found]:
+    return [Found(None, side) for side in sources.loose]
 
 
 def _claim(kind: str, text: str, value: str, sentence: int, issue: str | None = None,
-           expected: str | None = None, where: _Found | None = None) -> Claim:
+           expected: str | None = None, where: Found | None = None) -> Claim:
     src = where.sentence if where is not None else None
     return Claim(kind, text, value, issue is None, issue=issue, expected=expected,
                  sentence=sentence, source=src.index if src is not None else None,
@@ -86,8 +86,8 @@ def _with_qualifier(text: str, q: Quantity) -> str:
     return f"{found[1]} {q.text}"
 
 
-def check_quantity(claim: Quantity, claim_text: str, supporting: Sequence[_Found],
-                   elsewhere: Sequence[_Found]) -> tuple[str | None, str | None, _Found | None]:
+def check_quantity(claim: Quantity, claim_text: str, supporting: Sequence[Found],
+                   elsewhere: Sequence[Found]) -> tuple[str | None, str | None, Found | None]:
     """(issue, expected as the source writes it, where) for one figure of a summary sentence
     (``claim_text``), against its supporting sentences' sides first."""
     mine = qualifier(claim_text, claim.start)
@@ -97,7 +97,7 @@ def check_quantity(claim: Quantity, claim_text: str, supporting: Sequence[_Found
     if matches:
         if claim.kind == "year":
             return None, None, matches[0][0]
-        first_issue: tuple[str, str, _Found] | None = None
+        first_issue: tuple[str, str, Found] | None = None
         for f, q in matches:
             theirs = qualifier(f.side.text, q.start)
             issue = qualifier_issue(mine_class, theirs[0] if theirs else None)
@@ -120,8 +120,8 @@ def check_quantity(claim: Quantity, claim_text: str, supporting: Sequence[_Found
     return "not_in_source", None, None
 
 
-def check_date(claim: DateMention, supporting: Sequence[_Found],
-               elsewhere: Sequence[_Found]) -> tuple[str | None, str | None, _Found | None]:
+def check_date(claim: DateMention, supporting: Sequence[Found],
+               elsewhere: Sequence[Found]) -> tuple[str | None, str | None, Found | None]:
     mentions = [(f, d) for f in supporting for d in extract_dates(f.side.text)]
     hit = next((f for f, d in mentions if date_matches(claim, d)), None)
     if hit is not None:
@@ -162,11 +162,11 @@ def _review_sentence(i: int, att: SentenceAttribution, sources: Sources) -> list
     return out
 
 
-def _check_name(name: Name, i: int, supporting: Sequence[_Found],
-                elsewhere: Sequence[_Found]) -> Claim:
+def _check_name(name: Name, i: int, supporting: Sequence[Found],
+                elsewhere: Sequence[Found]) -> Claim:
     value = name.value
-    whole_in: list[tuple[_Found, SpanMatch]] = []
-    best: tuple[int, _Found, SpanMatch] | None = None
+    whole_in: list[tuple[Found, SpanMatch]] = []
+    best: tuple[int, Found, SpanMatch] | None = None
     for group in (supporting, elsewhere):
         for f in group:
             for m in find_spans(name.tokens, f.side):
