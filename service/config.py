@@ -97,11 +97,10 @@ class Settings:
     batching: bool = True
     batch_max_tokens: int = 4096
     batch_wait_ms: int = 10
-    # CTranslate2 threads. Two cores: one batch at a time (inter 1) on both cores (intra 0:
-    # every core this process may use). Two single-core workers would halve each batch's
-    # speed for no gain, since the batcher already merges concurrent work into one batch.
+    # CTranslate2 threads, 0 meaning "choose" (service/engine/threads.py): on 2 cores, two
+    # single-core workers per model, each batch split between them.
     intra_threads: int = 0
-    inter_threads: int = 1
+    inter_threads: int = 0
     # Where models configured for CTranslate2 are converted on first load ("": the user's
     # cache, $XDG_CACHE_HOME/ringkas/ct2).
     ct2_cache_dir: str = ""
@@ -140,8 +139,10 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         if values.get("batch_max_tokens", 1) < 1:
             raise ConfigError("RINGKAS_BATCH_MAX_TOKENS must be at least 1")
-        if values.get("inter_threads", 1) < 1:
-            raise ConfigError("RINGKAS_INTER_THREADS must be at least 1")
+        for name, var in (("inter_threads", "RINGKAS_INTER_THREADS"),
+                          ("intra_threads", "RINGKAS_INTRA_THREADS")):
+            if values.get(name, 0) < 0:
+                raise ConfigError(f"{var} must be 0 (choose) or more")
         if values.get("webhook_workers", 1) < 1:
             raise ConfigError("RINGKAS_WEBHOOK_WORKERS must be at least 1")
         if values.get("webhook_timeout_s", 1) < 1:

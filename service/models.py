@@ -21,6 +21,9 @@ class Role:
     optional: bool = False
     # Cross-lingual mT5 models start decoding with a target-language token.
     target_lang: str | None = None
+    # A summariser gets one whole article per request, a translator its sentences: what
+    # the CTranslate2 threads are chosen for (service/engine/threads.py).
+    whole_texts: bool = False
     # Decoding the default model's card uses, in generate()'s terms: each fills a value the
     # model's own config leaves unset (a no_repeat_ngram_size of 0, the old default written
     # out, counts as unset); a value the config sets is kept. Repetition blocking is here
@@ -53,18 +56,20 @@ ROLES: dict[str, Role] = {
         Role("translate_en_id", "Helsinki-NLP/opus-mt-en-id", "main", "marian",
              "English -> Indonesian translation (Indonesian summary, en->id requests)"),
         Role("summarize", "sshleifer/distilbart-cnn-12-6", "main", "bart",
-             "English abstractive summariser"),
+             "English abstractive summariser", whole_texts=True),
         Role("summarize_id", "csebuetnlp/mT5_multilingual_XLSum", "main", "t5",
              "Indonesian abstractive summariser (strategy summarise-translate)", optional=True,
+             whole_texts=True,
              card=MappingProxyType(_CSEBUETNLP_CARD)),
         Role("crosssum", "csebuetnlp/mT5_m2o_english_crossSum", "main", "t5",
              "Indonesian -> English cross-lingual summariser (strategy direct)", optional=True,
+             whole_texts=True,
              target_lang="english", card=MappingProxyType(_CSEBUETNLP_CARD)),
         # mt0's card decodes greedily and names no length (transformers' default is 20
         # tokens): its summaries get the XL-Sum budget, whose data is in mt0's xP3 mixture.
         Role("instruct", "bigscience/mt0-base", "main", "t5",
              "instruction-tuned seq2seq model driven by a prompt template (strategy instruct)",
-             optional=True, card=MappingProxyType({"max_length": 84})),
+             optional=True, whole_texts=True, card=MappingProxyType({"max_length": 84})),
     )
 }
 

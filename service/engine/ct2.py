@@ -20,8 +20,9 @@ from service.models import LOCAL_REVISION, ModelSpec
 
 class CT2Seq2SeqEngine:
     def __init__(self, translator: Any, tokenizer: Tokenizer, meta: ConvertedMeta, info: ModelInfo,
-                 decoding: Decoding | None = None) -> None:
+                 decoding: Decoding | None = None, workers: int = 1) -> None:
         self.translator = translator
+        self.workers = max(1, workers)  # the translator's inter_threads
         self.tokenizer = tokenizer
         self.meta = meta
         self.decoding = decoding or Decoding()
@@ -42,12 +43,18 @@ class CT2Seq2SeqEngine:
 
     @classmethod
     def from_dir(cls, role: str, path: str | Path, *, compute_type: str = "default",
-                 intra_threads: int = 0, inter_threads: int = 1,
+                 intra_threads: int = 0, inter_threads: int = 0,
                  decoding: Decoding | None = None,
-                 configured: ModelSpec | None = None) -> CT2Seq2SeqEngine:
+                 configured: ModelSpec | None = None,
+                 whole_texts: bool = False) -> CT2Seq2SeqEngine:
         """``configured``: the model the role was configured with, when ``path`` is its
-        cached conversion (provenance then names that model, not the cache)."""
+        cached conversion (provenance then names that model, not the cache). Threads 0:
+        chosen for this machine (``service.engine.threads``)."""
         import ctranslate2
+
+        from service.engine.threads import ct2_threads
+
+        threads = ct2_threads(inter_threads, intra_threads, whole_texts=whole_texts)
 
         path = Path(path)
         if not is_ct2_dir(path):
@@ -59,8 +66,8 @@ class CT2Seq2SeqEngine:
                               f"it does: {', '.join(sorted(supported))}")
         meta = ConvertedMeta.read(path)
         translator = ctranslate2.Translator(str(path), device="cpu", compute_type=compute_type,
-                                            intra_threads=intra_threads,
-                                            inter_threads=inter_threads)
+                                            intra_threads=threads.cores_each,
+                                            inter_threads=threads.workers)
         tokenizer = load_tokenizer(path)  # no transformers: this process may never load torch
         info = ModelInfo(
             role=role, id=configured.model if configured else str(path),
@@ -72,7 +79,7 @@ class CT2Seq2SeqEngine:
             else compute_type,
             converted_from=f"{meta.source}@{meta.revision}",
         )
-        return cls(translator, tokenizer, meta, info, decoding)
+        return cls(translator, tokenizer, meta, info, decoding, workers=threads.workers)
 
     @property
     def max_input_tokens(self) -> int:
@@ -81,6 +88,14 @@ class CT2Seq2SeqEngine:
     @property
     def max_output_tokens(self) -> int:
         return min(self.meta.window, self.decoding.max_length or self.meta.window)
+
+    def sub_batch_size(self, n: int) -> int:
+        """translate_batch's max_batch_size for a batch of ``n`` texts: a share for each
+        worker, so that one request's sentences keep every worker busy (0: no split).
+        CTranslate2 sorts the texts by length before it cuts, and keeps their order."""
+        if self.workers < 2 or n < 2:
+            return 0
+        return -(-n // min(self.workers, n))
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:
@@ -144,7 +159,8 @@ class CT2Seq2SeqEngine:
         suppress = [[token] for token in self.generation.get("suppress") or ()]
         results = self.translator.translate_batch(
             source, target_prefix=[[prefix]] * len(source) if prefix else None,
-            suppress_sequences=suppress or None, **options)
+            suppress_sequences=suppress or None,
+            max_batch_size=self.sub_batch_size(len(source)), **options)
         cap = options["max_decoding_length"]
         return [[self._trimmed(list(h), cap) for h in result.hypotheses] for result in results]
 

@@ -13,7 +13,7 @@ from service.engine.base import Engine
 from service.engine.hf import HFSeq2SeqEngine
 from service.engine.options import EngineOptions
 from service.errors import MissingModel, ModelsUnavailable
-from service.models import ModelSpec
+from service.models import ROLES, ModelSpec
 
 if TYPE_CHECKING:
     from service.config import Settings
@@ -121,7 +121,7 @@ def loader_for(settings: Settings) -> Loader:
 
 
 def configured_loader(options: Mapping[str, EngineOptions], *, intra_threads: int = 0,
-                      inter_threads: int = 1, ct2_cache: str | None = None,
+                      inter_threads: int = 0, ct2_cache: str | None = None,
                       torch_threads: int = 0) -> Loader:
     """A loader that builds each role on its configured backend, with its decoding. With
     ``ct2_cache``, a role on CTranslate2 whose model is not yet converted is converted there
@@ -148,7 +148,8 @@ def configured_loader(options: Mapping[str, EngineOptions], *, intra_threads: in
                                              compute_type=opts.compute_type or "default",
                                              intra_threads=intra_threads,
                                              inter_threads=inter_threads,
-                                             decoding=opts.decoding, configured=configured)
+                                             decoding=opts.decoding, configured=configured,
+                                             whole_texts=_whole_texts(spec.role))
         if is_ct2_dir(spec.model):
             raise ValueError(f"{spec.model} is a CTranslate2 model: set backend ctranslate2 "
                              f"for role {spec.role} (RINGKAS_BACKEND_{spec.role.upper()})")
@@ -157,6 +158,10 @@ def configured_loader(options: Mapping[str, EngineOptions], *, intra_threads: in
                                                decoding=opts.decoding)
 
     return load
+
+
+def _whole_texts(role: str) -> bool:
+    return role in ROLES and ROLES[role].whole_texts
 
 
 def _fallback(spec: ModelSpec, opts: EngineOptions, why: str, torch_threads: int) -> Engine:
