@@ -115,3 +115,30 @@ def test_bench_models_keep_the_published_special_tokens(tmp_path: Path) -> None:
     assert vocab["<mask>"] == config["vocab_size"] == len(vocab) - 1  # one past, as published
     assert not (bart / "generation_config.json").exists()  # distilbart's repository has none
     assert config["num_beams"] == 4 and config["max_length"] == 142
+
+
+@pytest.mark.timeout(900)
+def test_a_summariser_can_be_timed_at_another_beam(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, [
+        "bench", "--shapes", "tiny", "--quick", "--backends", "c", "--clients", "1",
+        "--summarisers", "12-6,12-6@2", "--translate-tokens", "4", "--out", str(out),
+        "--work", str(tmp_path / "models"), "--force"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "bench.json").read_text())
+    assert set(report["results"]) == {"c", "c:12-6@2"}
+
+    def beams(key: str) -> int:
+        (summariser,) = [m for m in report["results"][key]["models"]
+                         if m["role"] == "summarize"]
+        return int(summariser["decoding"]["num_beams"])
+
+    assert beams("c:12-6@2") == 2 and beams("c") != 2
+    assert "distilbart-cnn-12-6 at beam 2" in (out / "bench.md").read_text()
+
+
+@pytest.mark.parametrize("bad", ["12-6@x", "12-6@0", "7-7", "12-6@"])
+def test_an_unknown_summariser_variant_is_refused(bad: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["bench", "--shapes", "tiny", "--summarisers", bad,
+                                       "--out", str(tmp_path), "--force"])
+    assert result.exit_code == 2 and "--summarisers" in result.output

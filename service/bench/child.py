@@ -53,7 +53,9 @@ class ChildConfig:
     clients: list[int]
     requests_per_client: int
     intra_threads: int
+    inter_threads: int
     summaries_only: bool = False  # another summariser: the translation figures are the same
+    summary_beam: int | None = None  # the summariser's beam (None: its own, or beam_size)
 
 
 def _status_mb(field: str) -> float:
@@ -100,6 +102,7 @@ def _settings(cfg: ChildConfig) -> Any:
         "RINGKAS_BATCH_SIZE": str(cfg.batch_size),
         "RINGKAS_STRATEGIES": "translate-summarise",
         "RINGKAS_INTRA_THREADS": str(cfg.intra_threads),
+        "RINGKAS_INTER_THREADS": str(cfg.inter_threads),
         # Every client waits its turn rather than being turned away or timed out: the
         # benchmark measures service time, not admission control.
         "RINGKAS_MAX_QUEUE": "64",
@@ -108,6 +111,8 @@ def _settings(cfg: ChildConfig) -> Any:
     }
     if cfg.beam_size is not None:
         env["RINGKAS_BEAM_SIZE"] = str(cfg.beam_size)
+    if cfg.summary_beam is not None:
+        env["RINGKAS_BEAM_SIZE_SUMMARIZE"] = str(cfg.summary_beam)
     return Settings.from_env(env={k: v for k, v in env.items() if v}, model_overrides=cfg.models)
 
 
@@ -157,7 +162,8 @@ def engine_ceiling(engine: Any, pieces: Sequence[Any], batch_size: int,
 
     def run() -> None:
         for batch in batches:
-            translator.translate_batch(batch, **options)
+            translator.translate_batch(batch, max_batch_size=engine.sub_batch_size(len(batch)),
+                                       **options)
 
     return run
 

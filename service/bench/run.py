@@ -17,6 +17,7 @@ from typing import Any
 
 from service.bench.child import ChildConfig
 from service.bench.shapes import (
+    NO_LOSS_BEAMS,
     SHAPES,
     SUMMARISER_CARD,
     SUMMARISERS,
@@ -24,6 +25,7 @@ from service.bench.shapes import (
     build,
     corpus_lines,
     is_built,
+    summariser_variant,
 )
 from service.errors import RingkasError
 
@@ -74,7 +76,8 @@ class BenchOptions:
     clients: tuple[int, ...] = (1, 4, 8)
     beam_size: int | None = None  # None: each role's own decoding
     translate_tokens: int = 0  # 0: the seed's mean sentence length
-    intra_threads: int = 0
+    intra_threads: int = 0  # 0: chosen (service/engine/threads.py)
+    inter_threads: int = 0
     force: bool = False
 
     @property
@@ -104,7 +107,8 @@ def _shapes(opts: BenchOptions) -> dict[str, Shape]:
     """Role (or ``summarize:<variant>``) -> the shape to build."""
     shapes = dict(zip(ROLES, SHAPES[opts.shapes], strict=True))
     if opts.shapes == "published":
-        for name in opts.summarisers:
+        for variant in opts.summarisers:
+            name, _ = summariser_variant(variant)
             if name != "12-6":
                 shapes[f"summarize:{name}"] = SUMMARISERS[name]
     return shapes
@@ -183,8 +187,14 @@ def run_child(cfg: ChildConfig, timeout_s: float = 3600) -> dict[str, Any]:
         return result
 
 
+def _label(variant: str) -> str:
+    name, beam = summariser_variant(variant)
+    return f"distilbart-cnn-{name}" + (f" at beam {beam}" if beam else "")
+
+
 def _child(opts: BenchOptions, name: str, b: Backend, models: dict[str, str],
-           seed_file: Path, *, summaries_only: bool = False) -> ChildConfig:
+           seed_file: Path, *, summaries_only: bool = False,
+           summary_beam: int | None = None) -> ChildConfig:
     return ChildConfig(
         name=name, backend=b.backend, models=models, batching=b.batching,
         batch_size=b.batch_size, beam_size=opts.beam_size,
@@ -192,7 +202,8 @@ def _child(opts: BenchOptions, name: str, b: Backend, models: dict[str, str],
         seed_file=str(seed_file), repeats=opts.repeats,
         clients=[] if summaries_only else list(opts.clients),
         requests_per_client=opts.requests_per_client, intra_threads=opts.intra_threads,
-        summaries_only=summaries_only)
+        inter_threads=opts.inter_threads, summaries_only=summaries_only,
+        summary_beam=summary_beam)
 
 
 def _loads() -> list[float]:
@@ -220,17 +231,19 @@ def run(opts: BenchOptions, say: Callable[[str], None] = print) -> dict[str, Any
             say(f"({key}) done: summary p50 {result['summarize']['full']['p50_s']} s full, "
                 f"{result['summarize']['typical']['p50_s']} s typical; peak RSS "
                 f"{result['peak_rss_mb']} MB")
-        for name in opts.summarisers:
-            if name == "12-6" or f"summarize:{name}" not in models["ctranslate2"]:
+        ct2 = models["ctranslate2"]
+        for variant in opts.summarisers:
+            name, beam = summariser_variant(variant)
+            role = "summarize" if name == "12-6" else f"summarize:{name}"
+            if variant == "12-6" or role not in ct2:
                 continue
-            say(f"(c, distilbart-cnn-{name}) summaries ...")
-            ct2 = models["ctranslate2"]
-            role_dirs = {**{r: ct2[r] for r in ROLES}, "summarize": ct2[f"summarize:{name}"]}
+            say(f"(c, {_label(variant)}) summaries ...")
+            role_dirs = {**{r: ct2[r] for r in ROLES}, "summarize": ct2[role]}
             before = _loads()
-            result = run_child(_child(opts, f"c:{name}", BACKENDS["c"], role_dirs, seed_file,
-                                      summaries_only=True))
+            result = run_child(_child(opts, f"c:{variant}", BACKENDS["c"], role_dirs, seed_file,
+                                      summaries_only=True, summary_beam=beam))
             result["load_average"] = {"before": before, "after": _loads()}
-            results[f"c:{name}"] = result
+            results[f"c:{variant}"] = result
     report: dict[str, Any] = {
         "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime(started)),
         "commit": _commit(),
@@ -296,6 +309,17 @@ def _per_sentence(report: dict[str, Any]) -> str:
     return f"{'/'.join(map(str, sorted(seen)))} (the seed's mean sentence length)"
 
 
+def _threads(report: dict[str, Any]) -> str:
+    from service.engine.threads import ct2_threads
+
+    opts, cores = report["options"], report["machine"]["cores"]
+    inter, intra = opts.get("inter_threads", 0), opts.get("intra_threads", 0)
+    sentences = ct2_threads(inter, intra, cores)
+    whole = ct2_threads(inter, intra, cores, whole_texts=True)
+    return (f"translation {sentences.describe()}, summary {whole.describe()}"
+            if whole != sentences else sentences.describe())
+
+
 def markdown(report: dict[str, Any]) -> str:
     results = report["results"]
     m = report["machine"]
@@ -310,7 +334,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"{'' if beam is None else f', beam {beam}'}"
         f"; {_per_sentence(report)} output tokens per sentence and "
         f"{SUMMARY_TOKENS['full']} (full) or {SUMMARY_TOKENS['typical']} (typical) per summary, "
-        "forced on every backend. Times are medians: wall / CPU seconds.",
+        f"forced on every backend. CTranslate2 threads per model: {_threads(report)}. "
+        "Times are medians: wall / CPU seconds.",
         "",
         "| backend | seed translate | raw translate_batch | ratio | summary full p50 | "
         "summary typical p50 | CPU-s / 1k tokens (summary) | peak RSS MB | torch |",
@@ -347,14 +372,18 @@ def markdown(report: dict[str, Any]) -> str:
     variants = [k for k in results if k.startswith("c:") or k == "c"]
     if len(variants) > 1:
         lines += ["", "Summarisers on CTranslate2 int8 (ROUGE-2 / ROUGE-L on CNN/DailyMail "
-                  "from the distilbart model card):", "",
+                  "from the distilbart model card, at each model's own beam 4; at the smaller "
+                  "beams shown, the models' author found no ROUGE-2 loss):", "",
                   "| summariser | ROUGE-2 / L | full p50 | typical p50 | CPU-s full / typical |",
                   "|---|---|---|---|---|"]
         for key in variants:
-            name = key.split(":", 1)[1] if ":" in key else "12-6"
+            variant = key.split(":", 1)[1] if ":" in key else "12-6"
+            name, beam = summariser_variant(variant)
             r2, rl, _ = SUMMARISER_CARD[name]
+            quality = f"{r2} / {rl}" if beam is None or beam == 4 else (
+                f"as beam 4 (ROUGE-2 {r2})" if beam >= NO_LOSS_BEAMS[name] else "not published")
             s = results[key]["summarize"]
-            lines.append(f"| distilbart-cnn-{name} | {r2} / {rl} | {s['full']['p50_s']:.2f} s | "
+            lines.append(f"| {_label(variant)} | {quality} | {s['full']['p50_s']:.2f} s | "
                          f"{s['typical']['p50_s']:.2f} s | {s['full']['cpu_s']:.2f} / "
                          f"{s['typical']['cpu_s']:.2f} |")
     if report.get("targets"):

@@ -71,6 +71,24 @@ SUMMARISERS = {
     "6-6": Shape("distilbart-cnn-6-6", "summarize",
                  (("encoder_layers", 6), ("num_hidden_layers", 6)), note=_SIBLING),
 }
+# The smallest beam at which the distilbart-cnn models' author found no loss of ROUGE-2 on
+# CNN/DailyMail (Sam Shleifer, "Num_beams: Faster Summarization without Distillation",
+# discuss.huggingface.co/t/2009, 2020); their own generation_config.json says 4.
+NO_LOSS_BEAMS = {"12-6": 2, "12-3": 3, "6-6": 2}
+
+
+# The full run: each model at its own beam, and the two faster models at their no-loss beam.
+FULL_RUN_SUMMARISERS = ("12-6", "12-3", "6-6", "12-6@2", "12-3@3")
+
+
+def summariser_variant(text: str) -> tuple[str, int | None]:
+    """``12-6`` or ``12-6@2`` (at beam 2) -> (summariser, beam or None: its own)."""
+    name, at, beam = text.partition("@")
+    if name not in SUMMARISERS or (at and not (beam.isdigit() and 1 <= int(beam) <= 32)):
+        raise ValueError(text)
+    return name, int(beam) if beam else None
+
+
 # Published ROUGE-2 / ROUGE-L on CNN/DailyMail and speed-up over bart-large-cnn (the
 # sshleifer/distilbart model card's table).
 SUMMARISER_CARD = {"12-6": (21.26, 30.59, 1.24), "12-3": (20.57, 30.00, 1.78),

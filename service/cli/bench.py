@@ -38,7 +38,8 @@ def _ints(value: str) -> tuple[int, ...]:
               "(the default). [default: c with --quick, else c,b]")
 @click.option("--summarisers", default=None,
               help="Summarisers to time on CTranslate2: 12-6 (the default model), 12-3, 6-6 "
-              "(distilbart-cnn's smaller siblings). [default: 12-6 with --quick, else all]")
+              "(distilbart-cnn's smaller siblings), each at its own beam or NAME@BEAM. "
+              "[default: 12-6 with --quick, else 12-6,12-3,6-6,12-6@2,12-3@3]")
 @click.option("--clients", default="1,4,8", show_default=True,
               help="Concurrent HTTP clients for the one-sentence throughput runs.")
 @click.option("--beam-size", default=None, type=click.IntRange(1, 32),
@@ -47,24 +48,26 @@ def _ints(value: str) -> tuple[int, ...]:
               help="Output tokens per translated sentence, forced on every backend (0: the "
               "seed's mean sentence length in source tokens).")
 @click.option("--threads", "intra_threads", default=0, show_default=True,
-              type=click.IntRange(0, 256), help="Intra-op threads (0: every core).")
+              type=click.IntRange(0, 256),
+              help="Cores per CTranslate2 worker, RINGKAS_INTRA_THREADS (0: chosen).")
+@click.option("--inter-threads", default=0, show_default=True, type=click.IntRange(0, 256),
+              help="CTranslate2 workers per model, RINGKAS_INTER_THREADS (0: chosen).")
 @click.option("--force", is_flag=True,
               help="Run on a busy machine (1-minute load average over 0.5 per core).")
 def bench(out: Path, work: Path, quick: bool, shapes: str, backends: str | None,
           summarisers: str | None, clients: str, beam_size: int | None, translate_tokens: int,
-          intra_threads: int, force: bool) -> None:
+          intra_threads: int, inter_threads: int, force: bool) -> None:
     """Benchmark ringkas on random-weight models of the published shapes; prints a Markdown
     table and writes OUT/bench.json and OUT/bench.md."""
     from service.bench.run import BACKENDS, BenchOptions, MachineBusy, run
-    from service.bench.shapes import SUMMARISERS
+    from service.bench.shapes import FULL_RUN_SUMMARISERS
 
     keys = _names(backends or ("c" if quick else "c,b"), BACKENDS, "--backends")
-    variants = _names(summarisers or ("12-6" if quick else ",".join(SUMMARISERS)),
-                      SUMMARISERS, "--summarisers")
+    variants = _variants(summarisers or ("12-6" if quick else ",".join(FULL_RUN_SUMMARISERS)))
     opts = BenchOptions(out=out, work=work, shapes=shapes, quick=quick, backends=keys,
                         summarisers=variants, clients=_ints(clients), beam_size=beam_size,
                         translate_tokens=translate_tokens, intra_threads=intra_threads,
-                        force=force)
+                        inter_threads=inter_threads, force=force)
     try:
         report = run(opts, say=lambda msg: click.echo(msg, err=True))
     except MachineBusy as exc:
@@ -74,6 +77,22 @@ def bench(out: Path, work: Path, quick: bool, shapes: str, backends: str | None,
     if missed:
         click.echo(f"{len(missed)} target(s) not met (see the table)", err=True)
     sys.stdout.flush()
+
+
+def _variants(value: str) -> tuple[str, ...]:
+    from service.bench.shapes import SUMMARISERS, summariser_variant
+
+    names = tuple(k.strip() for k in value.split(",") if k.strip())
+    for name in names:
+        try:
+            summariser_variant(name)
+        except ValueError:
+            raise click.BadParameter(f"unknown {name!r}; use {', '.join(SUMMARISERS)}, each "
+                                     "with @BEAM if you like (12-6@2)",
+                                     param_hint="--summarisers") from None
+    if not names:
+        raise click.BadParameter("name a summariser", param_hint="--summarisers")
+    return names
 
 
 def _names(value: str, known: Mapping[str, object], hint: str) -> tuple[str, ...]:
