@@ -3,6 +3,9 @@ workers (service/engine/threads.py, CT2Seq2SeqEngine.sub_batch_size)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,7 @@ from service.engine.loading import loader_for
 from service.engine.threads import Threads, ct2_threads
 from service.models import LOCAL_REVISION, ModelSpec
 
+ROOT = Path(__file__).resolve().parents[1]
 INPUTS = [
     "Kementerian Perindustrian memperkuat upaya pemulihan sentra IKM alas kaki.",
     "Nilai investasi mencapai lebih dari Rp18 triliun.",
@@ -127,3 +131,25 @@ def test_the_roles_get_their_own_threads(tiny_dir: Path, ct2_cache: Path,
         assert isinstance(engine, CT2Seq2SeqEngine)
         got[role] = (engine.workers, engine.translator.num_translators)
     assert got == {"translate_id_en": (2, 2), "summarize": (1, 1)}
+
+
+def _spincount(marian: Path, **env: str) -> str:
+    """libgomp's spin count in a fresh process that loads a model the service's way (it
+    prints its settings when it loads, with OMP_DISPLAY_ENV=VERBOSE)."""
+    code = ("import sys; from service.engine.ct2 import CT2Seq2SeqEngine; "
+            "CT2Seq2SeqEngine.from_dir('test', sys.argv[1])")
+    base = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    done = subprocess.run([sys.executable, "-c", code, str(marian)], capture_output=True,
+                          text=True, timeout=120, cwd=ROOT,
+                          env={**base, "OMP_DISPLAY_ENV": "VERBOSE", **env})
+    assert done.returncode == 0, done.stderr
+    # Printed once per OpenMP initialisation; every one must agree.
+    (value,) = {x.split("=", 1)[1].strip().strip("'")
+                for x in done.stderr.splitlines() if "GOMP_SPINCOUNT" in x}
+    return value
+
+
+def test_openmp_threads_sleep_rather_than_spin(marian: Path) -> None:
+    assert _spincount(marian) == "0"  # OMP_WAIT_POLICY=PASSIVE
+    # A policy the user set is theirs.
+    assert int(_spincount(marian, OMP_WAIT_POLICY="ACTIVE")) > 300_000

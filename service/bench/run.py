@@ -153,8 +153,11 @@ def _machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    import ctranslate2
     import transformers
+
+    from service.engine.openmp import import_ctranslate2
+
+    ctranslate2 = import_ctranslate2()
 
     return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "platform": platform.platform(),
             "python": platform.python_version(), "transformers": transformers.__version__,

@@ -56,6 +56,9 @@ def _converter(model_dir: str) -> Any:
     """CTranslate2's TransformersConverter with two fixes for transformers 5: BartConfig no
     longer has ``normalize_before`` (BART is post-norm: False is what the converter needs),
     and the decoder output scale follows what transformers' forward does."""
+    from service.engine.openmp import import_ctranslate2
+
+    import_ctranslate2()
     from ctranslate2.converters import TransformersConverter
 
     class Converter(TransformersConverter):
@@ -93,9 +96,12 @@ def convert(spec: ModelSpec, out: Path, compute_type: str = "int8", *,
             force: bool = False) -> Path:
     """Convert ``spec``'s model (a directory or a hub model in the local cache) into
     ``out``: a CTranslate2 dir with the tokenizer."""
-    import ctranslate2
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
+
+    from service.engine.openmp import import_ctranslate2
+
+    ctranslate2 = import_ctranslate2()
 
     hf_logging.disable_progress_bar()
     path, commit = source_dir(spec)

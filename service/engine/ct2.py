@@ -50,9 +50,10 @@ class CT2Seq2SeqEngine:
         """``configured``: the model the role was configured with, when ``path`` is its
         cached conversion (provenance then names that model, not the cache). Threads 0:
         chosen for this machine (``service.engine.threads``)."""
-        import ctranslate2
-
+        from service.engine.openmp import import_ctranslate2
         from service.engine.threads import ct2_threads
+
+        ctranslate2 = import_ctranslate2()
 
         threads = ct2_threads(inter_threads, intra_threads, whole_texts=whole_texts)
 
