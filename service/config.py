@@ -9,7 +9,7 @@ from typing import Any
 
 from service.engine.options import EngineOptions, resolve_engine_options
 from service.errors import RingkasError
-from service.models import ROLES, ModelSpec, resolve_specs
+from service.models import ROLES, ModelSpec, preset_decoding, resolve_specs
 
 
 class ConfigError(RingkasError):
@@ -148,6 +148,11 @@ class Settings:
         if values.get("webhook_timeout_s", 1) < 1:
             raise ConfigError("RINGKAS_WEBHOOK_TIMEOUT must be at least 1")
         specs = resolve_specs(models_dir, model_overrides, env, configured)
+        for role, preset in preset_decoding(env, specs).items():
+            if role in engines:  # a value configured for the role wins over the preset's
+                dec = engines[role].decoding
+                unset = {k: v for k, v in preset.items() if getattr(dec, k) is None}
+                engines[role] = replace(engines[role], decoding=replace(dec, **unset))
         return cls(models=specs, limits=limits, engines=engines, **values)
 
     def with_limits(self, **changes: int) -> Settings:

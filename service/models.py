@@ -75,24 +75,45 @@ ROLES: dict[str, Role] = {
 
 LOCAL_REVISION = "local"  # what provenance says for a model loaded from a directory
 
-# RINGKAS_PRESET: which published checkpoints a role defaults to. "fast" trades a little
-# summary quality for speed: distilbart-cnn-12-3 has half of 12-6's decoder layers, and the
+# RINGKAS_PRESET: which published checkpoints a role defaults to, and the decoding a preset
+# gives the model it picks (below any configured value). "fast" trades a little summary
+# quality for speed: distilbart-cnn-12-3 has half of 12-6's decoder layers, and the
 # decoder's steps are most of a summary's time; its model card gives ROUGE-2/L 20.57/30.00
-# on CNN/DailyMail against 12-6's 21.26/30.59 (docs/performance.md has the measured cost).
+# on CNN/DailyMail against 12-6's 21.26/30.59. It decodes at beam 3 rather than its config's
+# 4: the smallest beam at which the models' author found no ROUGE-2 loss for 12-3 (Sam
+# Shleifer, "Num_beams: Faster Summarization without Distillation", Hugging Face forum,
+# 2020). docs/performance.md has the measured cost of each.
 PRESETS: dict[str, Mapping[str, str]] = {
     "quality": MappingProxyType({}),
     "fast": MappingProxyType({"summarize": "sshleifer/distilbart-cnn-12-3"}),
 }
+PRESET_DECODING: dict[str, Mapping[str, Mapping[str, Any]]] = {
+    "quality": MappingProxyType({}),
+    "fast": MappingProxyType({"sshleifer/distilbart-cnn-12-3": MappingProxyType({"beam_size": 3})}),
+}
 DEFAULT_PRESET = "quality"
 
 
-def preset_defaults(env: Mapping[str, str]) -> Mapping[str, str]:
+def preset_name(env: Mapping[str, str]) -> str:
     name = env.get("RINGKAS_PRESET") or DEFAULT_PRESET
     if name not in PRESETS:
         from service.config import ConfigError
 
         raise ConfigError(f"RINGKAS_PRESET={name!r}: use one of {', '.join(PRESETS)}")
-    return PRESETS[name]
+    return name
+
+
+def preset_defaults(env: Mapping[str, str]) -> Mapping[str, str]:
+    return PRESETS[preset_name(env)]
+
+
+def preset_decoding(env: Mapping[str, str],
+                    specs: Mapping[str, ModelSpec]) -> dict[str, Mapping[str, Any]]:
+    """Role -> the decoding the preset gives it: only where the role runs the very model the
+    preset names (another model, or a directory, keeps its own)."""
+    table = PRESET_DECODING[preset_name(env)]
+    return {role: table[spec.model] for role, spec in specs.items()
+            if not spec.from_dir and spec.model in table}
 
 
 @dataclass(frozen=True)

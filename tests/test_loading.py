@@ -234,3 +234,20 @@ def test_busy_port_is_a_message_before_any_model_loads(tmp_path: Path) -> None:
                               capture_output=True, timeout=120, check=False)
     assert proc.returncode == 2
     assert "port_unavailable" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_fast_preset_decodes_12_3_at_its_no_loss_beam() -> None:
+    """RINGKAS_PRESET=fast runs distilbart-cnn-12-3 at beam 3; anything configured wins."""
+    def beams(**env: str) -> dict[str, int | None]:
+        settings = Settings.from_env(env=env)
+        return {r: o.decoding.beam_size for r, o in settings.engines.items()}
+
+    assert set(beams().values()) == {None}  # quality: every model its own
+    fast = beams(RINGKAS_PRESET="fast")
+    assert fast["summarize"] == 3
+    assert {b for r, b in fast.items() if r != "summarize"} == {None}
+    assert beams(RINGKAS_PRESET="fast", RINGKAS_BEAM_SIZE_SUMMARIZE="4")["summarize"] == 4
+    assert beams(RINGKAS_PRESET="fast", RINGKAS_BEAM_SIZE="5")["summarize"] == 5
+    # Another summariser keeps its own decoding.
+    assert beams(RINGKAS_PRESET="fast",
+                 RINGKAS_MODEL_SUMMARIZE="org/mine")["summarize"] is None
