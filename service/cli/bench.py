@@ -29,7 +29,7 @@ def _ints(value: str) -> tuple[int, ...]:
               help="Where the random-weight models are built (reused by later runs).")
 @click.option("--quick", is_flag=True,
               help="3 runs of each measurement and 4 requests per client, CTranslate2 only "
-              "(about 5 minutes on 2 idle cores, 1 more the first time, building the models).")
+              "(about 1.5 minutes on 2 idle cores, 2 more the first time, building the models).")
 @click.option("--shapes", type=click.Choice(["published", "tiny"]), default="published",
               show_default=True, help="published: the default models' sizes; tiny: a smoke "
               "test of the benchmark itself.")

@@ -3,10 +3,12 @@
 CTranslate2's CPU kernels run on libgomp, whose idle threads spin (300,000 rounds, then
 sleep) after every parallel region unless OMP_WAIT_POLICY says otherwise. In a process with
 several models and request threads those spins take the cores the working threads need.
-Measured with `ringkas bench --quick` on 2 cores, passive against libgomp's default, in one
-session: a full summary 5.30 s / 8.90 CPU-s against 5.46 / 9.56, 8 one-sentence clients
-6.74 requests/s against 5.54. libgomp reads the setting once, when the library loads, so
-every import of ctranslate2 goes through here; a value in the environment is kept.
+Measured with `ringkas bench --quick` on 2 cores, passive against libgomp's spinning
+(GOMP_SPINCOUNT=300000), in two pairs of runs: 8 one-sentence clients 6.74 and 5.90
+requests/s against 5.54 and 5.61, one client's CPU seconds per request 0.40 and 0.36 against
+0.48 and 0.43; summary and seed-translation times within the runs' noise. libgomp reads
+the setting once, when the library loads, so every import of ctranslate2 goes through here;
+a value in the environment is kept.
 """
 
 from __future__ import annotations
