@@ -98,7 +98,8 @@ class Settings:
     batch_max_tokens: int = 4096
     batch_wait_ms: int = 10
     # CTranslate2 threads, 0 meaning "choose" (service/engine/threads.py): on 2 cores, two
-    # single-core workers per model, each batch split between them.
+    # single-core workers per translator, each batch split between them; a summariser one
+    # worker on both cores.
     intra_threads: int = 0
     inter_threads: int = 0
     # Where models configured for CTranslate2 are converted on first load ("": the user's
