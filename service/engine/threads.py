@@ -1,12 +1,14 @@
 """How many CTranslate2 workers a model gets, and how many cores each.
 
-Measured on 2 cores with the default models' shapes (int8, random weights): one worker on
-both cores (intra 2) kept only about one core busy and was the slowest choice, for one
-sentence (1.35 s against 0.49 s on one core), eight (3.4 s against 1.2 s, split over two
-single-core workers) and a summary alike. Threads that synchronise at every layer of a
-small decoding step lose to a core each on a shared machine. So by default every core gets
-its own worker (up to four; a bigger machine gives each worker more cores), and an engine
-splits a batch between its workers (``CT2Seq2SeqEngine.sub_batch_size``)."""
+Measured on 2 cores with the default models' shapes (int8, random weights), on the engine
+alone: for opus-mt, one worker on both cores kept only about one core busy and was slower
+than two single-core workers with the batch split between them, for one sentence (1.39 s
+against 0.51 s) and for eight (3.46 s against 1.18 s): its threads synchronise at every
+small layer of every decoding step. distilbart's larger layers on one long article still
+gain from a second core. So by default a translator gets a worker per core (up to four; a
+bigger machine gives each worker more cores) and an engine splits a batch between its
+workers (``CT2Seq2SeqEngine.sub_batch_size``); a summariser, given one whole article at a
+time, gets one worker on every core."""
 
 from __future__ import annotations
 
@@ -45,7 +47,18 @@ def ct2_threads(inter: int = 0, intra: int = 0, cores: int | None = None, *,
     if whole_texts and inter <= 0 and intra <= 0:
         return Threads(1, cores)
     if inter <= 0:
-        inter = max(1, cores // intra) if intra > 0 else min(cores, MAX_AUTO_WORKERS)
+        inter = max(1, cores // intra) if intra > 0 else _workers(cores)
     if intra <= 0:
         intra = max(1, cores // inter)
     return Threads(inter, intra)
+
+
+def _workers(cores: int) -> int:
+    """A worker per core up to MAX_AUTO_WORKERS; past that, the largest count up to it that
+    shares the cores out evenly (6 cores: 3 workers of 2), so that none is left idle."""
+    if cores <= MAX_AUTO_WORKERS:
+        return cores
+    for n in range(MAX_AUTO_WORKERS, 1, -1):
+        if cores % n == 0:
+            return n
+    return MAX_AUTO_WORKERS  # a prime count: a core or more left over
