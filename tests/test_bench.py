@@ -142,3 +142,13 @@ def test_an_unknown_summariser_variant_is_refused(bad: str, tmp_path: Path) -> N
     result = CliRunner().invoke(main, ["bench", "--shapes", "tiny", "--summarisers", bad,
                                        "--out", str(tmp_path), "--force"])
     assert result.exit_code == 2 and "--summarisers" in result.output
+
+
+def test_a_quality_figure_is_given_only_where_one_is_published() -> None:
+    from service.bench.run import published_quality
+
+    assert published_quality("12-6") == published_quality("12-6@4") == "21.26 / 30.59"
+    assert published_quality("12-6@2") == published_quality("12-6@3") == "as beam 4 (ROUGE-2 21.26)"
+    assert published_quality("12-3@3") == "as beam 4 (ROUGE-2 20.57)"
+    # Nothing published covers a beam below the author's, nor one above the card's 4.
+    assert published_quality("12-3@2") == published_quality("12-6@8") == "not published"
