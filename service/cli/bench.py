@@ -4,7 +4,7 @@ against transformers."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -60,10 +60,13 @@ def bench(out: Path, work: Path, quick: bool, shapes: str, backends: str | None,
     """Benchmark ringkas on random-weight models of the published shapes; prints a Markdown
     table and writes OUT/bench.json and OUT/bench.md."""
     from service.bench.run import BACKENDS, BenchOptions, MachineBusy, run
-    from service.bench.shapes import FULL_RUN_SUMMARISERS
+    from service.bench.shapes import FULL_RUN_SUMMARISERS, SUMMARISERS
 
-    keys = _names(backends or ("c" if quick else "c,b"), BACKENDS, "--backends")
-    variants = _variants(summarisers or ("12-6" if quick else ",".join(FULL_RUN_SUMMARISERS)))
+    keys = _names(backends or ("c" if quick else "c,b"), "--backends",
+                  BACKENDS.__contains__, ", ".join(BACKENDS))
+    variants = _names(summarisers or ("12-6" if quick else ",".join(FULL_RUN_SUMMARISERS)),
+                      "--summarisers", _is_variant,
+                      f"{', '.join(SUMMARISERS)}, each with @BEAM if you like (12-6@2)")
     opts = BenchOptions(out=out, work=work, shapes=shapes, quick=quick, backends=keys,
                         summarisers=variants, clients=_ints(clients), beam_size=beam_size,
                         translate_tokens=translate_tokens, intra_threads=intra_threads,
@@ -79,26 +82,21 @@ def bench(out: Path, work: Path, quick: bool, shapes: str, backends: str | None,
     sys.stdout.flush()
 
 
-def _variants(value: str) -> tuple[str, ...]:
-    from service.bench.shapes import SUMMARISERS, summariser_variant
+def _is_variant(name: str) -> bool:
+    from service.bench.shapes import summariser_variant
 
+    try:
+        summariser_variant(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _names(value: str, hint: str, valid: Callable[[str], bool],
+           choices: str) -> tuple[str, ...]:
     names = tuple(k.strip() for k in value.split(",") if k.strip())
-    for name in names:
-        try:
-            summariser_variant(name)
-        except ValueError:
-            raise click.BadParameter(f"unknown {name!r}; use {', '.join(SUMMARISERS)}, each "
-                                     "with @BEAM if you like (12-6@2)",
-                                     param_hint="--summarisers") from None
-    if not names:
-        raise click.BadParameter("name a summariser", param_hint="--summarisers")
-    return names
-
-
-def _names(value: str, known: Mapping[str, object], hint: str) -> tuple[str, ...]:
-    names = tuple(k.strip() for k in value.split(",") if k.strip())
-    unknown = [k for k in names if k not in known]
+    unknown = [k for k in names if not valid(k)]
     if unknown or not names:
-        raise click.BadParameter(f"unknown {unknown[0] if unknown else ''!r}; use "
-                                 f"{', '.join(known)}", param_hint=hint)
+        raise click.BadParameter(f"unknown {unknown[0] if unknown else ''!r}; use {choices}",
+                                 param_hint=hint)
     return names
