@@ -135,8 +135,10 @@ class Settings:
             if var in env and env[var] != "":
                 values[name] = _parse(var, env[var], kind)
         limits = Limits(**{k: values.pop(k) for k in list(values) if k in _LIMIT_FIELDS})
+        specs = resolve_specs(models_dir, model_overrides, env, configured)
         engines = resolve_engine_options(ROLES, values.pop("engines", None), env,
-                                         str(config_file or "config"))
+                                         str(config_file or "config"),
+                                         presets=preset_decoding(env, specs))
         values.update({k: v for k, v in overrides.items() if v is not None})
         if values.get("batch_max_tokens", 1) < 1:
             raise ConfigError("RINGKAS_BATCH_MAX_TOKENS must be at least 1")
@@ -148,12 +150,6 @@ class Settings:
             raise ConfigError("RINGKAS_WEBHOOK_WORKERS must be at least 1")
         if values.get("webhook_timeout_s", 1) < 1:
             raise ConfigError("RINGKAS_WEBHOOK_TIMEOUT must be at least 1")
-        specs = resolve_specs(models_dir, model_overrides, env, configured)
-        for role, preset in preset_decoding(env, specs).items():
-            if role in engines:  # a value configured for the role wins over the preset's
-                dec = engines[role].decoding
-                unset = {k: v for k, v in preset.items() if getattr(dec, k) is None}
-                engines[role] = replace(engines[role], decoding=replace(dec, **unset))
         return cls(models=specs, limits=limits, engines=engines, **values)
 
     def with_limits(self, **changes: int) -> Settings:

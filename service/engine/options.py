@@ -127,9 +127,12 @@ def _check(role: str, options: EngineOptions) -> EngineOptions:
 
 def resolve_engine_options(roles: Iterable[str], table: Mapping[str, Any] | None = None,
                            env: Mapping[str, str] | None = None,
-                           where: str = "config") -> dict[str, EngineOptions]:
-    """Each role's options: defaults < config ``[engines]`` (keys for every role, a
-    ``[engines.<role>]`` table for one) < RINGKAS_<KEY> < RINGKAS_<KEY>_<ROLE>."""
+                           where: str = "config",
+                           presets: Mapping[str, Mapping[str, Any]] | None = None,
+                           ) -> dict[str, EngineOptions]:
+    """Each role's options: defaults < the preset's for the role's model (``presets``) <
+    config ``[engines]`` (keys for every role, a ``[engines.<role>]`` table for one) <
+    RINGKAS_<KEY> < RINGKAS_<KEY>_<ROLE>."""
     roles = list(roles)
     table, env = table or {}, env or {}
     common: dict[str, Any] = {}
@@ -152,7 +155,8 @@ def resolve_engine_options(roles: Iterable[str], table: Mapping[str, Any] | None
         env_role = {k: _validate(env_var(k, role), k, env[env_var(k, role)])
                     for k in OPTION_KEYS if env.get(env_var(k, role))}
         options = EngineOptions()
-        for layer in (common, per_role.get(role, {}), env_common, env_role):
+        preset = (presets or {}).get(role, {})
+        for layer in (preset, common, per_role.get(role, {}), env_common, env_role):
             options = _apply(options, layer)
         out[role] = _check(role, options)
     return out
