@@ -79,6 +79,16 @@ def _translator(base: str, key: str = ANY_KEY) -> deepl.Translator:
     return deepl.Translator(key, server_url=base)
 
 
+@contextmanager
+def desk(settings: Settings, engines: Mapping[str, Engine], rule: Callable[[str], str],
+         ) -> Iterator[tuple[str, deepl.Translator, deepl.GlossaryInfo]]:
+    """ringkas whose id->en translator follows ``rule``, with the desk glossary (TERM ->
+    TARGET) made through DeepL's client."""
+    with live(settings, phrasebook(engines, rule)) as base:
+        translator = _translator(base)
+        yield base, translator, translator.create_glossary("desk", "ID", "EN", {TERM: TARGET})
+
+
 # --- the glossary API -----------------------------------------------------------------------
 
 
@@ -234,9 +244,7 @@ def test_translate_text_follows_the_glossary_or_says_so(server: str) -> None:
 def test_a_term_the_model_alters_is_placed(glossary_settings: Settings,
                                            engines: Mapping[str, Engine]) -> None:
     rule = words({**BASE, TERM: "Industry Ministry"})
-    with live(glossary_settings, phrasebook(engines, rule)) as base:
-        translator = _translator(base)
-        made = translator.create_glossary("desk", "ID", "EN", {TERM: TARGET})
+    with desk(glossary_settings, engines, rule) as (base, translator, made):
         result = translator.translate_text([SOURCE, "Pabrik baru dibuka."],
                                            source_lang="ID", target_lang="EN-GB",
                                            glossary=made.glossary_id)
@@ -257,8 +265,7 @@ def test_a_term_that_cannot_be_placed_is_in_the_header(glossary_settings: Settin
     def rule(text: str) -> str:  # drops the term, in every form, every time
         return words(BASE)(text.replace(f"{TERM} ", "").replace(f"{TARGET} ", "")) or "?"
 
-    with live(glossary_settings, phrasebook(engines, rule)) as base:
-        made = _translator(base).create_glossary("desk", "ID", "EN", {TERM: TARGET})
+    with desk(glossary_settings, engines, rule) as (base, _, made):
         raw = _raw_translate(base, text=[SOURCE], source_lang="ID", target_lang="EN-US",
                              glossary_id=made.glossary_id)
         assert raw.json()["translations"][0]["text"] == "adds 14 craftsmen in Bogor."
@@ -290,9 +297,7 @@ def test_glossary_id_needs_source_lang_and_its_pair(server: str) -> None:
 def test_translate_document_with_a_glossary(glossary_settings: Settings,
                                             engines: Mapping[str, Engine]) -> None:
     rule = words({**BASE, TERM: "Industry Ministry"})
-    with live(glossary_settings, phrasebook(engines, rule)) as base:
-        translator = _translator(base)
-        made = translator.create_glossary("desk", "ID", "EN", {TERM: TARGET})
+    with desk(glossary_settings, engines, rule) as (base, translator, made):
         out = io.BytesIO()
         status = translator.translate_document(f"{SOURCE}\n".encode(), out,
                                                filename="berita.txt", source_lang="ID",
@@ -311,9 +316,7 @@ def test_a_document_term_that_cannot_be_placed_is_in_the_header(
     def rule(text: str) -> str:
         return words(BASE)(text.replace(f"{TERM} ", "").replace(f"{TARGET} ", "")) or "?"
 
-    with live(glossary_settings, phrasebook(engines, rule)) as base:
-        translator = _translator(base)
-        made = translator.create_glossary("desk", "ID", "EN", {TERM: TARGET})
+    with desk(glossary_settings, engines, rule) as (base, translator, made):
         handle = translator.translate_document_upload(f"{SOURCE}\n".encode(),
                                                       filename="a.txt", source_lang="ID",
                                                       target_lang="EN-US", glossary=made)
