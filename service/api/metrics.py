@@ -41,6 +41,10 @@ class Metrics:
                               ["code"], registry=r)
         self.tokens = Counter("ringkas_generated_tokens_total",
                               "Output tokens generated, by model role.", ["role"], registry=r)
+        self.engine_faults = Counter("ringkas_engine_faults_total",
+                                     "Model calls that broke the engine contract (raised, "
+                                     "wrong output count, non-text output), by role and "
+                                     "kind.", ["role", "fault"], registry=r)
         self.queue = Gauge("ringkas_queue_depth",
                            "Requests waiting for an inference slot.", registry=r)
         self.inflight = Gauge("ringkas_inflight_requests",
@@ -82,6 +86,7 @@ def init_metrics(app: Flask, rt: Runtime) -> Metrics:
     metrics = Metrics()
     app.extensions[EXTENSION] = metrics
     rt.engine_wrappers.append(metrics.wrap)
+    rt.fault_listeners.append(lambda role, kind: metrics.engine_faults.labels(role, kind).inc())
     metrics.queue.set_function(lambda: rt.admission.depth[1])
     metrics.inflight.set_function(lambda: rt.admission.depth[0])
     metrics.load_seconds.set_function(

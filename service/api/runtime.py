@@ -14,6 +14,7 @@ from flask import Flask, current_app
 
 from service.config import Settings
 from service.engine import Engine
+from service.engine.guard import FaultListener, OutputGuard
 from service.errors import ModelsUnavailable, NotReady, Overloaded, RingkasError
 from service.glossary.store import GlossaryStore
 from service.overload import Admission, Deadline
@@ -39,9 +40,10 @@ def load_models(settings: Settings, roles: Iterable[str]) -> dict[str, Engine]:
 
 
 class Runtime:
-    """The one assembly of models, their wrappers (metrics, then the cross-request batcher;
-    each request adds its deadline), prompts and the admission queue. The server, the CLI,
-    ``ringkas batch``, ``ringkas worker``, eval and the benchmark all build it the same way:
+    """The one assembly of models, their wrappers (the output guard, metrics, then the
+    cross-request batcher; each request adds its deadline), prompts and the admission
+    queue. The server, the CLI, ``ringkas batch``, ``ringkas worker``, eval and the
+    benchmark all build it the same way:
     ``Runtime.build(settings, roles)``, or ``start`` after adding wrappers."""
 
     def __init__(self, settings: Settings) -> None:
@@ -52,6 +54,8 @@ class Runtime:
         self.admission = Admission(settings.inflight_limit, settings.max_queue)
         # Applied in order to the engines at install (metrics, batching...).
         self.engine_wrappers: list[Callable[[Mapping[str, Engine]], Mapping[str, Engine]]] = []
+        # Told of each engine fault (role, kind), e.g. by /metrics.
+        self.fault_listeners: list[FaultListener] = []
         self.glossaries = GlossaryStore.from_settings(settings)
 
     @classmethod
@@ -73,6 +77,10 @@ class Runtime:
         self.load(loader or partial(load_models, self.settings, wanted), background=background)
 
     def install(self, engines: Mapping[str, Engine]) -> None:
+        # The guard sits on the backend itself: every wrapper above sees well-formed
+        # outputs or an EngineFault for that call alone.
+        engines = {role: OutputGuard(engine, self.fault_listeners)
+                   for role, engine in engines.items()}
         for wrap in self.engine_wrappers:
             engines = wrap(engines)
         prompts_dir = self.settings.prompts_dir

@@ -8,7 +8,9 @@ N-best calls (``generate_hypotheses``) queue the same way; ``num_hypotheses`` is
 the parameters, so they share batches only with each other.
 
 Failure isolation: when a batch of several texts fails, its texts are retried one by one,
-so one bad input (say, over the model's window) fails only the call that sent it.
+so one bad input (say, over the model's window) fails only the call that sent it. Whatever
+a model call does (raise, return too few outputs), the error goes to the callers of that
+batch and the worker goes on to the next one: no fault stalls the queue.
 Deadlines: ``params.max_time`` (set by DeadlineBound from the request's Deadline) is the
 caller's deadline; a caller whose deadline passes while queued gets DeadlineExceeded and its
 texts are dropped before they reach the model.
@@ -23,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from service.engine.base import Engine, EngineWrapper, GenerationParams, hypotheses_wanted
+from service.engine.guard import EngineFault
 from service.errors import DeadlineExceeded
 
 log = logging.getLogger(__name__)
@@ -135,12 +138,23 @@ class Batcher(EngineWrapper):
     # -- the worker --------------------------------------------------------------------
 
     def _run(self) -> None:
+        try:
+            self._serve()
+        finally:
+            with self._cond:
+                if self._worker is threading.current_thread():
+                    self._worker = None  # the next call starts a new worker
+                if self._queue and not self._closed:  # left by a crash: start again
+                    self._worker = threading.Thread(target=self._run, daemon=True,
+                                                    name=self._name)
+                    self._worker.start()
+
+    def _serve(self) -> None:
         while True:
             with self._cond:
                 if not self._queue and not self._closed:
                     self._cond.wait(_IDLE_EXIT_S)
                 if not self._queue:
-                    self._worker = None  # the next call starts a new worker
                     return
                 # Bounded wait for company: until the oldest item has waited max_wait, or a
                 # full batch is queued.
@@ -152,7 +166,13 @@ class Batcher(EngineWrapper):
                     self._cond.wait(left)
                 batch = self._take_batch()
             if batch:
-                self._execute(batch)
+                try:
+                    self._execute(batch)
+                except BaseException as exc:  # a bug here must not strand the callers
+                    for it in batch:
+                        it.call.fail(exc)
+                    if not isinstance(exc, Exception):
+                        raise
 
     def _queued_tokens(self) -> int:
         return sum(it.tokens for it in self._queue)
@@ -205,6 +225,9 @@ class Batcher(EngineWrapper):
             else:  # the plain call, as wrappers and engines that count calls expect
                 outputs = [[out] for out in self.inner.generate(texts, params)]
             self.batches_run += 1
+            if len(outputs) != len(batch):  # an unguarded engine: never hand out a misfit
+                raise EngineFault(self.info.role, "wrong_count",
+                                  f"{len(outputs)} outputs for {len(batch)} inputs")
         except Exception as exc:
             if len(batch) == 1:
                 batch[0].call.fail(exc)

@@ -57,6 +57,8 @@ class Claim:
 @dataclass(frozen=True)
 class FidelityReport:
     claims: tuple[Claim, ...]
+    # An empty summary states nothing, so nothing in it is supported either.
+    empty: bool = False
 
     @property
     def unsupported(self) -> tuple[Claim, ...]:
@@ -79,7 +81,7 @@ class FidelityReport:
             "checked": len(self.claims),
             "unsupported": [c.to_json() for c in self.unsupported],
             "unsupported_numeric_rate": self.unsupported_numeric_rate,
-            "supported": not self.unsupported,
+            "supported": not self.unsupported and not self.empty,
         }
 
     def warnings(self) -> list[str]:

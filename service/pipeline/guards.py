@@ -124,6 +124,15 @@ def _char_loop(token: str) -> tuple[int, int] | None:
     return None
 
 
+def check_empty(report: Report, text: str, what: str) -> bool:
+    """Warn ``empty_output`` when the model produced no text for ``what``: an empty answer
+    is never a plain success."""
+    if text.strip():
+        return False
+    report.warn("empty_output", f"{what} is empty: the model produced no text")
+    return True
+
+
 def check_repetition(report: Report, text: str, what: str) -> Repetition | None:
     """Warn ``repetition_detected`` when ``text`` loops; ``what`` names the output ("the
     English summary (en)", "translation 3"). Neither the warning nor the log quotes it."""
