@@ -18,8 +18,9 @@ from service.config import Settings
               help="Strategy to evaluate (repeat). Default: every one the system offers.")
 @click.option("--length", default="medium", show_default=True)
 @click.option("--prompt", default=None, help="Prompt NAME[@vN] for the instruct strategy.")
-@click.option("--task", type=click.Choice(["summary", "translation", "all"]), default="summary",
-              show_default=True)
+@click.option("--task", type=click.Choice(["summary", "translation", "segmentation", "all"]),
+              default="summary", show_default=True,
+              help="segmentation needs no model: sentence boundaries against NTREX-128.")
 @click.option("--limit", type=int, default=0, help="At most N documents per set (0: all).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               default=Path("artifacts/eval"), show_default=True)
@@ -49,7 +50,7 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
     from eval.systems import Http, Hypotheses, InProcess, System
 
     length_value: str | int = int(length) if length.isdigit() else length
-    system: System
+    system: System | None
     if hypotheses:
         try:
             system = Hypotheses(hypotheses)
@@ -58,6 +59,8 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
         chosen = list(strategies) or system.strategies
         if task != "summary":
             raise click.UsageError("--hypotheses holds summaries: use --task summary")
+    elif task == "segmentation":
+        system, chosen = None, []
     elif service_url:
         system = Http(service_url, api_key=api_key)
         chosen = list(strategies) or _served_strategies(system)
@@ -72,15 +75,22 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
         roles = roles_needed(chosen if task != "translation" else [], pairs=pairs)
         system = InProcess(build_pipeline(settings, roles))
 
+    segmentation = {}
+    if task in {"segmentation", "all"}:
+        from eval.segmentation import evaluate as evaluate_segmentation
+
+        segmentation = evaluate_segmentation(dataset.ntrex_documents()[: limit or None])
     summary_docs = dataset.summary_set()
     if limit:
         summary_docs = summary_docs[:limit]
     summaries = {}
     if task in {"summary", "all"}:
+        assert system is not None  # every task but segmentation has one
         summaries = evaluate_summaries(summary_docs, system, chosen, length_value, prompt,
                                        n_bootstrap=bootstrap, progress=not quiet)
     translation = {}
     if task in {"translation", "all"}:
+        assert system is not None
         ntrex = dataset.ntrex_documents()[: limit or None]
         translation["ntrex-128"] = evaluate_translation(ntrex, system, bootstrap, not quiet)
         translation["ntrex-128+glossary"] = evaluate_glossary(ntrex, system,
@@ -94,13 +104,14 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
 
     files = dataset.eval_set_files()
     meta: dict[str, Any] = {
-        "system": system.name if not service_url else f"http {service_url}",
+        "system": (system.name if system is not None else "none") if not service_url
+        else f"http {service_url}",
         "length": length_value,
         "eval_set": {"sha256": dataset.fingerprint(files), "files": len(files),
                      "summary_documents": len(summary_docs), "limit": limit},
         "metrics": {"bootstrap": bootstrap},
     }
-    result = report.build(summaries, translation, meta)
+    result = report.build(summaries, translation, meta, segmentation)
     for kind, path in report.write(result, out).items():
         click.echo(f"{kind}: {path}")
     click.echo(report.markdown(result))

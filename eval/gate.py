@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from eval.report import SECTIONS
 from eval.run import NOT_GATED
 
 
@@ -47,7 +48,7 @@ def compare(current: Mapping[str, Any], baseline: Mapping[str, Any],
     that produced nothing must not pass the gate."""
     found = []
     nan = float("nan")
-    for section in ("summaries", "translation"):
+    for section in SECTIONS:
         for strategy, base_run in baseline.get(section, {}).items():
             cur_run = current.get(section, {}).get(strategy)
             if cur_run is None:

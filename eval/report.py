@@ -20,13 +20,16 @@ TRUST_METRICS = ("attribution_coverage", "unsupported_numeric_pct")
 TRANSLATION_TABLE = ("bleu", "chrf", "ter", "numbers_preserved", "numbers_unflagged_changes",
                      "glossary_term_accuracy", "glossary_term_accuracy_without",
                      "glossary_unflagged_misses")
+# The report's sections of runs, each {name: {"corpus": {metric: score}, "errors": ...}}.
+SECTIONS = ("summaries", "translation", "segmentation")
 # Percentages of the translation runs: values kept, glossary terms as the glossary says.
 TRANSLATION_CHART = ("numbers_preserved", "glossary_term_accuracy",
                      "glossary_term_accuracy_without")
 
 
 def build(summaries: Mapping[str, StrategyRun], translation: Mapping[str, StrategyRun],
-          meta: Mapping[str, Any]) -> dict[str, Any]:
+          meta: Mapping[str, Any],
+          segmentation: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     from service import __version__
 
     return {
@@ -35,6 +38,7 @@ def build(summaries: Mapping[str, StrategyRun], translation: Mapping[str, Strate
         **meta,
         "summaries": {name: run.to_json() for name, run in summaries.items()},
         "translation": {name: run.to_json() for name, run in translation.items()},
+        "segmentation": dict(segmentation or {}),
     }
 
 
@@ -80,9 +84,22 @@ def markdown(report: Mapping[str, Any]) -> str:
                   "glossary_term_accuracy: % of names of the eval set's glossary rendered as "
                   "it says, with it given (_without: the plain run); the *_unflagged_* "
                   "columns count changes no warning names (0 is the promise).", ""]
+    if report.get("segmentation"):
+        lines += ["## Sentence segmentation (NTREX-128 line boundaries)", "",
+                  "| text | boundary_precision | boundary_recall | boundaries found / "
+                  "reference |", "|---|---|---|---|"]
+        for name, run in report["segmentation"].items():
+            counts = run["counts"]
+            lines.append(f"| {name} | {_cell(run, 'boundary_precision')} | "
+                         f"{_cell(run, 'boundary_recall')} | {counts['found']} / "
+                         f"{counts['reference']} |")
+        lines += ["", "Each document's lines joined by spaces and split again; the line "
+                  "ends that punctuation marks are the reference (see docs/evaluation.md).",
+                  ""]
     lines += ["## Signatures", ""]
-    signatures = {f"{section}/{m}": s["signature"] for section in ("summaries", "translation")
-                  for run in report[section].values() for m, s in run["corpus"].items()}
+    signatures = {f"{section}/{m}": s["signature"] for section in SECTIONS
+                  for run in report.get(section, {}).values()
+                  for m, s in run["corpus"].items()}
     lines += [f"- {m}: `{sig}`" for m, sig in sorted(signatures.items())]
     return "\n".join(lines) + "\n"
 

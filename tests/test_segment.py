@@ -8,12 +8,7 @@ import pytest
 
 from service.text import segment
 from service.text.clean import clean_article
-from service.text.segment import (
-    EN_ABBREVIATIONS,
-    ID_ABBREVIATIONS,
-    split_overlong,
-    split_sentences,
-)
+from service.text.segment import abbreviations, split_overlong, split_sentences
 
 SEED = Path(__file__).resolve().parent.parent / "service" / "seeds" / "000_d67792ced336d87c.txt"
 
@@ -132,14 +127,19 @@ def test_split_sentences_en(text: str, expected: list[str]) -> None:
     ],
 )
 def test_merge_pass(pieces: list[str], expected: list[str]) -> None:
-    assert segment._merge(pieces, segment._ALWAYS_JOIN["id"]) == expected
+    assert segment._merge(pieces, abbreviations("id")) == expected
 
 
 def test_abbreviation_tables() -> None:
-    for abbr in ("no", "jl", "dll", "dr", "h", "hj", "rp", "pt", "tbk", "a.n", "s.h", "m.si"):
-        assert abbr in ID_ABBREVIATIONS
-    for abbr in ("mr", "mrs", "dr", "u.s", "e.g", "i.e", "jan", "dec"):
-        assert abbr in EN_ABBREVIATIONS
+    id_, en = abbreviations("id"), abbreviations("en")
+    for abbr in ("no", "jl", "dr", "h", "hj", "rp", "pt", "a.n", "irjen", "kombes", "pol",
+                 "tgl", "th", "pkl", "brigjen"):
+        assert abbr in id_.always
+    for abbr in ("dll", "tbk", "s.h", "m.si"):
+        assert abbr in id_.final
+    for abbr in ("mr", "mrs", "dr", "e.g", "i.e", "jan", "dec"):
+        assert abbr in en.always
+    assert "u.s" in en.final
 
 
 def test_seed_body_sentences() -> None:

@@ -6,6 +6,7 @@ the key's monthly quota (service/auth/usage.py)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -109,6 +110,9 @@ def usage() -> Response:
         body["character_limit"] = used.limit
     return jsonify(body)
 
+# A newline between two lines of text (not a blank line, which ends a paragraph).
+_SINGLE_NEWLINE = re.compile(r"(?<=\S)[^\S\n]*\n[^\S\n]*(?=\S)")
+
 
 def _translate(pipeline: Pipeline, deadline: Deadline, req: DeepLTranslateRequest,
                sources: list[str], warnings: list[Warning]) -> list[str]:
@@ -129,7 +133,9 @@ def _pieces(text: str, req: DeepLTranslateRequest) -> list[str]:
     around them (whitespace, and with split_sentences=1 the newlines)."""
     if req.markup is not None:
         return ["", text, ""] if text.strip() else [text]
-    units = text.replace("\r\n", "\n").split("\n") if req.split_sentences == "1" else [text]
+    text = text.replace("\r\n", "\n")
+    # "1" splits at newlines too; "0" and "nonewlines" read a single newline as a space.
+    units = text.split("\n") if req.split_sentences == "1" else [_SINGLE_NEWLINE.sub(" ", text)]
     layout = [""]
     for i, unit in enumerate(units):
         gap = "\n" if i else ""

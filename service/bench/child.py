@@ -185,7 +185,7 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
     rss_loaded = _rss_mb()
     seed = Path(cfg.seed_file).read_text(encoding="utf-8")
     cleaned = clean_article(seed)
-    sentences = [s for p in cleaned.paragraphs for s in split_sentences(p, "id")]
+    sentences = split_sentences(cleaned.body, "id")
     inner = engines["translate_id_en"]
     # /v1/translate's pieces of the whole text, as the pipeline makes them (a translation
     # keeps every line, so more sentences than the summary's cleaned article).

@@ -110,7 +110,9 @@ def _numeral(q: Quantity, lang: Lang) -> tuple[int, int, float] | None:
 _ID_DIGITS = str.maketrans(",.", ".,")
 
 
-def _format(value: float, lang: Lang, year: bool) -> str | None:
+def format_numeral(value: float, lang: Lang, year: bool) -> str | None:
+    """``value`` as ``lang`` writes a numeral ("1,234.5" or "1.234,5"); None when it is not
+    one anyone wrote (more than three decimals)."""
     if abs(value - round(value, 3)) > 1e-9 * max(1.0, abs(value)):
         return None  # not a numeral anyone wrote
     whole, frac = f"{round(value, 3):.3f}".rstrip("0").rstrip(".").partition(".")[::2]
@@ -129,7 +131,7 @@ def _restore(s: Quantity, o: Quantity, translation: str, source_lang: Lang,
     src, out = _numeral(s, source_lang), _numeral(o, target_lang)
     if src is None or out is None or not same_value(src[2], out[2]):
         return None  # another scale word: rewriting the numeral alone would be guesswork
-    numeral = _format(s.value / out[2], target_lang, s.kind == "year")
+    numeral = format_numeral(s.value / out[2], target_lang, s.kind == "year")
     if numeral is None:
         return None
     start, end = o.start + out[0], o.start + out[1]

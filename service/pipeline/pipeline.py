@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from service.config import Limits
@@ -11,7 +11,7 @@ from service.engine import Engine, ModelInfo
 from service.errors import InvalidField, PayloadTooLarge
 from service.fidelity import Attribution, FidelityReport, build_sources, check_summary
 from service.overload import Deadline, DeadlineBound
-from service.pipeline.guards import check_language, check_repetition, printable
+from service.pipeline.guards import check_empty, check_language, check_repetition, printable
 from service.pipeline.report import Report, Warning
 from service.pipeline.requests import SummarizeRequest, TranslateRequest
 from service.pipeline.strategies import PAIR_ROLE, STRATEGIES, Article, Context, Strategy
@@ -108,7 +108,7 @@ class Pipeline:
             with report.stage("clean"):
                 cleaned = clean_article(req.text, html=req.html, title=req.title)
             with report.stage("segment"):
-                sentences = tuple(s for p in cleaned.paragraphs for s in split_sentences(p, "id"))
+                sentences = tuple(split_sentences(cleaned.body, "id"))
             if not sentences:
                 raise InvalidField("text", "no article text is left after removing markup and "
                                    "boilerplate", code="empty_after_cleaning")
@@ -138,6 +138,8 @@ class Pipeline:
                     english = translated
                 sources = build_sources(sentences, english)
                 attribution, fidelity = check_summary(summary["en"], sources)
+            if not summary["en"].strip():
+                fidelity = replace(fidelity, empty=True)
             if req.attribution:
                 for message in attribution.warnings():
                     report.warn("unsupported_sentence", message)
@@ -149,7 +151,9 @@ class Pipeline:
         if translation is not None:
             translation = printable(report, translation, "the translation")
         for lang, text in summary.items():
-            check_repetition(report, text, f"the {_LANG_NAME[lang]} summary ({lang})")
+            name = f"the {_LANG_NAME[lang]} summary ({lang})"
+            check_empty(report, text, name)
+            check_repetition(report, text, name)
         return SummaryResult(summary, req.strategy, req.length.to_json(),
                              self._provenance(roles, report, "summary"), report.timings_ms,
                              fidelity,

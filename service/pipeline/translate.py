@@ -7,14 +7,15 @@ from typing import Any, cast
 
 from service.engine import Engine, GenerationParams
 from service.errors import PayloadTooLarge
+from service.fidelity.number_style import StyleChange, english_style
 from service.fidelity.numbers import Lang
 from service.fidelity.preserve import NumberChange, preserve_numbers
 from service.glossary.enforce import TermMiss, enforce
 from service.glossary.terms import Terms
 from service.pipeline.chunking import fit_pieces
 from service.pipeline.report import Report
-from service.text.clean import split_paragraphs
-from service.text.segment import split_sentences
+from service.text.clean import normalise_text
+from service.text.segment import layout, render
 
 # Specials and the odd subword drift: keep a little room under the window.
 _MARGIN = 4
@@ -62,6 +63,12 @@ class Translator:
         found = self._translate(sentences, n, report)
         outputs = [hyps[0] for hyps in found]
         where = locate or (lambda i: (f"sentence {i} of {self.label}", {"sentence": i}))
+        if report is not None:
+            for i, (source, text) in enumerate(zip(sentences, outputs, strict=True)):
+                if source.strip() and not text.strip():
+                    name, details = where(i)
+                    report.warn("empty_output", f"{name}: the model produced no text for "
+                                "it", details)
         if self.glossary is not None:
             outputs, misses = enforce(
                 sentences, outputs, self.glossary,
@@ -72,6 +79,11 @@ class Translator:
         if self.pair is not None:
             source_lang, target_lang = (cast(Lang, lang) for lang in self.pair)
             for i, (source, text) in enumerate(zip(sentences, outputs, strict=True)):
+                if target_lang == "en":
+                    text, styles = english_style(source, text)
+                    if report is not None:
+                        for style in styles:
+                            _warn_style(report, style, *where(i))
                 outputs[i], changes = preserve_numbers(source, text, source_lang, target_lang)
                 if report is not None:
                     for change in changes:
@@ -120,37 +132,50 @@ class Translator:
         """Per text, ``n`` translations best first: the k-th puts together every sentence's
         k-th hypothesis (as LibreTranslate's engine, Argos Translate, does), so the first is
         the best of each sentence and a one-sentence text gets the model's own n best."""
-        layout = [[split_sentences(p, source_lang) for p in split_paragraphs(t)] for t in texts]
-        flat = [s for paragraphs in layout for sents in paragraphs for s in sents]
+        layouts = [layout(normalise_text(t), source_lang) for t in texts]
+        # (text, segment) of every segment the model translates (an empty table cell is not)
+        owner = [(t, j) for t, segments in enumerate(layouts)
+                 for j, seg in enumerate(segments) if seg.text]
+        flat = [layouts[t][j].text for t, j in owner]
         if max_sentences is not None and len(flat) > max_sentences:
             raise PayloadTooLarge(f"the text has {len(flat)} sentences; the limit is "
                                   f"{max_sentences}", code="too_many_sentences",
                                   details={"limit": max_sentences})
-        owner = [(t, j) for t, paragraphs in enumerate(layout)
-                 for j in range(sum(len(sents) for sents in paragraphs))]
         labels = names or [f"text {t}" for t in range(len(texts))]
+        number: list[int] = []  # each segment's place among its own text's
+        seen = [0] * len(texts)
+        for t, _ in owner:
+            number.append(seen[t])
+            seen[t] += 1
 
         def locate(i: int) -> tuple[str, dict[str, Any]]:
-            t, j = owner[i]
-            return f"sentence {j} of {labels[t]}", {"text": t, "sentence": j}
+            t = owner[i][0]
+            return f"sentence {number[i]} of {labels[t]}", {"text": t, "sentence": number[i]}
 
         translated = self.sentence_hypotheses(flat, n, report, locate) if flat else []
-        out: list[list[str]] = []
-        at = 0
-        for paragraphs in layout:
-            spans = []
-            for sents in paragraphs:
-                spans.append(translated[at:at + len(sents)])
-                at += len(sents)
-            out.append(["\n\n".join(" ".join(h[k] for h in span) for span in spans)
-                        for k in range(n)])
-        return out
+        found = {pos: hyps for pos, hyps in zip(owner, translated, strict=True)}
+        # The source's layout around each translated segment: its spaces, line breaks,
+        # list markers, table cells and paragraphs.
+        return [[render(segments, [found[(t, j)][k] if (t, j) in found else ""
+                                   for j in range(len(segments))]) for k in range(n)]
+                for t, segments in enumerate(layouts)]
 
 
 def _warn_term(report: Report, miss: TermMiss, where: str, details: dict[str, Any]) -> None:
     report.warn("glossary_not_applied", f"{where}: the glossary says '{miss.source}' -> "
                 f"'{miss.target}', and the translation does not have '{miss.target}'",
                 {**details, "term": miss.source, "target": miss.target})
+
+
+def _warn_style(report: Report, style: StyleChange, where: str,
+                details: dict[str, Any]) -> None:
+    info = {**details, **style.to_json()}
+    if style.restyled:
+        report.warn("number_restyled", f"{where}: the model wrote '{style.found}' in "
+                    f"Indonesian style; written '{style.restyled_as}' for English", info)
+    else:
+        report.warn("number_style", f"{where}: '{style.found}' is written in Indonesian "
+                    "style, and the source does not say which value it is", info)
 
 
 def _warn_number(report: Report, change: NumberChange, where: str,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from bs4 import BeautifulSoup, Tag
 from bs4.element import PreformattedString
+
+from service.text.segment import join_wrapped
 
 
 @dataclass(frozen=True)
@@ -26,23 +29,45 @@ class CleanedArticle:
 class _Rule(NamedTuple):
     pattern: re.Pattern[str]
     whole_block: bool  # notices may wrap: drop the rest of their paragraph as well
+    # A label alone on its line ("Baca juga"): the headline it links to is the next line.
+    link_next: bool = False
+    # A further test of the matched line (a credit names people and agencies, not a claim).
+    accept: Callable[[str], bool] | None = None
 
 
-def _rule(pattern: str, *, whole_block: bool = False) -> _Rule:
-    return _Rule(re.compile(pattern, re.IGNORECASE), whole_block)
+def _rule(pattern: str, *, whole_block: bool = False, link_next: bool = False,
+          accept: Callable[[str], bool] | None = None) -> _Rule:
+    return _Rule(re.compile(pattern, re.IGNORECASE), whole_block, link_next, accept)
+
+
+# Words a credit may hold in lower case: "Foto: ANTARA/Arif dan Budi", "Sumber: BPS via X".
+_CREDIT_CONNECTORS = frozenset({"dan", "and", "&", "/", "via", "oleh", "dari", "di", "untuk",
+                                "for", "by", "of", "the", "-", "|"})
+
+
+def _is_credit(line: str) -> bool:
+    """What follows the colon names people or agencies: at most 8 words and at most one
+    lower-case word that is not a connector ("Sumber: harga beras naik." is a sentence)."""
+    words = line.split(":", 1)[-1].split("：", 1)[-1].split()
+    lower = [w for w in words if w[:1].islower() and w.casefold() not in _CREDIT_CONNECTORS]
+    return len(words) <= 8 and len(lower) <= 1
 
 
 # Ordered table, first match wins. Every pattern is anchored at the start of a line and most
 # need a colon or must cover the whole line, so a body sentence that merely uses one of these
 # words ("Editor senior itu mengatakan ...") never matches.
 _BOILERPLATE: tuple[_Rule, ...] = (
-    # related-article links: "Baca juga: ...", "Berita terkait: ..."
-    _rule(r"^(?:baca\s+(?:juga|pula)|artikel\s+terkait|berita\s+terkait)\s*(?:[:：»>|-]|$)"),
+    # related-article links: "Baca juga: ...", "Berita terkait: ..."; the label alone on its
+    # line is followed by the linked headline on the next
+    _rule(r"^(?:baca\s+(?:juga|pula)|artikel\s+terkait|berita\s+terkait)\s*[:：»>|-]?\s*$",
+          link_next=True),
+    _rule(r"^(?:baca\s+(?:juga|pula)|artikel\s+terkait|berita\s+terkait)\s*[:：»>|-]"),
     # bylines and credits; the colon is what tells them apart from a sentence, and a credit
     # is short ("Sumber: Badan Pusat Statistik mencatat inflasi 2,5 persen ..." is body)
     _rule(
         r"^(?=.{0,100}$)(?:pewarta|editor|penyunting|redaktur|penulis|reporter|wartawan"
-        r"|kontributor|sumber|foto|fotografer|grafis|infografis)\s*[:：]"
+        r"|kontributor|sumber|foto|fotografer|grafis|infografis)\s*[:：]",
+        accept=_is_credit,
     ),
     # copyright lines and rights notices: "Copyright © ANTARA 2026", "Hak cipta dilindungi ..."
     _rule(
@@ -102,8 +127,10 @@ _MAX_DEBRIS_CHARS = 320
 _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")  # zero-width, BOM, soft hyphen
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0/C1 controls except \t and \n
 _SPACES = re.compile(r"[^\S\n]+")  # any whitespace run except newline, nbsp included
+# A run with a tab in it separates table cells (a spreadsheet's paste, an HTML row).
+_CELL_BREAK = re.compile(r"[^\S\n]*\t[^\S\n]*")
 _BLANK_RUNS = re.compile(r"\n{3,}")
-_FINAL_PUNCT = '.,;:…"”’)»'  # a headline ends without these; ? and ! are allowed
+_FINAL_PUNCT = '.,;:…"”’)»'  # a headline ends without these (nor with ? or !)
 
 _DATELINE = re.compile(
     r"^(?P<place>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})"  # "Jakarta", "Tanjung Pinang"
@@ -121,7 +148,7 @@ _DROP_TAGS = (
 )  # fmt: skip
 _BLOCK_TAGS = (
     "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd",
-    "section", "article", "main", "blockquote", "figure", "figcaption", "table", "tr",
+    "section", "article", "main", "blockquote", "figure", "figcaption", "table",
     "pre", "hr", "address", "details", "summary",
 )  # fmt: skip
 
@@ -152,11 +179,17 @@ def html_to_text(html: str) -> str:
             node.replace_with(_SPACES.sub(" ", str(node).replace("\n", " ")))
     for br in soup.find_all("br"):
         br.replace_with("\n")
+    # A table keeps its shape: a row is a line, its cells are separated by tabs.
+    for row in soup.find_all("tr"):
+        if isinstance(row, Tag):
+            row.insert_after("\n")
+            for cell in row.find_all(("td", "th"))[1:]:
+                cell.insert_before("\t")
     for block in soup.find_all(_BLOCK_TAGS):
         if isinstance(block, Tag):
             block.insert_before("\n\n")
             block.insert_after("\n\n")
-    lines = (_SPACES.sub(" ", line).strip() for line in soup.get_text().split("\n"))
+    lines = (_spaces(line) for line in soup.get_text().split("\n"))
     return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
 
 
@@ -164,7 +197,8 @@ def clean_article(text: str, *, html: bool = False, title: str | None = None) ->
     """Strip newsroom boilerplate and split into paragraphs; detect the headline and dateline."""
     raw = html_to_text(text) if html else text
     blocks, removed = _drop_boilerplate(_normalise(raw).split("\n"))
-    paragraphs = [" ".join(block) for block in blocks]
+    # Wrapped prose is joined; list items and table rows stay lines of their own.
+    paragraphs = [join_wrapped(block) for block in blocks]
 
     given = _normalise(title).replace("\n", " ").strip() if title is not None else ""
     found: str | None = given or None
@@ -179,6 +213,12 @@ def clean_article(text: str, *, html: bool = False, title: str | None = None) ->
     return CleanedArticle(found, dateline, tuple(paragraphs), removed)
 
 
+def normalise_text(text: str) -> str:
+    """Free text (for translation) with its Unicode, spaces and blank lines normalised and
+    nothing removed: line breaks, tabs and paragraphs stay where they are."""
+    return _BLANK_RUNS.sub("\n\n", _normalise(text)).strip()
+
+
 def split_paragraphs(text: str) -> list[str]:
     """Normalised, non-empty paragraphs of free text, with nothing removed (for translation)."""
     blocks = _BLANK_RUNS.sub("\n\n", _normalise(text)).split("\n\n")
@@ -190,13 +230,21 @@ def _normalise(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u2029", "\n\n").replace("\u2028", "\n")
     text = _CONTROL.sub("", _INVISIBLE.sub("", text))
-    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(_spaces(line) for line in text.split("\n"))
+
+
+def _spaces(line: str) -> str:
+    """One space for each run of spaces, one tab for each run holding a tab; none at the
+    ends."""
+    cells = _CELL_BREAK.split(line.strip())
+    return "\t".join(_SPACES.sub(" ", cell) for cell in cells)
 
 
 def _is_boilerplate(line: str) -> _Rule | None:
     if len(line) > _MAX_DEBRIS_CHARS:
         return None
-    return next((rule for rule in _BOILERPLATE if rule.pattern.search(line)), None)
+    return next((rule for rule in _BOILERPLATE if rule.pattern.search(line)
+                 and (rule.accept is None or rule.accept(line))), None)
 
 
 def _drop_boilerplate(lines: list[str]) -> tuple[list[list[str]], int]:
@@ -205,6 +253,7 @@ def _drop_boilerplate(lines: list[str]) -> tuple[list[list[str]], int]:
     current: list[str] = []
     removed = 0
     skipping = False  # inside the rest of a multi-line notice
+    linked = False  # the next line is the headline a "Baca juga" label links to
     for line in [*lines, ""]:
         if not line:
             if current:
@@ -214,25 +263,34 @@ def _drop_boilerplate(lines: list[str]) -> tuple[list[list[str]], int]:
         # A wrapped notice continues in lower case; a capitalised line is the article again
         # (a photo credit line directly above the body must not take the body with it).
         skipping = skipping and line[:1].islower()
+        if linked:
+            linked = False
+            if _looks_like_headline(line):
+                removed += 1
+                continue
         if skipping:
             removed += 1
         elif (rule := _is_boilerplate(line)) is not None:
             removed += 1
-            skipping = rule.whole_block
+            skipping, linked = rule.whole_block, rule.link_next
         else:
             current.append(line)
     return blocks, removed
 
 
-def _looks_like_title(block: list[str]) -> bool:
-    line = block[0]
+def _looks_like_headline(line: str) -> bool:
+    """Short, and not ended as a sentence is: a question or an exclamation is body text
+    (when unsure, keep), and so is a line ending with a period."""
     return (
-        len(block) == 1
-        and len(line) <= 160
+        len(line) <= 160
         and len(line.split()) <= 25
-        and not line.endswith(tuple(_FINAL_PUNCT))
-        and _DATELINE.match(line) is None
+        and not line.endswith(tuple(_FINAL_PUNCT + "?!"))
     )
+
+
+def _looks_like_title(block: list[str]) -> bool:
+    return len(block) == 1 and _looks_like_headline(block[0]) and \
+        _DATELINE.match(block[0]) is None
 
 
 def _comparable(text: str) -> str:

@@ -1,86 +1,206 @@
-"""Sentence splitting (sentencex plus an abbreviation-aware merge pass) and overlong cuts."""
+"""Sentence splitting (sentencex, cuts inside quotations, an abbreviation-aware merge pass),
+the layout around sentences (lines, list markers, table cells), and overlong cuts."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 import sentencex
 
-# Indonesian and newsroom abbreviations that sentencex splits after. Lower-case, without the
-# final period; inner periods kept ("s.h" for "S.H.").
-ID_ABBREVIATIONS: frozenset[str] = frozenset(
-    {
-        "no", "jl", "jln", "dll", "dsb", "dkk", "dst", "tsb", "yth", "dr", "drs", "dra",
-        "prof", "ir", "h", "hj", "kh", "st", "sdr", "sdri", "bpk", "ny", "nn", "tn", "kab",
-        "kec", "kel", "prov", "pt", "tbk", "cv", "rp", "hlm", "tel", "telp", "vol", "mis",
-        "a.n", "u.p", "s.h", "s.e", "s.t", "s.ag", "s.ip", "s.sos", "s.kom", "s.pd", "m.si",
-        "m.m", "m.h", "m.pd", "m.a", "ph.d",
-    }
-)  # fmt: skip
-# Of those, the ones that also end sentences ("... beras, gula, dll. Kemudian ..."): they only
-# join when the next piece starts lower-case, which the general rule already covers.
-ID_SENTENCE_FINAL: frozenset[str] = frozenset(
-    {
-        "dll", "dsb", "dkk", "dst", "tsb", "tbk", "s.h", "s.e", "s.t", "s.ag", "s.ip",
-        "s.sos", "s.kom", "s.pd", "m.si", "m.m", "m.h", "m.pd", "m.a", "ph.d",
-    }
-)  # fmt: skip
-EN_ABBREVIATIONS: frozenset[str] = frozenset(
-    {
-        "mr", "mrs", "ms", "dr", "prof", "inc", "ltd", "co", "jr", "sr", "st", "vs", "u.s",
-        "e.g", "i.e", "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
-        "oct", "nov", "dec",
-    }
-)  # fmt: skip
-EN_SENTENCE_FINAL: frozenset[str] = frozenset({"inc", "ltd", "co", "jr", "sr", "u.s"})
+ABBREVIATIONS_FILE = "abbreviations.tsv"
 
-_ALWAYS_JOIN: dict[str, frozenset[str]] = {
-    "id": ID_ABBREVIATIONS - ID_SENTENCE_FINAL,
-    "en": EN_ABBREVIATIONS - EN_SENTENCE_FINAL,
-}
 
-_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+@dataclass(frozen=True)
+class Abbreviations:
+    """Abbreviations with a final period that sentencex would split after, per language:
+    ``always`` never end a sentence, ``final`` may (see data/abbreviations.tsv)."""
+
+    always: frozenset[str]
+    final: frozenset[str]
+
+
+@cache
+def abbreviations(lang: str) -> Abbreviations:
+    """The shipped list for ``lang`` (read once, on first use)."""
+    text = resources.files("service.text").joinpath("data", ABBREVIATIONS_FILE).read_text(
+        encoding="utf-8")
+    always: set[str] = set()
+    final: set[str] = set()
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        entry_lang, abbreviation, kind, *_ = line.split("\t")
+        if entry_lang == lang:
+            (always if kind == "always" else final).add(abbreviation)
+    return Abbreviations(frozenset(always), frozenset(final))
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One piece of text the model translates, and the layout before it (nothing, a space,
+    a line break, a tab between table cells, a blank line, a list marker), which is kept as
+    the source has it and never sent to a model."""
+
+    text: str
+    before: str = ""
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
 _LAST_TOKEN = re.compile(r"([^\s(\[“\"‘']+)\.$")  # "Jl." -> "Jl", "(Prof." -> "Prof"
 _NUMBER_CUT = re.compile(r"\d[.,]$")  # "pukul 10." + "30 WIB" had no space: one number
-# A piece starting with these continues the previous one: closing quotes/brackets, punctuation.
-_CONTINUATION_START = tuple('”’")]},;:.!?…')
+# A piece starting with these continues the previous one: closing quotes and brackets,
+# punctuation. A straight quote is a closing one unless a word follows it directly.
+_CONTINUATION_START = tuple('”’)]},;:.!?…')
+_STRAIGHT_QUOTES = "\"'"
+_OPENING_QUOTES = "“‘«„"
+# Inside a quotation sentencex never splits; news style (and NTREX) ends a sentence there
+# too. A candidate cut: sentence-final punctuation, closing quotes or brackets, whitespace.
+_INNER_CUT = re.compile(r"[.!?…]+[”’\"')\]]*\s+")
 _CLAUSE_CUT = re.compile(r"(?<=[;:,–—])\s+")  # after clause punctuation, keeping it left
+# A list item's marker: a bullet or dash, or "1." / "2)" / "a)"; kept as layout.
+_LIST_MARKER = re.compile(r"^(?:[-*•▪◦‣–—]|\d{1,2}[.)]|[a-z]\))\s+(?=\S)")
+_LINE_END = re.compile(r"[.!?…:;][”’\"')\]]*$")
+# A line of at least this many characters that runs on in the next is wrapped prose.
+_WRAPPED_LINE = 50
 
 
 def split_sentences(text: str, lang: str = "id") -> list[str]:
-    """Sentences of text, paragraph by paragraph; paragraphs never merge into one sentence."""
-    always = _ALWAYS_JOIN.get(lang, frozenset())
-    sentences: list[str] = []
-    for paragraph in _PARAGRAPH_BREAK.split(text):
-        flat = " ".join(paragraph.split())  # a single newline inside a paragraph is a space
-        if not flat:
+    """Sentences of text, paragraph by paragraph; paragraphs never merge into one sentence,
+    nor do list items, table cells or lines that end a sentence or a heading."""
+    return [segment.text for segment in layout(text, lang)]
+
+
+def layout(text: str, lang: str = "id") -> list[Segment]:
+    """``text`` as segments with the layout between them: ``render(segments, [s.text for s
+    in segments])`` gives back the text with its whitespace normalised and its structure
+    (paragraphs, lines, list markers, table cells) as it was."""
+    found: list[Segment] = []
+    carry = ""  # an opening quote that ended a paragraph: it belongs to the next sentence
+    for p, paragraph in enumerate(_PARAGRAPH_BREAK.split(text.strip())):
+        for ln, (marker, line) in enumerate(_lines(paragraph)):
+            for c, cell in enumerate(line.split("\t")):
+                flat = " ".join(cell.split())
+                first = True
+                for sentence in _sentences(flat, lang) if flat else []:
+                    sentence, carry = _opening_tail(carry + sentence)
+                    if not sentence:
+                        continue
+                    if not found:
+                        before = marker
+                    elif not first:
+                        before = " "
+                    elif c:
+                        before = "\t"
+                    elif ln:
+                        before = "\n" + marker
+                    else:
+                        before = ("\n\n" if p else "") + marker
+                    found.append(Segment(sentence, before))
+                    first = False
+                if first and c and found:  # an empty cell keeps its place in the row
+                    found.append(Segment("", "\t"))
+    if carry and found:  # nothing followed it: give it back
+        last = found[-1]
+        found[-1] = Segment(last.text + " " + carry, last.before)
+    return found
+
+
+def render(segments: Sequence[Segment], texts: Sequence[str]) -> str:
+    """The layout of ``segments`` around ``texts`` (one per segment, e.g. translations)."""
+    return "".join(seg.before + out for seg, out in zip(segments, texts, strict=True))
+
+
+def join_wrapped(lines: Sequence[str]) -> str:
+    """The lines of one paragraph as ``layout`` reads them: wrapped prose joined by spaces,
+    list items, table rows and lines that end a sentence or a heading on lines of their own."""
+    return "\n".join(marker + line for marker, line in _lines("\n".join(lines)))
+
+
+def _lines(paragraph: str) -> list[tuple[str, str]]:
+    """(list marker, line) per line of a paragraph; lines that only wrap prose (the line
+    runs on in lower case, or is long and ends without punctuation) are joined by a space."""
+    lines: list[tuple[str, str]] = []
+    for raw in paragraph.split("\n"):
+        line = raw.strip()
+        if not line:
             continue
-        pieces = [str(p) for p in sentencex.segment(lang, flat)]
-        sentences.extend(s for s in (p.strip() for p in _merge(pieces, always)) if s)
-    return sentences
+        match = _LIST_MARKER.match(line)
+        marker = match.group(0) if match else ""
+        if lines and not marker and _wraps(lines[-1][1], line):
+            lines[-1] = (lines[-1][0], lines[-1][1] + " " + line)
+        else:
+            lines.append((marker, line[len(marker):]))
+    return lines
 
 
-def _merge(pieces: list[str], always_join: frozenset[str]) -> list[str]:
-    # sentencex keeps the whitespace between pieces, so plain concatenation restores the text.
+def _wraps(prev: str, nxt: str) -> bool:
+    if "\t" in prev or "\t" in nxt or _LINE_END.search(prev):
+        return False
+    return nxt[:1].islower() or len(prev) >= _WRAPPED_LINE
+
+
+def _opening_tail(sentence: str) -> tuple[str, str]:
+    """``sentence`` without the quotes that end it after a space (or make all of it), and
+    those quotes: they open the next sentence ("… kata dia. “" + "Jika …")."""
+    head = sentence.rstrip()
+    bare = head.rstrip(_OPENING_QUOTES + _STRAIGHT_QUOTES)
+    quotes = head[len(bare):]
+    if not quotes or (bare and not bare[-1].isspace()):
+        return sentence, ""
+    return bare.rstrip(), quotes
+
+
+def _sentences(flat: str, lang: str) -> list[str]:
+    known = abbreviations(lang)
+    pieces: list[str] = []
+    for piece in (str(p) for p in sentencex.segment(lang, flat)):
+        at = 0
+        for cut in _INNER_CUT.finditer(piece):
+            if cut.end() < len(piece):
+                pieces.append(piece[at:cut.end()])
+                at = cut.end()
+        pieces.append(piece[at:])
+    return [s for s in (p.strip() for p in _merge(pieces, known)) if s]
+
+
+def _merge(pieces: list[str], known: Abbreviations) -> list[str]:
+    # The pieces keep the whitespace between them, so plain concatenation restores the text.
     merged: list[str] = []
     for piece in pieces:
-        if merged and _joins(merged[-1], piece, always_join):
+        if merged and _joins(merged[-1], piece, known):
             merged[-1] += piece
         else:
             merged.append(piece)
+    # An opening quote left at the end of a piece ("kata dia. “ ") opens the next one.
+    for i in range(len(merged) - 1):
+        rest, quotes = _opening_tail(merged[i])
+        if quotes:
+            merged[i] = rest + " "
+            merged[i + 1] = quotes + merged[i + 1].lstrip()
     return merged
 
 
-def _joins(prev: str, nxt: str, always_join: frozenset[str]) -> bool:
+def _joins(prev: str, nxt: str, known: Abbreviations) -> bool:
     head = nxt.lstrip()
     if not head:
         return True
     if head[0].islower() or head.startswith(_CONTINUATION_START):
         return True
+    if head[0] in _STRAIGHT_QUOTES and not head[1:2].isalnum():
+        return True  # a closing straight quote: '" kata dia'
     if head[0].isdigit() and prev == prev.rstrip() and _NUMBER_CUT.search(prev):
         return True
     token = _LAST_TOKEN.search(prev.rstrip())
-    return token is not None and token[1].lower() in always_join
+    if token is None:
+        return False
+    word = token[1].lower()
+    if word in known.always or (len(word) == 1 and word.isalpha()):  # "J. Smith"
+        return True
+    return word in known.final and (head[0].isdigit() or head[0] == "(")
 
 
 def split_overlong(sentence: str, max_chars: int) -> list[str]:
