@@ -253,3 +253,37 @@ def test_the_cli_keeps_lists_and_table_rows(tiny_dir: Path) -> None:
     assert len(lines) == 5, lines
     assert lines[1].startswith("- ") and lines[2].startswith("- ")
     assert lines[3] == "" and "\t" in lines[4]
+
+
+# --- cleaning on NTREX: no body paragraph lost -------------------------------------------
+
+_ENDS_SENTENCE = re.compile(r"[.!?…][”’\"')\]]*$")
+
+
+def _body_lines(lines: Sequence[str]) -> list[str]:
+    return [" ".join(line.split()) for line in lines if _ENDS_SENTENCE.search(line.strip())]
+
+
+def test_headline_detection_never_drops_a_body_paragraph_of_ntrex() -> None:
+    """Each document as paragraphs (its first line is usually its headline): every line
+    that ends as a sentence does, a question or an exclamation included, stays in the body."""
+    questions = 0
+    for doc in ntrex_documents():
+        article = clean_article("\n\n".join(doc.source))
+        kept = set(article.paragraphs)
+        assert set(_body_lines(doc.source)) <= kept, doc.doc_id
+        assert article.title is None or not _ENDS_SENTENCE.search(article.title)
+        questions += doc.source[0].rstrip().endswith(("?", "!"))
+    assert questions  # the set has first paragraphs that are questions or exclamations
+
+
+def test_related_link_lines_inserted_into_ntrex_go_and_the_body_stays() -> None:
+    for doc in ntrex_documents():
+        if len(doc.source) < 4:
+            continue
+        linked = "Harga cabai di Bogor melonjak dua kali lipat"
+        lines = [*doc.source[:2], "Baca Juga", linked, *doc.source[2:]]
+        article = clean_article("\n\n".join(lines))
+        assert linked not in article.paragraphs, doc.doc_id
+        assert "Baca Juga" not in article.paragraphs
+        assert set(_body_lines(doc.source)) <= set(article.paragraphs), doc.doc_id
