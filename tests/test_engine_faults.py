@@ -126,6 +126,9 @@ def test_empty_output_is_reported_on_translation_and_summary(
     body = client.post("/v1/translate", json={"text": SENTENCE}).get_json()
     assert body["translation"] == ""
     assert [w["code"] for w in body["warnings"]].count("empty_output") == 1
+    scraped = client.get("/metrics").get_data(as_text=True)
+    assert ('ringkas_engine_faults_total{fault="empty_output",role="translate_id_en"} 1.0'
+            in scraped)
 
     summarizer = Faulty(faulty["summarize"])
     summarizer.mode = "empty"

@@ -5,8 +5,8 @@ not text (a bug, a bad conversion, a native library in a bad state) must fail on
 that met it, with an error that names the model's role, and never a mismatched answer
 handed to the wrong caller. ``OutputGuard`` sits directly on the backend, below every
 other wrapper, so metrics, batching and deadlines only ever see well-formed outputs or
-this one error. Empty strings are well-formed (the pipeline reports them as
-``empty_output``); what they mean depends on the input, which only the pipeline knows.
+this one error. Empty strings are well-formed: the pipeline reports them to the caller as
+``empty_output``, and the guard tells its listeners (kind ``empty_output``) without failing.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class OutputGuard(EngineWrapper):
         self._check_list(out, len(texts), "outputs")
         for item in out:
             self._check_text(item)
+        self._count_empty(texts, out)
         return list(out)
 
     def generate_hypotheses(self, texts: Sequence[str],
@@ -64,7 +65,14 @@ class OutputGuard(EngineWrapper):
             for item in hyps:
                 self._check_text(item)
             checked.append(list(hyps))
+        self._count_empty(texts, [hyps[0] for hyps in checked])
         return checked
+
+    def _count_empty(self, texts: Sequence[str], outputs: Sequence[str]) -> None:
+        empty = sum(1 for t, o in zip(texts, outputs, strict=True) if t.strip() and not o.strip())
+        for _ in range(empty):
+            for listener in self.listeners:
+                listener(self.info.role, "empty_output")
 
     def _call(self, fn: Callable[[Sequence[str], GenerationParams | None], Any],
               texts: Sequence[str], params: GenerationParams | None) -> Any:
