@@ -63,6 +63,13 @@ class InvalidDocument(RingkasError):
     default_code = "invalid_document"
 
 
+class InvalidMarkup(RingkasError):
+    """HTML or XML the parser refuses outright (HTTP 400): nothing of it can be read."""
+
+    status = 400
+    default_code = "invalid_markup"
+
+
 class NotReady(RingkasError):
     status = 503
     default_code = "not_ready"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from service.documents.formats import decode_text
+from service.errors import InvalidDocument, InvalidMarkup
 from service.pipeline.markup import MarkupText, has_letters, split_space
 
 
@@ -41,7 +42,11 @@ class HtmlFile:
 
     def __init__(self, data: bytes) -> None:
         text, _ = decode_text(data, "HTML file")
-        self.page = MarkupText(text)
+        try:
+            self.page = MarkupText(text)
+        except InvalidMarkup as exc:
+            raise InvalidDocument(f"the HTML file cannot be read: {exc.message}",
+                                  code="invalid_markup", details={"field": "file"}) from None
 
     @property
     def units(self) -> list[str]:

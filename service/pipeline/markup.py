@@ -10,12 +10,15 @@ tags (on any ancestor), and pieces without letters ("2024", "—", "12,5%")."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Sequence
 from typing import Literal
 
 from bs4 import BeautifulSoup, NavigableString
 from bs4.element import PreformattedString
+from bs4.exceptions import ParserRejectedMarkup
 
+from service.errors import InvalidMarkup
 from service.glossary.terms import GlossaryPolicy
 from service.overload import Deadline
 from service.pipeline.pipeline import Pipeline
@@ -178,16 +181,33 @@ class MarkupText:
 
 
 def _parse(text: str, markup: Markup) -> BeautifulSoup:
-    if markup == "xml":
-        # A fragment (several elements, or text around them) has no single root: wrap it.
-        return BeautifulSoup(f"<{_ROOT}>{_split_declaration(text)[1]}</{_ROOT}>",
-                             _PARSER["xml"])
-    return BeautifulSoup(text, _PARSER["html"])
+    try:
+        if markup == "xml":
+            # A fragment (several elements, or text around them) has no single root: wrap
+            # it, declaring the namespace prefixes it uses so that none is lost.
+            body = _split_declaration(text)[1]
+            spaces = "".join(f' xmlns:{p}="urn:ringkas:prefix:{p}"'
+                             for p in sorted(set(_PREFIX.findall(body)) - {"xml", "xmlns"}))
+            return BeautifulSoup(f"<{_ROOT}{spaces}>{body}</{_ROOT}>", _PARSER["xml"])
+        return BeautifulSoup(text, _PARSER["html"])
+    except ParserRejectedMarkup:
+        raise InvalidMarkup(f"the {markup.upper()} cannot be parsed (for instance a lone "
+                            "surrogate character reference or an unterminated declaration)"
+                            ) from None
+
+
+# An element or attribute name with a namespace prefix: "<x:y", "</x:y", ' x:attr='.
+_PREFIX = re.compile(r"(?:</?|\s)([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*(?=[\s/>=])")
+# What may stand before an XML document's root: the declaration, a DOCTYPE (with its
+# internal subset), comments and processing instructions; kept as written, never parsed
+# inside the fragment wrapper, where lxml would drop the document around them.
+_PROLOG = re.compile(
+    r"\A(?:\s+|<\?[^>]*\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[[^\]]*\])*>)*", re.DOTALL)
 
 
 def _split_declaration(text: str) -> tuple[str, str]:
-    """An XML document's ``<?xml ...?>`` declaration (kept as it was) and the rest."""
-    if text.lstrip().startswith("<?xml") and "?>" in text:
-        end = text.index("?>") + 2
-        return text[:end], text[end:]
-    return "", text
+    """An XML document's prolog (its declaration, DOCTYPE, leading comments and processing
+    instructions, kept as they were) and the rest."""
+    end = _PROLOG.match(text)
+    at = end.end() if end else 0
+    return text[:at], text[at:]

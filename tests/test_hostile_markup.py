@@ -1,0 +1,80 @@
+"""Markup the parser rejects is a clear 400 on every route that reads markup, never a 500;
+an XML document's prolog (declaration, DOCTYPE, comments) and its namespace prefixes come
+back as they were, with every text node translated and nothing billed for lost text."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+
+import pytest
+from flask.testing import FlaskClient
+
+from service.api import create_app
+from service.config import Settings
+from service.engine import Engine, EngineWrapper, GenerationParams
+from service.pipeline.markup import MarkupText
+
+REJECTED = [("html", "<![x kucing"), ("xml", "&#xD800;kucing"), ("xml", "<r>&#xDFFF;</r>")]
+
+
+class Upper(EngineWrapper):
+    """Answers each input in capitals: the output shows what was translated."""
+
+    def generate(self, texts: Sequence[str], params: GenerationParams | None = None,
+                 ) -> list[str]:
+        return [t.upper() for t in texts]
+
+
+@pytest.fixture()
+def client(settings: Settings, engines: Mapping[str, Engine]) -> FlaskClient:
+    upper = {**engines, "translate_id_en": Upper(engines["translate_id_en"])}
+    return create_app(settings, engines=upper).test_client()
+
+
+@pytest.mark.parametrize(("markup", "text"), REJECTED)
+def test_deepl_translate_answers_400(client: FlaskClient, markup: str, text: str) -> None:
+    resp = client.post("/v2/translate", json={"text": [text], "target_lang": "EN",
+                                              "source_lang": "ID", "tag_handling": markup})
+    assert resp.status_code == 400, resp.get_data(as_text=True)
+    assert "cannot be parsed" in resp.get_json()["message"]
+
+
+@pytest.mark.parametrize("source", ["id", "auto"])
+def test_libretranslate_translate_and_detect_answer_400(client: FlaskClient,
+                                                        source: str) -> None:
+    resp = client.post("/translate", json={"q": "<![x kucing", "source": source,
+                                           "target": "en", "format": "html"})
+    assert resp.status_code == 400, resp.get_data(as_text=True)
+    assert "cannot be parsed" in resp.get_json()["error"]
+
+
+def test_an_html_document_the_parser_rejects_is_refused(client: FlaskClient) -> None:
+    for route, fields in (("/translate_file", {"source": "id", "target": "en"}),
+                          ("/v2/document", {"source_lang": "ID", "target_lang": "EN"})):
+        resp = client.post(route, data={"file": (io.BytesIO(b"<![x kucing"), "berita.html"),
+                                        **fields}, content_type="multipart/form-data")
+        assert resp.status_code == 400, (route, resp.get_data(as_text=True))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("<!DOCTYPE r><r>kucing makan</r>", "<!DOCTYPE r><r>KUCING MAKAN</r>"),
+    ('<?xml version="1.0"?>\n<r>kucing makan</r>', '<?xml version="1.0"?>\n<r>KUCING MAKAN</r>'),
+    ('<?xml version="1.0"?><!DOCTYPE r [<!ELEMENT r ANY>]><!-- catatan --><r>kucing</r>',
+     '<?xml version="1.0"?><!DOCTYPE r [<!ELEMENT r ANY>]><!-- catatan --><r>KUCING</r>'),
+    ("<x:y>kucing</x:y>", "<x:y>KUCING</x:y>"),
+    ('<x:y a:b="1">kucing</x:y> dan <z>anjing</z>', '<x:y a:b="1">KUCING</x:y> DAN <z>ANJING</z>'),
+])
+def test_xml_prolog_and_prefixes_are_kept(client: FlaskClient, text: str,
+                                          expected: str) -> None:
+    resp = client.post("/v2/translate", json={"text": [text], "target_lang": "EN",
+                                              "source_lang": "ID", "tag_handling": "xml"})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    assert resp.get_json()["translations"][0]["text"] == expected
+
+
+def test_the_markup_reader_names_the_parser_failure() -> None:
+    from service.errors import InvalidMarkup
+
+    with pytest.raises(InvalidMarkup):
+        MarkupText("<![x kucing", "html")
