@@ -78,3 +78,29 @@ def test_the_markup_reader_names_the_parser_failure() -> None:
 
     with pytest.raises(InvalidMarkup):
         MarkupText("<![x kucing", "html")
+
+
+# --- lone surrogates in any JSON field -------------------------------------------------------
+
+SURROGATE_BODIES = [
+    ("/v1/translate", '{"text": "kucing", "glossary_entries": {"kucing\\ud800": "cat"}}'),
+    ("/v1/translate", '{"text": "kucing", "glossary_entries": {"kucing": "cat\\udfff"}}'),
+    ("/v1/translate", '{"text": "kucing", "glossary": "desk\\ud800"}'),
+    ("/v2/translate", '{"text": ["kucing"], "target_lang": "EN", "source_lang": "ID", '
+                      '"glossary_id": "\\ud800"}'),
+    ("/v2/glossaries", '{"name": "desk", "source_lang": "id", "target_lang": "en", '
+                       '"entries": "kucing\\tcat\\ud800", "entries_format": "tsv"}'),
+    ("/v2/glossaries", '{"name": "desk", "source_lang": "id", "target_lang": "en", '
+                       '"entries": "kucing,cat\\ud800", "entries_format": "csv"}'),
+    ("/v2/glossaries", '{"name": "desk\\ud800", "source_lang": "id", "target_lang": "en", '
+                       '"entries": "kucing\\tcat", "entries_format": "tsv"}'),
+    ("/translate", '{"q": "kucing", "source": "id", "target": "en", "\\ud800": 1}'),
+]
+
+
+@pytest.mark.parametrize(("route", "body"), SURROGATE_BODIES)
+def test_a_lone_surrogate_anywhere_in_a_json_body_is_400(client: FlaskClient, route: str,
+                                                         body: str) -> None:
+    resp = client.post(route, data=body.encode("utf-8"), content_type="application/json")
+    assert resp.status_code == 400, resp.get_data(as_text=True)
+    assert "surrogate" in resp.get_data(as_text=True)

@@ -10,6 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from service.drain import drop_rest
 from service.errors import MalformedRequest, UnsupportedMediaType
+from service.text.encoding import unpaired_surrogate
 
 
 def read_body() -> bytes:
@@ -50,7 +51,7 @@ def json_body() -> Any:
         raise MalformedRequest("the request body is not valid UTF-8",
                                code="invalid_encoding") from None
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except RecursionError:  # "[[[[..." nested deeper than the parser's stack
         raise MalformedRequest("the request body nests JSON too deeply") from None
     except ValueError as exc:
@@ -58,3 +59,29 @@ def json_body() -> Any:
         raise MalformedRequest(f"the request body is not valid JSON (line {exc.lineno}, "
                                f"column {exc.colno})" if isinstance(exc, json.JSONDecodeError)
                                else "the request body is not valid JSON") from None
+    refuse_surrogates(value)
+    return value
+
+
+def refuse_surrogates(value: Any) -> None:
+    """Every string of a parsed JSON body, keys included, must be text: a lone surrogate
+    escape ("\\ud800") is valid JSON but cannot be stored, logged or sent on, so it is
+    refused here once, for every field of every route. The error names the top-level field
+    only (a nested key may be article text)."""
+    stack: list[tuple[str, Any]] = [("the body", value)]
+    while stack:
+        field, item = stack.pop()
+        if isinstance(item, str):
+            strings: list[str] = [item]
+        elif isinstance(item, dict):
+            strings = [str(key) for key in item]
+            stack.extend((str(key) if item is value else field, inner)
+                         for key, inner in item.items())
+        elif isinstance(item, list):
+            strings = []
+            stack.extend((field, inner) for inner in item)
+        else:
+            continue
+        if any(unpaired_surrogate(text) for text in strings):
+            raise MalformedRequest(f"{field} contains an unpaired UTF-16 surrogate",
+                                   code="invalid_encoding", details={"field": field})
