@@ -60,3 +60,18 @@ def test_token_counts_grow_with_the_work_done(settings: Settings, engines: dict)
     client.post("/v1/translate", json={"text": ["Pabrik itu besar.", "Desa itu kecil."]})
     after = value(samples(client), "ringkas_generated_tokens_total", role="translate_id_en")
     assert once > 0 and after > once
+
+
+def test_invented_methods_share_one_label(settings: Settings, engines: dict) -> None:
+    """A client inventing HTTP methods must not grow /metrics: one series for all of them."""
+    client = create_app(settings, engines=engines).test_client()
+    before = len(client.get("/metrics").get_data())
+    for i in range(300):
+        client.open("/v1/translate", method=f"BREW{i}")
+    found = samples(client)
+    methods = {dict(labels).get("method") for name, labels in found
+               if name == "ringkas_request_duration_seconds_count"}
+    assert not any(m and m.startswith("BREW") for m in methods)
+    assert value(found, "ringkas_request_duration_seconds_count", route="unmatched",
+                 method="other", status="405") == 300
+    assert len(client.get("/metrics").get_data()) < before + 5_000

@@ -27,6 +27,11 @@ EXTENSION = "ringkas.metrics"
 # Seconds: health checks take milliseconds, a long article on 2 cores tens of seconds.
 _BUCKETS = (0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
+# A label is a time series: only the methods HTTP defines get one of their own, so that a
+# client inventing methods cannot grow /metrics without bound.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE",
+                      "CONNECT"})
+
 bp = Blueprint("metrics", __name__)
 
 
@@ -98,7 +103,8 @@ def init_metrics(app: Flask, rt: Runtime) -> Metrics:
         started = g.get("started")
         if started is not None:
             route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-            metrics.latency.labels(route, request.method, str(response.status_code)).observe(
+            method = request.method if request.method in _METHODS else "other"
+            metrics.latency.labels(route, method, str(response.status_code)).observe(
                 time.perf_counter() - started)
         if g.get("error_code"):
             metrics.errors.labels(g.error_code).inc()
