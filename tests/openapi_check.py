@@ -21,13 +21,14 @@ from werkzeug.test import TestResponse
 
 from service.api.runtime import runtime_of
 from service.contract.openapi import build_document
-from service.contract.routes import is_deepl
+from service.contract.routes import is_deepl, is_libretranslate
 
 _PARAM = re.compile(r"<(?:[a-z_]+:)?([a-z_]+)>")
 _TEMPLATE_PARAM = re.compile(r"\\\{[a-z_]+\\\}")
 _JSON = ("application/json",)
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _DEEPL_ERROR = {"$ref": "#/components/schemas/DeepLError"}
+_LT_ERROR = {"$ref": "#/components/schemas/LtError"}
 
 
 class UndocumentedResponse(AssertionError):
@@ -57,9 +58,10 @@ def check_documented(doc: Mapping[str, Any], method: str, path: str, template: s
     """Raise :class:`UndocumentedResponse` unless ``doc`` lists this answer: ``template`` is
     the path template ``path`` was routed to (None: no route, so the generic error shape),
     ``body`` the parsed JSON (for a JSON answer)."""
-    if template is None:  # 404 / 405: the generic error shape (DeepL's under its prefix)
-        _validate(doc, _DEEPL_ERROR if is_deepl(path) else _ERROR, body, status,
-                  f"{method} {path}")
+    if template is None:  # 404 / 405: the generic error shape (each family's on its paths)
+        schema = (_DEEPL_ERROR if is_deepl(path) else _LT_ERROR if is_libretranslate(path)
+                  else _ERROR)
+        _validate(doc, schema, body, status, f"{method} {path}")
         return
     op = doc["paths"].get(template, {}).get(method.lower())
     if op is None:

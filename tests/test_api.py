@@ -494,3 +494,19 @@ def test_logs_never_contain_article_text(client: FlaskClient, seed_text: str,
         assert any(f"request_id={rid}" in line and f"path={path}" in line
                    and f"status={status}" in line for line in access), access
     assert any("code=unsupported_language_pair" in line for line in access)
+
+
+def test_every_405_names_the_allowed_methods(settings: Settings) -> None:
+    """RFC 9110: a 405 carries Allow; on every route, in each API family's shape."""
+    from service.contract.routes import ROUTES
+
+    client = create_app(settings, engines={}).test_client()
+    for r in ROUTES:
+        if "{" in r.path or r.public_prefix:
+            continue
+        wrong = "PATCH" if "PATCH" not in r.methods else "PUT"
+        resp = client.open(r.path, method=wrong)
+        if resp.status_code != 405:
+            continue
+        allowed = {m.strip() for m in resp.headers.get("Allow", "").split(",")}
+        assert set(r.methods) <= allowed, (r.path, resp.headers.get("Allow"))

@@ -286,3 +286,15 @@ def test_libretranslate_web_page_flow_against_a_live_server(
                                     "--pair", "id-en", "--key", str(key_id)])
     assert out.exit_code == 0, out.output
     assert "Desa itu kecil.\tThe village is small.\n" in out.output
+
+
+def test_routing_refusals_on_its_paths_answer_in_libretranslates_shape(
+        client: FlaskClient) -> None:
+    """A 405 or 404 the router gives before the blueprint runs is LibreTranslate's too."""
+    for method, path, status in (("GET", "/translate", 405), ("PUT", "/detect", 405),
+                                 ("DELETE", "/languages", 405),
+                                 ("GET", "/download_file/unknown.txt", 404)):
+        resp = client.open(path, method=method)
+        assert resp.status_code == status, path
+        body = resp.get_json()
+        assert isinstance(body["error"], str) and body["error"], (path, body)

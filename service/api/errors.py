@@ -12,7 +12,7 @@ from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from service.api.body import body_limit_message, discard_unread_body
-from service.contract.routes import is_deepl
+from service.contract.routes import is_deepl, is_libretranslate
 from service.errors import RingkasError
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,8 @@ def _reply(status: int, code: str, message: str, details: dict[str, object] | No
            headers: dict[str, str] | None = None) -> tuple[Response, int]:
     if is_deepl(request.path):
         return _deepl_reply(status, code, message, headers)
+    if is_libretranslate(request.path):  # what routing refuses before the blueprint's own
+        return lt_reply(status, code, message, headers)
     body: dict[str, object] = {"code": code, "message": message}
     if details:
         body["details"] = details
@@ -45,6 +47,15 @@ def _reply(status: int, code: str, message: str, details: dict[str, object] | No
         body["request_id"] = g.request_id
     g.error_code = code
     response = jsonify({"error": body})
+    response.headers.update(headers or {})
+    return response, status
+
+
+def lt_reply(status: int, code: str, message: str,
+             headers: dict[str, str] | None = None) -> tuple[Response, int]:
+    """LibreTranslate's error shape: ``{"error": "message"}`` (and ringkas's code)."""
+    g.error_code = code
+    response = jsonify({"error": message, "code": code})
     response.headers.update(headers or {})
     return response, status
 
@@ -57,6 +68,11 @@ def _deepl_reply(status: int, code: str, message: str,
     response.headers.update({k: v for k, v in (headers or {}).items()
                              if k != "WWW-Authenticate"})
     return response, _DEEPL_CODE_STATUS.get(code) or _DEEPL_STATUS.get(status, status)
+
+
+def allow_header(exc: HTTPException) -> dict[str, str]:
+    """The methods a 405's resource does allow (RFC 9110 requires Allow on every 405)."""
+    return {k: v for k, v in exc.get_headers() if k == "Allow"}
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -72,7 +88,8 @@ def register_error_handlers(app: Flask) -> None:
             discard_unread_body()
             return _reply(413, "request_too_large", body_limit_message(),
                           {"limit": app.config.get("MAX_CONTENT_LENGTH")})
-        return _reply(status, _HTTP_CODES.get(status, "http_error"), message)
+        return _reply(status, _HTTP_CODES.get(status, "http_error"), message,
+                      headers=allow_header(exc))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[Response, int]:

@@ -12,6 +12,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from service.api.body import body_limit_message, discard_unread_body, json_body, read_body
+from service.api.errors import allow_header, lt_reply
 from service.api.routing import route
 from service.api.runtime import runtime
 from service.contract import routes
@@ -52,7 +53,7 @@ def lt_body() -> Any:
 
 @bp.errorhandler(RingkasError)
 def lt_error(exc: RingkasError) -> tuple[Response, int]:
-    return _error(_LT_STATUS.get(exc.status, exc.status), exc.code, exc.message, exc.headers)
+    return lt_reply(_LT_STATUS.get(exc.status, exc.status), exc.code, exc.message, exc.headers)
 
 
 @bp.errorhandler(HTTPException)
@@ -60,16 +61,11 @@ def lt_http_error(exc: HTTPException) -> tuple[Response, int]:
     status = exc.code or 500
     if status == 413:
         discard_unread_body()
-        return _error(413, "request_too_large", body_limit_message())
-    return _error(_LT_STATUS.get(status, status), "http_error", exc.description or exc.name)
+        return lt_reply(413, "request_too_large", body_limit_message())
+    return lt_reply(_LT_STATUS.get(status, status), "http_error", exc.description or exc.name,
+                  allow_header(exc))
 
 
-def _error(status: int, code: str, message: str,
-           headers: dict[str, str] | None = None) -> tuple[Response, int]:
-    g.error_code = code
-    response = jsonify({"error": message, "code": code})
-    response.headers.update(headers or {})
-    return response, status
 
 
 @route(bp, routes.LT_LANGUAGES)

@@ -258,6 +258,18 @@ def is_deepl(path: str) -> bool:
     return path.startswith(DEEPL_PREFIX)
 
 
+# LibreTranslate's routes: exact paths, and the fixed part of a templated one.
+_LT_PATHS: frozenset[str] = frozenset(r.path for r in ROUTES
+                                      if r.tag == "libretranslate" and "{" not in r.path)
+_LT_PREFIXES: tuple[str, ...] = tuple(r.path.split("{")[0] for r in ROUTES
+                                      if r.tag == "libretranslate" and "{" in r.path)
+
+
+def is_libretranslate(path: str) -> bool:
+    """A request path answered in LibreTranslate's shapes (errors too)."""
+    return path in _LT_PATHS or path.startswith(_LT_PREFIXES)
+
+
 def is_public(path: str) -> bool:
     """A request path that needs no API key and is never rate limited."""
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
