@@ -493,3 +493,15 @@ def test_translate_file_against_a_live_server(server: str) -> None:
     assert out.paragraphs[0].runs[-1].text == "."
     assert out.tables[0].cell(1, 0).text == "1.500"
     assert requests.get(url, timeout=60).status_code == 404
+
+
+def test_a_document_with_more_sentences_than_one_call_takes_is_translated(
+        settings: Settings, upper: Mapping[str, Engine]) -> None:
+    """More lines than max_sentences: translated in as many calls as it needs, every line."""
+    app = create_app(settings.with_limits(max_sentences=20), engines=upper)
+    lines = [f"Desa nomor {i} itu kecil." for i in range(50)]
+    out = translate_file(app.test_client(), "a.txt", "\n".join(lines).encode())
+    assert out.decode().split("\n") == [line.upper() for line in lines]
+    # One paragraph alone over the limit could never be done: refused at upload.
+    resp = post_file(app.test_client(), "b.txt", " ".join(lines).encode())
+    assert resp.status_code == 400 and resp.get_json()["code"] == "too_many_sentences"
