@@ -100,6 +100,25 @@ def test_layout_keeps_lists_cells_lines_and_paragraphs() -> None:
     assert render(segments, [s.text for s in segments]) == text
 
 
+@pytest.mark.parametrize("text", [
+    '"', "“", "'" * 3, "1. “\n2. Harga naik.", "- “\nHalo.",
+    "Dia berkata: “\n1. Harga naik.", "Budi\t\tJakarta\n\t30\tBogor", "\t\tx",
+    "Nama\tUmur\nBudi\t",
+])
+def test_layout_loses_and_moves_nothing(text: str) -> None:
+    """Every character of the source comes back, in its order, around each segment."""
+    segments = layout(text)
+    assert render(segments, [s.text for s in segments]) == text
+
+
+def test_long_runs_are_split_in_linear_time() -> None:
+    """A run the merge rules read again and again (a long line run on, a long piece, many
+    abbreviations) is read once: these finish in well under the per-test timeout."""
+    assert len(split_sentences("a\n" * 50_000)) == 1
+    assert len(split_sentences("…" * 50_000 + " A")) >= 1
+    assert len(split_sentences("Jl. " * 25_000)) == 1
+
+
 def test_wrapped_prose_is_one_sentence() -> None:
     text = ("Menteri Perindustrian meresmikan pabrik alas kaki yang baru di\nkawasan Ciomas, "
             "Bogor, pada hari Senin.")
@@ -135,10 +154,28 @@ def test_a_related_link_label_alone_takes_its_headline_with_it() -> None:
     assert article.removed_lines == 2
 
 
-def test_a_related_link_label_never_takes_a_sentence() -> None:
-    text = f"{BODY}\n\nBaca juga\n\nPemerintah menambah stok beras di 30 gudang."
-    assert clean_article(text).paragraphs == (BODY, "Pemerintah menambah stok beras di 30 "
-                                                    "gudang.")
+@pytest.mark.parametrize("after", [
+    "Pemerintah menambah stok beras di 30 gudang.",
+    # a subheading in a paragraph of its own: the label links to nothing in its own block
+    "Dampak ke Petani",
+])
+def test_a_related_link_label_never_takes_the_next_paragraph(after: str) -> None:
+    text = f"{BODY}\n\nBaca juga:\n\n{after}\n\nLalu harga turun."
+    assert clean_article(text).paragraphs == (BODY, after, "Lalu harga turun.")
+
+
+def test_a_related_link_label_never_takes_wrapped_prose() -> None:
+    text = (f"{BODY}\nBaca juga\nPemerintah pada Senin mengumumkan kebijakan baru yang\n"
+            "akan berlaku bulan depan.")
+    assert clean_article(text).paragraphs == (
+        f"{BODY}\nPemerintah pada Senin mengumumkan kebijakan baru yang akan berlaku bulan "
+        "depan.",)
+
+
+def test_a_question_headline_kept_as_body_leaves_the_dateline_found() -> None:
+    article = clean_article(f"Harga Beras Naik Lagi?\n\n{BODY}")
+    assert article.paragraphs[0] == "Harga Beras Naik Lagi?"
+    assert article.dateline == "Jakarta"
 
 
 @pytest.mark.parametrize(("line", "kept"), [
@@ -147,6 +184,11 @@ def test_a_related_link_label_never_takes_a_sentence() -> None:
     ("Sumber: Badan Pusat Statistik", False),
     ("Foto: ANTARA/Arif Firmansyah", False),
     ("Pewarta: Sean Filo Muhamad", False),
+    ("Foto: dok. pribadi", False),
+    ("Foto: tangkapan layar", False),
+    ("Sumber: kompas.com, detik.com", False),
+    ("Sumber: diolah dari berbagai sumber", False),
+    ("Editor: Budi Santoso, Ahmad Yani, Citra Dewi, Dodi Hermawan, Eko", False),
 ])
 def test_credit_lines_are_names_and_body_sentences_stay(line: str, kept: bool) -> None:
     paragraphs = clean_article(f"{BODY}\n\n{line}").paragraphs
@@ -282,7 +324,7 @@ def test_related_link_lines_inserted_into_ntrex_go_and_the_body_stays() -> None:
         if len(doc.source) < 4:
             continue
         linked = "Harga cabai di Bogor melonjak dua kali lipat"
-        lines = [*doc.source[:2], "Baca Juga", linked, *doc.source[2:]]
+        lines = [*doc.source[:2], f"Baca Juga\n{linked}", *doc.source[2:]]
         article = clean_article("\n\n".join(lines))
         assert linked not in article.paragraphs, doc.doc_id
         assert "Baca Juga" not in article.paragraphs

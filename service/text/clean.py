@@ -46,9 +46,14 @@ _CREDIT_CONNECTORS = frozenset({"dan", "and", "&", "/", "via", "oleh", "dari", "
 
 
 def _is_credit(line: str) -> bool:
-    """What follows the colon names people or agencies: at most 8 words and at most one
-    lower-case word that is not a connector ("Sumber: harga beras naik." is a sentence)."""
-    words = line.split(":", 1)[-1].split("：", 1)[-1].split()
+    """What follows the colon names people, agencies or sources rather than stating a
+    claim: either no sentence ("Foto: dok. pribadi", "Sumber: diolah dari berbagai sumber")
+    or a list of names with at most one lower-case word that is not a connector ("Sumber:
+    BPS."). "Sumber: harga beras naik lima persen." is a sentence of the article."""
+    rest = line.split(":", 1)[-1].split("：", 1)[-1].strip()
+    words = rest.split()
+    if not rest.endswith((".", "!", "?", "…")):
+        return len(words) <= 16
     lower = [w for w in words if w[:1].islower() and w.casefold() not in _CREDIT_CONNECTORS]
     return len(words) <= 8 and len(lower) <= 1
 
@@ -126,9 +131,8 @@ _MAX_DEBRIS_CHARS = 320
 
 _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")  # zero-width, BOM, soft hyphen
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0/C1 controls except \t and \n
-_SPACES = re.compile(r"[^\S\n]+")  # any whitespace run except newline, nbsp included
-# A run with a tab in it separates table cells (a spreadsheet's paste, an HTML row).
-_CELL_BREAK = re.compile(r"[^\S\n]*\t[^\S\n]*")
+_SPACES = re.compile(r"[^\S\n\t]+")  # any whitespace run but newline and tab, nbsp included
+_ANY_SPACE = re.compile(r"\s+")  # in HTML source, every run is one space
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _FINAL_PUNCT = '.,;:…"”’)»'  # a headline ends without these (nor with ? or !)
 
@@ -176,7 +180,7 @@ def html_to_text(html: str) -> str:
     # Source-code line breaks inside text are just spaces (except in <pre>).
     for node in soup.find_all(string=True):
         if node.find_parent("pre") is None:
-            node.replace_with(_SPACES.sub(" ", str(node).replace("\n", " ")))
+            node.replace_with(_ANY_SPACE.sub(" ", str(node)))
     for br in soup.find_all("br"):
         br.replace_with("\n")
     # A table keeps its shape: a row is a line, its cells are separated by tabs.
@@ -209,7 +213,9 @@ def clean_article(text: str, *, html: bool = False, title: str | None = None) ->
     elif len(blocks) > 1 and _looks_like_title(blocks[0]):
         found = paragraphs.pop(0)
 
-    dateline = _dateline(paragraphs[0]) if paragraphs else None
+    # The dateline opens the body: the first paragraph, or the second when the first is a
+    # short line kept as body (a question or exclamation headline).
+    dateline = next((place for para in paragraphs[:2] if (place := _dateline(para))), None)
     return CleanedArticle(found, dateline, tuple(paragraphs), removed)
 
 
@@ -234,10 +240,10 @@ def _normalise(text: str) -> str:
 
 
 def _spaces(line: str) -> str:
-    """One space for each run of spaces, one tab for each run holding a tab; none at the
-    ends."""
-    cells = _CELL_BREAK.split(line.strip())
-    return "\t".join(_SPACES.sub(" ", cell) for cell in cells)
+    """One space for each run of spaces; each tab kept, as it separates table cells (an
+    empty cell too); a line with no text in any cell is empty."""
+    cells = [_SPACES.sub(" ", cell).strip() for cell in line.split("\t")]
+    return "\t".join(cells) if any(cells) else ""
 
 
 def _is_boilerplate(line: str) -> _Rule | None:
@@ -254,18 +260,21 @@ def _drop_boilerplate(lines: list[str]) -> tuple[list[list[str]], int]:
     removed = 0
     skipping = False  # inside the rest of a multi-line notice
     linked = False  # the next line is the headline a "Baca juga" label links to
-    for line in [*lines, ""]:
+    padded = [*lines, ""]
+    for i, line in enumerate(padded):
         if not line:
             if current:
                 blocks.append(current)
-            current, skipping = [], False
+            current, skipping, linked = [], False, False
             continue
         # A wrapped notice continues in lower case; a capitalised line is the article again
         # (a photo credit line directly above the body must not take the body with it).
         skipping = skipping and line[:1].islower()
         if linked:
             linked = False
-            if _looks_like_headline(line):
+            # The linked headline is one line: a line the next one runs on from (in lower
+            # case) is the article's own prose.
+            if _looks_like_headline(line) and not padded[i + 1][:1].islower():
                 removed += 1
                 continue
         if skipping:

@@ -71,42 +71,51 @@ _WRAPPED_LINE = 50
 def split_sentences(text: str, lang: str = "id") -> list[str]:
     """Sentences of text, paragraph by paragraph; paragraphs never merge into one sentence,
     nor do list items, table cells or lines that end a sentence or a heading."""
-    return [segment.text for segment in layout(text, lang)]
+    return [segment.text for segment in layout(text, lang) if segment.text]
 
 
 def layout(text: str, lang: str = "id") -> list[Segment]:
     """``text`` as segments with the layout between them: ``render(segments, [s.text for s
     in segments])`` gives back the text with its whitespace normalised and its structure
-    (paragraphs, lines, list markers, table cells) as it was."""
+    (paragraphs, lines, list markers, table cells) as it was. An empty table cell is a
+    segment with no text, so that the row keeps its columns."""
     found: list[Segment] = []
-    carry = ""  # an opening quote that ended a paragraph: it belongs to the next sentence
-    for p, paragraph in enumerate(_PARAGRAPH_BREAK.split(text.strip())):
+    carry = ""  # an opening quote that ended a paragraph: it opens the next one's sentence
+    for p, paragraph in enumerate(_PARAGRAPH_BREAK.split(text.strip(" \n\r\f\v"))):
         for ln, (marker, line) in enumerate(_lines(paragraph)):
             for c, cell in enumerate(line.split("\t")):
-                flat = " ".join(cell.split())
+                # The layout before this cell's first sentence: what separates it from the
+                # text before (if any), then the line's list marker.
+                sep = "\t" if c else "\n" if ln else "\n\n" if p else ""
+                before = (sep if found else "") + ("" if c else marker)
+                if carry and (c or ln or marker):  # it may cross a blank line, nothing else
+                    _give_back(found, carry)
+                    carry = ""
                 first = True
-                for sentence in _sentences(flat, lang) if flat else []:
+                for sentence in _sentences(" ".join(cell.split()), lang):
                     sentence, carry = _opening_tail(carry + sentence)
                     if not sentence:
                         continue
-                    if not found:
-                        before = marker
-                    elif not first:
-                        before = " "
-                    elif c:
-                        before = "\t"
-                    elif ln:
-                        before = "\n" + marker
-                    else:
-                        before = ("\n\n" if p else "") + marker
-                    found.append(Segment(sentence, before))
+                    found.append(Segment(sentence, before if first else " "))
                     first = False
-                if first and c and found:  # an empty cell keeps its place in the row
-                    found.append(Segment("", "\t"))
-    if carry and found:  # nothing followed it: give it back
-        last = found[-1]
-        found[-1] = Segment(last.text + " " + carry, last.before)
+                if first and (c or marker or "\t" in line):  # an empty cell or item
+                    found.append(Segment("", before))
+                    first = False
+                if first and carry and not found:  # a paragraph of quotes alone
+                    found.append(Segment(carry, before))
+                    carry = ""
+    if carry:  # nothing followed it: give it back
+        _give_back(found, carry)
     return found
+
+
+def _give_back(found: list[Segment], quote: str) -> None:
+    """An opening quote that opened nothing stays where it was: after the last segment."""
+    if not found:
+        found.append(Segment(quote))
+        return
+    last = found[-1]
+    found[-1] = Segment(f"{last.text} {quote}" if last.text else quote, last.before)
 
 
 def render(segments: Sequence[Segment], texts: Sequence[str]) -> str:
@@ -123,29 +132,32 @@ def join_wrapped(lines: Sequence[str]) -> str:
 def _lines(paragraph: str) -> list[tuple[str, str]]:
     """(list marker, line) per line of a paragraph; lines that only wrap prose (the line
     runs on in lower case, or is long and ends without punctuation) are joined by a space."""
-    lines: list[tuple[str, str]] = []
+    lines: list[tuple[str, list[str]]] = []  # a line's physical lines, joined at the end
     for raw in paragraph.split("\n"):
-        line = raw.strip()
-        if not line:
+        line = raw.strip(" \r\f\v")
+        if not line.strip():
             continue
         match = _LIST_MARKER.match(line)
         marker = match.group(0) if match else ""
-        if lines and not marker and _wraps(lines[-1][1], line):
-            lines[-1] = (lines[-1][0], lines[-1][1] + " " + line)
+        if lines and not marker and _wraps(lines[-1][1][-1], line):
+            lines[-1][1].append(line)
         else:
-            lines.append((marker, line[len(marker):]))
-    return lines
+            lines.append((marker, [line[len(marker):]]))
+    return [(marker, " ".join(parts)) for marker, parts in lines]
 
 
 def _wraps(prev: str, nxt: str) -> bool:
-    if "\t" in prev or "\t" in nxt or _LINE_END.search(prev):
+    """Whether ``nxt`` runs on from the physical line ``prev``."""
+    if "\t" in prev or "\t" in nxt or _LINE_END.search(prev[-8:]):
         return False
     return nxt[:1].islower() or len(prev) >= _WRAPPED_LINE
 
 
 def _opening_tail(sentence: str) -> tuple[str, str]:
     """``sentence`` without the quotes that end it after a space (or make all of it), and
-    those quotes: they open the next sentence ("… kata dia. “" + "Jika …")."""
+    those quotes: they open the next sentence ("… kata dia. “" + "Jika …"). A straight
+    quote after a space opens more often than it closes (NTREX: a quotation of several
+    sentences), so it opens here too."""
     head = sentence.rstrip()
     bare = head.rstrip(_OPENING_QUOTES + _STRAIGHT_QUOTES)
     quotes = head[len(bare):]
@@ -155,6 +167,8 @@ def _opening_tail(sentence: str) -> tuple[str, str]:
 
 
 def _sentences(flat: str, lang: str) -> list[str]:
+    if not flat:
+        return []
     known = abbreviations(lang)
     pieces: list[str] = []
     for piece in (str(p) for p in sentencex.segment(lang, flat)):
@@ -167,14 +181,18 @@ def _sentences(flat: str, lang: str) -> list[str]:
     return [s for s in (p.strip() for p in _merge(pieces, known)) if s]
 
 
+_TAIL = 96  # what the merge rules read of the text before a cut: its last word or number
+
+
 def _merge(pieces: list[str], known: Abbreviations) -> list[str]:
     # The pieces keep the whitespace between them, so plain concatenation restores the text.
-    merged: list[str] = []
+    groups: list[list[str]] = []
     for piece in pieces:
-        if merged and _joins(merged[-1], piece, known):
-            merged[-1] += piece
+        if groups and _joins(_tail(groups[-1]), piece, known):
+            groups[-1].append(piece)
         else:
-            merged.append(piece)
+            groups.append([piece])
+    merged = ["".join(group) for group in groups]
     # An opening quote left at the end of a piece ("kata dia. “ ") opens the next one.
     for i in range(len(merged) - 1):
         rest, quotes = _opening_tail(merged[i])
@@ -184,7 +202,30 @@ def _merge(pieces: list[str], known: Abbreviations) -> list[str]:
     return merged
 
 
+def _tail(parts: list[str]) -> str:
+    """The last ``_TAIL`` characters of the parts joined (reading only what it needs)."""
+    taken: list[str] = []
+    size = 0
+    for part in reversed(parts):
+        taken.append(part)
+        size += len(part)
+        if size >= _TAIL:
+            break
+    return "".join(reversed(taken))[-_TAIL:]
+
+
+def _last_token(prev: str) -> str | None:
+    """The word a period ends prev with ("Jl." -> "Jl", "(Prof." -> "Prof"); None when
+    prev does not end with a period or the word is longer than any abbreviation."""
+    tail = prev.rstrip()
+    token = _LAST_TOKEN.search(tail)
+    if token is None or (token.start() == 0 and len(tail) >= _TAIL - 1):
+        return None
+    return token[1]
+
+
 def _joins(prev: str, nxt: str, known: Abbreviations) -> bool:
+    """Whether the piece ``nxt`` continues the sentence ``prev`` (its last characters)."""
     head = nxt.lstrip()
     if not head:
         return True
@@ -192,12 +233,12 @@ def _joins(prev: str, nxt: str, known: Abbreviations) -> bool:
         return True
     if head[0] in _STRAIGHT_QUOTES and not head[1:2].isalnum():
         return True  # a closing straight quote: '" kata dia'
-    if head[0].isdigit() and prev == prev.rstrip() and _NUMBER_CUT.search(prev):
+    if head[0].isdigit() and prev[-1:] and not prev[-1].isspace() and _NUMBER_CUT.search(prev):
         return True
-    token = _LAST_TOKEN.search(prev.rstrip())
+    token = _last_token(prev)
     if token is None:
         return False
-    word = token[1].lower()
+    word = token.lower()
     if word in known.always or (len(word) == 1 and word.isalpha()):  # "J. Smith"
         return True
     return word in known.final and (head[0].isdigit() or head[0] == "(")
