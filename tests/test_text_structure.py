@@ -329,3 +329,20 @@ def test_related_link_lines_inserted_into_ntrex_go_and_the_body_stays() -> None:
         assert linked not in article.paragraphs, doc.doc_id
         assert "Baca Juga" not in article.paragraphs
         assert set(_body_lines(doc.source)) <= set(article.paragraphs), doc.doc_id
+
+
+@pytest.mark.parametrize(("source", "english", "expected"), [
+    ("Rp1.000.000,00", "Rp1.000.000,00", "Rp1,000,000.00"),  # the digits as written
+    ("Rp12,50", "Rp12,50", "Rp12.50"),
+    ("Rp1.234.567.890.123.456.789", "Rp1.234.567.890.123.456.789",
+     "Rp1,234,567,890,123,456,789"),  # no float on the way
+    ("Hubungi 021.345.678", "Call 021.345.678", "Call 021.345.678"),  # a leading zero
+    ("kode 007.123", "code 007.123", "code 007.123"),
+    ("versi 2.100", "version 2.100", "version 2.100"),  # an identifier, not a quantity
+    ("IP 10.100.200.100", "IP 10.100.200.100", "IP 10.100.200.100"),
+    ("pukul 10.30", "at 10.30", "at 10.30"),  # a time is no thousands grouping
+    ("12.05.2024", "12.05.2024", "12.05.2024"),
+])
+def test_english_style_keeps_every_digit_and_leaves_identifiers(source: str, english: str,
+                                                                 expected: str) -> None:
+    assert english_style(source, english)[0] == expected

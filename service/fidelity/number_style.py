@@ -5,8 +5,10 @@ the right value and the wrong form for an English reader, who reads "12.000" as 
 The rule, for English output only: a numeral written in a form only Indonesian uses — a
 decimal comma followed by one, two, or four or more digits ("3,5", "0,25"), or thousands
 grouped by dots ("12.000", "1.234.567", "1.234,5") — is rewritten in English style
-("3.5", "12,000", "1,234,567", "1,234.5") when the source has the same numeral, written the
-same way: its value is then the Indonesian reading, and only the form changes. A currency
+("3.5", "12,000", "1,234,567", "1,234.5": the same digits, the separators swapped) when the
+source has the same numeral, written the same way: its value is then the Indonesian reading,
+and only the form changes. A numeral with a leading zero, or after a word that makes it an
+identifier (a version, a number, a phone or an IP address), is never touched. A currency
 prefix stays as written ("Rp12,000"). Such a numeral that the source does not have is left
 as it is and reported (``restyled`` false): its value is not known. "1,127" (three digits
 after the comma) is valid English grouping and is never touched.
@@ -17,14 +19,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from service.fidelity.numbers import parse_numeral
-from service.fidelity.preserve import format_numeral
-
-# A numeral only Indonesian writes this way (not part of a longer number or a word).
+# A numeral only Indonesian writes this way (not part of a longer number), with no leading
+# zero (a phone number or a code keeps its digits as written).
 _INDONESIAN_STYLE = re.compile(
-    r"(?<![\d.,])(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,(?:\d{1,2}|\d{4,}))(?!\d|[.,]\d)")
+    r"(?<![\d.,])(?!0\d)(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,(?:\d{1,2}|\d{4,}))(?!\d|[.,]\d)")
 # Every numeral of the source, as written ("Rp12.000" holds "12.000").
 _NUMBER = re.compile(r"(?<![\d.,])\d(?:[\d.,]*\d)?")
+# Words before a numeral that make it an identifier, not a quantity: "versi 2.100", "IP".
+_IDENTIFIER_BEFORE = re.compile(r"(?:\b(?:versi|version|v|ip|no|nomor|number|kode|code|tel|"
+                                r"telp|telepon|phone|hp|wa)\.?|[#/])\s*$", re.IGNORECASE)
+_SWAP = str.maketrans(".,", ",.")
 
 
 @dataclass(frozen=True)
@@ -49,8 +53,10 @@ def english_style(source: str, translation: str) -> tuple[str, list[StyleChange]
     at = 0
     for m in _INDONESIAN_STYLE.finditer(translation):
         numeral = m.group(0)
-        value = parse_numeral(numeral, "id") if numeral in in_source else None
-        english = format_numeral(value, "en", year=False) if value is not None else None
+        if _IDENTIFIER_BEFORE.search(translation[max(0, m.start() - 12):m.start()]):
+            continue  # a version, an address, a phone number: not a quantity
+        # The same digits with the separators swapped: "1.234,50" -> "1,234.50", exactly.
+        english = numeral.translate(_SWAP) if numeral in in_source else None
         changes.append(StyleChange(numeral, english))
         if english is not None:
             parts += [translation[at:m.start()], english]
