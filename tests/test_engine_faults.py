@@ -179,6 +179,38 @@ def test_a_crash_inside_the_worker_fails_its_callers_and_a_new_worker_serves(
         batcher.close()
 
 
+def test_too_few_hypotheses_are_a_fault_not_a_crash(engines: Mapping[str, Engine]) -> None:
+    class OneBest(EngineWrapper):
+        def generate_hypotheses(self, texts: Sequence[str],
+                                params: GenerationParams | None = None) -> list[list[str]]:
+            return [hyps[:1] for hyps in self.inner.generate_hypotheses(texts, params)]
+
+    guard = OutputGuard(OneBest(engines["translate_id_en"]))
+    with pytest.raises(EngineFault) as caught:
+        guard.generate_hypotheses([SENTENCE], GenerationParams(num_hypotheses=3,
+                                                               max_new_tokens=8))
+    assert caught.value.kind == "bad_hypotheses"
+
+
+def test_a_short_token_count_fails_at_once(engines: Mapping[str, Engine]) -> None:
+    """A tokenizer that miscounts must not leave the caller waiting for outputs that can
+    never all arrive."""
+    class Miscounting(EngineWrapper):
+        def count_tokens(self, texts: Sequence[str]) -> list[int]:
+            return self.inner.count_tokens(texts)[:-1]
+
+    for engine in (Miscounting(engines["translate_id_en"]),
+                   OutputGuard(Miscounting(engines["translate_id_en"]))):
+        batcher = Batcher(engine, max_wait_ms=1)
+        try:
+            started = time.monotonic()
+            with pytest.raises(EngineFault):
+                batcher.generate([SENTENCE, SENTENCE], GenerationParams(max_new_tokens=8))
+            assert time.monotonic() - started < HEALTHY_S
+        finally:
+            batcher.close()
+
+
 def test_the_guard_lets_the_services_own_errors_through(engines: Mapping[str, Engine]) -> None:
     """An input over the window is the caller's error, not an engine fault."""
     guard = OutputGuard(engines["translate_id_en"])

@@ -112,6 +112,9 @@ class Batcher(EngineWrapper):
         # The deadline is the caller's own; decoding parameters decide who may share a batch.
         key = replace(params, max_time=None)
         tokens = self.inner.count_tokens(texts)
+        if len(tokens) != len(texts):  # an unguarded engine: the call would never complete
+            raise EngineFault(self.info.role, "wrong_count",
+                              f"{len(tokens)} token counts for {len(texts)} inputs")
         call = _Call(list(texts), expires, [None] * len(texts), len(texts))
         with self._cond:
             if self._closed:

@@ -59,9 +59,9 @@ class OutputGuard(EngineWrapper):
         wanted = hypotheses_wanted(params)
         checked: list[list[str]] = []
         for hyps in out:
-            if not isinstance(hyps, list | tuple) or not hyps or len(hyps) > wanted:
+            if not isinstance(hyps, list | tuple) or len(hyps) != wanted:
                 self._fault("bad_hypotheses", f"a hypothesis list of {_shape(hyps)} where "
-                            f"1 to {wanted} were asked for")
+                            f"{wanted} were asked for")
             for item in hyps:
                 self._check_text(item)
             checked.append(list(hyps))
@@ -73,6 +73,13 @@ class OutputGuard(EngineWrapper):
         for _ in range(empty):
             for listener in self.listeners:
                 listener(self.info.role, "empty_output")
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        counts = self._call(lambda t, _: self.inner.count_tokens(t), texts, None)
+        self._check_list(counts, len(texts), "token counts")
+        if not all(isinstance(n, int) for n in counts):
+            self._fault("not_a_count", "a token count that is not a whole number")
+        return list(counts)
 
     def _call(self, fn: Callable[[Sequence[str], GenerationParams | None], Any],
               texts: Sequence[str], params: GenerationParams | None) -> Any:
