@@ -46,6 +46,10 @@ class Settings:
     prompts_dir: str | None = None  # default: the templates shipped in service/prompts/
     # Server-wide, read-only glossaries: NAME.SRC-TGT.tsv|csv files (service/glossary/).
     glossary_dir: str | None = None
+    # API-created glossaries one key (or, with keys off, everyone) may keep: how many, and
+    # how many entries in all of them (each glossary holds at most 10,000).
+    max_glossaries_per_key: int = 100
+    max_glossary_entries_per_key: int = 100_000
     # Overload control: requests running inference, waiting for it, and how long one may take.
     max_inflight: int = 0  # 0: 8 with batching (requests share batches), else 1
     max_queue: int = 16
@@ -167,6 +171,8 @@ _ENV: list[tuple[str, str, type]] = [
     ("strategies", "RINGKAS_STRATEGIES", tuple),
     ("prompts_dir", "RINGKAS_PROMPTS_DIR", str),
     ("glossary_dir", "RINGKAS_GLOSSARY_DIR", str),
+    ("max_glossaries_per_key", "RINGKAS_MAX_GLOSSARIES_PER_KEY", int),
+    ("max_glossary_entries_per_key", "RINGKAS_MAX_GLOSSARY_ENTRIES_PER_KEY", int),
     ("max_request_bytes", "RINGKAS_MAX_REQUEST_BYTES", int),
     ("max_text_chars", "RINGKAS_MAX_TEXT_CHARS", int),
     ("max_texts", "RINGKAS_MAX_TEXTS", int),

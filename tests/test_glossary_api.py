@@ -188,3 +188,18 @@ def test_glossaries_belong_to_their_api_key(glossary_settings: Settings,
         assert resp.get_json()["error"]["code"] == "glossary_not_found"
     finally:
         app.extensions[JOBS].stop()
+
+
+def test_deepl_glossary_creation_past_the_keys_cap_is_456(settings: Settings,
+                                                          engines: Mapping[str, Engine]) -> None:
+    """DeepL answers "the maximum amount of glossaries has been reached" with 456, which
+    its clients raise as QuotaExceededException."""
+    app = create_app(dataclasses.replace(settings, max_glossaries_per_key=1), engines=engines)
+    client = app.test_client()
+    body = {"name": "desk", "source_lang": "id", "target_lang": "en",
+            "entries": "kucing\tcat", "entries_format": "tsv"}
+    assert client.post("/v2/glossaries", json=body).status_code == 201
+    refused = client.post("/v2/glossaries", json=body)
+    assert refused.status_code == 456, refused.get_json()
+    assert refused.get_json()["code"] == "glossary_limit"
+    assert len(client.get("/v2/glossaries").get_json()["glossaries"]) == 1

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from service.config import ConfigError
-from service.errors import InvalidField, RingkasError
+from service.errors import InvalidField, QuotaExceeded, RingkasError
 from service.glossary import GlossaryNotFound, InvalidGlossary, check_entries, parse_entries
 from service.glossary.store import GlossaryStore, load_dir, policy
 
@@ -143,3 +143,43 @@ def test_inline_entries_go_over_the_named_glossary(tmp_path: Path) -> None:
     # Acronyms match case-sensitively; other terms in any case, on whole words only.
     assert terms.occurrences("BI dan bi, kemenperin; Kemenperinnya") == {
         ("BI", "Bank Indonesia"): 1, ("Kemenperin", "Ministry of Industry"): 1}
+
+
+def test_each_key_keeps_a_bounded_number_of_glossaries_and_entries(tmp_path: Path) -> None:
+    store = GlossaryStore(None, tmp_path, max_per_owner=2, max_entries_per_owner=3)
+    store.create("a", "id", "en", "kucing\tcat\n", owner="k1")
+    store.create("b", "id", "en", "anjing\tdog\nburung\tbird\n", owner="k1")
+    with pytest.raises(QuotaExceeded) as info:
+        store.create("c", "id", "en", "ikan\tfish\n", owner="k1")
+    assert info.value.code == "glossary_limit" and info.value.details == {"limit": 2}
+    with pytest.raises(QuotaExceeded) as info:
+        store.create("d", "id", "en", "a\tb\nc\td\ne\tf\ng\th\n", owner="k2")
+    assert info.value.code == "glossary_entries_limit"
+    store.create("d", "id", "en", "a\tb\n", owner="k2")  # another key's share is its own
+    store.delete(store.list("k1", server=False)[0].glossary_id, "k1")
+    store.create("c", "id", "en", "ikan\tfish\n", owner="k1")  # room again after a delete
+
+
+def test_concurrent_creations_never_pass_the_cap(tmp_path: Path) -> None:
+    import threading
+
+    store = GlossaryStore(None, tmp_path, max_per_owner=5)
+    store.list("k")  # the schema made before the race
+    barrier = threading.Barrier(20)
+    refused: list[str] = []
+
+    def create(i: int) -> None:
+        barrier.wait()
+        try:
+            GlossaryStore(None, tmp_path, max_per_owner=5).create(
+                f"g{i}", "id", "en", "kucing\tcat\n", owner="k")
+        except QuotaExceeded as exc:
+            refused.append(exc.code)
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(store.list("k", server=False)) == 5
+    assert refused == ["glossary_limit"] * 15

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from service.config import ConfigError, Settings
-from service.errors import InvalidField
+from service.errors import InvalidField, QuotaExceeded
 from service.glossary.parse import (
     MAX_ENTRIES,
     GlossaryNotFound,
@@ -126,10 +126,14 @@ class GlossaryStore:
     """``server_dir``: RINGKAS_GLOSSARY_DIR (None: no server-wide glossaries); ``data_dir``:
     where API-created glossaries are kept (None: creating one is refused)."""
 
-    def __init__(self, server_dir: Path | None = None, data_dir: Path | None = None) -> None:
+    def __init__(self, server_dir: Path | None = None, data_dir: Path | None = None, *,
+                 max_per_owner: int = Settings.max_glossaries_per_key,
+                 max_entries_per_owner: int = Settings.max_glossary_entries_per_key) -> None:
         self.server: tuple[Glossary, ...] = tuple(load_dir(server_dir)) if server_dir else ()
         self.path = data_dir / DB_NAME if data_dir else None
         self._ready = False
+        self.max_per_owner = max_per_owner
+        self.max_entries_per_owner = max_entries_per_owner
 
     @classmethod
     def from_settings(cls, settings: Settings) -> GlossaryStore:
@@ -137,7 +141,9 @@ class GlossaryStore:
         start), API-created ones in the data dir."""
         folder = settings.glossary_dir
         return cls(Path(folder).expanduser() if folder else None,
-                   Path(settings.data_dir).expanduser())
+                   Path(settings.data_dir).expanduser(),
+                   max_per_owner=settings.max_glossaries_per_key,
+                   max_entries_per_owner=settings.max_glossary_entries_per_key)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -179,6 +185,22 @@ class GlossaryStore:
         glossary = Glossary(str(uuid.uuid4()), name, source_lang, target_lang, parsed,
                             _iso(datetime.now(UTC)), owner)
         with self._connect() as conn:
+            # The caps are checked and the row added under one write lock: concurrent
+            # creations (other threads, other processes) never pass them together.
+            conn.execute("BEGIN IMMEDIATE")
+            count, entries_held = conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(json_array_length(entries)), 0) FROM glossaries "
+                "WHERE owner IS ?", (owner,)).fetchone()
+            if count >= self.max_per_owner:
+                raise QuotaExceeded(f"this key keeps {count} glossaries, the most it may; "
+                                    "delete one first", code="glossary_limit",
+                                    details={"limit": self.max_per_owner})
+            if entries_held + len(parsed) > self.max_entries_per_owner:
+                raise QuotaExceeded(f"this key's glossaries hold {entries_held} entries; "
+                                    f"{len(parsed)} more would pass the "
+                                    f"{self.max_entries_per_owner} it may keep",
+                                    code="glossary_entries_limit",
+                                    details={"limit": self.max_entries_per_owner})
             conn.execute("INSERT INTO glossaries VALUES (?, ?, ?, ?, ?, ?, ?)",
                          (glossary.glossary_id, name, source_lang, target_lang,
                           json.dumps(parsed, ensure_ascii=False), glossary.creation_time,
