@@ -115,6 +115,9 @@ class Settings:
     # web page to wait after typing before it translates.
     suggestions: bool = False
     suggestions_max: int = 100_000
+    # One key's share of them (0: no share of its own), so one key cannot fill the store
+    # for every other.
+    suggestions_max_per_key: int = 10_000
     frontend_timeout_ms: int = 500
 
     @property
@@ -215,6 +218,7 @@ _ENV: list[tuple[str, str, type]] = [
     ("ct2_cache_dir", "RINGKAS_CT2_CACHE", str),
     ("suggestions", "RINGKAS_SUGGESTIONS", bool),
     ("suggestions_max", "RINGKAS_SUGGESTIONS_MAX", int),
+    ("suggestions_max_per_key", "RINGKAS_SUGGESTIONS_MAX_PER_KEY", int),
     ("frontend_timeout_ms", "RINGKAS_FRONTEND_TIMEOUT", int),
 ]
 

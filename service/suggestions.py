@@ -68,9 +68,11 @@ def store_path(data_dir: str) -> Path:
 
 
 class SuggestionStore:
-    def __init__(self, path: str | os.PathLike[str], *, max_rows: int = 0) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, max_rows: int = 0,
+                 max_rows_per_key: int = 0) -> None:
         self.path = Path(path)
         self.max_rows = max_rows  # 0: no cap
+        self.max_rows_per_key = max_rows_per_key  # one key's share (0: none of its own)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             with self._connect() as conn:
@@ -94,6 +96,9 @@ class SuggestionStore:
     def add(self, q: str, s: str, source: str, target: str, key_id: int | None) -> int:
         try:
             with self._connect() as conn:
+                # The caps are read and the row added under one write lock: concurrent
+                # suggestions (threads, processes) never pass them together.
+                conn.execute("BEGIN IMMEDIATE")
                 if self.max_rows:
                     (count,) = conn.execute("SELECT COUNT(*) FROM suggestions").fetchone()
                     if count >= self.max_rows:
@@ -101,6 +106,16 @@ class SuggestionStore:
                             f"the server holds {count} suggestions, its limit; export and "
                             "clear them (`ringkas suggestions export`, then "
                             "`ringkas suggestions clear`)", details={"limit": self.max_rows})
+                if self.max_rows_per_key:
+                    (mine,) = conn.execute("SELECT COUNT(*) FROM suggestions WHERE key_id IS ?",
+                                           (key_id,)).fetchone()
+                    if mine >= self.max_rows_per_key:
+                        raise SuggestionsFull(
+                            f"this key has sent {mine} suggestions, its share of the store; "
+                            "an operator exports and clears them (`ringkas suggestions "
+                            "export`, then `ringkas suggestions clear`)",
+                            code="suggestions_key_full",
+                            details={"limit": self.max_rows_per_key})
                 cur = conn.execute(
                     "INSERT INTO suggestions (created_at, key_id, source, target, q, s) "
                     "VALUES (?, ?, ?, ?, ?, ?)",

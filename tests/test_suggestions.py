@@ -20,7 +20,7 @@ from service.auth.store import KeyStore
 from service.cli import main
 from service.config import Settings
 from service.engine import Engine
-from service.suggestions import SuggestionStore, export_lines, store_path
+from service.suggestions import SuggestionsFull, SuggestionStore, export_lines, store_path
 
 Q = "Pabrik sepatu itu mempekerjakan dua ratus orang."
 S = "The shoe factory employs two hundred people."
@@ -198,3 +198,40 @@ def test_files_translation_follows_the_documents_feature(
     body = app.test_client().get("/frontend/settings").get_json()
     assert body["filesTranslation"] is False and body["supportedFilesFormat"] == []
 
+
+
+def test_the_cap_holds_under_concurrent_suggestions(tmp_path: Path) -> None:
+    import threading
+
+    path = tmp_path / "suggestions.sqlite3"
+    SuggestionStore(path)  # the schema made before the race
+    barrier = threading.Barrier(40)
+    refused: list[str] = []
+
+    def suggest(i: int) -> None:
+        store = SuggestionStore(path, max_rows=10)
+        barrier.wait()
+        try:
+            store.add("Kucing itu tidur.", "The cat sleeps.", "id", "en", i % 4)
+        except SuggestionsFull as exc:
+            refused.append(exc.code)
+
+    threads = [threading.Thread(target=suggest, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(SuggestionStore(path).find()) == 10
+    assert refused == ["suggestions_full"] * 30
+
+
+def test_one_key_fills_only_its_own_share(tmp_path: Path) -> None:
+    store = SuggestionStore(tmp_path / "s.sqlite3", max_rows=100, max_rows_per_key=2)
+    for _ in range(2):
+        store.add("Kucing itu tidur.", "The cat sleeps.", "id", "en", 1)
+    with pytest.raises(SuggestionsFull) as info:
+        store.add("Kucing itu tidur.", "The cat sleeps.", "id", "en", 1)
+    assert info.value.code == "suggestions_key_full" and info.value.status == 507
+    store.add("Kucing itu tidur.", "The cat sleeps.", "id", "en", 2)  # another key may
+    store.add("Kucing itu tidur.", "The cat sleeps.", "id", "en", None)  # and keys off
+    assert len(store.find()) == 4

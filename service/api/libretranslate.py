@@ -118,7 +118,8 @@ def _suggestion_store(app: Flask) -> SuggestionStore:
     if store is None:
         settings = runtime().settings
         store = SuggestionStore(store_path(settings.data_dir),
-                                max_rows=settings.suggestions_max)
+                                max_rows=settings.suggestions_max,
+                                max_rows_per_key=settings.suggestions_max_per_key)
         app.extensions[_SUGGESTIONS] = store
     return store
 
