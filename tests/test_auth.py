@@ -157,11 +157,23 @@ def test_every_other_route_needs_a_valid_key(keyed: FlaskClient, store: KeyStore
         assert record.prefix not in answer and str(record.revoked_at) not in answer
 
 
-def test_non_bearer_authorization_counts_as_missing(keyed: FlaskClient, store: KeyStore) -> None:
+def test_every_credential_presented_must_be_the_same_valid_key(keyed: FlaskClient,
+                                                                store: KeyStore) -> None:
+    """One rule: a credential sent is judged, whatever its scheme and whatever else is sent."""
     _, key = store.add("x")
-    resp = keyed.get("/v1/models", headers={"Authorization": f"Basic {key}"})
-    assert resp.status_code == 401 and error_code(resp) == "missing_api_key"
-    assert keyed.get("/v1/models", headers={"Authorization": f"bearer  {key} "}).status_code == 200
+    _, other = store.add("y")
+    refused = [
+        {"Authorization": f"Basic {key}"},  # a scheme no key travels in
+        {"Authorization": "Basic dXNlcjpwYXNz", "X-API-Key": key},  # beside a valid key
+        {"Authorization": "Bearer wrong", "X-API-Key": key},
+        {"Authorization": f"Bearer {key}", "X-API-Key": other},  # two keys, both valid
+    ]
+    for headers in refused:
+        resp = keyed.get("/v1/models", headers=headers)
+        assert resp.status_code == 401 and error_code(resp) == "invalid_api_key", headers
+    for headers in ({"Authorization": f"bearer  {key} "}, {"X-API-Key": key},
+                    {"Authorization": f"Bearer {key}", "X-API-Key": key}):
+        assert keyed.get("/v1/models", headers=headers).status_code == 200, headers
 
 
 def test_access_log_names_the_key_id_never_the_key(keyed: FlaskClient, store: KeyStore,
@@ -314,3 +326,14 @@ def test_rate_limit_per_address_with_keys_off(make_client: Callable[..., FlaskCl
 def test_rate_limit_off(make_client: Callable[..., FlaskClient]) -> None:
     client = make_client(rate_limit="")
     assert all(call(client, MODELS).status_code == 200 for _ in range(20))
+
+
+def test_a_body_key_must_agree_with_the_header_key(keyed: FlaskClient, store: KeyStore) -> None:
+    _, key = store.add("x")
+    _, other = store.add("y")
+    body = {"q": "Kucing itu tidur.", "source": "id", "target": "en"}
+    # LibreTranslate answers a bad key with 403
+    resp = keyed.post("/translate", json={**body, "api_key": other}, headers={"X-API-Key": key})
+    assert resp.status_code == 403 and resp.get_json()["code"] == "invalid_api_key"
+    resp = keyed.post("/translate", json={**body, "api_key": key}, headers={"X-API-Key": key})
+    assert resp.status_code == 200

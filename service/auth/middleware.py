@@ -47,17 +47,22 @@ def rate_limit_string(value: str | None, *, what: str = "RINGKAS_RATE_LIMIT") ->
 _SCHEMES = frozenset({"bearer", "deepl-auth-key"})
 
 
-def presented_key() -> str | None:
-    """The key from ``Authorization: Bearer <key>`` (or ``DeepL-Auth-Key <key>``) or
-    ``X-API-Key: <key>``, if any."""
-    auth = request.headers.get("Authorization", "")
-    scheme, _, token = auth.strip().partition(" ")
-    if scheme.lower() in _SCHEMES and token.strip():
-        return token.strip()
-    key = request.headers.get("X-API-Key", "").strip()
-    if not key and request.path in BODY_KEY_PATHS:
-        key = _body_key()
-    return key or None
+def presented_keys() -> list[str]:
+    """Every key the request presents: ``Authorization`` (``Bearer <key>`` or DeepL's
+    ``DeepL-Auth-Key <key>``; any other scheme is a credential too, one that cannot be
+    valid, so it is given as written), ``X-API-Key``, and on LibreTranslate's routes the
+    body's ``api_key``."""
+    keys: list[str] = []
+    auth = request.headers.get("Authorization", "").strip()
+    if auth:
+        scheme, _, token = auth.partition(" ")
+        keys.append(token.strip() if scheme.lower() in _SCHEMES and token.strip() else auth)
+    header = request.headers.get("X-API-Key", "").strip()
+    if header:
+        keys.append(header)
+    if request.path in BODY_KEY_PATHS and (body := _body_key()):
+        keys.append(body)
+    return keys
 
 
 def _body_key() -> str:
@@ -99,13 +104,17 @@ def _register_auth(app: Flask, store: KeyStore) -> None:
     def authenticate() -> None:
         if is_public(request.path):
             return
-        key = presented_key()
-        if key is None:
+        keys = presented_keys()
+        if not keys:
             raise Unauthorized("an API key is required: send 'Authorization: Bearer <key>' or "
                                "'X-API-Key: <key>'", code="missing_api_key")
-        record = store.verify(key)
-        if record is None:
-            raise Unauthorized("the API key is not valid", code="invalid_api_key",
+        # One rule: every credential presented must be valid, and all must be one key.
+        records = [store.verify(key) for key in dict.fromkeys(keys)]
+        record = records[0]
+        if record is None or any(r is None or r.id != record.id for r in records[1:]):
+            raise Unauthorized("the API key is not valid" if len(records) == 1 else
+                               "every credential sent must be the same valid API key",
+                               code="invalid_api_key",
                                challenge='Bearer error="invalid_token"')
         g.api_key_id = record.id
         if record.revoked:
