@@ -301,3 +301,12 @@ def test_effective_decoding_in_models_endpoint(settings: object,
     assert crosssum["start_token"] == "▁<extra_id_69>" and crosssum["num_beams"] == 4
     assert len(crosssum["suppressed"]) == 45
     assert loaded["summarize"]["decoding"]["max_new_tokens"] == 141
+
+
+def test_models_check_on_a_directory_of_models_not_yet_converted(tiny_dir: Path) -> None:
+    """The directory holds transformers models; the check converts (or finds the cached
+    conversion) and compares it with them, reading the conversion's own vocabulary."""
+    result = CliRunner().invoke(main, ["models", "check", "--models", str(tiny_dir),
+                                       "--role", "translate_id_en"])
+    assert result.exit_code == 0, result.output
+    assert "parity: ok" in result.output

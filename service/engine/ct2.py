@@ -20,8 +20,12 @@ from service.models import LOCAL_REVISION, ModelSpec
 
 class CT2Seq2SeqEngine:
     def __init__(self, translator: Any, tokenizer: Tokenizer, meta: ConvertedMeta, info: ModelInfo,
-                 decoding: Decoding | None = None, workers: int = 1) -> None:
+                 decoding: Decoding | None = None, workers: int = 1,
+                 model_dir: Path | None = None) -> None:
         self.translator = translator
+        # Where the converted model is (its vocabulary files): not info.id, which names the
+        # model the role was configured with.
+        self.model_dir = model_dir
         self.workers = max(1, workers)  # the translator's inter_threads
         self.tokenizer = tokenizer
         self.meta = meta
@@ -80,7 +84,8 @@ class CT2Seq2SeqEngine:
             else compute_type,
             converted_from=f"{meta.source}@{meta.revision}",
         )
-        return cls(translator, tokenizer, meta, info, decoding, workers=threads.workers)
+        return cls(translator, tokenizer, meta, info, decoding, workers=threads.workers,
+                   model_dir=path)
 
     @property
     def max_input_tokens(self) -> int:

@@ -158,7 +158,7 @@ def _hypothesis_score(engine: HFSeq2SeqEngine, text: str, ids: Sequence[int],
 def _target_vocabulary(engine: CT2Seq2SeqEngine) -> dict[str, int]:
     """CTranslate2's own token -> id (its row in the output layer). It can hold tokens the
     tokenizer lacks: the T5 converter names mT5's padding rows <extra_id_N>."""
-    path = Path(engine.info.id)
+    path = engine.model_dir or Path(engine.info.id)
     for name in ("target_vocabulary.json", "shared_vocabulary.json"):
         if (path / name).is_file():
             tokens = json.loads((path / name).read_text(encoding="utf-8"))
