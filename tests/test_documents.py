@@ -447,14 +447,23 @@ def test_a_background_document_goes_queued_translating_done(jobs: DocumentJobs) 
         jobs.download(done.record.id, done.key, None)
 
 
+class Broken(EngineWrapper):
+    """A model whose every call fails."""
+
+    def generate(self, texts: Sequence[str], params: GenerationParams | None = None,
+                 ) -> list[str]:
+        raise RuntimeError("the model is broken")
+
+
 def test_a_background_document_that_fails_reports_its_error(
         settings: Settings, upper: Mapping[str, Engine]) -> None:
-    app = create_app(settings.with_limits(max_sentences=1), engines=upper)
+    broken = {**upper, "translate_id_en": Broken(upper["translate_id_en"])}
+    app = create_app(settings, engines=broken)
     jobs: DocumentJobs = app.extensions[EXTENSION]
     done = jobs.submit(None, "a.txt", b"Satu desa.\nDua desa.", "id", "en")
     assert wait_status(jobs, done.record.id, done.key, {DONE, ERROR}) == ERROR
     record = jobs.status(done.record.id, done.key, None)
-    assert record.error is not None and record.error["code"] == "too_many_sentences"
+    assert record.error is not None and record.error["code"] == "engine_fault"
     with pytest.raises(DocumentFailed):  # not ready, and never will be
         jobs.download(done.record.id, done.key, None)
 
