@@ -442,3 +442,15 @@ def test_an_item_stopped_by_a_shutdown_abort_goes_back_to_the_queue(
         assert item["status"] == "queued" and "error" not in item, item
     finally:
         app.extensions[JOBS].stop(timeout_s=1)
+
+
+def test_a_lone_surrogate_in_an_items_glossary_fails_that_item_alone(
+        client: FlaskClient) -> None:
+    resp = client.post("/v1/jobs", data=b'{"items": [{"kind": "translate", "text": "Dia pergi.",'
+                       b' "glossary_entries": {"pergi\\ud800": "went"}},'
+                       b' {"id": "ok", "kind": "translate", "text": "Dia pergi."}]}',
+                       content_type="application/json")
+    assert resp.status_code == 202, resp.get_json()
+    done = wait_final(client, resp.get_json()["id"])
+    assert [i["status"] for i in done["items"]] == ["error", "done"]
+    assert done["items"][0]["error"]["code"] == "invalid_encoding"

@@ -10,7 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from service.drain import drop_rest
 from service.errors import MalformedRequest, UnsupportedMediaType
-from service.text.encoding import unpaired_surrogate
+from service.text.encoding import refuse_surrogates
 
 
 def read_body() -> bytes:
@@ -40,7 +40,10 @@ def discard_unread_body() -> None:
         drop_rest(stream.read)
 
 
-def json_body() -> Any:
+def json_body(*, whole: bool = True) -> Any:
+    """The parsed JSON body. ``whole``: every string in it must be text (a lone surrogate
+    is 400 ``invalid_encoding``); a route whose items fail one by one (jobs) checks them
+    itself."""
     if request.mimetype != "application/json":
         raise UnsupportedMediaType(
             f"send the request as application/json (got {request.mimetype or 'no content type'})")
@@ -59,29 +62,6 @@ def json_body() -> Any:
         raise MalformedRequest(f"the request body is not valid JSON (line {exc.lineno}, "
                                f"column {exc.colno})" if isinstance(exc, json.JSONDecodeError)
                                else "the request body is not valid JSON") from None
-    refuse_surrogates(value)
+    if whole:
+        refuse_surrogates(value)
     return value
-
-
-def refuse_surrogates(value: Any) -> None:
-    """Every string of a parsed JSON body, keys included, must be text: a lone surrogate
-    escape ("\\ud800") is valid JSON but cannot be stored, logged or sent on, so it is
-    refused here once, for every field of every route. The error names the top-level field
-    only (a nested key may be article text)."""
-    stack: list[tuple[str, Any]] = [("the body", value)]
-    while stack:
-        field, item = stack.pop()
-        if isinstance(item, str):
-            strings: list[str] = [item]
-        elif isinstance(item, dict):
-            strings = [str(key) for key in item]
-            stack.extend((str(key) if item is value else field, inner)
-                         for key, inner in item.items())
-        elif isinstance(item, list):
-            strings = []
-            stack.extend((field, inner) for inner in item)
-        else:
-            continue
-        if any(unpaired_surrogate(text) for text in strings):
-            raise MalformedRequest(f"{field} contains an unpaired UTF-16 surrogate",
-                                   code="invalid_encoding", details={"field": field})

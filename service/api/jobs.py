@@ -44,8 +44,9 @@ def _owner() -> str | None:
 def submit() -> tuple[Response, int, dict[str, str]]:
     rt = runtime()
     strategies = rt.pipeline().strategies  # 503 before reading the body when not ready
-    req = parse_job(json_body(), rt.settings.limits, strategies, rt.settings.webhook_hosts,
-                    glossaries=rt.glossaries, owner=_owner())
+    # Items are judged one by one (a bad one fails alone), lone surrogates included.
+    req = parse_job(json_body(whole=False), rt.settings.limits, strategies,
+                    rt.settings.webhook_hosts, glossaries=rt.glossaries, owner=_owner())
     state = _backend().submit(_owner(), req)
     return jsonify(state.to_json()), 202, {"Location": routes.JOB.path.format(job_id=state.id)}
 

@@ -20,7 +20,7 @@ from service.glossary.store import GlossaryStore
 from service.glossary.terms import GlossaryPolicy, Terms
 from service.jobs.model import KINDS, Item, JobRequest
 from service.jobs.webhook import check_webhook
-from service.text.encoding import unpaired_surrogate
+from service.text.encoding import refuse_surrogates, unpaired_surrogate
 
 MAX_REF_CHARS = 200
 # Where a stored item keeps its glossary, resolved at submit time (a job runs with the
@@ -93,6 +93,7 @@ def parse_item(index: int, value: Any, limits: Limits, strategies: Mapping[str, 
             ref = None  # never stored or echoed: the item's error says why
             raise InvalidField("id", "id contains an unpaired UTF-16 surrogate",
                                code="invalid_encoding")
+        refuse_surrogates(request)  # this item fails alone, as each item does
         if kind == "summarize":
             parsed: Any = parse_summarize(request, limits, strategies, glossaries=glossaries,
                                           owner=owner)
