@@ -161,25 +161,13 @@ def test_each_key_keeps_a_bounded_number_of_glossaries_and_entries(tmp_path: Pat
 
 
 def test_concurrent_creations_never_pass_the_cap(tmp_path: Path) -> None:
-    import threading
+    from tests.test_batcher import run_concurrently
 
     store = GlossaryStore(None, tmp_path, max_per_owner=5)
     store.list("k")  # the schema made before the race
-    barrier = threading.Barrier(20)
-    refused: list[str] = []
-
-    def create(i: int) -> None:
-        barrier.wait()
-        try:
-            GlossaryStore(None, tmp_path, max_per_owner=5).create(
-                f"g{i}", "id", "en", "kucing\tcat\n", owner="k")
-        except QuotaExceeded as exc:
-            refused.append(exc.code)
-
-    threads = [threading.Thread(target=create, args=(i,)) for i in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    results = run_concurrently([
+        lambda i=i: GlossaryStore(None, tmp_path, max_per_owner=5).create(
+            f"g{i}", "id", "en", "kucing\tcat\n", owner="k") for i in range(20)])
+    refused = [r.code for r in results if isinstance(r, QuotaExceeded)]
     assert len(store.list("k", server=False)) == 5
     assert refused == ["glossary_limit"] * 15

@@ -201,26 +201,14 @@ def test_files_translation_follows_the_documents_feature(
 
 
 def test_the_cap_holds_under_concurrent_suggestions(tmp_path: Path) -> None:
-    import threading
+    from tests.test_batcher import run_concurrently
 
     path = tmp_path / "suggestions.sqlite3"
     SuggestionStore(path)  # the schema made before the race
-    barrier = threading.Barrier(40)
-    refused: list[str] = []
-
-    def suggest(i: int) -> None:
-        store = SuggestionStore(path, max_rows=10)
-        barrier.wait()
-        try:
-            store.add("Kucing itu tidur.", "The cat sleeps.", "id", "en", i % 4)
-        except SuggestionsFull as exc:
-            refused.append(exc.code)
-
-    threads = [threading.Thread(target=suggest, args=(i,)) for i in range(40)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    results = run_concurrently([
+        lambda i=i: SuggestionStore(path, max_rows=10).add(
+            "Kucing itu tidur.", "The cat sleeps.", "id", "en", i % 4) for i in range(40)])
+    refused = [r.code for r in results if isinstance(r, SuggestionsFull)]
     assert len(SuggestionStore(path).find()) == 10
     assert refused == ["suggestions_full"] * 30
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 from service.config import Limits
@@ -34,6 +35,11 @@ class Document:
     # and is translated in as many calls as it needs.
     max_sentences: int = Limits.max_sentences
 
+    @cached_property
+    def sentence_counts(self) -> tuple[int, ...]:
+        """Each unit's sentences, counted once: for the upload's check and the calls."""
+        return tuple(sentence_count(u) for u in self.content.units)
+
     @property
     def characters(self) -> int:
         """What is sent to the model (what DeepL bills as billed_characters)."""
@@ -50,8 +56,7 @@ class Document:
     def _chunks(self) -> Iterator[list[str]]:
         chunk: list[str] = []
         count = 0
-        for unit in self.content.units:
-            n = sentence_count(unit)
+        for unit, n in zip(self.content.units, self.sentence_counts, strict=True):
             if chunk and count + n > self.max_sentences:
                 yield chunk
                 chunk, count = [], 0
@@ -85,7 +90,7 @@ def open_document(filename: str, data: bytes, limits: Limits) -> Document:
         content = TextFile(data)
     doc = Document(fmt, base_name(filename), content, limits.max_sentences)
     check_size(content.paragraphs, doc.characters, limits)
-    longest = max((sentence_count(u) for u in content.units), default=0)
+    longest = max(doc.sentence_counts, default=0)
     if longest > limits.max_sentences:  # one paragraph is one call: it could never be done
         raise PayloadTooLarge(f"a paragraph of the document has {longest} sentences; the "
                               f"limit is {limits.max_sentences}", code="too_many_sentences",
