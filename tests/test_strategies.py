@@ -134,3 +134,21 @@ def test_crosssum_starts_decoding_with_the_target_language(tiny_dir: Path,
     start = english.tokenizer.convert_tokens_to_ids("▁<extra_id_69>")
     assert english.generation_config.decoder_start_token_id == start != 0
     assert start in english.generation_config.suppress_tokens
+
+
+@pytest.mark.parametrize("strategy", ["direct", "summarise-translate", "instruct"])
+def test_no_mt5_sentinel_reaches_a_summary(tiny_dir: Path, seed_text: str,
+                                           strategy: str) -> None:
+    """Sentinels mark a pretraining gap, never text: on random weights they are as likely as
+    any piece, so the seed's summary shows whether every one of them is masked."""
+    settings = dataclasses.replace(Settings.from_env(env={}, models_dir=str(tiny_dir)),
+                                   strategies=(strategy,))
+    app = create_app(settings)
+    body = app.test_client().post("/v1/summarize", json={
+        "text": seed_text, "strategy": strategy, "languages": ["en", "id"]}).get_json()
+    assert "extra_id" not in json.dumps(body["summary"]), body["summary"]
+    models = app.test_client().get("/v1/models").get_json()["models"]
+    for m in models:
+        if m["loaded"] and m["role"] in ("crosssum", "summarize_id", "instruct"):
+            suppressed = set(m["loaded"]["decoding"]["suppressed"])
+            assert {f"▁<extra_id_{n}>" for n in range(100)} <= suppressed, m["role"]

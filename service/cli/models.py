@@ -206,7 +206,8 @@ def _check_role(role: str, engine: Engine) -> ParityResult | None:
     if info.decoding is not None:
         click.echo(f"  decoding: {info.decoding.describe()}")
         if info.decoding.suppressed:
-            click.echo(f"  never generated: {len(info.decoding.suppressed)} language tokens")
+            click.echo(f"  never generated: {len(info.decoding.suppressed)} pieces "
+                       "(language tokens, sentinels)")
     if not isinstance(engine, CT2Seq2SeqEngine):
         click.echo("  parity: nothing to compare (runs the source model itself)")
         return None

@@ -10,6 +10,7 @@ from the role's model card, the role's configured settings on top.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -33,7 +34,7 @@ class EffectiveDecoding:
     max_new_tokens: int
     start_token: str  # the decoder's first token (CrossSum: the target language's)
     forced_bos_token: str | None  # BART: <s>, forced as the first generated token
-    suppressed: tuple[str, ...]  # tokens never generated (language tokens)
+    suppressed: tuple[str, ...]  # tokens never generated (language and sentinel pieces)
     window: int  # longest input, in tokens
 
     @classmethod
@@ -133,6 +134,32 @@ def language_start(model_config: Any, tokenizer: Any, role: str,
     return ids[lang], tuple(sorted(set(ids.values())))
 
 
+# mT5's span-corruption sentinels: pretraining pieces that mark a gap, never text. A
+# fine-tuned checkpoint can still emit one, and it would reach the editor verbatim.
+_SENTINEL = re.compile(r"▁?<extra_id_\d+>")
+
+
+def sentinel_ids(tokenizer: Any, model_config: Any = None) -> tuple[int, ...]:
+    """The ids that are never text: every ``▁<extra_id_N>`` piece of the tokenizer, and the
+    output rows past its vocabulary (mT5 pads 250,100 pieces to 250,112 rows; an untrained
+    row decodes to nothing)."""
+    if tokenizer is None:
+        return ()
+    found = {i for piece, i in tokenizer.get_vocab().items() if _SENTINEL.fullmatch(piece)}
+    rows = getattr(model_config, "vocab_size", None) or 0
+    found.update(range(len(tokenizer), rows))
+    return tuple(sorted(found))
+
+
+def token_names(tokenizer: Any, ids: list[int]) -> list[str]:
+    """Tokens by id as CTranslate2's vocabulary names them: a row past the tokenizer's
+    vocabulary is ``<extra_id_K>``, K counted from the first such row (its converters'
+    naming)."""
+    size = len(tokenizer)
+    return [f"<extra_id_{i - size}>" if i >= size else tokenizer.convert_ids_to_tokens(i)
+            for i in ids]
+
+
 def effective_generation(config: GenerationConfig, role: str, *, model_config: Any = None,
                          tokenizer: Any = None, decoding: Decoding | None = None,
                          ) -> GenerationConfig:
@@ -147,6 +174,11 @@ def effective_generation(config: GenerationConfig, role: str, *, model_config: A
         start, languages = language_start(model_config, tokenizer, role, known.target_lang)
         config.decoder_start_token_id = start
         config.suppress_tokens = list(languages)
+    sentinels = sentinel_ids(tokenizer, model_config)
+    if sentinels:
+        # The start piece stays the decoder's first token: suppression masks only what is
+        # generated after it.
+        config.suppress_tokens = sorted({*(config.suppress_tokens or ()), *sentinels})
     return apply_decoding(config, decoding or Decoding())
 
 
@@ -166,6 +198,6 @@ def as_options(config: GenerationConfig, tokenizer: Any) -> dict[str, Any]:
         # transformers writes EOS in the last allowed position; the CT2 engine mirrors it.
         "forced_eos": getattr(config, "forced_eos_token_id", None) is not None,
         "start_token": tokenizer.convert_ids_to_tokens(config.decoder_start_token_id),
-        # Language tokens (CrossSum): never generated, as suppress_tokens on transformers.
-        "suppress": tokenizer.convert_ids_to_tokens(list(config.suppress_tokens or [])),
+        # Language and sentinel pieces: never generated, as suppress_tokens on transformers.
+        "suppress": token_names(tokenizer, list(config.suppress_tokens or [])),
     }
