@@ -71,7 +71,8 @@ _CUR_POST = (
     (r"yuan", "CNY"),
 )
 _CUR_POST_RES = tuple((re.compile(p, re.IGNORECASE), code) for p, code in _CUR_POST)
-_PCT_RE = r"%|percentage\s+points?|per\s?cent|persen|pct"
+# "poin persentase" is Indonesian for percentage points, which English reads as a percent.
+_PCT_RE = r"%|percentage\s+points?|poin\s+persen(?:tase)?|per\s?cent|persen|pct"
 
 
 def _alt(words: Iterable[str]) -> str:
@@ -89,9 +90,12 @@ def _build(lang: Lang) -> re.Pattern[str]:
     long, short = _alt(_SCALES), _alt(_SHORT_SCALES[lang])
     post = "|".join(p for p, _ in _CUR_POST)
     return re.compile(
-        r"(?<![\w.,$])(?<![^\W\d_]-)"
+        # Not inside a word or a numeral; a comma glued after a word is punctuation that
+        # lacks its space ("muda,18 tahun"), not a digit group.
+        r"(?<![\w.$])(?<!\d,)(?<![^\W\d_]-)"
         rf"(?:(?P<pre>{_CUR_PRE_RE})\s?)?"
-        rf"(?P<num>\d+(?:[.,]\d+)*|{words})"
+        # A numeral is read whole: never a prefix of one that goes on (the "7" of "7.55am").
+        rf"(?P<num>\d+(?:[.,]\d+)*(?![.,]\d)|{words})"
         # a one-letter scale only after a currency sign: (?(pre)...|(?!)) fails without one
         rf"(?:\s?(?P<scale>(?:{long})(?:\s+(?:{long}))?|(?(pre)(?:{short})|(?!))))?"
         rf"(?:\s?(?P<pct>{_PCT_RE}))?"
