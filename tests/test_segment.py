@@ -236,3 +236,13 @@ def test_split_overlong_clauses(sentence: str, max_chars: int, expected: list[st
 def test_split_overlong_rejects_bad_limit(max_chars: int) -> None:
     with pytest.raises(ValueError):
         split_overlong("kata", max_chars)
+
+
+@pytest.mark.parametrize("text", [
+    "Det. Dennis McCarthy said two men fled. Police are searching.",
+    "Insp. Budi Santoso said two men fled. Police are searching.",
+    "Rev. Jesse Jackson said two men fled. Police are searching.",
+])
+def test_a_rank_or_title_abbreviation_stays_with_its_name(text: str) -> None:
+    first, second = split_sentences(text, "en")
+    assert first.endswith("two men fled.") and second == "Police are searching."
