@@ -9,10 +9,15 @@ Institutions are deliberately not translated: "Ministry of Industry" needs the E
 
 from __future__ import annotations
 
+import gzip
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+COMMON_WORDS_FILE = "data/scowl-lowercase.txt.gz"
 
 FUNCTION_WORDS = frozenset(
     {
@@ -55,7 +60,7 @@ _SENTENCE_STARTERS = frozenset(
         "goods", "services", "centres", "centers", "center", "centre", "sector", "sectors",
         "region", "regions", "area", "areas", "regional", "domestic", "foreign", "global",
         "international", "public", "private", "new", "total", "annual", "key", "major", "main",
-        "various", "higher", "lower", "strong", "weak"
+        "various", "higher", "lower", "strong", "weak", "former", "late", "then"
     }
 )  # fmt: skip
 _ORDINARY_SUFFIXES = (
@@ -72,6 +77,23 @@ TITLES = frozenset(
     }
 )  # fmt: skip
 _ABBREVIATED_TITLES = frozenset({"mr", "mrs", "ms", "dr", "prof"})
+# What English contracts after an apostrophe: "we've", "I'm", "they'll", "don't", "he'd".
+_CONTRACTED = frozenset({"ve", "re", "ll", "d", "m", "t"})
+# The office a title or a description names ("the spokesman for the agency", "the agency's
+# director"): one of these put for another is a changed role. Not the words that only
+# qualify one (vice, deputy, acting, senior).
+ROLES = frozenset(
+    {
+        "minister", "president", "director", "governor", "regent", "mayor", "head", "chief",
+        "chairman", "chairwoman", "chairperson", "chair", "secretary", "spokesperson",
+        "spokesman", "spokeswoman", "professor", "commissioner", "ambassador", "speaker",
+        "ceo", "lawmaker", "senator", "judge", "prosecutor", "lawyer", "coach", "captain",
+        "envoy", "adviser", "advisor", "economist", "analyst", "founder", "editor", "manager",
+        "detective", "inspector", "sergeant", "lieutenant", "colonel", "commander", "general",
+        "admiral", "officer", "attorney", "treasurer", "chancellor", "premier", "king", "queen",
+        "prince", "princess",
+    }
+)  # fmt: skip
 CONNECTORS = frozenset({"of", "for", "the", "de", "van", "von", "der", "bin", "binti", "da"})
 _NOT_ENTITIES = frozenset(
     {
@@ -102,6 +124,8 @@ _ROMAN = re.compile(r"[IVX]+")
 
 def fold(text: str) -> str:
     """Casefolded, with diacritics removed: "José" -> "jose"."""
+    if text.isascii():
+        return text.casefold()  # nothing to decompose: most words, on the hot path
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -186,6 +210,13 @@ def _tokens(summary: str, skip: Sequence[tuple[int, int]]) -> list[_Token]:
     return out
 
 
+@cache
+def common_words() -> frozenset[str]:
+    """English words a dictionary never writes with a capital (SCOWL; see data/README.md)."""
+    data = resources.files("service.fidelity").joinpath(COMMON_WORDS_FILE).read_bytes()
+    return frozenset(gzip.decompress(data).decode("utf-8").split())
+
+
 def _ordinary(token: _Token, lowercase: frozenset[str]) -> bool:
     """Whether a sentence-initial capital is just an ordinary English word."""
     word = "".join(token.parts)
@@ -253,6 +284,8 @@ def extract_entities(
         skip_word = (
             not tok.capital
             or len(tok.text) < 2
+            # a contraction ("We've", "I'm", "Don't") is never a name; "O'Brien" is
+            or (len(tok.parts) == 2 and tok.parts[1] in _CONTRACTED)
             or lower in _NOT_ENTITIES
             or (not tok.acronym and lower in FUNCTION_WORDS)
             or (tok.acronym and _ROMAN.fullmatch(tok.text) is not None)
@@ -261,6 +294,14 @@ def extract_entities(
                 and not tok.acronym
                 and not tok.is_title
                 and _ordinary(tok, lowercase)
+            )
+            # "Waves as high as six metres ...": a lone capital at a sentence's start on a
+            # word no dictionary capitalises; "Smith said" stays a name.
+            or (
+                tok.sentence_start
+                and not tok.acronym
+                and (nxt is None or not nxt.capital or nxt.break_before)
+                and lower in common_words()
             )
         )
         if skip_word:

@@ -7,7 +7,7 @@ words it may stand for; numbers and names carry most of the signal, the lexicon 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -75,7 +75,9 @@ class Lexicon:
         return out
 
 
-def parse_lexicon(text: str) -> Lexicon:
+def parse_lexicon(text: str, names: Iterable[tuple[tuple[str, ...], frozenset[str]]] = (),
+                  ) -> Lexicon:
+    """The lexicon file's entries, with ``names`` (a gazetteer's) added."""
     words: dict[str, set[str]] = {}
     phrases: dict[tuple[str, ...], set[str]] = {}
     for line in text.splitlines():
@@ -87,6 +89,10 @@ def parse_lexicon(text: str) -> Lexicon:
         target = words.setdefault(key[0], set()) if len(key) == 1 else phrases.setdefault(key,
                                                                                          set())
         target |= glosses
+    for key, english_words in names:
+        target = words.setdefault(key[0], set()) if len(key) == 1 else phrases.setdefault(
+            key, set())
+        target |= english_words
     # The entity aliases ("regency" is "kabupaten") are lexicon entries too, reversed.
     for english_word, indonesian_words in ALIASES.items():
         for w in indonesian_words:
@@ -98,6 +104,8 @@ def parse_lexicon(text: str) -> Lexicon:
 
 @cache
 def load_lexicon() -> Lexicon:
-    """The shipped lexicon, read on first use (not at import)."""
+    """The shipped lexicon with the gazetteer's names, read on first use (not at import)."""
+    from service.fidelity.gazetteer import gazetteer
+
     text = resources.files("service.fidelity").joinpath(LEXICON_FILE).read_text(encoding="utf-8")
-    return parse_lexicon(text)
+    return parse_lexicon(text, gazetteer())

@@ -11,14 +11,16 @@ from dataclasses import dataclass
 
 from service.fidelity.entities import _ABBREVIATED_TITLES, TITLES, Mention, fold
 from service.fidelity.sources import Side
-from service.fidelity.words import is_stopword, normal, words
+from service.fidelity.words import is_stopword, normal, skeleton, words
 
 SLACK = 3  # words a span may have beyond the name's own ("of", an acronym, a comma)
 TITLE_REACH = 10  # how far before a name its title may stand ("Direktur IKM Kimia, ..., Budi")
+APPOSITION_REACH = 4  # how far after it ("Donald Trump, Presiden AS,")
 _WORD_BEFORE = re.compile(r"([A-Z][^\W\d_]*) $")
 # Ranks and offices written before a name, besides those the entity finder knows.
 _RANKS = frozenset({"captain", "capt", "lieutenant", "colonel", "commander", "sergeant",
-                    "inspector", "admiral", "lifeguard", "officer", "major"})
+                    "inspector", "admiral", "lifeguard", "officer", "major", "det",
+                    "detective", "sgt", "lt", "col", "gen", "former", "late"})
 _TITLES = frozenset(normal(t) for t in (TITLES - _ABBREVIATED_TITLES) | _RANKS)
 
 
@@ -95,11 +97,13 @@ def find_spans(tokens: Sequence[str], side: Side) -> list[SpanMatch]:
     pos = side.positions
     width = len(tokens) + SLACK
     found: list[SpanMatch] = []
+    # Each token as written, or as its transliteration key where it has one.
+    keys = [{t} | {"~" + sk for sk in map(skeleton, _bases(t)) if sk} for t in tokens]
     for a, p in enumerate(pos):
-        if not any(t in p.names for t in tokens):
+        if not any(k & p.names for k in keys):
             continue
         window = pos[a:a + width]
-        hits = [next((k for k, q in enumerate(window) if t in q.names), None) for t in tokens]
+        hits = [next((j for j, q in enumerate(window) if k & q.names), None) for k in keys]
         got = sorted({h for h in hits if h is not None})
         # Another capitalised word inside the span is another name: "Reni Yanita dan Budi
         # Setiawan" holds no "Reni Setiawan".
@@ -112,9 +116,23 @@ def find_spans(tokens: Sequence[str], side: Side) -> list[SpanMatch]:
     return found
 
 
+_ADJECTIVE = ("ian", "ean", "an", "ese", "ish", "i", "n")
+
+
+def _bases(token: str) -> list[str]:
+    """The token, and the name an English adjective of a place may come from ("Chilean":
+    "Chile"), each to be met by its transliteration key."""
+    out = [token]
+    for suffix in _ADJECTIVE:
+        if token.endswith(suffix) and len(token) - len(suffix) >= 4:
+            out.append(token[:-len(suffix)])
+    return out
+
+
 def title_ok(titles: Iterable[str], match: SpanMatch) -> bool:
     """Every title word stands in the few words before the name, or inside its span."""
-    window = match.side.positions[max(0, match.first - TITLE_REACH):match.last + 1]
+    window = match.side.positions[max(0, match.first - TITLE_REACH):
+                                  match.last + 1 + APPOSITION_REACH]
     return all(any(t in p.names for p in window) for t in titles)
 
 

@@ -5,12 +5,14 @@ English through the lexicon. Built once per summary and shared by attribution an
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from service.fidelity.lexicon import Lexicon, load_lexicon
 from service.fidelity.numbers import Quantity, extract_quantities
-from service.fidelity.words import Word, is_stopword, normal, stem, words
+from service.fidelity.words import Word, is_stopword, normal, skeleton, stem, words
 from service.text.segment import split_sentences
 
 
@@ -40,8 +42,9 @@ class SourceSentence:
     text: str  # the Indonesian sentence
     sides: tuple[Side, ...]  # Indonesian first, then its English translation when there is one
 
-    @property
+    @cached_property
     def bag(self) -> frozenset[str]:
+        """Every English stem the sentence's words stand for (read for each claim: kept)."""
         return frozenset(s for side in self.sides for p in side.positions for s in p.stems)
 
     @property
@@ -60,7 +63,10 @@ def _side(text: str, lang: str, lexicon: Lexicon) -> Side:
     positions = []
     for w, english in zip(found, glosses, strict=True):
         names = frozenset({normal(w.folded)} | {normal(e) for e in english})
-        stems = frozenset(stem(n) for n in names if not is_stopword(n))
+        sk = skeleton(w.folded) if lang == "id" and w.text[:1].isupper() else None
+        if sk is not None:
+            names |= {"~" + sk}  # a transliteration key: never an English word
+        stems = frozenset(stem(n) for n in names if not is_stopword(n) and n[:1] != "~")
         positions.append(Position(w, names, stems))
     return Side(lang, text, tuple(positions), tuple(extract_quantities(text, lang)))  # type: ignore[arg-type]
 
@@ -79,6 +85,11 @@ class Sources:
     @property
     def has_english(self) -> bool:
         return any(len(s.sides) > 1 for s in self.sentences)
+
+    @cached_property
+    def frequency(self) -> Counter[str]:
+        """How many of the sentences each English stem is in."""
+        return Counter(k for s in self.sentences for k in s.bag)
 
 
 def build_sources(sentences: Sequence[str], english: Sequence[str | None] | None = None,

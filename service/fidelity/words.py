@@ -68,3 +68,18 @@ def words(text: str) -> list[Word]:
 
 def is_stopword(folded: str) -> bool:
     return folded in _STOPWORDS or (len(folded) < 2 and not folded.isdigit())
+
+
+_SPELLINGS = (("ph", "f"), ("ch", "k"), ("ck", "k"), ("c", "k"), ("q", "k"), ("x", "ks"),
+              ("y", "i"), ("oe", "u"), ("dj", "j"), ("th", "t"))
+
+
+def skeleton(folded: str) -> str | None:
+    """A name's spelling reduced to what Indonesian and English transliterations share
+    ("Macedonia" and "Makedonia", "Chile" and "Chili" meet); None for a short word, whose
+    skeleton would meet too many others."""
+    word = folded
+    for a, b in _SPELLINGS:
+        word = word.replace(a, b)
+    word = re.sub(r"(.)\1+", r"\1", word).rstrip("aeiou")
+    return word if len(word) >= 4 and word.isalpha() else None
