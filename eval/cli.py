@@ -18,9 +18,11 @@ from service.config import Settings
               help="Strategy to evaluate (repeat). Default: every one the system offers.")
 @click.option("--length", default="medium", show_default=True)
 @click.option("--prompt", default=None, help="Prompt NAME[@vN] for the instruct strategy.")
-@click.option("--task", type=click.Choice(["summary", "translation", "segmentation", "all"]),
+@click.option("--task", type=click.Choice(["summary", "translation", "segmentation", "fidelity",
+                                           "all"]),
               default="summary", show_default=True,
-              help="segmentation needs no model: sentence boundaries against NTREX-128.")
+              help="segmentation and fidelity need no model: sentence boundaries against "
+                   "NTREX-128; the fidelity check against planted errors.")
 @click.option("--limit", type=int, default=0, help="At most N documents per set (0: all).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               default=Path("artifacts/eval"), show_default=True)
@@ -59,7 +61,7 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
         chosen = list(strategies) or system.strategies
         if task != "summary":
             raise click.UsageError("--hypotheses holds summaries: use --task summary")
-    elif task == "segmentation":
+    elif task in ("segmentation", "fidelity"):
         system, chosen = None, []
     elif service_url:
         system = Http(service_url, api_key=api_key)
@@ -80,12 +82,17 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
         from eval.segmentation import evaluate as evaluate_segmentation
 
         segmentation = evaluate_segmentation(dataset.ntrex_documents()[: limit or None])
+    fidelity = {}
+    if task in {"fidelity", "all"}:
+        from eval.fidelity import evaluate as evaluate_fidelity
+
+        fidelity = evaluate_fidelity(dataset.ntrex_documents(), limit)
     summary_docs = dataset.summary_set()
     if limit:
         summary_docs = summary_docs[:limit]
     summaries = {}
     if task in {"summary", "all"}:
-        assert system is not None  # every task but segmentation has one
+        assert system is not None  # every task but segmentation and fidelity has one
         summaries = evaluate_summaries(summary_docs, system, chosen, length_value, prompt,
                                        n_bootstrap=bootstrap, progress=not quiet)
     translation = {}
@@ -111,7 +118,7 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
                      "summary_documents": len(summary_docs), "limit": limit},
         "metrics": {"bootstrap": bootstrap},
     }
-    result = report.build(summaries, translation, meta, segmentation)
+    result = report.build(summaries, translation, meta, segmentation, fidelity)
     for kind, path in report.write(result, out).items():
         click.echo(f"{kind}: {path}")
     click.echo(report.markdown(result))

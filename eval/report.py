@@ -21,7 +21,7 @@ TRANSLATION_TABLE = ("bleu", "chrf", "ter", "numbers_preserved", "numbers_unflag
                      "glossary_term_accuracy", "glossary_term_accuracy_without",
                      "glossary_unflagged_misses")
 # The report's sections of runs, each {name: {"corpus": {metric: score}, "errors": ...}}.
-SECTIONS = ("summaries", "translation", "segmentation")
+SECTIONS = ("summaries", "translation", "segmentation", "fidelity")
 # Percentages of the translation runs: values kept, glossary terms as the glossary says.
 TRANSLATION_CHART = ("numbers_preserved", "glossary_term_accuracy",
                      "glossary_term_accuracy_without")
@@ -29,7 +29,8 @@ TRANSLATION_CHART = ("numbers_preserved", "glossary_term_accuracy",
 
 def build(summaries: Mapping[str, StrategyRun], translation: Mapping[str, StrategyRun],
           meta: Mapping[str, Any],
-          segmentation: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+          segmentation: Mapping[str, Mapping[str, Any]] | None = None,
+          fidelity: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     from service import __version__
 
     return {
@@ -39,6 +40,7 @@ def build(summaries: Mapping[str, StrategyRun], translation: Mapping[str, Strate
         "summaries": {name: run.to_json() for name, run in summaries.items()},
         "translation": {name: run.to_json() for name, run in translation.items()},
         "segmentation": dict(segmentation or {}),
+        "fidelity": dict(fidelity or {}),
     }
 
 
@@ -96,12 +98,39 @@ def markdown(report: Mapping[str, Any]) -> str:
         lines += ["", "Each document's lines joined by spaces and split again; the line "
                   "ends that punctuation marks are the reference (see docs/evaluation.md).",
                   ""]
+    if report.get("fidelity"):
+        lines += _fidelity_section(report["fidelity"])
     lines += ["## Signatures", ""]
-    signatures = {f"{section}/{m}": s["signature"] for section in SECTIONS
-                  for run in report.get(section, {}).values()
-                  for m, s in run["corpus"].items()}
-    lines += [f"- {m}: `{sig}`" for m, sig in sorted(signatures.items())]
+    # Each distinct signature once, with the measures it signs.
+    signed: dict[str, set[str]] = {}
+    for section in SECTIONS:
+        for run in report.get(section, {}).values():
+            for m, s in run["corpus"].items():
+                signed.setdefault(s["signature"], set()).add(f"{section}/{m}")
+    lines += [f"- `{sig}`: " + ", ".join(sorted(ms)) for sig, ms in sorted(signed.items())]
     return "\n".join(lines) + "\n"
+
+
+def _fidelity_section(runs: Mapping[str, Any]) -> list[str]:
+    kinds = sorted({m[len("recall_"):] for run in runs.values() for m in run["corpus"]
+                    if m.startswith("recall_") and m != "recall_all"})
+    lines = ["## Fidelity check (planted errors in NTREX-128 digests)", "",
+             "| run | caught / planted | recall_all | false_alarms_per_digest | "
+             "ms per check | " + " | ".join(kinds) + " |",
+             "|---" * (5 + len(kinds)) + "|"]
+    for name, run in runs.items():
+        counts = run["counts"]
+        lines.append(f"| {name} | {counts['caught']} / {counts['planted']} | "
+                     f"{_cell(run, 'recall_all')} | {_cell(run, 'false_alarms_per_digest')} | "
+                     f"{run['cost_ms_per_check']:.1f} | "
+                     + " | ".join(_cell(run, f"recall_{k}") for k in kinds) + " |")
+    lines += ["", "Each planted variant is its digest with one error of the column's kind; "
+              "it is caught when its check has a finding the correct digest's lacks. A false "
+              "alarm is a finding on a correct digest (see docs/evaluation.md).", ""]
+    for name, run in runs.items():
+        if run.get("missed"):
+            lines.append(f"- missed ({name}): " + ", ".join(run["missed"]))
+    return [*lines, ""] if any(run.get("missed") for run in runs.values()) else lines
 
 
 def chart(report: Mapping[str, Any], path: Path) -> None:
@@ -116,12 +145,15 @@ def chart(report: Mapping[str, Any], path: Path) -> None:
                 if any(m in run["corpus"] for m in TRANSLATION_CHART)}
     # Summary scores and their trust panel (when there are summaries), then the
     # translation panel (when there are translation runs with those measures).
-    ratios = ([5, 2] if runs else []) + ([3] if fidelity else [])
+    planted = report.get("fidelity") or {}
+    ratios = ([5, 2] if runs else []) + ([3] if fidelity else []) + ([5] if planted else [])
     fig, axes = plt.subplots(1, max(1, len(ratios)), figsize=(4 + 2 * sum(ratios) / 2, 4.5),
                              dpi=100, squeeze=False,
                              gridspec_kw={"width_ratios": ratios or [1]})
+    if planted:
+        _fidelity_panel(axes[0][-1], planted)
     if fidelity:
-        _translation_panel(axes[0][-1], fidelity)
+        _translation_panel(axes[0][len(ratios) - 1 - bool(planted)], fidelity)
     if not runs:
         fig.tight_layout()
         fig.savefig(path)
@@ -170,6 +202,25 @@ def _translation_panel(ax: Any, runs: Mapping[str, Any]) -> None:
     ax.legend(fontsize="small")
 
 
+def _fidelity_panel(ax: Any, runs: Mapping[str, Any]) -> None:
+    import numpy as np
+
+    kinds = sorted({m[len("recall_"):] for run in runs.values() for m in run["corpus"]
+                    if m.startswith("recall_") and m != "recall_all"})
+    x = np.arange(len(kinds))
+    width = 0.8 / max(1, len(runs))
+    for i, (name, run) in enumerate(runs.items()):
+        alarms = run["corpus"]["false_alarms_per_digest"]["value"]
+        ax.bar(x + i * width, bar_values(run, tuple(f"recall_{k}" for k in kinds)), width,
+               label=f"{name}: {alarms:g} false alarms per digest")
+    ax.set_xticks(x + width * (len(runs) - 1) / 2, [k.replace("_", "\n") for k in kinds],
+                  fontsize="x-small")
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("% of planted errors caught")
+    ax.set_title("fidelity check: planted errors by kind")
+    ax.legend(fontsize="x-small")
+
+
 def write(report: Mapping[str, Any], out: Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "report.json", "markdown": out / "report.md",
@@ -177,7 +228,7 @@ def write(report: Mapping[str, Any], out: Path) -> dict[str, Path]:
     paths["json"].write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
                              encoding="utf-8")
     paths["markdown"].write_text(markdown(report), encoding="utf-8")
-    if report["summaries"] or report["translation"]:
+    if report["summaries"] or report["translation"] or report.get("fidelity"):
         chart(report, paths["chart"])
     else:
         del paths["chart"]

@@ -154,9 +154,15 @@ def test_ordinary_capitalised_words_are_not_claims(summary: str) -> None:
 
 
 def test_sentence_initial_word_the_translation_writes_in_lower_case_is_ordinary() -> None:
-    summary = "Recovery of the centres is under way."
-    assert [c.text for c in check_fidelity(summary, SEED).claims] == ["Recovery"]
-    assert check_fidelity(summary, SEED, "The recovery of the centres.").claims == ()
+    # A borrowed word no English dictionary has: only the translation can tell it is not a
+    # name.
+    summary = "Hilirisasi of the centres is under way."
+    assert [c.text for c in check_fidelity(summary, SEED).claims] == ["Hilirisasi"]
+    assert check_fidelity(summary, SEED, "The hilirisasi of the centres.").claims == ()
+
+
+def test_a_sentence_initial_dictionary_word_is_ordinary() -> None:
+    assert check_fidelity("Recovery of the centres is under way.", SEED).claims == ()
 
 
 # --- number formats, Indonesian and English -----------------------------------------------
@@ -335,6 +341,7 @@ def test_empty_summary() -> None:
         "checked": 0,
         "unsupported": [],
         "unsupported_numeric_rate": 0.0,
+        "unsupported_sentences": [],
         "supported": True,
     }
     assert report.warnings() == []
@@ -347,7 +354,8 @@ def test_to_json_and_warnings() -> None:
         SEED,
     )
     data = report.to_json()
-    assert set(data) == {"checked", "unsupported", "unsupported_numeric_rate", "supported"}
+    assert set(data) == {"checked", "unsupported", "unsupported_numeric_rate",
+                         "unsupported_sentences", "supported"}
     assert data["checked"] == 4
     source = next(s for s in split_sentences(SEED, "id") if "Rp18 triliun" in s)
     index = split_sentences(SEED, "id").index(source)
@@ -384,3 +392,18 @@ def test_import_loads_no_model_stack() -> None:
     code = "import sys, service.fidelity; print(sorted({'torch', 'numpy'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("summary", [
+    "We've waited a long time for the centres to recover.",
+    "I'm sure the centres will recover, the minister said.",
+    "Don't expect the centres to recover soon.",
+    "They'll need capital, the craftsmen said.",
+])
+def test_a_contraction_is_not_a_name(summary: str) -> None:
+    assert [c.text for c in check_fidelity(summary, SEED).claims if c.kind == "entity"] == []
+
+
+def test_a_name_with_an_apostrophe_is_still_one() -> None:
+    report = check_fidelity("O'Brien said the centres will recover.", SEED)
+    assert [(c.text, c.issue) for c in report.unsupported] == [("O'Brien", "not_in_source")]

@@ -9,24 +9,34 @@ Rule-based and cheap: no model, no network, nothing logged. See ``align`` for at
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from service.fidelity.align import Attribution, SentenceAttribution, SourceLink, attribute
-from service.fidelity.report import ISSUES, NUMERIC_KINDS, Claim, FidelityReport
+from service.fidelity.report import (
+    ISSUES,
+    NUMERIC_KINDS,
+    Claim,
+    FidelityReport,
+    UnsupportedSentence,
+)
 from service.fidelity.review import review
 from service.fidelity.sources import Sources, build_sources, sources_from_text
 from service.text.segment import split_sentences
 
 __all__ = [
     "ISSUES", "NUMERIC_KINDS", "Attribution", "Claim", "FidelityReport", "SentenceAttribution",
-    "SourceLink", "Sources", "attribute", "build_sources", "check_fidelity", "check_summary",
-    "review", "sources_from_text",
+    "SourceLink", "Sources", "UnsupportedSentence", "attribute", "build_sources",
+    "check_fidelity", "check_summary", "review", "sources_from_text",
 ]  # fmt: skip
 
 
 def check_summary(summary: str, sources: Sources) -> tuple[Attribution, FidelityReport]:
-    """Attribution of each summary sentence, and the claims checked against it."""
+    """Attribution of each summary sentence, and the claims checked against it, with the
+    sentences nothing supports."""
     attribution = attribute(split_sentences(summary, "en"), sources)
-    return attribution, review(attribution, sources)
+    unsupported = tuple(UnsupportedSentence(i, s.text)
+                        for i, s in enumerate(attribution.summary_sentences) if not s.supported)
+    return attribution, replace(review(attribution, sources), sentences=unsupported)
 
 
 def check_fidelity(summary: str, source_id: str | Sequence[str],

@@ -123,12 +123,14 @@ def covers(source: SourceSentence, unit: Unit) -> bool:
     return unit.key in source.bag
 
 
-def _units(sentence: str, sources: Sources) -> list[Unit]:
+def units_of(sentence: str, sources: Sources) -> list[Unit]:
+    """The sentence's units, each weighted by its rarity in the article and its kind."""
     n = len(sources.sentences)
     out = []
     for kind, key, quantity in sentence_units(sentence):
         probe = Unit(key, 0.0, quantity)
-        df = sum(covers(s, probe) for s in sources.sentences)
+        df = (sum(covers(s, probe) for s in sources.sentences) if quantity is not None
+              else sources.frequency[key])
         idf = math.log(1 + n / (1 + df))
         factor = NUMBER_WEIGHT if kind == "number" else NAME_WEIGHT if kind == "name" else 1.0
         out.append(Unit(key, idf * factor, quantity))
@@ -136,7 +138,7 @@ def _units(sentence: str, sources: Sources) -> list[Unit]:
 
 
 def attribute_sentence(sentence: str, sources: Sources) -> SentenceAttribution:
-    units = _units(sentence, sources)
+    units = units_of(sentence, sources)
     total = sum(u.weight for u in units)
     if not units or total <= 0 or not sources.sentences:
         return SentenceAttribution(sentence, (), 0.0, False)

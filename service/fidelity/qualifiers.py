@@ -26,7 +26,8 @@ QUALIFIERS: dict[str, tuple[str, ...]] = {
     ),
     "up_to": (
         "up to", "as many as", "as much as", "at most", "a maximum of", "maximum of",
-        "no more than", "hingga", "sampai", "sampai dengan", "maksimal", "paling banyak",
+        "no more than", "hingga", "sampai", "sampai dengan", "bisa mencapai", "dapat mencapai",
+        "bisa sampai", "could reach", "may reach", "maksimal", "paling banyak",
         "maksimum", "sebanyak-banyaknya",
     ),
     "at_least": (
@@ -47,8 +48,11 @@ _ALTERNATION = "|".join(sorted((re.escape(p).replace(r"\ ", r"\s+") for p in _PH
                                key=len, reverse=True))
 _BEFORE = re.compile(rf"(?:^|[^\w-])(?P<q>{_ALTERNATION})\s*$", re.IGNORECASE)
 # The second figure of a range: "10 hingga 20", "10 to 20", "10-20".
+_NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|satu|dua|tiga|empat|lima|"
+                 "enam|tujuh|delapan|sembilan|sepuluh")
 _RANGE_END = re.compile(
-    r"\d[\d.,]*\s*(?:[^\W\d_]+\s+)?(?:hingga|sampai|to|and|dan|or|atau|-|–)\s*$", re.IGNORECASE)
+    rf"(?:\d[\d.,]*|\b(?:{_NUMBER_WORDS}))\s*(?:[^\W\d_]+\s+)?"
+    r"(?:hingga|sampai|to|and|dan|or|atau|-|–)\s*$", re.IGNORECASE)
 
 
 def qualifier(text: str, start: int) -> tuple[str, str] | None:

@@ -140,9 +140,10 @@ class Pipeline:
                 attribution, fidelity = check_summary(summary["en"], sources)
             if not summary["en"].strip():
                 fidelity = replace(fidelity, empty=True)
-            if req.attribution:
-                for message in attribution.warnings():
-                    report.warn("unsupported_sentence", message)
+            # Always: a sentence nothing supports is a finding whether or not the request
+            # asked for the sentence-level detail (attribution).
+            for unsupported in fidelity.sentences:
+                report.warn("unsupported_sentence", unsupported.warning())
             for message in fidelity.warnings():
                 report.warn("unsupported_claim", message)
         summary = {lang: printable(report, summary[lang],
