@@ -121,3 +121,58 @@ def test_place_names_are_read_across_the_languages(summary: str, named: set[str]
     report = check_fidelity(summary, ID)
     assert {c.text for c in report.claims if c.kind == "entity"} >= named
     assert report.unsupported == ()
+
+
+# (Indonesian, its English, a faithful summary sentence, the same with its negation dropped)
+NEGATED = [
+    ("Presiden Ivanov mengatakan dia tidak akan ikut memilih dalam referendum itu.",
+     "President Ivanov said he will not be voting in the referendum.",
+     "Ivanov said he would not vote in the referendum.",
+     "Ivanov said he would vote in the referendum."),
+    ('"Kami tidak tahu apa yang akan mereka temukan di sana," kata Gelfand.',
+     '"We don\'t know what they\'ll find there," Gelfand said.',
+     "Gelfand said they did not know what they would find there.",
+     "Gelfand said they knew what they would find there."),
+]
+
+
+@pytest.mark.parametrize(("indonesian", "english", "faithful", "planted"), NEGATED)
+def test_a_dropped_negation_is_found_across_tenses(indonesian: str, english: str,
+                                                   faithful: str, planted: str) -> None:
+    assert check_fidelity(faithful, [indonesian], [english]).unsupported == ()
+    found = check_fidelity(planted, [indonesian], [english]).unsupported
+    assert [c.issue for c in found] == ["polarity_mismatch"]
+
+
+@pytest.mark.parametrize(("indonesian", "english", "summary"), [
+    # the claim negates the same thing around another word
+    ("Energi tidak bisa dijadikan alat untuk melakukan tekanan, kata Novak.",
+     "Energy cannot be used as a tool of pressure, Novak said.",
+     "Novak said energy cannot be used as a tool of pressure."),
+    ("Komisi pemilihan mengatakan belum ada laporan pelanggaran hingga pukul 1 siang.",
+     "The election commission said there were no reports of irregularities by 1 p.m.",
+     "The election commission reported no irregularities by 1 p.m."),
+])
+def test_a_negation_said_around_another_word_is_no_finding(indonesian: str, english: str,
+                                                           summary: str) -> None:
+    for reading in ([english], None):
+        assert check_fidelity(summary, [indonesian], reading).unsupported == ()
+
+
+def test_a_name_in_a_subordinate_clause_is_placed_by_that_clause() -> None:
+    indonesian = [
+        "Pria berusia 21 tahun itu menolak meninggalkan menara kontrol bandara Palu.",
+        "Dia bertahan untuk memastikan Penerbangan Batik Air nomor 6321 lepas landas dengan "
+        "selamat.",
+    ]
+    english = [
+        "The 21-year-old refused to leave the control tower of Palu airport.",
+        "He stayed to make sure Batik Air Flight 6321 took off safely.",
+    ]
+    summary = ("The 21-year-old refused to leave the control tower of Palu airport until "
+               "Batik Air Flight 6321 had taken off safely.")
+    assert check_fidelity(summary, indonesian, english).unsupported == ()
+    moved = summary.replace("Palu airport", "the Batik Air airport").replace(
+        "Batik Air Flight 6321", "the flight")
+    assert [c.issue for c in check_fidelity(moved, indonesian, english).unsupported] == [
+        "participant_elsewhere"]

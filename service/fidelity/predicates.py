@@ -18,6 +18,7 @@ from functools import cache
 from importlib import resources
 
 from service.fidelity.lexicon import Lexicon, load_lexicon, root_candidates
+from service.fidelity.wordnet import load_verbs
 from service.fidelity.words import Word, is_stopword, normal, stem, words
 
 PREDICATES_FILE = "data/predicates.tsv"
@@ -174,7 +175,9 @@ def _keys(word: str, lang: str, lexicon: Lexicon) -> frozenset[str]:
     "raise", "rose" and "menaikkan" alike)."""
     own = frozenset({stem(word)}) | _predicate_keys(word, lang)
     if lang == "en":
-        return own
+        # "knew" is "know", "voting" is "vote" (WordNet's verb forms)
+        lemma = load_verbs().lemma(word)
+        return own | {stem(lemma)} if lemma else own
     return frozenset(stem(normal(g)) for g in lexicon.glosses(word)) | own
 
 
@@ -328,6 +331,11 @@ def _plain_keys(text: str, lang: str, lex: Lexicon) -> dict[str, Word]:
     return found
 
 
+# How far after a claim's negator a word may be that its negation is about, and how far
+# before ("reported no irregularities").
+_NEGATED_BEFORE, _NEGATED_AFTER = 6, 2
+
+
 def _polarity(claim: str, sides: Sequence[SideText], lex: Lexicon) -> list[Conflict]:
     out: list[Conflict] = []
     source_negs = [(s, n) for s in sides for n in negations(s.text, s.lang, lex)]
@@ -348,12 +356,20 @@ def _polarity(claim: str, sides: Sequence[SideText], lex: Lexicon) -> list[Confl
                                 word.text, side.sentence))
     claim_plain = _plain_keys(claim, "en", lex)
     claim_negated = {k for n in claim_negs for k in n.keys}
+    claim_words = words(claim)
+    negators = [i for i, w in enumerate(claim_words) if _is_negator(w.folded, "en")]
     reported: set[str] = set()
     for side, n in source_negs:
         hit = next((k for k in sorted(n.keys) if k in claim_plain and k not in claim_negated),
                    None)
         if hit is None or hit in reported:
             continue
+        at = next(i for i, w in enumerate(claim_words) if w.start == claim_plain[hit].start)
+        if any(0 < at - i <= _NEGATED_BEFORE or 0 < i - at <= _NEGATED_AFTER
+               for i in negators):
+            continue  # the claim negates it too, around another word: "cannot be used as a
+            # tool" is "tidak bisa dijadikan alat", "reported no irregularities" is "belum
+            # ada laporan pelanggaran"
         if any(k in found for _, found in plain for k in n.keys):
             continue  # the sources also state it plainly: not theirs to contradict
         reported.add(hit)

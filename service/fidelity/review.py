@@ -258,7 +258,8 @@ def _content_keys(text: str) -> frozenset[str]:
 # Where one clause of a sentence ends and another, with its own subject, begins: a summary
 # sentence often fuses two of the article's ("X did this, and Y did that").
 _CLAUSE_BREAK = re.compile(
-    r",\s+(?:and|but|while|whereas|as|after|before|with)\b|;|\s[-–—]\s|\s(?:while|whereas)\s")
+    r",\s+(?:and|but|while|whereas|as|after|before|with)\b|;|\s[-–—]\s"
+    r"|\s(?:while|whereas|until|because|although|though|unless|that)\s")
 
 
 def _clauses(text: str) -> list[str]:
@@ -289,7 +290,8 @@ def _clause_keys(text: str, name: Name) -> frozenset[str]:
         [m.span() for m in _ASIDE.finditer(text, start, stop)
          if not m.start() <= name.start < m.end()], start, stop))
     clause = _content_keys(part)
-    return clause if len(clause) >= PLACED_MIN + len(name.tokens) else _content_keys(text)
+    own = {stem(t) for t in name.tokens}
+    return clause if len(clause - own) >= PLACED_MIN else _content_keys(text)
 
 
 def _placed(claim: Claim, name: Name, keys: frozenset[str], att: SentenceAttribution,
