@@ -425,14 +425,21 @@ def _check_roles(i: int, att: SentenceAttribution,
             sides = [side for s in carriers for side in s.sides]
             if not sides or any(p.names & wanted for side in sides for p in side.positions):
                 continue
-            other = next(((s, p) for s in carriers for side in s.sides for p in side.positions
+            other = next(((s, side, k) for s in carriers for side in s.sides
+                          for k, p in enumerate(side.positions)
                           if p.names & ROLES and not p.names & wanted), None)
             if other is None:
                 continue
-            s, p = other
+            s, side, k = other
+            # the role as the article writes it: "juru bicara", each word glossed as the role
+            last = k
+            while (last + 1 < len(side.positions)
+                   and side.positions[last + 1].names & side.positions[k].names & ROLES):
+                last += 1
+            said = side.text[side.positions[k].word.start:side.positions[last].word.end]
             out.append((start + w.start, Claim(
                 "role", w.text, normal(w.folded), False, issue="title_changed",
-                expected=p.word.text, sentence=i, source=s.index, source_text=s.text)))
+                expected=said, sentence=i, source=s.index, source_text=s.text)))
     return out
 
 
