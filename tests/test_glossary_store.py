@@ -10,7 +10,7 @@ import pytest
 from service.config import ConfigError
 from service.errors import InvalidField, QuotaExceeded, RingkasError
 from service.glossary import GlossaryNotFound, InvalidGlossary, check_entries, parse_entries
-from service.glossary.store import GlossaryStore, load_dir, policy
+from service.glossary.store import Glossary, GlossaryStore, load_dir, policy
 
 
 def code_of(exc: pytest.ExceptionInfo[RingkasError]) -> str:
@@ -168,6 +168,8 @@ def test_concurrent_creations_never_pass_the_cap(tmp_path: Path) -> None:
     results = run_concurrently([
         lambda i=i: GlossaryStore(None, tmp_path, max_per_owner=5).create(
             f"g{i}", "id", "en", "kucing\tcat\n", owner="k") for i in range(20)])
+    # Anything but a glossary or a refusal (a lock error, a thread still running) is named.
+    assert [r for r in results if not isinstance(r, (Glossary, QuotaExceeded))] == []
     refused = [r.code for r in results if isinstance(r, QuotaExceeded)]
     assert len(store.list("k", server=False)) == 5
     assert refused == ["glossary_limit"] * 15
