@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
@@ -229,8 +229,16 @@ def _review_sentence(i: int, att: SentenceAttribution, sources: Sources,
         if claim.supported:
             claim = _placed(claim, name, _clause_keys(text, name), att, sources, speaker)
         out.append((name.start, claim))
-    out += _check_predicates(i, att, sources)
-    out += _check_roles(i, att, sources)
+    # A clause's own sources, found once for the predicate and the role checks.
+    attributed: dict[str, tuple[int, ...]] = {}
+
+    def clause_sources(clause: str) -> tuple[int, ...]:
+        if clause not in attributed:
+            attributed[clause] = attribute_sentence(clause, sources).indices
+        return attributed[clause]
+
+    out += _check_predicates(i, att, sources, clause_sources)
+    out += _check_roles(i, att, sources, clause_sources)
     conflict = check_speaker(text, att.indices, sources, speakers)
     if conflict is not None:
         src = conflict.source
@@ -369,8 +377,8 @@ def _names_anyone(text: str) -> bool:
     return any(w.text[:1].isupper() for w in words(text)[1:])
 
 
-def _check_predicates(i: int, att: SentenceAttribution,
-                      sources: Sources) -> list[tuple[int, Claim]]:
+def _check_predicates(i: int, att: SentenceAttribution, sources: Sources,
+                      clause_sources: Callable[[str], tuple[int, ...]]) -> list[tuple[int, Claim]]:
     """Polarity and direction against the supporting sentences, best supporting first."""
     by_index = {s.index: s for s in sources.sentences}
     indices = list(att.indices)
@@ -380,7 +388,7 @@ def _check_predicates(i: int, att: SentenceAttribution,
     if len(clauses) > 1:
         for clause in clauses:
             if cues(clause, "en"):
-                indices += [j for j in attribute_sentence(clause, sources).indices
+                indices += [j for j in clause_sources(clause)
                             if j not in indices]
     sides = [SideText(j, side.lang, side.text) for j in indices if j in by_index
              for side in by_index[j].sides]
@@ -405,8 +413,8 @@ def _role_names(role: str) -> frozenset[str]:
     return frozenset({role}).union(*(g for g in _SAME_ROLE if role in g))
 
 
-def _check_roles(i: int, att: SentenceAttribution,
-                 sources: Sources) -> list[tuple[int, Claim]]:
+def _check_roles(i: int, att: SentenceAttribution, sources: Sources,
+                 clause_sources: Callable[[str], tuple[int, ...]]) -> list[tuple[int, Claim]]:
     """A described role ("the spokesman for the agency") that the sentences its clause is
     from do not give, where they give another one: the role was changed. Titles written
     before a name ("Defence Minister Ri") are the name check's."""
@@ -418,7 +426,7 @@ def _check_roles(i: int, att: SentenceAttribution,
         found = [w for w in words(clause) if w.text.islower() and normal(w.folded) in ROLES]
         if not found:
             continue
-        carriers = [by_index[j] for j in attribute_sentence(clause, sources).indices[:2]
+        carriers = [by_index[j] for j in clause_sources(clause)[:2]
                     if j in by_index]
         for w in found:
             wanted = _role_names(normal(w.folded))
