@@ -43,12 +43,58 @@ _IDIOMS = {
 }
 
 
+# What an ordinal counts, by the word beside it: "18th-century" and "abad ke-19" count
+# the same thing, so one may be checked against the other anywhere in the article.
+_UNITS = {
+    "en": {"century": "century", "centuries": "century", "quarter": "quarter",
+           "quarters": "quarter", "half": "half", "round": "round", "stage": "stage",
+           "phase": "stage", "wave": "wave", "term": "term", "anniversary": "anniversary",
+           "edition": "edition", "day": "day", "week": "week", "month": "month",
+           "year": "year", "straight": "straight", "consecutive": "straight"},
+    "id": {"abad": "century", "kuartal": "quarter", "kuarter": "quarter",
+           "triwulan": "quarter", "semester": "half", "paruh": "half", "putaran": "round",
+           "babak": "round", "tahap": "stage", "fase": "stage", "gelombang": "wave",
+           "periode": "term", "hut": "anniversary", "ulang": "anniversary",
+           "edisi": "edition", "hari": "day", "pekan": "week", "minggu": "week",
+           "bulan": "month", "tahun": "year", "berturut": "straight",
+           "berturut-turut": "straight"},
+}
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
 @dataclass(frozen=True)
 class Ordinal:
     value: int
     text: str
     start: int
     end: int
+    unit: str | None = None
+
+
+def _unit(text: str, start: int, end: int, lang: str) -> str | None:
+    head = text[start:end]
+    if head[:1] in "QH" and head[1:].isdigit():
+        return "quarter" if head[0] == "Q" else "half"
+    first = _WORD.match(head)
+    if first is not None and first.group(0).casefold() in _UNITS[lang] and " " in head:
+        return _UNITS[lang][first.group(0).casefold()]  # "semester I"
+    return _beside(text, start, end, lang)
+
+
+def _beside(text: str, start: int, end: int, lang: str) -> str | None:
+    """The thing counted: English puts it after the ordinal ("18th-century", "second
+    quarter"), Indonesian before it ("abad ke-19", "kuartal kedua") or after a ke- form
+    ("kedua kalinya" aside)."""
+    table = _UNITS[lang]
+    after = _WORD.match(text, end + 1) if end < len(text) and text[end] in " -" else None
+    before = list(_WORD.finditer(text[max(0, start - 24):start]))
+    near = [after.group(0) if after else None]
+    if lang == "id" and before:
+        near.insert(0, before[-1].group(0))
+    for word in near:
+        if word is not None and word.casefold() in table:
+            return table[word.casefold()]
+    return None
 
 
 def ordinals(text: str, lang: str) -> list[Ordinal]:
@@ -66,5 +112,6 @@ def ordinals(text: str, lang: str) -> list[Ordinal]:
                 value = _ROMAN[m.group("roman").casefold()]
             else:
                 value = int(m.group("digits"))
-            found.setdefault(m.start(), Ordinal(value, m.group(0), m.start(), m.end()))
+            found.setdefault(m.start(), Ordinal(value, m.group(0), m.start(), m.end(),
+                                                _unit(text, m.start(), m.end(), lang)))
     return [found[k] for k in sorted(found)]
