@@ -176,3 +176,94 @@ def test_a_name_in_a_subordinate_clause_is_placed_by_that_clause() -> None:
         "Batik Air Flight 6321", "the flight")
     assert [c.issue for c in check_fidelity(moved, indonesian, english).unsupported] == [
         "participant_elsewhere"]
+
+
+CENTURY = [
+    ("Bolivia kehilangan garis pantainya ke Chile dalam sebuah konflik berdarah abad ke 19.",
+     "Bolivia lost its coastline to Chile in a bloody 19th-century conflict."),
+    ("Harapan itu kini memuncak, karena Bolivia menunggu ketetapan dari pengadilan pada "
+     "tanggal 1 Oktober sesudah perundingan selama lima tahun.",
+     "Those hopes are at their highest, as Bolivia awaits a ruling by the court on 1 October "
+     "after five years of deliberations."),
+]
+
+
+@pytest.mark.parametrize("reading", ["with English", "without English"])
+@pytest.mark.parametrize(("written", "finding"), [
+    ("19th-century", None), ("18th-century", "period_changed")])
+def test_an_ordinal_is_checked_against_the_article_where_its_sentences_give_none(
+        reading: str, written: str, finding: str | None) -> None:
+    # The claim fuses both sentences; the century may be attributed to the second only,
+    # which counts no century, so the article's own century decides.
+    summary = (f"Bolivia, which lost its coastline to Chile in a bloody {written} conflict, "
+               "awaits a ruling by the court on 1 October after five years of deliberations.")
+    report = check_fidelity(summary, [i for i, _ in CENTURY],
+                            [e for _, e in CENTURY] if reading == "with English" else None)
+    issues = [(c.kind, c.issue, c.expected) for c in report.unsupported]
+    if finding is None:
+        assert issues == []
+    else:
+        ((kind, issue, expected),) = issues
+        assert (kind, issue) == ("period", finding)
+        assert expected in {"ke 19", "19th"}
+
+
+# (Indonesian sentence, a summary naming its institution in English, the same with one word
+# of the name changed)
+TRANSLATED_NAMES = [
+    ("Ford bersaksi di depan Komite Senat pada hari Kamis.",
+     "Ford testified before the Senate Committee on Thursday.",
+     "Ford testified before the Senate Tribunal on Thursday."),
+    ("Jajak pendapat itu diterbitkan oleh Institusi Penelitian Kebijakan pada hari Senin.",
+     "The poll was published by the Institute for Policy Research on Monday.",
+     "The poll was published by the Institute for Policy Studies on Monday."),
+    ("Dia berbicara dalam Siaran Langsung Instagram kepada para pengikutnya.",
+     "He spoke in an Instagram Live broadcast to his followers.",
+     "He spoke in a Facebook Live broadcast to his followers."),
+    ("Beberapa komitmen utama antara lain The Power of Nutrition, kemitraan yang berbasis di "
+     "Inggris, menjanjikan 35 juta dolar.",
+     "The UK-based Power of Nutrition pledged $35 million.",
+     "The UK-based Power of Water pledged $35 million."),
+    ("Senator Arizona Jeff Flake mengatakan dia hanya akan mendukung pencalonan itu.",
+     "Arizona Sen. Jeff Flake said he would only back the nomination.",
+     "Arizona Sen. Jeff Sessions said he would only back the nomination."),
+]
+
+
+@pytest.mark.parametrize(("indonesian", "faithful", "planted"), TRANSLATED_NAMES,
+                         ids=["committee", "loanword", "broadcast", "attributive", "sen"])
+def test_a_translated_name_meets_its_indonesian_without_english(
+        indonesian: str, faithful: str, planted: str) -> None:
+    # Without a translation the English name must be found in the Indonesian words: a
+    # dictionary's words, a loanword's stem, a title written short, "UK-based" as "UK".
+    assert check_fidelity(faithful, [indonesian]).unsupported == ()
+    found = check_fidelity(planted, [indonesian]).unsupported
+    assert [c.issue for c in found] == ["not_in_source"], found
+
+
+PLACING = [
+    ("Bolivia menunggu putusan pengadilan internasional di Den Haag.",
+     "Bolivia awaits the ruling of the international court in The Hague."),
+    ("Mantan presiden Eduardo Rodríguez, wakil pemerintah Bolivia di Den Haag, menolak ide "
+     "pengambilan keputusan pengadilan secara cepat.",
+     "Former president Eduardo Rodríguez, the Bolivian government's representative in The "
+     "Hague, rejected the idea of a quick court decision."),
+    ("Badan PBB itu tidak memiliki kuasa untuk menyerahkan wilayah Chili, dan tidak akan "
+     "memutuskan hasil dari perundingan.",
+     "The UN body has no power to award Chilean territory, and will not determine the "
+     "outcome of talks."),
+]
+
+
+@pytest.mark.parametrize(("summary", "issues"), [
+    ("Chile's government has said it will respect the court's decision whatever the outcome.",
+     [("Chile's", "participant_elsewhere")]),
+    ("The UN body has no power to award Chilean territory.", []),
+    ("Bolivia's government rejected the idea of a quick court decision.", []),
+])
+def test_one_shared_word_does_not_place_a_name(summary: str,
+                                               issues: list[tuple[str, str]]) -> None:
+    # The claim is the second sentence's (government, court, decision); the third names
+    # Chile but shares only "outcome" with it.
+    report = check_fidelity(summary, [i for i, _ in PLACING], [e for _, e in PLACING])
+    assert [(c.text, c.issue) for c in report.unsupported] == issues

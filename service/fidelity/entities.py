@@ -67,16 +67,21 @@ _ORDINARY_SUFFIXES = (
     "ing", "ed", "ly", "tion", "tions", "sion", "sions", "ment", "ments", "ness", "ity",
     "ities", "ies", "ers", "ors", "ists", "ance", "ence", "ships",
 )  # fmt: skip
+# Titles written short with a full stop, which does not end the sentence: "Dr. Reni",
+# "Sen. Jeff Flake", "Det. Dennis McCarthy".
+_ABBREVIATED_TITLES = frozenset({
+    "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "lt", "gen", "col", "maj", "capt",
+    "sgt", "cpl", "adm", "cmdr", "det", "insp", "supt", "rev", "hon", "atty", "amb", "pres",
+})
 TITLES = frozenset(
     {
         "minister", "ministers", "president", "vice", "director", "directors", "general",
         "governor", "regent", "mayor", "head", "chief", "chairman", "chairwoman", "chairperson",
         "chair", "secretary", "deputy", "spokesperson", "spokesman", "spokeswoman", "mr", "mrs",
         "ms", "dr", "prof", "professor", "coordinating", "acting", "commissioner", "ambassador",
-        "speaker", "senior", "ceo", "pak", "bu", "bapak", "ibu"
+        "speaker", "senior", "ceo", "pak", "bu", "bapak", "ibu", *_ABBREVIATED_TITLES
     }
 )  # fmt: skip
-_ABBREVIATED_TITLES = frozenset({"mr", "mrs", "ms", "dr", "prof"})
 # What English contracts after an apostrophe: "we've", "I'm", "they'll", "don't", "he'd".
 _CONTRACTED = frozenset({"ve", "re", "ll", "d", "m", "t"})
 # The office a title or a description names ("the spokesman for the agency", "the agency's
@@ -118,6 +123,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
 _WORD = re.compile(r"[^\W\d_]\w*(?:['’\-]\w+)*")
 _PARTS = re.compile(r"[^\W_]+")
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+# "UK-based", "Jakarta-born", "Saudi-led": a name made an adjective; the name ends there.
+_ATTRIBUTIVE = re.compile(
+    r"-(?:based|born|led|backed|owned|made|run|funded|listed|registered|headquartered|"
+    r"bred|raised|educated|trained|focused|bound|linked|allied|controlled|operated)$",
+    re.IGNORECASE)
 _SENTENCE_BREAK = re.compile(r"[.!?:;\n\"“”]")
 _ROMAN = re.compile(r"[IVX]+")
 
@@ -192,7 +202,7 @@ def _tokens(summary: str, skip: Sequence[tuple[int, int]]) -> list[_Token]:
             bool(prev_parts) and prev_parts[-1] in _ABBREVIATED_TITLES and gap.strip() == "."
         )  # "Dr. Reni" is one name, not two sentences
         sentence_start = not out or (bool(_SENTENCE_BREAK.search(gap)) and not after_title)
-        parts = tuple(_PARTS.findall(fold(_POSSESSIVE.sub("", word))))
+        parts = tuple(_PARTS.findall(fold(_ATTRIBUTIVE.sub("", _POSSESSIVE.sub("", word)))))
         letters = [c for c in word if c.isalpha()]
         out.append(
             _Token(
@@ -308,7 +318,7 @@ def extract_entities(
             flush()
         else:
             run.append(tok)
-            if _POSSESSIVE.search(tok.text):
+            if _POSSESSIVE.search(tok.text) or _ATTRIBUTIVE.search(tok.text):
                 flush()  # "Indonesia's Ministry": the owner and the owned are two names
     flush()
     return mentions

@@ -7,6 +7,7 @@ words it may stand for; numbers and names carry most of the signal, the lexicon 
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -15,6 +16,7 @@ from importlib import resources
 from service.fidelity.entities import ALIASES, fold
 
 LEXICON_FILE = "lexicon_id_en.tsv"
+WIKDICT_FILE = "data/wikdict-id-en.tsv.gz"  # see service/fidelity/wikdict.py
 
 _PARTICLES = ("lah", "kah", "tah", "pun", "nya", "ku", "mu")
 _SUFFIXES = ("kan", "an", "i")
@@ -109,3 +111,12 @@ def load_lexicon() -> Lexicon:
 
     text = resources.files("service.fidelity").joinpath(LEXICON_FILE).read_text(encoding="utf-8")
     return parse_lexicon(text, gazetteer())
+
+
+@cache
+def load_name_words() -> Lexicon:
+    """WikDict's Indonesian words, read on first use: what a translated name's words may be
+    ("Komite Kehakiman Senat" is the "Senate Judiciary Committee"). Names only: its many
+    senses a word would lend every sentence would blur which sentence a claim is from."""
+    data = resources.files("service.fidelity").joinpath(WIKDICT_FILE).read_bytes()
+    return parse_lexicon(gzip.decompress(data).decode("utf-8"))

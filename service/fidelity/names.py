@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from service.fidelity.entities import _ABBREVIATED_TITLES, TITLES, Mention, fold
 from service.fidelity.sources import Side
-from service.fidelity.words import is_stopword, normal, skeleton, words
+from service.fidelity.words import is_stopword, normal, spelling_keys, words
 
 SLACK = 3  # words a span may have beyond the name's own ("of", an acronym, a comma)
 TITLE_REACH = 10  # how far before a name its title may stand ("Direktur IKM Kimia, ..., Budi")
@@ -98,7 +98,7 @@ def find_spans(tokens: Sequence[str], side: Side) -> list[SpanMatch]:
     width = len(tokens) + SLACK
     found: list[SpanMatch] = []
     # Each token as written, or as its transliteration key where it has one.
-    keys = [{t} | {"~" + sk for sk in map(skeleton, _bases(t)) if sk} for t in tokens]
+    keys = [set(_bases(t)).union(*map(spelling_keys, _bases(t))) for t in tokens]
     for a, p in enumerate(pos):
         if not any(k & p.names for k in keys):
             continue

@@ -131,10 +131,16 @@ def check_quantity(claim: Quantity, claim_text: str, supporting: Sequence[Found]
     return "not_in_source", None, None
 
 
-def check_ordinal(claim: Ordinal, supporting: Sequence[Found]) -> Claim | None:
+def check_ordinal(claim: Ordinal, supporting: Sequence[Found],
+                  elsewhere: Sequence[Found] = ()) -> Claim | None:
     """``period_changed`` when the supporting sentences give other ordinals and never
-    the claim's; None otherwise (an ordinal they do not speak of is left alone)."""
+    the claim's, or, where they give none, when the article counts the claim's thing
+    ("century", "abad") only with other ordinals; None otherwise (an ordinal the article
+    does not speak of is left alone)."""
     theirs = [(f, o) for f in supporting for o in ordinals(f.side.text, f.side.lang)]
+    if not theirs and claim.unit is not None:
+        theirs = [(f, o) for f in [*supporting, *elsewhere]
+                  for o in ordinals(f.side.text, f.side.lang) if o.unit == claim.unit]
     if not theirs or any(o.value == claim.value for _, o in theirs):
         return None
     f, o = theirs[0]
@@ -216,7 +222,7 @@ def _review_sentence(i: int, att: SentenceAttribution, sources: Sources,
     for o in ordinals(text, "en"):
         if any(d.start <= o.start < d.end for d in dates):
             continue  # "October 1st": the date's day
-        found = check_ordinal(o, supporting)
+        found = check_ordinal(o, supporting, elsewhere)
         if found is not None:
             out.append((o.start, found if found.sentence is not None else replace(found,
                                                                                  sentence=i)))
@@ -257,6 +263,10 @@ PLACED_FAR = 0.5
 # A sentence the claim draws on places a name it has when it says this share of what the
 # claim's best sentence says: two sentences fused into one claim, each with its own part.
 PLACED_SHARE = 1 / 3
+# ... and shares two words with it at least: one word in common is any sentence's. The
+# article's first sentence (its headline or lead) names whom the article is about, and one
+# word places its names.
+PLACED_PAIR = 2
 
 
 def _content_keys(text: str) -> frozenset[str]:
@@ -341,8 +351,9 @@ def _placed(claim: Claim, name: Name, keys: frozenset[str], att: SentenceAttribu
     # claim. So does the sentence before the claim's sentence when that one names nobody of
     # its own or refers back ("Agus said ... . The investment ...", "... the TV star ...").
     shared = len(rest & best.bag)
-    near = [s for s in carriers if says(s) >= PLACED_SHARE * top
-            or len(rest & s.bag) >= PLACED_SHARE * shared]
+    near = [s for s in carriers if s is best or (
+        len(rest & s.bag) >= (1 if s.index == 0 else PLACED_PAIR)
+        and (says(s) >= PLACED_SHARE * top or len(rest & s.bag) >= PLACED_SHARE * shared))]
     before = by_index.get(best.index - 1)
     if before is not None and (not _names_anyone(best.text) or _REFERS_BACK.search(best.text)):
         near.append(before)

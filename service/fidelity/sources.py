@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from service.fidelity.lexicon import Lexicon, load_lexicon
+from service.fidelity.lexicon import Lexicon, load_lexicon, load_name_words
 from service.fidelity.numbers import Quantity, extract_quantities
-from service.fidelity.words import Word, is_stopword, normal, skeleton, stem, words
+from service.fidelity.words import Word, is_stopword, normal, spelling_keys, stem, words
 from service.text.segment import split_sentences
 
 
@@ -56,17 +56,19 @@ class SourceSentence:
         return next((s.text for s in self.sides if s.lang == "en"), None)
 
 
-def _side(text: str, lang: str, lexicon: Lexicon) -> Side:
+def _side(text: str, lang: str, lexicon: Lexicon, name_words: Lexicon | None = None) -> Side:
     found = words(text)
-    glosses = (lexicon.gloss_words([w.folded for w in found]) if lang == "id"
-               else [frozenset()] * len(found))
+    folded = [w.folded for w in found]
+    none: list[frozenset[str]] = [frozenset()] * len(found)
+    glosses = lexicon.gloss_words(folded) if lang == "id" else none
+    also = name_words.gloss_words(folded) if lang == "id" and name_words else none
     positions = []
-    for w, english in zip(found, glosses, strict=True):
-        names = frozenset({normal(w.folded)} | {normal(e) for e in english})
-        sk = skeleton(w.folded) if lang == "id" and w.text[:1].isupper() else None
-        if sk is not None:
-            names |= {"~" + sk}  # a transliteration key: never an English word
-        stems = frozenset(stem(n) for n in names if not is_stopword(n) and n[:1] != "~")
+    for w, english, more in zip(found, glosses, also, strict=True):
+        meant = frozenset({normal(w.folded)} | {normal(e) for e in english})
+        stems = frozenset(stem(n) for n in meant if not is_stopword(n))
+        names = meant | {normal(e) for e in more}
+        if lang == "id" and w.text[:1].isupper():
+            names |= spelling_keys(w.folded)  # transliteration keys: never English words
         positions.append(Position(w, names, stems))
     return Side(lang, text, tuple(positions), tuple(extract_quantities(text, lang)))  # type: ignore[arg-type]
 
@@ -97,11 +99,12 @@ def build_sources(sentences: Sequence[str], english: Sequence[str | None] | None
                   lexicon: Lexicon | None = None) -> Sources:
     """``english[i]`` translates ``sentences[i]`` (None where nothing does)."""
     lex = lexicon or load_lexicon()
+    name_words = load_name_words() if lexicon is None else None
     if english is not None and len(english) != len(sentences):
         raise ValueError(f"{len(english)} translations for {len(sentences)} sentences")
     built = []
     for i, text in enumerate(sentences):
-        sides = [_side(text, "id", lex)]
+        sides = [_side(text, "id", lex, name_words)]
         en = english[i] if english is not None else None
         if en:
             sides.append(_side(en, "en", lex))

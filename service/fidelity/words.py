@@ -83,3 +83,20 @@ def skeleton(folded: str) -> str | None:
         word = word.replace(a, b)
     word = re.sub(r"(.)\1+", r"\1", word).rstrip("aeiou")
     return word if len(word) >= 4 and word.isalpha() else None
+
+
+# A loanword keeps its stem and changes its ending ("institute" / "institusi", "navigation"
+# / "navigasi", "consumer" / "konsumen"): a long skeleton's first letters meet it.
+LOAN_STEM = 6
+
+
+def spelling_keys(folded: str) -> frozenset[str]:
+    """The keys a capitalised word meets its other language's spelling by: its skeleton,
+    and the skeleton's stem where the skeleton is longer than one."""
+    sk = skeleton(folded)
+    if sk is None:
+        return frozenset()
+    keys = {"~" + sk}  # never an English word
+    if len(sk) > LOAN_STEM:
+        keys.add("^" + sk[:LOAN_STEM])
+    return frozenset(keys)
