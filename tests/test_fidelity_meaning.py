@@ -267,3 +267,30 @@ def test_one_shared_word_does_not_place_a_name(summary: str,
     # Chile but shares only "outcome" with it.
     report = check_fidelity(summary, [i for i, _ in PLACING], [e for _, e in PLACING])
     assert [(c.text, c.issue) for c in report.unsupported] == issues
+
+
+RED_CROSS = [
+    ("Nugroho mengatakan korban bisa lebih besar di Donggala, sebelah utara Palu.",
+     "Nugroho said the casualties could be greater in Donggala, north of Palu."),
+    ("Ada lebih dari 300.000 orang yang tinggal di sana,” kata pihak Palang Merah dalam sebuah "
+     "pernyataan.",
+     'There are more than 300,000 people living there," the Red Cross said in a statement.'),
+    ("Jumlah pengungsi terus bertambah, ujar seorang anggota parlemen Sulawesi Tengah.",
+     "The number of evacuees keeps growing, a Central Sulawesi lawmaker said."),
+]
+
+
+@pytest.mark.parametrize("reading", ["with English", "without English"])
+@pytest.mark.parametrize(("summary", "issues"), [
+    ("The Red Cross said more than 300,000 people live in Donggala.", []),
+    ("Nugroho said more than 300,000 people live in Donggala.",
+     [("Nugroho", "speaker_mismatch")]),
+    ("A Central Sulawesi lawmaker said the number of evacuees keeps growing.", []),
+])
+def test_a_described_speaker_is_read_after_the_indonesian_verb(
+        reading: str, summary: str, issues: list[tuple[str, str]]) -> None:
+    # "kata pihak Palang Merah": the Red Cross, after a word that describes it; "ujar
+    # seorang anggota parlemen Sulawesi Tengah" names no speaker, only where one is from.
+    report = check_fidelity(summary, [i for i, _ in RED_CROSS],
+                            [e for _, e in RED_CROSS] if reading == "with English" else None)
+    assert [(c.text, c.issue) for c in report.unsupported] == issues

@@ -368,10 +368,14 @@ def _placed(claim: Claim, name: Name, keys: frozenset[str], att: SentenceAttribu
                    source=best.index, source_text=best.text)
 
 
-# A sentence that goes on about someone the sentence before named: a demonstrative
-# ("gadis itu", "pria tersebut", "the former") or a pronoun opening it.
+# A sentence that goes on about someone or somewhere the sentence before named: a
+# demonstrative ("gadis itu", "pria tersebut", "the former"), a pronoun opening it, or
+# "there".
 _REFERS_BACK = re.compile(
-    r"\b(?:tersebut|itu|beliau)\b|^\W*(?:ia|dia|mereka|he|she|they|the former|the latter)\b",
+    r"\b(?:tersebut|itu|beliau)\b|^\W*(?:ia|dia|mereka|he|she|they|the former|the latter)\b"
+    # a place the sentence before named: "tinggal di sana", "living there" (not "there are")
+    r"|\b(?:di sana|di situ|ke sana|dari sana)\b"
+    r"|(?<=\w\s)there\b(?!\s+(?:is|are|was|were|will|would|has|have|had|may|might|could)\b)",
     re.IGNORECASE)
 
 

@@ -25,6 +25,13 @@ _NAME = r"(?:[A-Z][\w'’.\-]*(?:\s+(?:bin|binti|van|de|al|of|the)\b)?\s+){0,5}[
 # "Indonesian disaster agency spokesman Sutopo". Lower-case words only, none a function word.
 _DESCRIBED = (rf"(?:{_NAME}\s+(?:(?!(?:in|on|at|the|of|and|for|to|from|with|by|as)\b)"
               r"[a-z][\w'’\-]*\s+){1,3})?")
+# The same in Indonesian, after the verb: "kata pihak Palang Merah", "ujar juru bicara
+# BNPB Sutopo". Not "kata seorang anggota parlemen Korea Selatan": someone unnamed, of a
+# place.
+_ID_DESCRIBED = (r"(?!(?:seorang|salah|sejumlah|beberapa|banyak|sebuah)\b)"
+                 r"(?:(?!(?:dia|ia|mereka|beliau|kami|kepada|di|pada|dalam|bahwa|saat|ketika|"
+                 r"yang|dan|untuk|dari|oleh|sebagai|seperti|itu|ini|lagi|pula|juga)\b)"
+                 r"[a-z][\w\-]*\s+){0,3}")
 # Two speakers of one statement: "Reni Yanita and Budi Setiawan said".
 _WHO = rf"{_NAME}(?:\s+(?:and|dan)\s+{_NAME})?"
 _AND = re.compile(r"\s+(?:and|dan)\s+")
@@ -45,7 +52,7 @@ _PATTERNS = {
     ),
     "id": (
         re.compile(rf"\b[Mm]enurut\s+(?P<who>{_WHO})"),
-        re.compile(rf"\b(?:{_ID_AFTER})\s+(?P<who>{_WHO})"),
+        re.compile(rf"\b(?:{_ID_AFTER})\s+{_ID_DESCRIBED}(?P<who>{_WHO})"),
         re.compile(rf"(?P<who>{_WHO})(?:,[^,]{{1,60}},)?\s+(?:{_ID_BEFORE})\b"),
     ),
 }
