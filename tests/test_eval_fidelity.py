@@ -90,7 +90,7 @@ def test_the_gate_fails_when_recall_drops(fidelity_report: Path, tmp_path: Path)
     assert same.exit_code == 0, same.output
     # A baseline that caught more than this run can: the run is a regression.
     better = saved["fidelity"]["planted errors (without English)"]["corpus"]["recall_all"]
-    better["value"] = 101.0
+    better["value"] += 25.0  # beyond any tolerance, whatever this run caught
     baseline = tmp_path / "better.json"
     baseline.write_text(json.dumps(saved), encoding="utf-8")
     worse = run("--limit", "3", "--out", str(tmp_path / "worse"), "--baseline", str(baseline))

@@ -370,8 +370,11 @@ def _polarity(claim: str, sides: Sequence[SideText], lex: Lexicon) -> list[Confl
             continue  # the claim negates it too, around another word: "cannot be used as a
             # tool" is "tidak bisa dijadikan alat", "reported no irregularities" is "belum
             # ada laporan pelanggaran"
-        if any(k in found for _, found in plain for k in n.keys):
-            continue  # the sources also state it plainly: not theirs to contradict
+        if any(k in found for other, found in plain for k in n.keys
+               if other is side or other.sentence != side.sentence):
+            continue  # the sources also state it plainly: not theirs to contradict (a
+            # translation of the same sentence says what it says: its "pemilihan umum" is
+            # no plain vote)
         reported.add(hit)
         word = claim_plain[hit]
         out.append(Conflict("polarity_mismatch", word.text, f"plain:{word.folded}", n.text,

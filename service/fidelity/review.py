@@ -330,7 +330,7 @@ def _placed(claim: Claim, name: Name, keys: frozenset[str], att: SentenceAttribu
     said = _rarity(rest, sources)
 
     def says(s: SourceSentence) -> float:
-        return sum(said[k] for k in rest & s.bag)
+        return sum(said[k] for k in rest & s.wide_bag)
 
     best = max(carriers, key=lambda s: (says(s), -s.index))
     # A person named in full once is named by surname after: "Evo Morales", then "Morales".
@@ -344,16 +344,16 @@ def _placed(claim: Claim, name: Name, keys: frozenset[str], att: SentenceAttribu
     # them with English to go by).
     need = max(PLACED_MIN, math.ceil(PLACED_AT * len(rest))) if len(best.sides) > 1 \
         else PLACED_MIN
-    if len(rest & best.bag) < need:
+    if len(rest & best.wide_bag) < need:
         return claim  # checked again below by weight; the count is the floor
     top = says(best)
     # A sentence the claim draws on places a name it has, when it says its part of the
     # claim. So does the sentence before the claim's sentence when that one names nobody of
     # its own or refers back ("Agus said ... . The investment ...", "... the TV star ...").
-    shared = len(rest & best.bag)
+    shared = len(rest & best.wide_bag)
     near = [s for s in carriers if s is best or (
-        len(rest & s.bag) >= (1 if s.index == 0 else PLACED_PAIR)
-        and (says(s) >= PLACED_SHARE * top or len(rest & s.bag) >= PLACED_SHARE * shared))]
+        len(rest & s.wide_bag) >= (1 if s.index == 0 else PLACED_PAIR)
+        and (says(s) >= PLACED_SHARE * top or len(rest & s.wide_bag) >= PLACED_SHARE * shared))]
     before = by_index.get(best.index - 1)
     if before is not None and (not _names_anyone(best.text) or _REFERS_BACK.search(best.text)):
         near.append(before)

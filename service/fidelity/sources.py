@@ -47,6 +47,13 @@ class SourceSentence:
         """Every English stem the sentence's words stand for (read for each claim: kept)."""
         return frozenset(s for side in self.sides for p in side.positions for s in p.stems)
 
+    @cached_property
+    def wide_bag(self) -> frozenset[str]:
+        """The bag with every stem a dictionary lends the sentence's words: for placing a
+        name, where a word missed costs more than a sense too many."""
+        return self.bag | frozenset(stem(n) for side in self.sides for p in side.positions
+                                    for n in p.names if n[:1] not in "~^" and not is_stopword(n))
+
     @property
     def quantities(self) -> tuple[Quantity, ...]:
         return tuple(q for side in self.sides for q in side.quantities)
