@@ -323,3 +323,21 @@ def test_a_name_is_placed_by_the_dictionary_words_of_its_sentence(
     summary = (f'{carmaker} production line runs on a "just-in-time" basis, with parts '
                "arriving every 37 minutes from suppliers in the UK and the EU.")
     assert [(c.text, c.issue) for c in check_fidelity(summary, CARMAKERS).unsupported] == issues
+
+
+SEA = [
+    "Banyak orang Bolivia berharap pengadilan akan menyokong tuntutan Bolivia bahwa Chile "
+    "wajib untuk menegosiasikan jaminan kedaulatan Bolivia atas lautan.",
+    "Badan PBB yang berbasis di Belanda tidak memiliki kuasa untuk menyerahkan wilayah Chili.",
+]
+
+
+@pytest.mark.parametrize(("country", "issues"), [
+    ("Chile", []), ("the Netherlands", [("Netherlands", "participant_elsewhere")])])
+def test_obliged_and_sea_place_a_claim_without_english(
+        country: str, issues: list[tuple[str, str]]) -> None:
+    # "wajib" (obliged) and "lautan" (ocean, the sea) are what tie the claim to its
+    # sentence; with too few of its words found, no name in it can be placed.
+    summary = (f"Bolivia claims that {country} is obliged to negotiate granting it a "
+               "sovereign outlet to the sea.")
+    assert [(c.text, c.issue) for c in check_fidelity(summary, SEA).unsupported] == issues

@@ -31,6 +31,7 @@ from service.fidelity.names import (
 )
 from service.fidelity.numbers import Quantity, extract_quantities, quantity_supports, same_value
 from service.fidelity.periods import Ordinal, ordinals
+from service.fidelity.possessives import owner_elsewhere
 from service.fidelity.predicates import SideText, conflicts, cues
 from service.fidelity.qualifiers import qualifier, qualifier_issue
 from service.fidelity.report import Claim, FidelityReport
@@ -234,6 +235,11 @@ def _review_sentence(i: int, att: SentenceAttribution, sources: Sources,
         claim = _check_name(name, i, supporting, elsewhere)
         if claim.supported:
             claim = _placed(claim, name, _clause_keys(text, name), att, sources, speaker)
+        if claim.supported:
+            rival = owner_elsewhere(text, name, sources)
+            if rival is not None:  # "Chile's government" where only Bolivia's is spoken of
+                claim = replace(claim, supported=False, issue="participant_elsewhere",
+                                expected=None, source=rival.index, source_text=rival.text)
         out.append((name.start, claim))
     # A clause's own sources, found once for the predicate and the role checks.
     attributed: dict[str, tuple[int, ...]] = {}
