@@ -82,7 +82,8 @@ def owner_elsewhere(text: str, name: Name, sources: Sources) -> SourceSentence |
         return None
     rival: SourceSentence | None = None
     for s in sources.sentences:
-        at = [(k, n) for k, n, keys in _stems(s) if keys & things]
+        stems = _stems(s)
+        at = [(k, n) for k, n, keys in stems if keys & things]
         if not at:
             continue
         for k, side in enumerate(s.sides):
@@ -92,7 +93,7 @@ def owner_elsewhere(text: str, name: Name, sources: Sources) -> SourceSentence |
                         for side_k, n in at):
                     return None
         # Another owner of the whole thing: "ekspor energi Rusia" owns no "energy supply".
-        whole = all(any(t in keys for _, _, keys in _stems(s)) for t in things)
+        whole = all(any(t in keys for _, _, keys in stems) for t in things)
         if rival is None and whole and any(_other_owner(s.sides[k], n, name) for k, n in at):
             rival = s
     return rival
