@@ -29,6 +29,13 @@ class RingkasError(Exception):
         return {"error": body}
 
 
+
+class ConfigError(RingkasError):
+    """A setting (config file, environment, command line) that cannot be used."""
+
+    default_code = "invalid_config"
+
+
 class MalformedRequest(RingkasError):
     status = 400
     default_code = "malformed_json"

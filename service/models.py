@@ -9,6 +9,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from service.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class Role:
@@ -97,8 +99,6 @@ DEFAULT_PRESET = "quality"
 def preset_name(env: Mapping[str, str]) -> str:
     name = env.get("RINGKAS_PRESET") or DEFAULT_PRESET
     if name not in PRESETS:
-        from service.config import ConfigError
-
         raise ConfigError(f"RINGKAS_PRESET={name!r}: use one of {', '.join(PRESETS)}")
     return name
 
@@ -152,8 +152,6 @@ def resolve_specs(
     models_dir = models_dir or env.get("RINGKAS_MODELS_DIR") or None
     unknown = sorted(set(overrides) - set(ROLES)) + sorted(set(configured) - set(ROLES))
     if unknown:
-        from service.config import ConfigError
-
         raise ConfigError(f"unknown model role {unknown[0]!r}; roles: {', '.join(ROLES)}")
     defaults = preset_defaults(env)
     specs: dict[str, ModelSpec] = {}

@@ -25,7 +25,8 @@ import pytest
 import requests
 
 from service.api import create_app
-from service.config import _ENV, Limits, Settings
+from service.config import Limits, Settings
+from service.config.settings import _ENV
 from service.models import ROLES
 from tests.conftest import REPO, _free_port
 from tests.test_http_limits import assert_oversize_answered

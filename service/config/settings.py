@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from service.engine.options import EngineOptions, resolve_engine_options
-from service.errors import RingkasError
+from service.config.engines import resolve_engine_options
+from service.engine.options import EngineOptions
+from service.errors import ConfigError
 from service.models import ROLES, ModelSpec, preset_decoding, resolve_specs
-
-
-class ConfigError(RingkasError):
-    default_code = "invalid_config"
 
 
 @dataclass(frozen=True)
@@ -158,6 +155,7 @@ class Settings:
         if values.get("webhook_timeout_s", 1) < 1:
             raise ConfigError("RINGKAS_WEBHOOK_TIMEOUT must be at least 1")
         return cls(models=specs, limits=limits, engines=engines, **values)
+
 
     def with_limits(self, **changes: int) -> Settings:
         return replace(self, limits=replace(self.limits, **changes))
