@@ -9,8 +9,9 @@ from typing import Any
 
 import click
 
-from service.cli.options import build_pipeline, friendly_errors, settings_options
 from service.config import Settings
+from service.runtime.assembly import build_pipeline
+from service.runtime.commands import friendly_errors, settings_options
 
 
 @click.command("eval")

@@ -30,8 +30,8 @@ from service import waitress_channel
 from service.api.runtime import runtime_of
 from service.config import Settings
 from service.errors import RingkasError
-from service.jobs.backend import EXTENSION as JOBS
-from service.jobs.backend import JobBackend
+from service.runtime.jobs_backend import EXTENSION as JOBS
+from service.runtime.jobs_backend import JobBackend
 
 log = logging.getLogger(__name__)
 EXIT_DRAIN_TIMED_OUT = 3
@@ -54,7 +54,7 @@ def refuse_shared_data_dir(settings: Settings) -> None:
     """Fail with a clear message when another ringkas process holds the jobs data dir."""
     if settings.redis_url:
         return
-    from service.jobs.runner import held_elsewhere
+    from service.runtime.local_jobs import held_elsewhere
 
     conflict = held_elsewhere(Path(settings.data_dir).expanduser())
     if conflict is not None:

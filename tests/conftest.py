@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import socket
@@ -82,6 +83,11 @@ def arch_dirs(tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
 def engines(tiny_dir: Path) -> dict[str, Engine]:
     """The tiny models loaded through the same path the service uses for hub models."""
     return load_engines(resolve_specs(models_dir=tiny_dir, env={}))
+
+
+def with_limits(settings: Settings, **changes: int) -> Settings:
+    """``settings`` with some request limits changed, as a config file would change them."""
+    return dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, **changes))
 
 
 @pytest.fixture()

@@ -1,9 +1,9 @@
 """One assembly: models are loaded, wrapped and made into a pipeline in one place
-(service/api/runtime.py), and one function says which models a task needs."""
+(service/runtime/assembly.py), and one function says which models a task needs."""
 
 from __future__ import annotations
 
-import re
+import ast
 from pathlib import Path
 
 import pytest
@@ -12,26 +12,50 @@ from service.errors import InvalidField
 from service.pipeline.strategies import PAIR_ROLE, roles_for, roles_needed
 from tests.conftest import REPO
 
-ASSEMBLY = {REPO / "service" / "api" / "runtime.py", REPO / "service" / "engine" / "loading.py"}
 # What only the assembly may do: load models, set their threads, wrap them, build pipelines.
-ONLY_THERE = re.compile(r"\b(load_engines|set_torch_threads|Batcher|Pipeline)\(")
-_PAIR_LITERAL = re.compile(r"\(\"id\", \"en\"\): \"translate_id_en\"")
+ONLY_THERE = frozenset({"load_engines", "set_torch_threads", "Batcher", "Pipeline"})
+ASSEMBLY = "service/runtime/assembly.py"
 
 
 def _sources() -> list[Path]:
     return [p for top in ("service", "eval") for p in (REPO / top).rglob("*.py")]
 
 
+def calls_of(path: Path, names: frozenset[str]) -> list[str]:
+    """The calls in ``path`` of a function or class named in ``names``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else \
+                func.attr if isinstance(func, ast.Attribute) else None
+            if name in names:
+                found.append(name)
+    return found
+
+
 def test_models_are_loaded_wrapped_and_assembled_in_one_place() -> None:
-    offenders = {str(p.relative_to(REPO)): ONLY_THERE.findall(p.read_text())
-                 for p in _sources() if p not in ASSEMBLY and ONLY_THERE.search(p.read_text())}
-    offenders.pop("service/engine/batcher.py", None)  # the class itself
-    offenders.pop("service/pipeline/pipeline.py", None)
+    offenders = {rel: found for p in _sources()
+                 if (rel := str(p.relative_to(REPO))) != ASSEMBLY
+                 and (found := calls_of(p, ONLY_THERE))}
     assert offenders == {}
+    assert sorted(set(calls_of(REPO / ASSEMBLY, ONLY_THERE))) == sorted(ONLY_THERE)
+
+
+def _pair_tables(path: Path) -> list[int]:
+    """Lines of dict literals keyed by a language pair such as ``("id", "en")``."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Dict) and any(
+                isinstance(k, ast.Tuple) and len(k.elts) == 2
+                and all(isinstance(e, ast.Constant) and e.value in ("id", "en") for e in k.elts)
+                for k in node.keys):
+            lines.append(node.lineno)
+    return lines
 
 
 def test_the_translation_pairs_are_named_once() -> None:
-    holders = [str(p.relative_to(REPO)) for p in _sources() if _PAIR_LITERAL.search(p.read_text())]
+    holders = [str(p.relative_to(REPO)) for p in _sources() if _pair_tables(p)]
     assert holders == ["service/pipeline/strategies.py"]
 
 

@@ -24,7 +24,7 @@ from service.auth.store import KeyStore
 from service.config import Settings
 from service.engine import Engine
 from service.glossary.terms import count_exact
-from service.jobs.backend import EXTENSION as JOBS
+from service.runtime.jobs_backend import EXTENSION as JOBS
 from tests.conftest import REPO
 from tests.test_deepl import serving
 from tests.test_glossary_mechanism import BASE, Phrasebook, words

@@ -30,10 +30,11 @@ from service.api.runtime import runtime_of
 from service.auth.store import KeyStore
 from service.config import Limits, Settings
 from service.documents.document import open_document
-from service.documents.jobs import EXTENSION, DocumentFailed, DocumentJobs
 from service.documents.store import DONE, ERROR, QUEUED, DocumentNotFound, DocumentStore
 from service.engine import Engine, EngineWrapper, GenerationParams
 from service.errors import InvalidDocument, PayloadTooLarge
+from service.runtime.documents import EXTENSION, DocumentFailed, DocumentJobs
+from tests.conftest import with_limits
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -353,7 +354,7 @@ def test_a_docx_that_python_docx_cannot_read_is_invalid_document() -> None:
 ])
 def test_document_limits(settings: Settings, upper: Mapping[str, Engine],
                          limits: dict[str, int], code: str) -> None:
-    app = create_app(settings.with_limits(**limits), engines=upper)
+    app = create_app(with_limits(settings, **limits), engines=upper)
     text = "\n".join(f"Desa nomor {i} itu kecil." for i in range(5)).encode()
     resp = post_file(app.test_client(), "a.txt", text)
     assert resp.status_code == 400 and resp.get_json()["code"] == code
@@ -365,7 +366,7 @@ def test_document_limits(settings: Settings, upper: Mapping[str, Engine],
 
 def test_a_body_over_the_server_limit_is_413(settings: Settings,
                                             upper: Mapping[str, Engine]) -> None:
-    app = create_app(settings.with_limits(max_request_bytes=10_000), engines=upper)
+    app = create_app(with_limits(settings, max_request_bytes=10_000), engines=upper)
     resp = post_file(app.test_client(), "a.txt", b"Desa itu kecil. " * 1000)
     assert resp.status_code == 413 and resp.get_json()["code"] == "request_too_large"
 
@@ -507,7 +508,7 @@ def test_translate_file_against_a_live_server(server: str) -> None:
 def test_a_document_with_more_sentences_than_one_call_takes_is_translated(
         settings: Settings, upper: Mapping[str, Engine]) -> None:
     """More lines than max_sentences: translated in as many calls as it needs, every line."""
-    app = create_app(settings.with_limits(max_sentences=20), engines=upper)
+    app = create_app(with_limits(settings, max_sentences=20), engines=upper)
     lines = [f"Desa nomor {i} itu kecil." for i in range(50)]
     out = translate_file(app.test_client(), "a.txt", "\n".join(lines).encode())
     assert out.decode().split("\n") == [line.upper() for line in lines]

@@ -22,7 +22,7 @@ from service.engine import Engine
 from service.fidelity.numbers import extract_quantities
 from service.fidelity.preserve import compare
 from service.glossary.terms import count_exact
-from service.jobs.backend import EXTENSION as JOBS
+from service.runtime.jobs_backend import EXTENSION as JOBS
 from service.text.segment import split_sentences
 from tests.test_glossary_mechanism import Phrasebook, words
 

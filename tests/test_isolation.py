@@ -12,7 +12,7 @@ from pathlib import Path
 from service.api import create_app
 from service.config import Settings
 from service.engine import Engine
-from service.jobs.backend import EXTENSION as JOBS
+from service.runtime.jobs_backend import EXTENSION as JOBS
 from tests.conftest import REPO, _free_port, start_server, stop_server
 
 JOB = {"items": [{"kind": "translate", "text": "Dia pergi ke pasar.", "target": "en"}]}

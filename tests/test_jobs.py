@@ -19,11 +19,12 @@ from flask.testing import FlaskClient
 from service.api import create_app
 from service.config import Settings
 from service.engine import Engine
-from service.jobs.backend import EXTENSION as JOBS
 from service.jobs.model import Item
-from service.jobs.runner import LocalJobs
 from service.jobs.store import JobStore
 from service.overload import Deadline
+from service.runtime.jobs_backend import EXTENSION as JOBS
+from service.runtime.local_jobs import LocalJobs
+from tests.conftest import with_limits
 from tests.test_webhook import Receiver
 
 SHORT_ID = "Menteri itu meresmikan pabrik baru di Bogor. Pabrik itu mempekerjakan 200 orang."
@@ -197,7 +198,7 @@ def test_lone_surrogate_id_fails_its_item_alone(client: FlaskClient) -> None:
 
 
 def test_too_many_items(job_settings: Settings, engines: Mapping[str, Engine]) -> None:
-    app = create_app(job_settings.with_limits(max_job_items=3), engines=engines)
+    app = create_app(with_limits(job_settings, max_job_items=3), engines=engines)
     resp = app.test_client().post("/v1/jobs", json={"items": items_for(4)})
     assert resp.status_code == 413
     assert resp.get_json()["error"]["code"] == "too_many_items"

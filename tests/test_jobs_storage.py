@@ -30,10 +30,10 @@ from service.config import Settings
 from service.engine import Engine
 from service.errors import JobsStorageFull, JobsStorageUnavailable
 from service.jobs import store as store_module
-from service.jobs.backend import EXTENSION as JOBS
 from service.jobs.model import Item
-from service.jobs.runner import LocalJobs
 from service.jobs.store import JobStore, storage_fault
+from service.runtime.jobs_backend import EXTENSION as JOBS
+from service.runtime.local_jobs import LocalJobs
 from tests.test_jobs import items_for, wait_final
 
 FULL, READ_ONLY = "full", "read-only"
@@ -148,8 +148,8 @@ def read_only(data_dir: Path, disk: Disk) -> Callable[[], None]:
 def test_full_disk_at_first_open_releases_the_lock_and_recovers(
         make_app: Callable[[], Flask], disk: Disk, data_dir: Path,
         monkeypatch: pytest.MonkeyPatch, seam: str) -> None:
-    """Before: 500, the lock's descriptor kept, then 503 jobs_unavailable ("in use by
-    another ringkas process") for ever, even with room again."""
+    """A failed write must release the store's lock: one held descriptor would answer 503
+    ("in use by another ringkas process") for ever, even once there is room again."""
     app = make_app()
     client = app.test_client()
     jobs(app).retry_s = 3600  # no second try until the test says so
@@ -196,7 +196,8 @@ def test_full_disk_at_first_open_releases_the_lock_and_recovers(
 def test_read_only_data_dir_holding_the_store_starts_degraded_then_recovers(
         make_app: Callable[[], Flask], disk: Disk, data_dir: Path,
         caplog: pytest.LogCaptureFixture) -> None:
-    """Before: start-up crashed with sqlite3.OperationalError's traceback."""
+    """A store that cannot be written at start-up is a service fault with a reason, not a
+    crash with sqlite3's traceback."""
     earlier = JobStore(data_dir / "jobs.sqlite3", retention_s=60)  # an earlier run's
     earlier.create("job_earlier", None, [Item(0, "translate", {"text": "Dia pergi."})], None)
     (data_dir / "jobs.lock").touch(mode=0o600)
@@ -244,7 +245,8 @@ def _submit_and_finish(client: FlaskClient, items: int, timeout_s: float) -> dic
 @pytest.mark.parametrize(("fault", "status"), [(FULL, 507), (READ_ONLY, 503)])
 def test_submit_on_a_full_or_read_only_disk_keeps_what_was_accepted(
         make_app: Callable[[], Flask], disk: Disk, fault: str, status: int) -> None:
-    """Before: 500 internal_error."""
+    """A disk fault on submit is a 503 the client can retry; what was accepted before is
+    kept and finishes."""
     client = _retrying_client(make_app)
     accepted = _submit_and_finish(client, 2, timeout_s=60)
 
@@ -264,7 +266,7 @@ def test_submit_on_a_full_or_read_only_disk_keeps_what_was_accepted(
 
 def test_a_result_the_full_disk_refuses_waits_and_is_recorded_once_there_is_room(
         make_app: Callable[[], Flask], monkeypatch: pytest.MonkeyPatch) -> None:
-    """Before: the worker thread died on the first refusal; the job never finished."""
+    """A refused write must not kill the worker thread, or the job would never finish."""
     refusals = [2]
     real_finish = JobStore.finish_item
 

@@ -19,7 +19,7 @@ from service.engine import Engine, GenerationParams
 from service.errors import DeadlineExceeded, Overloaded
 from service.overload import ABORT_RETRY_AFTER_S, Admission, Deadline, DeadlineBound
 from service.server import EXIT_DRAIN_TIMED_OUT
-from tests.conftest import RecordingEngine, start_server, stop_server
+from tests.conftest import RecordingEngine, start_server, stop_server, with_limits
 
 T = "/v1/translate"
 S = "/v1/summarize"
@@ -208,7 +208,7 @@ def test_api_deadline_is_504(settings: Settings, engines: dict[str, Engine]) -> 
 ])
 def test_limits_name_themselves(settings: Settings, engines: dict[str, Engine], path: str,
                                 body: dict[str, object], status: int, code: str) -> None:
-    limited = settings.with_limits(max_sentences=3, max_summary_sentences=5)
+    limited = with_limits(settings, max_sentences=3, max_summary_sentences=5)
     resp = create_app(limited, engines=engines).test_client().post(path, json=body)
     assert resp.status_code == status
     error = resp.get_json()["error"]

@@ -136,9 +136,9 @@ def test_redis_backend_lifecycle_in_process(redis_url: str, settings: Settings,
                                             engines: Mapping[str, Engine]) -> None:
     """Per-item errors, cancel and ownership on the Redis backend, with an RQ worker run
     in this process (burst mode) on the session's tiny models."""
-    from service.api.runtime import Runtime
-    from service.jobs.redis_queue import WORKER, RedisJobs, WorkerContext, make_worker
     from service.pipeline.strategies import STRATEGIES
+    from service.runtime.assembly import Runtime
+    from service.runtime.redis_jobs import WORKER, RedisJobs, WorkerContext, make_worker
 
     hook = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
     threading.Thread(target=hook.serve_forever, daemon=True).start()

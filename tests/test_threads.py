@@ -15,9 +15,9 @@ from service.config import ConfigError, Settings
 from service.engine import GenerationParams
 from service.engine.convert import convert
 from service.engine.ct2 import CT2Seq2SeqEngine
-from service.engine.loading import loader_for
 from service.engine.threads import Threads, ct2_threads
 from service.models import LOCAL_REVISION, ModelSpec
+from service.runtime.assembly import loader_for
 
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = [

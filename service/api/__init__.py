@@ -28,15 +28,16 @@ from service.api import (
     translate,
     web,
 )
+from service.api.auth import init_auth
 from service.api.errors import register_error_handlers
-from service.api.runtime import EXTENSION, EngineLoader, Runtime
-from service.auth.middleware import init_auth
+from service.api.runtime import EXTENSION
 from service.config import ConfigError, Settings
 from service.contract.routes import SECRET_PATHS
 from service.engine import Engine
-from service.jobs.backend import EXTENSION as JOBS
-from service.jobs.backend import make_backend
 from service.pipeline.strategies import STRATEGIES, roles_for
+from service.runtime.assembly import EngineLoader, Runtime
+from service.runtime.jobs_backend import EXTENSION as JOBS
+from service.runtime.jobs_backend import make_backend
 
 log = logging.getLogger("service.access")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")

@@ -29,7 +29,7 @@ from service.contract.deepl import (
 from service.overload import Deadline
 from service.pipeline import Pipeline
 from service.pipeline.markup import SKIP_TAGS, detect, translate_all
-from service.pipeline.report import Warning
+from service.pipeline.report import RunWarning
 
 bp = Blueprint("deepl", __name__)
 WARNINGS_HEADER = "X-Ringkas-Warnings"
@@ -70,7 +70,7 @@ def translate() -> Response:
     billed = [len(t) if t.strip() else 0 for t in req.texts]  # a blank text is not translated
     charged, key = meter(), key_id()
     period = charged.charge(key, sum(billed))  # 456 when the quota would be passed
-    warnings: list[Warning] = []
+    warnings: list[RunWarning] = []
     try:
         out = rt.run(lambda pipeline, deadline: _translate(pipeline, deadline, req, sources,
                                                            warnings))
@@ -83,7 +83,7 @@ def translate() -> Response:
     return with_warnings(response, warnings)
 
 
-def with_warnings(response: Response, warnings: Iterable[Warning | str]) -> Response:
+def with_warnings(response: Response, warnings: Iterable[RunWarning | str]) -> Response:
     """DeepL's answers have no warnings: a glossary term the translation could not follow
     is said in a header (DeepL's clients read the body only). ``warnings``: the pipeline's,
     or their codes."""
@@ -115,7 +115,7 @@ _SINGLE_NEWLINE = re.compile(r"(?<=\S)[^\S\n]*\n[^\S\n]*(?=\S)")
 
 
 def _translate(pipeline: Pipeline, deadline: Deadline, req: DeepLTranslateRequest,
-               sources: list[str], warnings: list[Warning]) -> list[str]:
+               sources: list[str], warnings: list[RunWarning]) -> list[str]:
     """Each text in the pieces split_sentences asks for (its lines, or the whole text), all
     translated in one go, then put back in the text's layout."""
     layouts = [_pieces(text, req) for text in req.texts]

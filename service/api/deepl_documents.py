@@ -18,8 +18,8 @@ from service.api.routing import route
 from service.api.runtime import runtime
 from service.contract import routes
 from service.contract.deepl_documents import parse_deepl_document, parse_document_key
-from service.documents.jobs import Refund
 from service.documents.store import DONE, ERROR, DocumentRecord
+from service.runtime.documents import Refund
 
 bp = Blueprint("deepl_documents", __name__)
 

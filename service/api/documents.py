@@ -17,9 +17,9 @@ from service.api.runtime import runtime
 from service.contract import routes
 from service.contract.documents import parse_lt_translate_file
 from service.documents.formats import SUPPORTED_EXTENSIONS
-from service.documents.jobs import EXTENSION, DocumentJobs
 from service.documents.store import DocumentNotFound, Download
 from service.errors import RingkasError, UnsupportedMediaType
+from service.runtime.documents import EXTENSION, DocumentJobs
 
 bp = Blueprint("documents", __name__)
 bp.register_error_handler(RingkasError, lt_error)

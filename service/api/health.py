@@ -10,8 +10,8 @@ from service import __version__
 from service.api.routing import route
 from service.api.runtime import runtime
 from service.contract import routes
-from service.jobs.backend import EXTENSION as JOBS
-from service.jobs.backend import JobBackend
+from service.runtime.jobs_backend import EXTENSION as JOBS
+from service.runtime.jobs_backend import JobBackend
 
 bp = Blueprint("health", __name__)
 

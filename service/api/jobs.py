@@ -14,8 +14,8 @@ from service.api.runtime import runtime
 from service.contract import routes
 from service.contract.jobs import parse_job
 from service.errors import RingkasError
-from service.jobs.backend import EXTENSION, JobBackend
 from service.jobs.model import FINAL, JobState
+from service.runtime.jobs_backend import EXTENSION, JobBackend
 
 bp = Blueprint("jobs", __name__)
 

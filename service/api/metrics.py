@@ -18,10 +18,10 @@ from prometheus_client import (
 )
 
 from service.api.routing import route
-from service.api.runtime import Runtime
 from service.contract import routes
 from service.engine import Engine
 from service.engine.base import EngineWrapper, GenerationParams
+from service.runtime.assembly import Runtime
 
 EXTENSION = "ringkas.metrics"
 # Seconds: health checks take milliseconds, a long article on 2 cores tens of seconds.

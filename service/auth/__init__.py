@@ -1,1 +1,2 @@
-"""Optional API keys (hashed in SQLite: store.py) and per-key rate limits (middleware.py)."""
+"""Optional API keys (hashed in SQLite: store.py) and per-key usage (usage.py); the Flask
+side, authentication and per-key rate limits, is ``service/api/auth.py``."""

@@ -172,8 +172,8 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
     import requests
 
     from service.api import create_app
-    from service.api.runtime import load_models
     from service.pipeline.chunking import fit_pieces
+    from service.runtime.assembly import load_models
     from service.text.clean import clean_article, split_paragraphs
     from service.text.segment import split_sentences
 

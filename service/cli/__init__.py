@@ -1,8 +1,7 @@
 """The ``ringkas`` command (``main``): one module per group of subcommands.
 
 ``main`` lives in ``service.cli.root`` and is imported on first use, so that importing one
-of these modules (``eval.cli`` imports ``service.cli.options``) does not import every
-command: ``root`` imports ``eval.cli``, which would then import itself half-way.
+group (a test of ``service.cli.keys``) does not import every command and what they need.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from service.cli.options import friendly_errors, service_options, settings_options
 from service.config import Settings
+from service.runtime.commands import friendly_errors, service_options, settings_options
 
 if TYPE_CHECKING:
     from service.client import RingkasClient
@@ -40,7 +40,7 @@ def batch(source: Path, out: Path, kind: str | None, length: str | None,
     from tqdm import tqdm
 
     from service.jobs.batch import ResultWriter, finished_ids, read_items
-    from service.jobs.batch_run import run_local, run_service
+    from service.runtime.batch_run import run_local, run_service
 
     defaults: dict[str, Any] = {}
     if kind:
@@ -85,9 +85,9 @@ def worker(redis_url: str | None, name: str | None, burst: bool, settings: Setti
 
     from redis import Redis
 
-    from service.api.runtime import Runtime
     from service.config import ConfigError
-    from service.jobs.redis_queue import WORKER, WorkerContext, make_worker, roles_for_worker
+    from service.runtime.assembly import Runtime
+    from service.runtime.redis_jobs import WORKER, WorkerContext, make_worker, roles_for_worker
 
     settings = replace(settings, redis_url=redis_url or settings.redis_url)
     if not settings.redis_url:

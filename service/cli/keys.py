@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from service.cli.options import friendly_errors
 from service.config import Settings
+from service.runtime.commands import friendly_errors
 
 if TYPE_CHECKING:
     from service.auth.store import KeyStore
@@ -67,7 +67,7 @@ def _char_limit(value: str) -> int | None:
 def add_key(name: str, rate_limit: str | None, char_limit: str | None,
             store: KeyStore) -> None:
     """Create a key for NAME and print it (once: only its hash is kept)."""
-    from service.auth.middleware import rate_limit_string
+    from service.config.rate_limits import rate_limit_string
 
     if rate_limit is not None:
         rate_limit = rate_limit_string(rate_limit, what="--rate-limit") or None

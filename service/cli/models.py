@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from service.cli.options import friendly_errors, settings_options
 from service.config import Settings
+from service.runtime.commands import friendly_errors, settings_options
 
 if TYPE_CHECKING:
     from service.engine import Engine
@@ -239,8 +239,8 @@ def check(roles: tuple[str, ...], settings: Settings) -> None:
     """Load each configured role and show how it decodes; for a converted (CTranslate2)
     model, compare it with the model it was converted from on fixed sentences. Exits 1
     when a comparison is outside its tolerance."""
-    from service.api.runtime import load_models
     from service.pipeline.strategies import roles_for
+    from service.runtime.assembly import load_models
 
     unknown = [r for r in roles if r not in settings.models]
     if unknown:

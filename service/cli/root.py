@@ -16,16 +16,12 @@ from service.cli.glossary import glossaries, glossary_options
 from service.cli.jobs import batch, worker
 from service.cli.keys import keys
 from service.cli.models import models
-from service.cli.options import (
-    build_pipeline,
-    friendly_errors,
-    service_options,
-    settings_options,
-)
 from service.cli.suggestions import suggestions
 from service.config import Settings
 from service.glossary.store import GlossaryStore
 from service.lazy_command import eval_command
+from service.runtime.assembly import build_pipeline
+from service.runtime.commands import friendly_errors, service_options, settings_options
 
 if TYPE_CHECKING:
     from service.client import RingkasClient, Summary, Translation

@@ -16,7 +16,6 @@ from service.errors import MissingModel, ModelsUnavailable
 from service.models import ROLES, ModelSpec
 
 if TYPE_CHECKING:
-    from service.config import Settings
     from service.engine.ct2_cache import Converted
 
 log = logging.getLogger(__name__)
@@ -93,31 +92,19 @@ Loader = Callable[[ModelSpec, bool], Engine]
 
 
 def transformers_loader(spec: ModelSpec, local_only: bool) -> Engine:
-    """Every role on transformers with the model's own decoding (entry points pass
-    ``loader_for(settings)`` instead)."""
+    """Every role on transformers with the model's own decoding (entry points pass the
+    runtime's ``loader_for(settings)`` instead)."""
     return configured_loader({spec.role: EngineOptions(backend="transformers")})(spec,
                                                                                 local_only)
 
 
-def set_torch_threads(settings: Settings, roles: Iterable[str]) -> None:
+def set_torch_threads(threads: int, options: Iterable[EngineOptions]) -> None:
     """torch's intra-op threads, when a role runs on transformers: a process whose roles
     all run on CTranslate2 never imports torch."""
-    n = settings.torch_threads or settings.intra_threads
-    if n > 0 and any(settings.engines[r].backend == "transformers" for r in roles):
+    if threads > 0 and any(o.backend == "transformers" for o in options):
         import torch
 
-        torch.set_num_threads(n)
-
-
-def loader_for(settings: Settings) -> Loader:
-    """The loader every entry point uses: each role on its configured backend, threads and
-    decoding, converting to CTranslate2 on demand into the settings' cache."""
-    from service.engine.ct2_cache import default_cache_dir
-
-    return configured_loader(settings.engines, intra_threads=settings.intra_threads,
-                             inter_threads=settings.inter_threads,
-                             ct2_cache=settings.ct2_cache_dir or default_cache_dir(),
-                             torch_threads=settings.torch_threads or settings.intra_threads)
+        torch.set_num_threads(threads)
 
 
 def configured_loader(options: Mapping[str, EngineOptions], *, intra_threads: int = 0,

@@ -22,7 +22,7 @@ from service.errors import InvalidMarkup
 from service.glossary.terms import GlossaryPolicy
 from service.overload import Deadline
 from service.pipeline.pipeline import Pipeline
-from service.pipeline.report import Warning
+from service.pipeline.report import RunWarning
 from service.pipeline.requests import TranslateRequest
 from service.text.language import rank_among
 
@@ -68,7 +68,7 @@ def detect(text: str, markup: Markup | None = None) -> tuple[str, float]:
 
 def pipeline_translator(pipeline: Pipeline, deadline: Deadline | None, source: str,
                         target: str, glossary: GlossaryPolicy | None = None,
-                        warnings: list[Warning] | None = None) -> TranslateTexts:
+                        warnings: list[RunWarning] | None = None) -> TranslateTexts:
     """Texts through the pipeline's translation (what /v1/translate runs, following
     ``glossary``), in one call; a text already in the target language comes back as it
     was. The pipeline's warnings are added to ``warnings``."""
@@ -85,7 +85,7 @@ def translate_all(pipeline: Pipeline, deadline: Deadline | None, texts: Sequence
                   sources: Sequence[str], target: str, markup: Markup | None = None,
                   skip_tags: Collection[str] = SKIP_TAGS, *,
                   glossary: GlossaryPolicy | None = None,
-                  warnings: list[Warning] | None = None) -> list[str]:
+                  warnings: list[RunWarning] | None = None) -> list[str]:
     """Each text translated from its own source language into ``target``, in one pipeline
     call per source language, following ``glossary`` (the pipeline's warnings, such as
     glossary_not_applied, are added to ``warnings``). A text already in the target language
@@ -98,7 +98,7 @@ def translate_each(pipeline: Pipeline, deadline: Deadline | None, texts: Sequenc
                    sources: Sequence[str], target: str, markup: Markup | None = None,
                    skip_tags: Collection[str] = SKIP_TAGS, alternatives: int = 0, *,
                    glossary: GlossaryPolicy | None = None,
-                   warnings: list[Warning] | None = None,
+                   warnings: list[RunWarning] | None = None,
                    ) -> tuple[list[str], list[list[str]]]:
     """As :func:`translate_all`, with up to ``alternatives`` other translations of each
     text (none for markup, as LibreTranslate, nor for a text already in the target
@@ -125,7 +125,7 @@ def translate_each(pipeline: Pipeline, deadline: Deadline | None, texts: Sequenc
 def _translate(pipeline: Pipeline, deadline: Deadline | None, texts: Sequence[str],
                source: str, target: str, alternatives: int = 0, *,
                glossary: GlossaryPolicy | None = None,
-               warnings: list[Warning] | None = None) -> tuple[list[str], list[list[str]]]:
+               warnings: list[RunWarning] | None = None) -> tuple[list[str], list[list[str]]]:
     if not texts:
         return [], []
     result = pipeline.translate(TranslateRequest(texts=tuple(texts), source=source,

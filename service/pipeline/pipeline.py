@@ -12,7 +12,7 @@ from service.errors import InvalidField, PayloadTooLarge
 from service.fidelity import Attribution, FidelityReport, build_sources, check_summary
 from service.overload import Deadline, DeadlineBound
 from service.pipeline.guards import check_empty, check_language, check_repetition, printable
-from service.pipeline.report import Report, Warning
+from service.pipeline.report import Report, RunWarning
 from service.pipeline.requests import SummarizeRequest, TranslateRequest
 from service.pipeline.strategies import PAIR_ROLE, STRATEGIES, Article, Context, Strategy
 from service.pipeline.translate import Translator
@@ -32,7 +32,7 @@ class SummaryResult:
     timings_ms: dict[str, float]
     fidelity: FidelityReport
     prompt: Prompt | None = None
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[RunWarning] = field(default_factory=list)
     # The whole article in English; the key is in the JSON only when the request asked
     # (null then means no id->en model): an article-length string nobody else wants.
     translation: str | None = None
@@ -62,7 +62,7 @@ class TranslationResult:
     translation: str | list[str]
     models: list[ModelInfo]
     timings_ms: dict[str, float]
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[RunWarning] = field(default_factory=list)
     # Per text, when the request asked for alternatives: distinct other translations,
     # best first (never the translation itself).
     alternatives: list[list[str]] | None = None

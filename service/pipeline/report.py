@@ -10,7 +10,7 @@ from typing import Any
 
 
 @dataclass(frozen=True)
-class Warning:
+class RunWarning:
     code: str
     message: str
     # Machine-readable particulars (sentence index, expected and found values...), if any.
@@ -27,12 +27,12 @@ class Warning:
 class Report:
     """Collected while one request runs; turned into the response's warnings and timings."""
 
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[RunWarning] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def warn(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
         if all(w.code != code or w.message != message for w in self.warnings):
-            self.warnings.append(Warning(code, message, details))
+            self.warnings.append(RunWarning(code, message, details))
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:

@@ -37,7 +37,6 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
-from service.api.runtime import Runtime
 from service.config import Settings
 from service.errors import (
     DeadlineExceeded,
@@ -46,10 +45,11 @@ from service.errors import (
     Overloaded,
     RingkasError,
 )
-from service.jobs.execute import Outcome, outcome
 from service.jobs.model import JobRequest, JobState, new_job_id
 from service.jobs.store import Claimed, JobStore, storage_fault
 from service.jobs.webhook import deliver, payload, receiver_of
+from service.runtime.assembly import Runtime
+from service.runtime.execute import Outcome, outcome
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3  # an item that was running when the process died this often is given up

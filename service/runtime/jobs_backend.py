@@ -9,7 +9,7 @@ from service.errors import JobsStorageUnavailable, RingkasError
 from service.jobs.model import JobRequest, JobState
 
 if TYPE_CHECKING:
-    from service.api.runtime import Runtime
+    from service.runtime.assembly import Runtime
 
 EXTENSION = "ringkas.jobs"
 
@@ -38,10 +38,10 @@ def make_backend(settings: Settings, runtime: Runtime) -> JobBackend:
     """Redis (stateless service, ``ringkas worker`` runs items) when a Redis URL is set;
     otherwise SQLite in the data dir, with jobs of an earlier run resumed now."""
     if settings.redis_url:
-        from service.jobs.redis_queue import RedisJobs
+        from service.runtime.redis_jobs import RedisJobs
 
         return RedisJobs(settings)
-    from service.jobs.runner import LocalJobs
+    from service.runtime.local_jobs import LocalJobs
 
     jobs = LocalJobs(settings, runtime)
     jobs.start_if_present()

@@ -1,19 +1,17 @@
-"""Options every model-using command shares: --models, --model ROLE=ID[@REV], --config."""
+"""What every command shares: --models, --model ROLE=ID[@REV], --config into settings;
+--service and --api-key into a client; a RingkasError printed for a person."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from service.config import Settings
 from service.errors import RingkasError
-
-if TYPE_CHECKING:
-    from service.pipeline import Pipeline
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,11 +80,3 @@ def settings_options(fn: F) -> F:
         return fn(*args, settings=settings, **kwargs)
 
     return wrapper  # type: ignore[return-value]
-
-
-def build_pipeline(settings: Settings, roles: Iterable[str]) -> Pipeline:
-    """The pipeline with just the models ``roles`` need (the CLI runs one job, not a server),
-    assembled as the service assembles its own."""
-    from service.api.runtime import Runtime
-
-    return Runtime.build(settings, roles).pipeline()

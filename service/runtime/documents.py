@@ -37,13 +37,13 @@ from service.documents.store import (
 )
 from service.errors import NotReady, Overloaded, RingkasError
 from service.glossary.terms import GlossaryPolicy
-from service.jobs.execute import error_json
 from service.pipeline.markup import pipeline_translator
-from service.pipeline.report import Warning
+from service.pipeline.report import RunWarning
+from service.runtime.execute import error_json
 from service.text.language import rank_among
 
 if TYPE_CHECKING:
-    from service.api.runtime import Runtime
+    from service.runtime.assembly import Runtime
 
 log = logging.getLogger(__name__)
 EXTENSION = "ringkas.documents"
@@ -214,7 +214,7 @@ class DocumentJobs:
     def _run(self, record: DocumentRecord, doc: Document,
              glossary: GlossaryPolicy | None = None) -> bool:
         """Whether the document was translated."""
-        warnings: list[Warning] = []
+        warnings: list[RunWarning] = []
         rt = self.runtime
         record = self.store.update(record, status=TRANSLATING)
         deadline = rt.admission.deadline(self.settings.job_item_timeout_s)

@@ -15,33 +15,17 @@ import time
 
 from flask import Flask, g, request
 from flask_limiter import ApplicationLimit, Limiter, RequestLimit
-from limits import parse_many
 
+from service.api.body import read_body
 from service.auth.store import KeyStore
 from service.auth.usage import EXTENSION as USAGE
 from service.auth.usage import ProcessMeter
 from service.config import ConfigError, Settings
+from service.config.rate_limits import rate_limit_string
 from service.contract.routes import BODY_KEY_PATHS, is_public
 from service.errors import Forbidden, RateLimited, Unauthorized
 
 log = logging.getLogger(__name__)
-
-_DISABLED = {"", "off", "none", "0", "false", "no"}
-
-
-def rate_limit_string(value: str | None, *, what: str = "RINGKAS_RATE_LIMIT") -> str:
-    """A validated flask-limiter limit string ("120/minute", "10/second;1000/day"), or ""
-    for none ("", "off", "none")."""
-    value = (value or "").strip()
-    if value.lower() in _DISABLED:
-        return ""
-    try:
-        parse_many(value)
-    except ValueError:
-        raise ConfigError(f"{what}: {value!r} is not a rate limit; use e.g. '120/minute' or "
-                          "'10/second;1000/day', or 'off'", code="invalid_rate_limit") from None
-    return value
-
 
 # DeepL's clients send ``Authorization: DeepL-Auth-Key <key>``.
 _SCHEMES = frozenset({"bearer", "deepl-auth-key"})
@@ -66,8 +50,6 @@ def presented_keys() -> list[str]:
 
 
 def _body_key() -> str:
-    from service.api.body import read_body  # service.api imports this module
-
     if request.mimetype == "application/json":
         try:  # cached: the view reads (and judges) the same bytes
             body = json.loads(read_body())

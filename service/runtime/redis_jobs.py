@@ -32,7 +32,6 @@ from rq.worker import WorkerStatus
 
 from service.config import Settings
 from service.errors import JobsStorageUnavailable
-from service.jobs.execute import outcome
 from service.jobs.model import (
     CANCELLED,
     FINAL,
@@ -48,6 +47,7 @@ from service.jobs.model import (
 from service.jobs.webhook import deliver, payload
 from service.overload import Deadline
 from service.pipeline import Pipeline
+from service.runtime.execute import outcome
 
 log = logging.getLogger(__name__)
 PREFIX = "ringkas:job:"
@@ -243,7 +243,6 @@ class RingkasWorker(SimpleWorker):
     after ``heartbeat + grace`` seconds, not after the item's whole timeout."""
 
     grace_s = 20
-
     def execute_job(self, job: Job, queue: Queue) -> None:
         execution = self.prepare_execution(job)
         stop = threading.Event()

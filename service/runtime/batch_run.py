@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from service.config import Settings
 from service.contract.jobs import parse_item
 from service.jobs.batch import BatchItem, ResultWriter
-from service.jobs.execute import outcome
 from service.jobs.model import FINAL, ITEM_FINAL, Item
 from service.overload import Deadline
+from service.runtime.execute import outcome
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -34,8 +34,8 @@ def run_local(items: Sequence[BatchItem], settings: Settings, writer: ResultWrit
               bar: tqdm) -> None:
     """Validate every item first (a bad one fails alone, as in a job), load just the models
     the good ones need, then run them in order."""
-    from service.cli.options import build_pipeline
     from service.pipeline.strategies import STRATEGIES
+    from service.runtime.assembly import build_pipeline
 
     parsed = [(b, parse_item(i, b.body, settings.limits, STRATEGIES)) for i, b in
               enumerate(items)]
