@@ -26,6 +26,7 @@ from service.errors import MissingModel, ModelsUnavailable
 from service.models import ROLES
 from service.text.clean import clean_article
 from service.text.segment import split_sentences
+from tests.conftest import with_limits
 
 SHORT_ID = "Menteri itu meresmikan pabrik baru di Bogor. Pabrik itu mempekerjakan 200 orang."
 RESPONSE_KEYS = {"summary", "strategy", "length", "models", "prompt", "fidelity", "timings_ms",
@@ -273,7 +274,7 @@ def test_malformed_bodies(client: FlaskClient, path: str, data: bytes, content_t
 @pytest.mark.parametrize("path", [S, T])
 def test_request_too_large_413(settings: Settings, engines: Mapping[str, Engine],
                                path: str) -> None:
-    client = create_app(settings.with_limits(max_request_bytes=200),
+    client = create_app(with_limits(settings, max_request_bytes=200),
                         engines=engines).test_client()
     ok = client.post(path, json={"text": "", "strange": "x" * 100})
     assert ok.status_code == 422  # under the limit: parsed
@@ -291,7 +292,7 @@ def test_request_too_large_413(settings: Settings, engines: Mapping[str, Engine]
 ])
 def test_payload_limits_413(settings: Settings, engines: Mapping[str, Engine], path: str,
                             body: dict[str, Any], code: str) -> None:
-    client = create_app(settings.with_limits(max_text_chars=50, max_texts=3),
+    client = create_app(with_limits(settings, max_text_chars=50, max_texts=3),
                         engines=engines).test_client()
     resp = client.post(path, json=body)
     assert resp.status_code == 413
@@ -510,3 +511,24 @@ def test_every_405_names_the_allowed_methods(settings: Settings) -> None:
             continue
         allowed = {m.strip() for m in resp.headers.get("Allow", "").split(",")}
         assert set(r.methods) <= allowed, (r.path, resp.headers.get("Allow"))
+
+
+def test_every_error_class_names_its_code_as_the_default() -> None:
+    """``code`` is set per instance from ``default_code``: a class that sets ``code`` itself
+    is answered as ``internal_error``."""
+    import importlib
+    import pkgutil
+
+    import service
+    from service.errors import RingkasError
+
+    for info in pkgutil.walk_packages(service.__path__, "service."):
+        if not info.name.startswith(("service.web", "service.deploy", "service.__main__")):
+            importlib.import_module(info.name)
+    stack, seen = [RingkasError], []
+    while stack:
+        cls = stack.pop()
+        seen.append(cls)
+        stack.extend(cls.__subclasses__())
+    assert len(seen) > 20
+    assert [c.__qualname__ for c in seen if "code" in vars(c)] == []

@@ -471,6 +471,6 @@ COMPARED = [
 @pytest.mark.parametrize(("source", "target", "expected"), COMPARED)
 def test_compare_quantities_of_one_sentence_pair(source: str, target: str,
                                                  expected: list[tuple[str, str, str]]) -> None:
-    from service.fidelity.compare import compare_quantities
+    from tests.quantity_pairs import compare_quantities
 
     assert [(f.issue, f.text, f.expected) for f in compare_quantities(source, target)] == expected

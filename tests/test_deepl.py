@@ -33,7 +33,7 @@ from service.cli import main
 from service.config import Settings
 from service.engine import Engine, EngineWrapper, GenerationParams
 from service.errors import EngineError
-from tests.conftest import REPO, start_server, stop_server
+from tests.conftest import REPO, start_server, stop_server, with_limits
 from tests.test_documents import article_docx
 
 ID_TEXT = "Pabrik sepatu itu mempekerjakan dua ratus orang dari desa sekitar Bogor."
@@ -574,7 +574,7 @@ def test_document_errors_are_the_clients_exceptions(server: str, tmp_path: Path)
 
 def test_a_document_over_the_size_limit_is_413(settings: Settings,
                                                engines: Mapping[str, Engine]) -> None:
-    app = create_app(settings.with_limits(max_document_bytes=100), engines=engines)
+    app = create_app(with_limits(settings, max_document_bytes=100), engines=engines)
     with serving(app) as base:
         translator = _translator(base)
         with pytest.raises(deepl.DeepLException) as too_large:

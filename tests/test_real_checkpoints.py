@@ -107,7 +107,8 @@ def test_direct_summary_asks_crosssum_for_its_own_budget(engines: Mapping[str, E
     params = [p for _, p in crosssum.calls]
     assert params and all(p is not None and p.max_new_tokens is not None and
                           p.max_new_tokens <= 83 for p in params)
-    # Before: short/medium/long forced at least 20/56/100 new tokens on an 84-token model.
+    # A length preset's minimum must fit the model: 20/56/100 new tokens on an 84-token
+    # model would force the decoder past its own end.
     assert all(p is not None and (p.min_new_tokens or 0) <= 0 for p in params)
 
 
@@ -200,7 +201,7 @@ def test_convert_pinned_revision_offline(tiny_dir: Path, tmp_path: Path, pin: st
     done = subprocess.run([sys.executable, "-m", "service", "models", "convert", str(out),
                            "--role", "translate_id_en", "--compute-type", "float32"],
                           env=env, capture_output=True, text=True, timeout=300)
-    # Before: ctranslate2 read the config of `main` (not in this cache) and failed.
+    # The conversion must read the cached revision's config, not `main`'s (not cached).
     assert done.returncode == 0, done.stdout + done.stderr
     meta = ConvertedMeta.read(out / "translate_id_en")
     assert (meta.source, meta.revision, meta.commit) == (repo, revision, commit)

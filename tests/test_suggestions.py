@@ -21,6 +21,7 @@ from service.cli import main
 from service.config import Settings
 from service.engine import Engine
 from service.suggestions import SuggestionsFull, SuggestionStore, export_lines, store_path
+from tests.conftest import with_limits
 
 Q = "Pabrik sepatu itu mempekerjakan dua ratus orang."
 S = "The shoe factory employs two hundred people."
@@ -78,7 +79,7 @@ def test_bad_suggestions_answer_400_in_libretranslates_shape(
 
 def test_suggestion_size_and_count_limits(settings: Settings,
                                           engines: Mapping[str, Engine]) -> None:
-    on = _on(settings, suggestions_max=1).with_limits(max_text_chars=100)
+    on = with_limits(_on(settings, suggestions_max=1), max_text_chars=100)
     client = create_app(on, engines=engines).test_client()
     long = client.post("/suggest", json={"q": "a" * 101, "s": S, "source": "id",
                                          "target": "en"})
@@ -175,7 +176,7 @@ def test_glossary_export_keeps_each_entry_on_one_line() -> None:
 def test_frontend_settings_come_from_the_config(settings: Settings,
                                                 engines: Mapping[str, Engine],
                                                 tmp_path: Path) -> None:
-    mine = _on(settings, frontend_timeout_ms=750).with_limits(max_text_chars=5000)
+    mine = with_limits(_on(settings, frontend_timeout_ms=750), max_text_chars=5000)
     body = create_app(mine, engines=engines).test_client().get("/frontend/settings").get_json()
     assert body == {"charLimit": 5000, "frontendTimeout": 750, "apiKeys": False,
                     "keyRequired": False, "suggestions": True, "filesTranslation": True,

@@ -45,7 +45,7 @@ TARGETS_S = {"full": 5.0, "typical": 2.5}
 
 
 class MachineBusy(RingkasError):
-    code = "machine_busy"
+    default_code = "machine_busy"
 
 
 @dataclass(frozen=True)

@@ -157,10 +157,6 @@ class Settings:
         return cls(models=specs, limits=limits, engines=engines, **values)
 
 
-    def with_limits(self, **changes: int) -> Settings:
-        return replace(self, limits=replace(self.limits, **changes))
-
-
 _LIMIT_FIELDS = {f.name for f in fields(Limits)}
 _ENV: list[tuple[str, str, type]] = [
     ("host", "RINGKAS_HOST", str),

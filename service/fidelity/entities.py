@@ -322,8 +322,3 @@ def extract_entities(
                 flush()  # "Indonesia's Ministry": the owner and the owned are two names
     flush()
     return mentions
-
-
-def entity_supported(tokens: Iterable[str], vocab: frozenset[str]) -> bool:
-    """Each token, or one of its Indonesian aliases, occurs in ``vocab``."""
-    return all(t in vocab or any(a in vocab for a in ALIASES.get(t, ())) for t in tokens)

@@ -279,11 +279,6 @@ class JobStore:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             conn.execute(f"PRAGMA user_version = {version}")
 
-    def has_queued(self) -> bool:
-        with closing(self._connect()) as conn:
-            return conn.execute("SELECT 1 FROM items WHERE state = ? LIMIT 1",
-                                (QUEUED,)).fetchone() is not None
-
     # --- housekeeping ---------------------------------------------------------------------
 
     def purge_expired(self) -> int:
