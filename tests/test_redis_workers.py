@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,7 +24,7 @@ from redis import Redis
 from service.config import Settings
 from service.contract.jobs import parse_job
 from service.engine import Engine
-from tests.conftest import _free_port, poll_job, start_server, stop_server
+from tests.conftest import REPO, _free_port, poll_job, start_server, stop_server
 from tests.test_jobs import _Hook, comparable, items_for
 
 
@@ -176,3 +177,45 @@ def test_redis_backend_lifecycle_in_process(redis_url: str, settings: Settings,
     assert len(_Hook.received) == 1
     sent = json.loads(_Hook.received[0][1])
     assert sent["id"] == state.id and sent["status"] == "done" and "items" not in sent
+
+
+_IDLE_WORKER = """
+import sys
+from redis import Redis
+from service.config import Settings
+from service.runtime.redis_jobs import make_worker
+settings = Settings.from_env()
+make_worker(settings, Redis.from_url(settings.redis_url), sys.argv[1]).work()
+"""
+
+
+def test_a_worker_stops_on_sigterm_every_time(redis_url: str) -> None:
+    """RQ's pub/sub thread waits for commands; a SIGTERM must not wait for it to wake up,
+    or a deployment's worker outlives its drain time. 20 tries, two at a time."""
+    env = {**os.environ, "RINGKAS_REDIS_URL": redis_url, **WORKER_ENV}
+    stop_times: list[float] = []
+    for attempt in range(10):
+        names = [f"sigterm-{attempt}-{i}" for i in range(2)]
+        procs = [subprocess.Popen([sys.executable, "-c", _IDLE_WORKER, n], env=env, cwd=REPO,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for n in names]
+        try:
+            end = time.monotonic() + 60
+            while not set(names) <= set(live_workers(redis_url)):
+                assert time.monotonic() < end, "the workers did not come up"
+                assert all(p.poll() is None for p in procs)
+                time.sleep(0.05)
+            time.sleep(0.3)  # the pub/sub thread is in its wait
+            started = time.monotonic()
+            for p in procs:
+                p.send_signal(signal.SIGTERM)
+            for p in procs:
+                p.wait(timeout=15)
+            stop_times.append(time.monotonic() - started)
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+    assert len(stop_times) == 10
+    assert max(stop_times) < 5, stop_times

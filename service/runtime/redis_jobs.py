@@ -243,6 +243,20 @@ class RingkasWorker(SimpleWorker):
     after ``heartbeat + grace`` seconds, not after the item's whole timeout."""
 
     grace_s = 20
+    # How long the pub/sub thread waits for a command before looking again. RQ waits 60 s,
+    # and on SIGTERM joins that thread with no bound: the worker would hang in shutdown for
+    # up to a minute, past any drain time (RQ issue 1613).
+    pubsub_wait_s = 1.0
+
+    def subscribe(self) -> None:
+        self.log.info("Worker %s: subscribing to channel %s", self.name,
+                      self.pubsub_channel_name)
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]  # RQ: None
+            sleep_time=self.pubsub_wait_s, daemon=True,
+            exception_handler=self._pubsub_exception_handler)
+
     def execute_job(self, job: Job, queue: Queue) -> None:
         execution = self.prepare_execution(job)
         stop = threading.Event()
