@@ -171,10 +171,12 @@ def poll_job(base: str, job_id: str, until: Any, timeout_s: float = 180) -> dict
                          f"{body.get('progress')}")
 
 
-def stop_server(proc: subprocess.Popen[str]) -> None:
+def stop_server(proc: subprocess.Popen[Any], timeout_s: float = 30) -> None:
+    """SIGTERM, then SIGKILL after ``timeout_s``: it never raises, so the cleanup after it
+    in a ``finally`` still runs."""
     proc.terminate()
     try:
-        proc.wait(timeout=30)
+        proc.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()

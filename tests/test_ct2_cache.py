@@ -3,6 +3,7 @@ transformers when the check fails; the worker honours the backend settings."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -118,24 +119,26 @@ def test_a_ctranslate2_server_maps_no_libtorch(tiny_dir: Path, tmp_path: Path,
 
 @pytest.mark.timeout(600)
 def test_worker_runs_on_ctranslate2(tiny_dir: Path, tmp_path: Path, warm_cache: Path) -> None:
-    """Before, `ringkas worker` loaded every role on transformers whatever the settings,
-    and exited at start on converted models."""
+    """`ringkas worker` loads each role on its configured backend, converted models too.
+    Each process is stopped however the test ends (ExitStack: the last started first)."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server is not installed; tests/setup/install-system-packages "
                     "installs it (Debian package redis-server)")
     port = _free_port()
-    redis = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save",
-                              "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
     url = f"redis://127.0.0.1:{port}/0"
     env = {"RINGKAS_BACKEND": "ctranslate2", "RINGKAS_CT2_CACHE": str(warm_cache),
            "RINGKAS_REDIS_URL": url, "HF_HUB_OFFLINE": "1", **WORKER_ENV}
-    log = (tmp_path / "worker.log").open("w")
-    worker = subprocess.Popen([sys.executable, "-m", "service", "worker", "--models",
-                               str(tiny_dir), "--name", "ct2"], env={**os.environ, **env},
-                              stdout=log, stderr=subprocess.STDOUT)
-    proc, base = start_server(tiny_dir, {**env, "RINGKAS_DATA_DIR": str(tmp_path / "data")})
-    try:
+    with contextlib.ExitStack() as owned, (tmp_path / "worker.log").open("w") as log:
+        redis = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save",
+                                  "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+        owned.callback(stop_server, redis, 10)
+        worker = subprocess.Popen([sys.executable, "-m", "service", "worker", "--models",
+                                   str(tiny_dir), "--name", "ct2"], env={**os.environ, **env},
+                                  stdout=log, stderr=subprocess.STDOUT)
+        owned.callback(stop_server, worker, 30)
+        proc, base = start_server(tiny_dir, {**env, "RINGKAS_DATA_DIR": str(tmp_path / "data")})
+        owned.callback(stop_server, proc)
         resp = requests.post(f"{base}/v1/jobs", json={"items": [
             {"kind": "translate", "text": "Pabrik itu besar.", "source": "id",
              "target": "en"}]}, timeout=30)
@@ -145,13 +148,6 @@ def test_worker_runs_on_ctranslate2(tiny_dir: Path, tmp_path: Path, warm_cache: 
         assert done["status"] == "done", (tmp_path / "worker.log").read_text()[-2000:]
         assert done["items"][0]["result"]["models"][0]["backend"] == "ctranslate2"
         assert worker.poll() is None
-    finally:
-        worker.terminate()
-        worker.wait(30)
-        log.close()
-        stop_server(proc)
-        redis.terminate()
-        redis.wait(10)
 
 
 def test_pull_converts_the_roles_on_ctranslate2(tiny_dir: Path, tmp_path: Path,

@@ -52,8 +52,7 @@ def redis_url() -> Iterator[str]:
     try:
         yield url
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop_server(proc, 10)
 
 
 WORKER_ENV = {"RINGKAS_WORKER_HEARTBEAT": "1", "RINGKAS_WORKER_GRACE": "2",
@@ -127,9 +126,7 @@ def test_two_workers_share_a_batch_and_one_dies(tiny_dir: Path, redis_url: str,
             assert comparable(got["result"]) == comparable(want), item["id"]
     finally:
         for w in workers.values():
-            if w.poll() is None:
-                w.terminate()
-                w.wait(30)
+            stop_server(w)  # kills one that outlives its 30 s, and never raises
         stop_server(proc)
 
 
