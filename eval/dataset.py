@@ -1,9 +1,9 @@
 """The evaluation set: seed articles and NTREX documents with reference digests, and the
 translation test sets (NTREX-128 documents, NusaX-MT).
 
-Every file is package data, named ``PACKAGE/PATH-INSIDE-IT``: its path in a source checkout,
-and the name the fingerprint hashes, so an installed copy has the fingerprint of the
-checkout it was built from.
+Every file is named by its path in a source checkout (``eval/…``; a seed ``seeds/NAME.txt``):
+the name the fingerprint hashes, so an installed copy, which reads them as package data,
+has the fingerprint of the checkout it was built from.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from importlib.resources.abc import Traversable
 REFERENCES = "eval/references"
 NTREX = "eval/data/ntrex-128/documents.jsonl"
 NUSAX = "eval/data/nusax-mt"
-SEEDS = "service/seeds"
+SEEDS = "seeds"
 
 
 def resource(name: str) -> Traversable:
@@ -58,6 +58,16 @@ def nusax(split: str = "test", root: Traversable | None = None) -> TranslationDo
                           tuple(str(r["en"]) for r in rows))
 
 
+def seed_article(path: str) -> Traversable:
+    """A seed named by its path in the checkout (``seeds/NAME.txt``)."""
+    from service.seeds import article
+
+    folder, _, name = path.rpartition("/")
+    if folder != SEEDS or not name:
+        raise ValueError(f"{path!r}: a seed is named {SEEDS}/NAME.txt")
+    return article(name)
+
+
 def _json_files(folder: Traversable) -> list[Traversable]:
     return [p for p in folder.iterdir() if p.name.endswith(".json") and p.is_file()]
 
@@ -65,7 +75,7 @@ def _json_files(folder: Traversable) -> list[Traversable]:
 def summary_set(references: Traversable | None = None,
                 ntrex_path: Traversable | None = None) -> list[SummaryDoc]:
     """Every article with reference digests, in a stable order (seeds first). A seed
-    reference names its article as ``{"kind": "seed", "path": "service/seeds/NAME.txt"}``."""
+    reference names its article as ``{"kind": "seed", "path": "seeds/NAME.txt"}``."""
     ntrex_path = ntrex_path or resource(NTREX)
     ntrex = {d.doc_id: d for d in ntrex_documents(ntrex_path)} if ntrex_path.is_file() else {}
     docs = []
@@ -75,7 +85,7 @@ def summary_set(references: Traversable | None = None,
         src = data["source"]
         english = None
         if src["kind"] == "seed":
-            text = resource(src["path"]).read_text(encoding="utf-8")
+            text = seed_article(src["path"]).read_text(encoding="utf-8")
         elif src["kind"] == "ntrex":
             # One line per paragraph: the first line is the headline.
             text = "\n\n".join(ntrex[src["doc_id"]].source)

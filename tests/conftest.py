@@ -33,7 +33,7 @@ def _free_port() -> int:
 
 
 REPO = Path(__file__).resolve().parent.parent
-SEED = REPO / "service" / "seeds" / "000_d67792ced336d87c.txt"
+SEED = REPO / "seeds" / "000_d67792ced336d87c.txt"
 
 
 @pytest.fixture(scope="session", autouse=True)

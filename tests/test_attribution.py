@@ -24,7 +24,7 @@ from service.text.clean import clean_article
 from service.text.segment import split_sentences
 
 REPO = Path(__file__).resolve().parent.parent
-SEED = (REPO / "service" / "seeds" / "000_d67792ced336d87c.txt").read_text(encoding="utf-8")
+SEED = (REPO / "seeds" / "000_d67792ced336d87c.txt").read_text(encoding="utf-8")
 REFERENCES = REPO / "eval" / "references"
 DIGESTS = {d["name"]: d["text"] for d in json.loads(
     (REFERENCES / "seed-000_d67792ced336d87c.json").read_text(encoding="utf-8"))["digests"]}

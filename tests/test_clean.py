@@ -9,7 +9,7 @@ import pytest
 
 from service.text.clean import CleanedArticle, clean_article, html_to_text
 
-SEEDS = Path(__file__).resolve().parent.parent / "service" / "seeds"
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_TEXT = (SEEDS / "000_d67792ced336d87c.txt").read_text(encoding="utf-8")
 SEED_META = json.loads((SEEDS / "000_d67792ced336d87c.meta.json").read_text(encoding="utf-8"))
 HEADLINE = "Kemenperin perkuat pemulihan sentra IKM alas kaki pacu ekonomi daerah"

@@ -17,7 +17,7 @@ from service.cli import main
 from service.models import ROLES
 from service.text.segment import split_sentences
 
-SEED = Path(__file__).resolve().parent.parent / "service" / "seeds" / "000_d67792ced336d87c.txt"
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_d67792ced336d87c.txt"
 RINGKAS = Path(sys.executable).parent / "ringkas"
 SHORT_ID = ("Jakarta (ANTARA) - Menteri itu meresmikan pabrik baru di Bogor.\n\n"
             "Pabrik itu mempekerjakan 200 orang dari desa sekitar.")

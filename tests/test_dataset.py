@@ -22,13 +22,14 @@ from eval.dataset import (
     ntrex_documents,
     nusax,
     resource,
+    seed_article,
     summary_set,
 )
 from service.text.segment import split_sentences
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "eval" / "data"
-SEED = REPO / "service" / "seeds" / "000_d67792ced336d87c.txt"
+SEED = REPO / "seeds" / "000_d67792ced336d87c.txt"
 DIGITS = re.compile(r"\d+")
 
 
@@ -65,8 +66,11 @@ def test_names_are_paths_in_the_checkout() -> None:
     assert REPO / NTREX == DATA / "ntrex-128" / "documents.jsonl"
     assert REPO / NUSAX == DATA / "nusax-mt"
     assert SEED.parent == REPO / SEEDS
-    for name in (REFERENCES, NTREX, NUSAX, SEEDS, "eval"):
+    assert seed_article(f"{SEEDS}/{SEED.name}") == SEED
+    for name in (REFERENCES, NTREX, NUSAX, "eval"):
         assert resource(name) == REPO / name  # package data, found through the package
+    with pytest.raises(ValueError):
+        seed_article("service/seeds/" + SEED.name)
 
 
 # --- NTREX-128 -------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from service.fidelity import Claim, FidelityReport, check_fidelity
 from service.fidelity.numbers import extract_quantities, parse_numeral
 from service.text.segment import split_sentences
 
-SEED = (Path(__file__).resolve().parent.parent / "service" / "seeds" /
+SEED = (Path(__file__).resolve().parent.parent / "seeds" /
         "000_d67792ced336d87c.txt").read_text(encoding="utf-8")
 # A hand-made English rendering of the seed's key sentences, standing in for the pipeline's MT.
 SEED_EN = (

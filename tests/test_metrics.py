@@ -15,7 +15,7 @@ from sacrebleu.metrics import BLEU, CHRF, TER
 from eval.metrics import METRICS, Metric, Score, get_metric
 from service.text.segment import split_sentences
 
-SEED = Path(__file__).resolve().parent.parent / "service" / "seeds" / "000_d67792ced336d87c.txt"
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_d67792ced336d87c.txt"
 NB = 20  # bootstrap resamples where the CI itself is not under test
 
 # Five news-like system outputs, each with two references (same count for every document).

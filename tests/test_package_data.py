@@ -42,11 +42,17 @@ print(json.dumps({
 
 
 def _zip_packages(target: Path) -> Path:
+    """The packages laid out as a wheel lays them out: the top-level data folders inside
+    the packages that read them (setup.py's build step)."""
+    from service.shipped import FOLDERS
+
+    inside = {top: package.replace(".", "/") for package, (top, _) in FOLDERS.items()}
     with zipfile.ZipFile(target, "w") as zf:
-        for package in ("service", "eval"):
-            for path in sorted((REPO / package).rglob("*")):
+        for folder in ("service", "eval", *inside):
+            for path in sorted((REPO / folder).rglob("*")):
                 if path.is_file() and "__pycache__" not in path.parts:
-                    zf.write(path, path.relative_to(REPO).as_posix())
+                    name = path.relative_to(REPO / folder).as_posix()
+                    zf.write(path, f"{inside.get(folder, folder)}/{name}")
     return target
 
 

@@ -38,11 +38,12 @@ def registry() -> PromptRegistry:
     return PromptRegistry.from_dir()
 
 
-# --- the shipped prompts (service/prompts/) ---------------------------------------------------
+# --- the shipped prompts (prompts/) -------------------------------------------------------
 
 
-def test_default_dir_is_the_package() -> None:
-    assert default_prompts_dir() == REPO / "service" / "prompts"
+def test_a_checkout_reads_the_top_level_prompts() -> None:
+    # The source of truth; a wheel carries a copy inside service/prompts (tests/test_wheel.py).
+    assert default_prompts_dir() == REPO / "prompts"
 
 
 def test_repo_prompts_load(registry: PromptRegistry) -> None:

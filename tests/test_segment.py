@@ -10,7 +10,7 @@ from service.text import segment
 from service.text.clean import clean_article
 from service.text.segment import abbreviations, split_overlong, split_sentences
 
-SEED = Path(__file__).resolve().parent.parent / "service" / "seeds" / "000_d67792ced336d87c.txt"
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_d67792ced336d87c.txt"
 
 BRIEF_TEXT = (
     "Nilai investasi mencapai Rp18 triliun. Menurut No. 5 tahun 2020 dll. dan seterusnya. "

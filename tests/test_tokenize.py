@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def _lines() -> list[str]:
-    seed = [ln.strip() for p in sorted((REPO / "service" / "seeds").glob("*.txt"))
+    seed = [ln.strip() for p in sorted((REPO / "seeds").glob("*.txt"))
             for ln in p.read_text(encoding="utf-8").splitlines() if ln.strip()]
     ntrex = [json.loads(row) for row in (REPO / "eval" / "data" / "ntrex-128" /
                                          "documents.jsonl").read_text(encoding="utf-8")

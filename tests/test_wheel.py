@@ -26,9 +26,11 @@ from eval.dataset import eval_set_files, fingerprint
 from service.prompts import PromptRegistry
 
 REPO = Path(__file__).resolve().parent.parent
-# The folders of non-Python files ringkas reads at run time: the wheel carries every file.
-DATA_DIRS = ("service/web", "service/published", "service/prompts", "service/seeds",
-             "eval/data", "eval/references")
+# The folders of non-Python files ringkas reads at run time: the wheel carries every file,
+# each at its path in the checkout or, for a top-level folder, inside the package that reads it.
+DATA_DIRS = ("service/web", "service/published", "seeds", "prompts", "eval/data",
+             "eval/references")
+IN_WHEEL = {"seeds": "service/seeds", "prompts": "service/prompts"}
 SEED_DOC = "seed-000_d67792ced336d87c"
 
 
@@ -53,10 +55,10 @@ class Installed:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Built from a copy: setuptools writes build/ and *.egg-info next to the sources.
     src, dist = tmp_path_factory.mktemp("src"), tmp_path_factory.mktemp("dist")
-    for package in ("service", "eval"):
-        shutil.copytree(REPO / package, src / package,
+    for folder in ("service", "eval", "seeds", "prompts"):
+        shutil.copytree(REPO / folder, src / folder,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md"):
         shutil.copyfile(REPO / name, src / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
                     "--no-build-isolation", "--no-index", "--disable-pip-version-check",
@@ -98,7 +100,9 @@ def tiny(installed: Installed) -> Path:
 def test_the_wheel_carries_every_data_file(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for folder in DATA_DIRS:
-        files = {p.relative_to(REPO).as_posix() for p in (REPO / folder).rglob("*")
+        inside = IN_WHEEL.get(folder, folder)
+        files = {f"{inside}/{p.relative_to(REPO / folder).as_posix()}"
+                 for p in (REPO / folder).rglob("*")
                  if p.is_file() and p.suffix not in {".py", ".pyc"}}
         assert files, folder
         assert files <= names, sorted(files - names)

@@ -28,11 +28,12 @@ from service.bench.shapes import (
     summariser_variant,
 )
 from service.errors import RingkasError
+from service.seeds import article
 
 # Where this `service` package is imported from (a checkout, site-packages): the children
 # must run the same code.
 IMPORT_ROOT = Path(__file__).resolve().parent.parent.parent
-SEED = "000_d67792ced336d87c.txt"  # of service/seeds/
+SEED = "000_d67792ced336d87c.txt"  # of seeds/
 ROLES = ("translate_id_en", "translate_en_id", "summarize")
 # Busier than this (1-minute load average per core) and the figures measure the neighbours.
 MAX_LOAD_PER_CORE = 0.5
@@ -234,7 +235,7 @@ def run(opts: BenchOptions, say: Callable[[str], None] = print) -> dict[str, Any
     build_s = time.time() - started
     results: dict[str, Any] = {}
     # The children read the article from a file: a real one even where the package is not.
-    with resources.as_file(resources.files("service.seeds") / SEED) as seed_file:
+    with resources.as_file(article(SEED)) as seed_file:
         for key in opts.backends:
             b = BACKENDS[key]
             say(f"({key}) {b.label} ...")

@@ -40,7 +40,7 @@ class Settings:
     background_load: bool = False
     # Which summarisation strategies to serve; their models are the ones loaded.
     strategies: tuple[str, ...] = ("translate-summarise", "extractive")
-    prompts_dir: str | None = None  # default: the templates shipped in service/prompts/
+    prompts_dir: str | None = None  # default: the shipped templates (prompts/)
     # Server-wide, read-only glossaries: NAME.SRC-TGT.tsv|csv files (service/glossary/).
     glossary_dir: str | None = None
     # API-created glossaries one key (or, with keys off, everyone) may keep: how many, and

@@ -1,16 +1,16 @@
-"""Versioned prompt templates (the ``*.toml`` files shipped beside this module, or a
-directory of them): a registry that fails loudly."""
+"""Versioned prompt templates (the ``*.toml`` files of ``prompts/`` at the top of the source
+tree, shipped with this package, or a directory of them): a registry that fails loudly."""
 
 from __future__ import annotations
 
 import string
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
 
 from service.errors import RingkasError
+from service.shipped import folder
 
 
 class PromptError(RingkasError):
@@ -19,8 +19,8 @@ class PromptError(RingkasError):
 
 
 def default_prompts_dir() -> Traversable:
-    """The shipped templates: package data, so found in a wheel, a zip or a checkout."""
-    return resources.files(__name__)
+    """The shipped templates: found in a wheel, a zip or a checkout."""
+    return folder(__name__)
 
 
 @dataclass(frozen=True)

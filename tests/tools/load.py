@@ -49,7 +49,7 @@ from urllib.parse import urlsplit
 
 from tests.tools.fuzz import check_response, error_code, fetch_document, loopback_error
 
-SEED_ARTICLE = (Path(__file__).resolve().parents[2] / "service" / "seeds" /
+SEED_ARTICLE = (Path(__file__).resolve().parents[2] / "seeds" /
                 "000_d67792ced336d87c.txt")
 FALLBACK_ARTICLE = " ".join([
     "Jakarta (ANTARA) - Kementerian Perindustrian memperkuat pemulihan sentra industri kecil "
