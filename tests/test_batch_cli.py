@@ -57,7 +57,8 @@ def test_partial_last_line_is_dropped_and_corruption_refused(tmp_path: Path) -> 
 
 def test_local_batch_resumes_exactly_once_after_kill(tiny_dir: Path, tmp_path: Path) -> None:
     src = tmp_path / "in.jsonl"
-    items = [{k: v for k, v in i.items() if k != "id"} for i in items_for(4)]
+    # Enough items that the kill lands mid-run: a few lines in, many still to come.
+    items = [{k: v for k, v in i.items() if k != "id"} for i in items_for(16)]
     items.append({"text": " "})  # fails alone (empty_text)
     src.write_text("".join(json.dumps(i) + "\n" for i in items))
     out, clean = tmp_path / "out.jsonl", tmp_path / "clean.jsonl"

@@ -82,8 +82,10 @@ def test_bench_refuses_a_busy_machine(tmp_path: Path, monkeypatch: pytest.Monkey
                                        str(tmp_path / "out"), "--work", str(tmp_path / "m")])
     assert result.exit_code != 0
     assert "load average" in result.output and "--force" in result.output
-    assert "error [machine_busy]" in result.output  # its own code, not internal_error
     assert not (tmp_path / "m").exists()  # refused before building anything
+    with pytest.raises(bench_run.MachineBusy) as refused:
+        bench_run.check_load(False, print)
+    assert refused.value.code == "machine_busy"  # its own code, not internal_error
     monkeypatch.setattr(bench_run.os, "getloadavg", lambda: (0.4 * cores, 0.1, 0.1))
     assert bench_run.check_load(False, print)[0] == pytest.approx(0.4 * cores)
 

@@ -51,9 +51,9 @@ def test_the_arena_cap_takes_and_an_explicit_setting_wins() -> None:
 
 
 def test_loading_models_caps_the_arenas(monkeypatch: pytest.MonkeyPatch) -> None:
-    from service.api import runtime
     from service.config import Settings
     from service.engine import memory
+    from service.runtime import assembly as runtime
 
     calls: list[int] = []
     monkeypatch.setattr(memory, "limit_malloc_arenas", lambda arenas=2: calls.append(arenas))
