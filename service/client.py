@@ -150,13 +150,14 @@ class RingkasClient:
         return self.request("GET", "/v1/models")
 
     def summarize(self, text: str, *, title: str | None = None, html: bool = False,
-                  length: str | int = "medium", languages: Iterable[str] = ("en",),
+                  length: str | int | None = None, languages: Iterable[str] = ("en",),
                   strategy: str | None = None, prompt: str | None = None,
                   glossary: str | None = None,
                   glossary_entries: Mapping[str, str] | None = None) -> Summary:
-        body: dict[str, Any] = {"text": text, "html": html, "length": length,
-                                "languages": list(languages)}
-        for name, value in (("title", title), ("strategy", strategy), ("prompt", prompt),
+        body: dict[str, Any] = {"text": text, "html": html, "languages": list(languages)}
+        # None: the service's own default (length, strategy).
+        for name, value in (("title", title), ("length", length), ("strategy", strategy),
+                            ("prompt", prompt),
                             ("glossary", glossary), ("glossary_entries", glossary_entries)):
             if value is not None:
                 body[name] = value

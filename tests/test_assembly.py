@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from service.errors import InvalidField
-from service.pipeline.strategies import PAIR_ROLE, roles_for, roles_needed
+from service.languages import PAIR_ROLE
+from service.pipeline.strategies import roles_for, roles_needed
 from tests.conftest import REPO
 
 # What only the assembly may do: load models, set their threads, wrap them, build pipelines.
@@ -56,7 +57,7 @@ def _pair_tables(path: Path) -> list[int]:
 
 def test_the_translation_pairs_are_named_once() -> None:
     holders = [str(p.relative_to(REPO)) for p in _sources() if _pair_tables(p)]
-    assert holders == ["service/pipeline/strategies.py"]
+    assert holders == ["service/languages.py"]
 
 
 def test_roles_needed() -> None:

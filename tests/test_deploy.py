@@ -26,7 +26,7 @@ import requests
 
 from service.api import create_app
 from service.config import Limits, Settings
-from service.config.settings import _ENV
+from service.config.settings import env_table
 from service.models import ROLES
 from tests.conftest import REPO, _free_port
 from tests.test_http_limits import assert_oversize_answered
@@ -225,7 +225,7 @@ def test_dockerfile_refers_to_real_things() -> None:
     assert "deploy = [" in pyproject
 
     # ENV names the app reads.
-    known = {var for _, var, _ in _ENV} | {"RINGKAS_MODELS_DIR", "RINGKAS_CONFIG"}
+    known = {var for _, var, _ in env_table()} | {"RINGKAS_MODELS_DIR", "RINGKAS_CONFIG"}
     known |= {r.env_var for r in ROLES.values()} | {r.revision_env_var for r in ROLES.values()}
     env_args = " ".join(a for k, a in instructions if k == "ENV")
     for var in re.findall(r"(RINGKAS_[A-Z_]+)=", env_args):
@@ -350,7 +350,7 @@ def test_docs_name_exactly_the_public_routes() -> None:
 
 def test_docs_document_every_setting() -> None:
     configuration = (REPO / "docs" / "configuration.md").read_text()
-    for _, var, _ in _ENV:
+    for _, var, _ in env_table():
         assert f"`{var}`" in configuration, var
     deploy = (REPO / "docs" / "deploy.md").read_text()
     for path in ("service/deploy/Dockerfile", "service/deploy/ringkas.service",

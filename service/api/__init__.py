@@ -29,12 +29,12 @@ from service.api import (
     web,
 )
 from service.api.auth import init_auth
+from service.api.caller import key_id
 from service.api.errors import register_error_handlers
 from service.api.runtime import EXTENSION
-from service.config import ConfigError, Settings
+from service.config import Settings
 from service.contract.routes import SECRET_PATHS
 from service.engine import Engine
-from service.pipeline.strategies import STRATEGIES, roles_for
 from service.runtime.assembly import EngineLoader, Runtime
 from service.runtime.jobs_backend import EXTENSION as JOBS
 from service.runtime.jobs_backend import make_backend
@@ -49,10 +49,6 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
     configured models, from hub cache or dirs) runs now, or in a thread with background_load.
     """
     settings = settings or Settings.from_env()
-    unknown = [s for s in settings.strategies if s not in STRATEGIES]
-    if unknown:
-        raise ConfigError(f"unknown strategy {unknown[0]!r} in RINGKAS_STRATEGIES; available: "
-                          f"{', '.join(STRATEGIES)}")
     app = Flask(__name__)
     if settings.trusted_proxies:  # the client address and scheme from the proxies' headers
         app.wsgi_app = ProxyFix(app.wsgi_app,  # type: ignore[method-assign]
@@ -68,7 +64,7 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
     rt = Runtime(settings)
     app.extensions[EXTENSION] = rt
     metrics.init_metrics(app, rt)  # before install: it counts the engines' tokens
-    rt.start(roles_for(settings.strategies), engines=engines, loader=loader,
+    rt.start(rt.served_roles, engines=engines, loader=loader,
              background=settings.background_load)
 
     app.extensions[JOBS] = make_backend(settings, rt)
@@ -109,7 +105,11 @@ def _access_log(app: Flask) -> None:
                  # Percent-encoded: neither a newline (a forged line) nor a space or "="
                  # (forged fields) from a URL reaches the line as itself.
                  quote(_logged_path(), safe="/-._~!$&'()*+,;:@{}", errors="backslashreplace"),
-                 response.status_code, g.get("error_code", "-"), g.get("api_key_id", "-"),
+                 response.status_code, g.get("error_code", "-"), _or_dash(key_id()),
                  request.content_length or 0,
                  response.calculate_content_length() or 0, elapsed)
         return response
+
+
+def _or_dash(value: object) -> object:
+    return "-" if value is None else value

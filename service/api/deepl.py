@@ -10,10 +10,10 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from service.api.body import json_body, read_body
-from service.api.glossaries import caller
+from service.api.caller import owner, usage_key
 from service.api.routing import route
 from service.api.runtime import runtime
 from service.auth.usage import EXTENSION as USAGE
@@ -57,18 +57,14 @@ def meter() -> Meter:
     return found
 
 
-def key_id() -> int:
-    return int(g.get("api_key_id") or 0)  # 0: keys off, the process's one count
-
-
 @route(bp, routes.DEEPL_TRANSLATE)
 def translate() -> Response:
     rt = runtime()
     rt.pipeline()  # 503 before reading the body when models are not ready
-    req = parse_deepl_translate(deepl_body(), rt.settings.limits, rt.glossaries, caller())
+    req = parse_deepl_translate(deepl_body(), rt.settings.limits, rt.glossaries, owner())
     sources = [req.source or detect(t, req.markup)[0] for t in req.texts]
     billed = [len(t) if t.strip() else 0 for t in req.texts]  # a blank text is not translated
-    charged, key = meter(), key_id()
+    charged, key = meter(), usage_key()
     period = charged.charge(key, sum(billed))  # 456 when the quota would be passed
     warnings: list[RunWarning] = []
     try:
@@ -104,7 +100,7 @@ def languages() -> Response:
 
 @route(bp, routes.DEEPL_USAGE)
 def usage() -> Response:
-    used = meter().usage(key_id())
+    used = meter().usage(usage_key())
     body: dict[str, int] = {"character_count": used.characters}
     if used.limit is not None:
         body["character_limit"] = used.limit

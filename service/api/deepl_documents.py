@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from service.api.deepl import deepl_body, key_id, meter, with_warnings
-from service.api.documents import documents, file_part, file_response, owner
-from service.api.glossaries import caller
+from service.api.caller import owner, usage_key
+from service.api.deepl import deepl_body, meter, with_warnings
+from service.api.documents import documents, file_part, file_response
 from service.api.routing import route
 from service.api.runtime import runtime
 from service.contract import routes
@@ -30,8 +30,8 @@ def upload() -> Response:
     rt.pipeline()  # 503 before reading the body when models are not ready
     file = file_part()
     req = parse_deepl_document(request.values.to_dict(), file, rt.settings.limits,
-                               rt.glossaries, caller())
-    charged, key = meter(), key_id()
+                               rt.glossaries, owner())
+    charged, key = meter(), usage_key()
 
     def charge(characters: int) -> Refund:
         period = charged.charge(key, characters)  # 456 when the quota would be passed

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
+from service.api.caller import owner
 from service.api.deepl import deepl_body
-from service.api.glossaries import caller
 from service.api.routing import route
 from service.api.runtime import runtime
 from service.contract import routes
@@ -24,31 +24,31 @@ def create() -> tuple[Response, int]:
     rt = runtime()
     req = parse_deepl_glossary(deepl_body(), rt.settings.limits)
     made = rt.glossaries.create(req.name, req.source_lang, req.target_lang, req.entries,
-                                entries_format=req.entries_format, owner=caller())
+                                entries_format=req.entries_format, owner=owner())
     return jsonify(deepl_glossary(made)), 201
 
 
 @route(bp, routes.DEEPL_GLOSSARIES, "get")
 def listing() -> Response:
-    found = runtime().glossaries.list(caller())
+    found = runtime().glossaries.list(owner())
     return jsonify({"glossaries": [deepl_glossary(g) for g in found]})
 
 
 @route(bp, routes.DEEPL_GLOSSARY, "get")
 def info(glossary_id: str) -> Response:
-    return jsonify(deepl_glossary(runtime().glossaries.get(glossary_id, caller())))
+    return jsonify(deepl_glossary(runtime().glossaries.get(glossary_id, owner())))
 
 
 @route(bp, routes.DEEPL_GLOSSARY, "delete")
 def delete(glossary_id: str) -> Response:
-    runtime().glossaries.delete(glossary_id, caller())
+    runtime().glossaries.delete(glossary_id, owner())
     return Response(status=204)
 
 
 @route(bp, routes.DEEPL_GLOSSARY_ENTRIES)
 def entries(glossary_id: str) -> Response:
     # DeepL's v2 answers TSV only (its clients ask for it in Accept).
-    found = runtime().glossaries.get(glossary_id, caller())
+    found = runtime().glossaries.get(glossary_id, owner())
     return Response(found.tsv(), mimetype=TSV)
 
 

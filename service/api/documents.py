@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, url_for
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from service.api.body import read_body
+from service.api.caller import owner
 from service.api.libretranslate import FILE_FORMATS, lt_error, lt_http_error
 from service.api.routing import route
 from service.api.runtime import runtime
@@ -35,12 +36,6 @@ def init_documents(app: Flask) -> None:
 def documents() -> DocumentJobs:
     jobs: DocumentJobs = current_app.extensions[EXTENSION]
     return jobs
-
-
-def owner() -> str | None:
-    """The API key id of the caller (None with keys off): a document is that key's."""
-    key_id = g.get("api_key_id")
-    return None if key_id is None else str(key_id)
 
 
 def file_part() -> tuple[str, bytes] | None:

@@ -6,9 +6,10 @@ for a job that does not exist.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from service.api.body import json_body
+from service.api.caller import owner
 from service.api.routing import route
 from service.api.runtime import runtime
 from service.contract import routes
@@ -35,19 +36,14 @@ def _backend() -> JobBackend:
     return backend
 
 
-def _owner() -> str | None:
-    key = g.get("api_key_id")
-    return None if key is None else str(key)
-
-
 @route(bp, routes.JOBS)
 def submit() -> tuple[Response, int, dict[str, str]]:
     rt = runtime()
     strategies = rt.pipeline().strategies  # 503 before reading the body when not ready
     # Items are judged one by one (a bad one fails alone), lone surrogates included.
     req = parse_job(json_body(whole=False), rt.settings.limits, strategies,
-                    rt.settings.webhook_hosts, glossaries=rt.glossaries, owner=_owner())
-    state = _backend().submit(_owner(), req)
+                    rt.settings.webhook_hosts, glossaries=rt.glossaries, owner=owner())
+    state = _backend().submit(owner(), req)
     return jsonify(state.to_json()), 202, {"Location": routes.JOB.path.format(job_id=state.id)}
 
 
@@ -60,14 +56,14 @@ def _found(job_id: str, state: JobState | None) -> JobState:
 @route(bp, routes.JOB, "get")
 def get(job_id: str) -> Response:
     items = request.args.get("items", "true").lower() not in ("0", "false", "no")
-    state = _found(job_id, _backend().get(job_id, _owner(), items=items))
+    state = _found(job_id, _backend().get(job_id, owner(), items=items))
     return jsonify(state.to_json(items=items))
 
 
 @route(bp, routes.JOB, "delete")
 def cancel(job_id: str) -> Response:
-    before = _found(job_id, _backend().get(job_id, _owner(), items=False))
+    before = _found(job_id, _backend().get(job_id, owner(), items=False))
     if before.status in FINAL:
         raise JobFinished(f"the job is already {before.status}",
                           details={"id": job_id, "status": before.status})
-    return jsonify(_found(job_id, _backend().cancel(job_id, _owner())).to_json())
+    return jsonify(_found(job_id, _backend().cancel(job_id, owner())).to_json())

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from service.api.body import body_limit_message, discard_unread_body, json_body, read_body
+from service.api.caller import key_id
 from service.api.errors import allow_header, lt_reply
 from service.api.routing import route
 from service.api.runtime import runtime
@@ -23,9 +24,10 @@ from service.contract.libretranslate import (
     parse_lt_translate,
 )
 from service.errors import Forbidden, RingkasError
-from service.pipeline.markup import SUPPORTED, Markup, translate_each
+from service.languages import LANGUAGES, PAIR_ROLE, Markup
 from service.pipeline.markup import detect as detect_language
-from service.pipeline.strategies import PAIR_ROLE, roles_for
+from service.pipeline.markup import translate_each
+from service.pipeline.strategies import roles_for
 from service.suggestions import SuggestionStore, store_path
 
 bp = Blueprint("libretranslate", __name__)
@@ -70,8 +72,8 @@ def lt_http_error(exc: HTTPException) -> tuple[Response, int]:
 
 @route(bp, routes.LT_LANGUAGES)
 def languages() -> Response:
-    return jsonify([{"code": c, "name": NAMES[c], "targets": [t for t in SUPPORTED if t != c]}
-                    for c in SUPPORTED])
+    return jsonify([{"code": c, "name": NAMES[c], "targets": [t for t in LANGUAGES if t != c]}
+                    for c in LANGUAGES])
 
 
 @route(bp, routes.LT_DETECT)
@@ -108,7 +110,7 @@ def suggest() -> Response:
         raise Forbidden("suggestions are disabled on this server", code="suggestions_disabled")
     req = parse_lt_suggest(lt_body(), rt.settings.limits)
     _suggestion_store(current_app).add(req.q, req.s, req.source, req.target,
-                                       g.get("api_key_id"))
+                                       key_id())
     return jsonify({"success": True})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from service.api.body import json_body
-from service.api.glossaries import caller
+from service.api.caller import owner
 from service.api.routing import route
 from service.api.runtime import runtime
 from service.contract import routes
@@ -18,5 +18,5 @@ bp = Blueprint("summarize", __name__)
 def summarize() -> Response:
     rt = runtime()
     req = parse_summarize(json_body(), rt.settings.limits, rt.pipeline().strategies,
-                          glossaries=rt.glossaries, owner=caller())
+                          glossaries=rt.glossaries, owner=owner())
     return jsonify(rt.run(lambda pipeline, deadline: pipeline.summarize(req, deadline)).to_json())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from service.api.body import json_body
-from service.api.glossaries import caller
+from service.api.caller import owner
 from service.api.routing import route
 from service.api.runtime import runtime
 from service.contract import routes
@@ -19,5 +19,5 @@ def translate() -> Response:
     rt = runtime()
     rt.pipeline()  # 503 before reading the body when models are not ready
     req = parse_translate(json_body(), rt.settings.limits, glossaries=rt.glossaries,
-                          owner=caller())
+                          owner=owner())
     return jsonify(rt.run(lambda pipeline, deadline: pipeline.translate(req, deadline)).to_json())

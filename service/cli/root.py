@@ -19,7 +19,9 @@ from service.cli.models import models
 from service.cli.suggestions import suggestions
 from service.config import Settings
 from service.glossary.store import GlossaryStore
+from service.languages import LANGUAGES
 from service.lazy_command import eval_command
+from service.pipeline.requests import DEFAULT_LENGTH
 from service.runtime.assembly import build_pipeline
 from service.runtime.commands import friendly_errors, service_options, settings_options
 
@@ -52,7 +54,7 @@ def _read(source: str) -> str:
 @click.argument("source", default="-")
 @click.option("--lang", "languages", multiple=True, type=click.Choice(["en", "id"]),
               help="Summary language(s); repeat for both. Default: en.")
-@click.option("--length", default="medium", show_default=True,
+@click.option("--length", default=DEFAULT_LENGTH, show_default=True,
               help="short, medium, long, or a number of sentences.")
 @click.option("--strategy", default="translate-summarise", show_default=True,
               help="translate-summarise, summarise-translate, direct, instruct or extractive.")
@@ -99,9 +101,9 @@ def summarize(source: str, languages: tuple[str, ...], length: str, strategy: st
 @main.command()
 @click.argument("source", default="-")
 @click.option("--source-lang", "--from", "src", default="id", show_default=True,
-              type=click.Choice(["id", "en"]))
+              type=click.Choice(LANGUAGES))
 @click.option("--target-lang", "--to", "tgt", default="en", show_default=True,
-              type=click.Choice(["id", "en"]))
+              type=click.Choice(LANGUAGES))
 @glossary_options
 @friendly_errors
 @settings_options

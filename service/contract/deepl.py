@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from service.config import Limits
-from service.contract.requests import check_text
+from service.contract.requests import check_texts
 from service.contract.spec import Field, ObjectSpec, SpecContext
-from service.errors import InvalidField, PayloadTooLarge
+from service.errors import InvalidField
 from service.glossary import GlossaryNotFound, GlossaryPolicy
 from service.glossary.store import GlossaryStore
-from service.text.clean import split_paragraphs
+from service.languages import Markup
 
 SOURCE_LANGS = {"EN": "en", "ID": "id"}
 # EN (without a variant) is deprecated at DeepL but still served; both variants are the same
@@ -30,11 +30,20 @@ TARGET_LANGS = {"EN": "en", "EN-GB": "en", "EN-US": "en", "ID": "id"}
 DEEPL_CODES = {"en": "EN", "id": "ID"}  # detected_source_language
 
 SplitSentences = Literal["0", "1", "nonewlines"]
-Markup = Literal["html", "xml"]  # service.pipeline.markup's
 
 _BOOL = {True: True, False: False, "1": True, "0": False, "true": True, "false": False}
 _TAGS = Field({"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
               "", message="must be a comma-separated string or a list of tag names")
+
+
+def deepl_pair(checked: Mapping[str, Any]) -> tuple[str | None, str]:
+    """(source, target) of a checked DeepL body; source None when it is to be detected."""
+    source = SOURCE_LANGS[checked["source_lang"]] if "source_lang" in checked else None
+    target = TARGET_LANGS[checked["target_lang"]]
+    if source == target:
+        raise InvalidField("target_lang", f"source_lang and target_lang are both {source!r}",
+                           code="unsupported_language_pair")
+    return source, target
 
 
 def _ignored(description: str) -> Field:
@@ -132,12 +141,8 @@ def parse_deepl_translate(body: Any, limits: Limits, glossaries: GlossaryStore |
         raise InvalidField(refused, "multilingual glossaries are not served; give one "
                            "glossary_id", code="unsupported_option")
     raw = body["text"]
-    texts = _check_texts([raw] if isinstance(raw, str) else raw, limits)
-    source = SOURCE_LANGS[body["source_lang"]] if "source_lang" in body else None
-    target = TARGET_LANGS[body["target_lang"]]
-    if source == target:
-        raise InvalidField("target_lang", f"source_lang and target_lang are both {source!r}",
-                           code="unsupported_language_pair")
+    texts = check_texts([raw] if isinstance(raw, str) else raw, "text", limits, blank_ok=True)
+    source, target = deepl_pair(body)
     markup: Markup | None = body.get("tag_handling")
     split = str(body.get("split_sentences", "nonewlines" if markup else "1"))
     return DeepLTranslateRequest(
@@ -179,24 +184,6 @@ def parse_languages_type(value: str | None) -> Literal["source", "target"]:
     if value == "target":
         return "target"
     raise InvalidField("type", "type must be source or target", code="invalid_type")
-
-
-def _check_texts(raw: list[str], limits: Limits) -> tuple[str, ...]:
-    """The limits of /v1/translate; a blank text is allowed (it comes back as it was), as
-    DeepL answers one."""
-    if len(raw) > limits.max_texts:
-        raise PayloadTooLarge(f"text has {len(raw)} items; the limit is {limits.max_texts}",
-                              code="too_many_texts",
-                              details={"field": "text", "limit": limits.max_texts})
-    for i, text in enumerate(raw):
-        if split_paragraphs(text):
-            check_text(text, f"text[{i}]", limits)
-    total = sum(map(len, raw))
-    if total > limits.max_text_chars:
-        raise PayloadTooLarge(f"text has {total} characters in all; the limit is "
-                              f"{limits.max_text_chars}", code="text_too_long",
-                              details={"field": "text", "limit": limits.max_text_chars})
-    return tuple(raw)
 
 
 def _tag_names(value: str | list[str] | None) -> frozenset[str]:

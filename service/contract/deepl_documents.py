@@ -15,8 +15,7 @@ from service.config import Limits
 from service.contract.deepl import (
     DEEPL_TRANSLATE,
     REFUSED,
-    SOURCE_LANGS,
-    TARGET_LANGS,
+    deepl_pair,
     glossary_policy,
 )
 from service.contract.documents import FILE, check_file_part
@@ -75,11 +74,8 @@ def parse_deepl_document(form: Mapping[str, Any], file: tuple[str, bytes] | None
     if refused is not None:
         raise InvalidField(refused, "multilingual glossaries are not served; give one "
                            "glossary_id", code="unsupported_option")
-    source = SOURCE_LANGS[checked["source_lang"]] if "source_lang" in checked else "auto"
-    target = TARGET_LANGS[checked["target_lang"]]
-    if source == target:
-        raise InvalidField("target_lang", f"source_lang and target_lang are both {source!r}",
-                           code="unsupported_language_pair")
+    given, target = deepl_pair(checked)
+    source = given or "auto"
     filename = checked.get("filename") or file[0]
     _check_output_format(checked.get("output_format"), filename)
     glossary = glossary_policy(checked.get("glossary_id"), None if source == "auto" else source,

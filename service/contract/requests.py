@@ -12,12 +12,20 @@ from service.contract.spec import Field, ObjectSpec, SpecContext
 from service.errors import InvalidField, MalformedRequest, PayloadTooLarge, RingkasError
 from service.glossary import MAX_INLINE_ENTRIES, GlossaryNotFound, GlossaryPolicy
 from service.glossary.store import GlossaryStore, policy
-from service.pipeline.requests import DEFAULT_STRATEGY, Length, SummarizeRequest, TranslateRequest
+from service.languages import LANGUAGES as SERVED
+from service.languages import PAIRS, PAIRS_TEXT
+from service.pipeline.requests import (
+    DEFAULT_LENGTH,
+    DEFAULT_STRATEGY,
+    Length,
+    SummarizeRequest,
+    TranslateRequest,
+)
 from service.text.clean import split_paragraphs
 from service.text.encoding import unpaired_surrogate
 
-LANGUAGES = ("en", "id")
-PAIRS = {("id", "en"), ("en", "id")}
+# As the schemas list them (alphabetical); which languages there are is service.languages'.
+LANGUAGES = tuple(sorted(SERVED))
 _PROMPT_REF = re.compile(r"^[a-z0-9][a-z0-9_-]*(@v[0-9]+)?$")
 _TEXT = {"type": "string", "minLength": 1}
 
@@ -52,7 +60,7 @@ SUMMARIZE = ObjectSpec("SummarizeRequest", "An Indonesian article to summarise."
     "length": Field(lambda ctx: {"oneOf": [
         {"type": "string", "enum": list(Length.PRESETS)},
         {"type": "integer", "minimum": 1, "maximum": ctx.limits.max_summary_sentences}],
-        "default": "medium"},
+        "default": DEFAULT_LENGTH},
         "A preset, or a number of sentences up to max_summary_sentences.",
         code="invalid_length", type_code="invalid_length", details=_max_sentences,
         message="length must be 'short', 'medium', 'long' or a sentence count (at most "
@@ -119,12 +127,16 @@ def check_text(value: str, field: str, limits: Limits) -> str:
     return value
 
 
-def check_texts(raw: list[str], field: str, limits: Limits) -> tuple[str, ...]:
+def check_texts(raw: list[str], field: str, limits: Limits, *,
+                blank_ok: bool = False) -> tuple[str, ...]:
+    """A list of texts within the limits; ``blank_ok``: a blank text is allowed (it comes back
+    as it was, as DeepL answers one)."""
     if len(raw) > limits.max_texts:
         raise PayloadTooLarge(f"{field} has {len(raw)} items; the limit is {limits.max_texts}",
                               code="too_many_texts",
                               details={"field": field, "limit": limits.max_texts})
-    texts = tuple(check_text(t, f"{field}[{i}]", limits) for i, t in enumerate(raw))
+    texts = tuple(t if blank_ok and not split_paragraphs(t) else
+                  check_text(t, f"{field}[{i}]", limits) for i, t in enumerate(raw))
     total = sum(map(len, texts))
     if total > limits.max_text_chars:
         raise PayloadTooLarge(f"{field} has {total} characters in all; the limit is "
@@ -173,7 +185,7 @@ def parse_summarize(body: Any, limits: Limits, strategies: Mapping[str, object],
     languages = body.get("languages", ["en"])
     return SummarizeRequest(text=text, title=title.strip() or None if title else None,
                             html=body.get("html", False),
-                            length=Length.parse(body.get("length", "medium"),
+                            length=Length.parse(body.get("length", DEFAULT_LENGTH),
                                                 limits.max_summary_sentences),
                             languages=tuple(dict.fromkeys(languages)),
                             strategy=body.get("strategy", DEFAULT_STRATEGY),
@@ -198,6 +210,6 @@ def parse_translate(body: Any, limits: Limits, *, glossaries: GlossaryStore | No
     source, target = body.get("source", "id"), body.get("target", "en")
     if (source, target) not in PAIRS:
         raise InvalidField("source", f"unsupported language pair {source!r} -> {target!r}; "
-                           "supported: id -> en, en -> id", code="unsupported_language_pair")
+                           f"supported: {PAIRS_TEXT}", code="unsupported_language_pair")
     return TranslateRequest(texts=texts, source=source, target=target, single=single,
                             glossary=parse_glossary(body, (source, target), glossaries, owner))

@@ -13,9 +13,8 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
-Lang = Literal["id", "en"]
+from service.languages import Lang
 
 # Two values are the same when they differ by at most this fraction (rounding in a summary).
 REL_TOLERANCE = 0.005

@@ -36,8 +36,8 @@ from service.glossary.parse import (
     parse_entries,
 )
 from service.glossary.terms import GlossaryPolicy, Terms
+from service.languages import PAIRS, PAIRS_TEXT
 
-LANGUAGES = ("en", "id")
 DB_NAME = "glossaries.sqlite3"
 _FILE = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9_-]*)\.(?P<src>[a-z]{2})-(?P<tgt>[a-z]{2})"
                    r"\.(?P<fmt>tsv|csv)$")
@@ -89,9 +89,9 @@ class Glossary:
 
 def _check_pair(source_lang: str, target_lang: str) -> tuple[str, str]:
     source_lang, target_lang = source_lang.lower(), target_lang.lower()
-    if source_lang not in LANGUAGES or target_lang not in LANGUAGES or source_lang == target_lang:
+    if (source_lang, target_lang) not in PAIRS:
         raise InvalidGlossary(f"unsupported glossary language pair {source_lang!r} -> "
-                              f"{target_lang!r}; supported: id -> en, en -> id",
+                              f"{target_lang!r}; supported: {PAIRS_TEXT}",
                               code="unsupported_language_pair")
     return source_lang, target_lang
 
@@ -242,7 +242,7 @@ class GlossaryStore:
                          (glossary_id, owner))
 
     def language_pairs(self) -> builtins.list[tuple[str, str]]:
-        return [(s, t) for s in LANGUAGES for t in LANGUAGES if s != t]
+        return sorted(PAIRS)
 
     # -- what /v1 requests use --
 

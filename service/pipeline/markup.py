@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Sequence
-from typing import Literal
 
 from bs4 import BeautifulSoup, NavigableString
 from bs4.element import PreformattedString
@@ -20,14 +19,13 @@ from bs4.exceptions import ParserRejectedMarkup
 
 from service.errors import InvalidMarkup
 from service.glossary.terms import GlossaryPolicy
+from service.languages import LANGUAGES, Markup
 from service.overload import Deadline
 from service.pipeline.pipeline import Pipeline
 from service.pipeline.report import RunWarning
 from service.pipeline.requests import TranslateRequest
-from service.text.language import rank_among
+from service.text.language import likelier_language
 
-Markup = Literal["html", "xml"]
-SUPPORTED = ("id", "en")
 # Texts in, their translations out (same length, same order).
 TranslateTexts = Callable[[Sequence[str]], list[str]]
 # Never translated: code, scripts, styles (HTML's names; an XML document's own are its tags).
@@ -63,7 +61,7 @@ def plain_text(text: str, markup: Markup | None) -> str:
 def detect(text: str, markup: Markup | None = None) -> tuple[str, float]:
     """The more likely of id and en for ``text`` (of its text, for markup), and its
     probability (0-1)."""
-    return rank_among(plain_text(text, markup), SUPPORTED)[0]
+    return likelier_language(plain_text(text, markup))
 
 
 def pipeline_translator(pipeline: Pipeline, deadline: Deadline | None, source: str,
@@ -105,7 +103,7 @@ def translate_each(pipeline: Pipeline, deadline: Deadline | None, texts: Sequenc
     language)."""
     out = list(texts)
     others: list[list[str]] = [[] for _ in texts]
-    for source in SUPPORTED:
+    for source in LANGUAGES:
         todo = [i for i, s in enumerate(sources) if s == source and s != target]
         if not todo:
             continue

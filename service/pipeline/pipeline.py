@@ -10,11 +10,12 @@ from service.config import Limits
 from service.engine import Engine, ModelInfo
 from service.errors import InvalidField, PayloadTooLarge
 from service.fidelity import Attribution, FidelityReport, build_sources, check_summary
+from service.languages import PAIR_ROLE
 from service.overload import Deadline, DeadlineBound
 from service.pipeline.guards import check_empty, check_language, check_repetition, printable
 from service.pipeline.report import Report, RunWarning
 from service.pipeline.requests import SummarizeRequest, TranslateRequest
-from service.pipeline.strategies import PAIR_ROLE, STRATEGIES, Article, Context, Strategy
+from service.pipeline.strategies import STRATEGIES, Article, Context, Strategy
 from service.pipeline.translate import Translator
 from service.prompts import Prompt, PromptRegistry
 from service.text.clean import clean_article

@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from service.config import Limits
 from service.errors import InvalidField
 from service.glossary.terms import GlossaryPolicy
 
 DEFAULT_STRATEGY = "translate-summarise"
-MAX_SENTENCES = 20
+DEFAULT_LENGTH = "medium"
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Length:
     PRESETS: ClassVar[dict[str, int]] = {"short": 2, "medium": 4, "long": 6}
 
     @classmethod
-    def parse(cls, value: Any, limit: int = MAX_SENTENCES) -> Length:
+    def parse(cls, value: Any, limit: int = Limits.max_summary_sentences) -> Length:
         if isinstance(value, str) and value in cls.PRESETS:
             return cls(cls.PRESETS[value], value)
         if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= limit:
@@ -48,7 +49,7 @@ class SummarizeRequest:
     text: str
     title: str | None = None
     html: bool = False
-    length: Length = Length(4, "medium")
+    length: Length = Length(Length.PRESETS[DEFAULT_LENGTH], DEFAULT_LENGTH)
     languages: tuple[str, ...] = ("en",)
     strategy: str = DEFAULT_STRATEGY
     prompt: str | None = None  # a prompt template, NAME or NAME@vVERSION (strategy instruct)

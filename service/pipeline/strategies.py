@@ -10,6 +10,7 @@ from typing import ClassVar
 from service.engine import Engine
 from service.errors import InvalidField
 from service.glossary.terms import GlossaryPolicy
+from service.languages import PAIR_ROLE, ROLE_PAIR
 from service.pipeline.extractive import rank
 from service.pipeline.report import Report
 from service.pipeline.requests import Length
@@ -68,9 +69,6 @@ def register(cls: type[Strategy]) -> type[Strategy]:
     return cls
 
 
-# Which model translates each direction.
-PAIR_ROLE = {("id", "en"): "translate_id_en", ("en", "id"): "translate_en_id"}
-ROLE_PAIR = {role: pair for pair, role in PAIR_ROLE.items()}
 
 
 def roles_needed(strategies: Iterable[str] = (), *,

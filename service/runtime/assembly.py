@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, TypeVar
 from service.config import Settings
 from service.engine import Engine
 from service.engine.guard import FaultListener, OutputGuard
-from service.errors import ModelsUnavailable, NotReady, Overloaded, RingkasError
+from service.errors import (
+    ConfigError,
+    InvalidField,
+    ModelsUnavailable,
+    NotReady,
+    Overloaded,
+    RingkasError,
+)
 from service.glossary.store import GlossaryStore
 from service.overload import Admission, Deadline
 from service.pipeline import Pipeline
@@ -72,6 +79,9 @@ class Runtime:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # The models a server of the settings' strategies loads; checked here, where every
+        # entry point starts, so an unknown strategy fails before anything is loaded.
+        self.served_roles = served_roles(settings)
         self._pipeline: Pipeline | None = None
         self._error: RingkasError | None = None
         self.load_seconds: float | None = None
@@ -164,6 +174,15 @@ class Runtime:
         if self._error is not None:
             raise NotReady(self._error.message, code="load_failed")
         raise NotReady("models are still loading; retry shortly")
+
+
+def served_roles(settings: Settings) -> list[str]:
+    from service.pipeline.strategies import roles_for
+
+    try:
+        return roles_for(settings.strategies)
+    except InvalidField as exc:
+        raise ConfigError(f"RINGKAS_STRATEGIES: {exc.message}", code="unknown_strategy") from None
 
 
 def batched(engines: Mapping[str, Engine], settings: Settings) -> dict[str, Engine]:

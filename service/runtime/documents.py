@@ -40,14 +40,13 @@ from service.glossary.terms import GlossaryPolicy
 from service.pipeline.markup import pipeline_translator
 from service.pipeline.report import RunWarning
 from service.runtime.execute import error_json
-from service.text.language import rank_among
+from service.text.language import likelier_language
 
 if TYPE_CHECKING:
     from service.runtime.assembly import Runtime
 
 log = logging.getLogger(__name__)
 EXTENSION = "ringkas.documents"
-LANGUAGES = ("id", "en")
 MAX_QUEUED = 8  # documents waiting for the background thread, held in memory
 _INTERRUPTED = {"code": "document_interrupted", "message": "the service stopped before this "
                 "document was translated; upload it again"}
@@ -85,7 +84,7 @@ class Submitted:
 
 def detect_source(units: Sequence[str]) -> str:
     """id or en, from the document's own text (its first 20,000 characters)."""
-    return rank_among(" ".join(units)[:20_000], LANGUAGES)[0][0]
+    return likelier_language(" ".join(units)[:20_000])[0]
 
 
 class DocumentJobs:

@@ -295,6 +295,7 @@ def make_worker(settings: Settings, connection: Redis, name: str | None = None) 
 
 def roles_for_worker(settings: Settings) -> list[str]:
     """A worker runs any item: every served strategy and both translation directions."""
-    from service.pipeline.strategies import PAIR_ROLE, roles_needed
+    from service.languages import PAIR_ROLE
+    from service.pipeline.strategies import roles_needed
 
     return roles_needed(settings.strategies, pairs=PAIR_ROLE)

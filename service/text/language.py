@@ -10,9 +10,11 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from service.languages import LANGUAGES as SERVED
+
 # Indonesian, its near neighbours and regional languages that langid knows (Malay, Javanese;
 # Sundanese is not in its model), English, and the other languages wire copy arrives in.
-LANGUAGES = ("id", "ms", "en", "jv", "tl", "nl", "de", "fr", "es", "pt", "zh", "ja", "ar")
+LABELS = ("id", "ms", "en", "jv", "tl", "nl", "de", "fr", "es", "pt", "zh", "ja", "ar")
 NAMES = {"id": "Indonesian", "ms": "Malay", "en": "English", "jv": "Javanese",
          "tl": "Tagalog", "nl": "Dutch", "de": "German", "fr": "French", "es": "Spanish",
          "pt": "Portuguese", "zh": "Chinese", "ja": "Japanese", "ar": "Arabic"}
@@ -38,7 +40,7 @@ def _get_identifier() -> Any:
             from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
             identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-            identifier.set_languages(list(LANGUAGES))
+            identifier.set_languages(list(LABELS))
             _identifier = identifier
         return _identifier
 
@@ -71,6 +73,13 @@ def unexpected(text: str, expected: str) -> tuple[str, float] | None:
 def describe(lang: str, confidence: float, expected: str) -> str:
     return (f"looks like {name(lang)} ({lang}, confidence {confidence:.2f}), not "
             f"{name(expected)} ({expected})")
+
+
+def likelier_language(text: str) -> tuple[str, float]:
+    """The likelier of the languages ringkas serves for ``text``, and its probability (0-1):
+    the one guess every route makes (LibreTranslate's auto, DeepL's missing source_lang,
+    a document's source)."""
+    return rank_among(text, SERVED)[0]
 
 
 def rank_among(text: str, codes: tuple[str, ...]) -> list[tuple[str, float]]:
