@@ -22,13 +22,6 @@ class RingkasError(Exception):
         self.details = dict(details or {})
         self.headers = dict(headers or {})  # e.g. Retry-After on 503
 
-    def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.details:
-            body["details"] = self.details
-        return {"error": body}
-
-
 
 class ConfigError(RingkasError):
     """A setting (config file, environment, command line) that cannot be used."""

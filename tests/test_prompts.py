@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from service.contract.errors import error_of
 from service.errors import RingkasError
 from service.prompts import Prompt, PromptError, PromptRegistry, default_prompts_dir
 
@@ -130,7 +131,7 @@ def test_prompt_error_is_a_ringkas_error() -> None:
     err = PromptError("x", code="prompt_file")
     assert isinstance(err, RingkasError)
     assert err.status == 422
-    assert err.to_json() == {"error": {"code": "prompt_file", "message": "x"}}
+    assert error_of(err) == {"code": "prompt_file", "message": "x"}
 
 
 # --- prompt files from a directory ---------------------------------------------------------

@@ -8,23 +8,20 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
-from werkzeug.exceptions import HTTPException
 
 from service.api.body import read_body
 from service.api.caller import owner
-from service.api.libretranslate import FILE_FORMATS, lt_error, lt_http_error
+from service.api.libretranslate import FILE_FORMATS
 from service.api.routing import route
 from service.api.runtime import runtime
 from service.contract import routes
 from service.contract.documents import parse_lt_translate_file
 from service.documents.formats import SUPPORTED_EXTENSIONS
 from service.documents.store import DocumentNotFound, Download
-from service.errors import RingkasError, UnsupportedMediaType
+from service.errors import UnsupportedMediaType
 from service.runtime.documents import EXTENSION, DocumentJobs
 
 bp = Blueprint("documents", __name__)
-bp.register_error_handler(RingkasError, lt_error)
-bp.register_error_handler(HTTPException, lt_http_error)
 
 
 def init_documents(app: Flask) -> None:

@@ -1,18 +1,19 @@
-"""The one place where exceptions become JSON error responses: ringkas's shape
-(``{"error": {"code", "message", ...}}``), or, under DeepL's paths, DeepL's
-(``{"message": ...}`` with its statuses). LibreTranslate's routes answer in theirs through
-their blueprint's handlers (service/api/libretranslate.py)."""
+"""The one place where exceptions become JSON error responses, in the dialect of the API
+family the request belongs to (ringkas's, DeepL's or LibreTranslate's: the table is
+service/contract/errors.py)."""
 
 from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Mapping
 
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from service.api.body import body_limit_message, discard_unread_body
-from service.contract.routes import is_deepl, is_libretranslate
+from service.contract.errors import DIALECTS
+from service.contract.routes import family_of
 from service.errors import RingkasError
 
 log = logging.getLogger(__name__)
@@ -26,48 +27,15 @@ _HTTP_CODES = {
 }
 
 
-# DeepL answers 403 to a missing or unknown key (its clients raise AuthorizationException),
-# and 400 to every request it cannot use; 413, 429, 456 and 503 are its own too.
-_DEEPL_STATUS = {401: 403, 415: 400, 422: 400}
-# DeepL answers a download of a document still being translated with 503 (its clients
-# raise DocumentNotReadyException); a failed one stays 409.
-_DEEPL_CODE_STATUS = {"document_not_ready": 503}
-
-
-def _reply(status: int, code: str, message: str, details: dict[str, object] | None = None,
-           headers: dict[str, str] | None = None) -> tuple[Response, int]:
-    if is_deepl(request.path):
-        return _deepl_reply(status, code, message, headers)
-    if is_libretranslate(request.path):  # what routing refuses before the blueprint's own
-        return lt_reply(status, code, message, headers)
-    body: dict[str, object] = {"code": code, "message": message}
-    if details:
-        body["details"] = details
-    if getattr(g, "request_id", None):
-        body["request_id"] = g.request_id
+def _reply(status: int, code: str, message: str, details: Mapping[str, object] | None = None,
+           headers: Mapping[str, str] | None = None) -> tuple[Response, int]:
     g.error_code = code
-    response = jsonify({"error": body})
-    response.headers.update(headers or {})
-    return response, status
-
-
-def lt_reply(status: int, code: str, message: str,
-             headers: dict[str, str] | None = None) -> tuple[Response, int]:
-    """LibreTranslate's error shape: ``{"error": "message"}`` (and ringkas's code)."""
-    g.error_code = code
-    response = jsonify({"error": message, "code": code})
-    response.headers.update(headers or {})
-    return response, status
-
-
-def _deepl_reply(status: int, code: str, message: str,
-                 headers: dict[str, str] | None) -> tuple[Response, int]:
-    g.error_code = code
-    response = jsonify({"message": message, "code": code})
-    # A DeepL client answers a missing key as AuthorizationException, not a challenge.
-    response.headers.update({k: v for k, v in (headers or {}).items()
-                             if k != "WWW-Authenticate"})
-    return response, _DEEPL_CODE_STATUS.get(code) or _DEEPL_STATUS.get(status, status)
+    answer = DIALECTS[family_of(request.path)].answer(
+        status, code, message, details=details, headers=headers,
+        request_id=getattr(g, "request_id", None))
+    response = jsonify(answer.body)
+    response.headers.update(answer.headers)
+    return response, answer.status
 
 
 def allow_header(exc: HTTPException) -> dict[str, str]:

@@ -10,6 +10,7 @@ from service import __version__
 from service.api.routing import route
 from service.api.runtime import runtime
 from service.contract import routes
+from service.contract.errors import error_of
 from service.runtime.jobs_backend import EXTENSION as JOBS
 from service.runtime.jobs_backend import JobBackend
 
@@ -35,5 +36,5 @@ def ready() -> Response:
         # Still 200: summarise and translate work, and a restart would not free the disk;
         # a probe that needs jobs reads "degraded" and the error (dir and errno, no text).
         body["status"] = "degraded"
-        body["jobs"] = fault.to_json()["error"]
+        body["jobs"] = error_of(fault)
     return jsonify(body)

@@ -9,11 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
 
-from service.api.body import body_limit_message, discard_unread_body, json_body, read_body
+from service.api.body import json_body, read_body
 from service.api.caller import key_id
-from service.api.errors import allow_header, lt_reply
 from service.api.routing import route
 from service.api.runtime import runtime
 from service.contract import routes
@@ -23,7 +21,7 @@ from service.contract.libretranslate import (
     parse_lt_suggest,
     parse_lt_translate,
 )
-from service.errors import Forbidden, RingkasError
+from service.errors import Forbidden
 from service.languages import LANGUAGES, PAIR_ROLE, Markup
 from service.pipeline.markup import detect as detect_language
 from service.pipeline.markup import translate_each
@@ -33,10 +31,6 @@ from service.suggestions import SuggestionStore, store_path
 bp = Blueprint("libretranslate", __name__)
 
 NAMES = {"id": "Indonesian", "en": "English"}
-# LibreTranslate answers 400 to every request it cannot use (a text over its character
-# limit too), and 403 to a refused key. Only a body over the server's byte limit is 413,
-# as any HTTP client expects (lt_http_error).
-_LT_STATUS = {401: 403, 413: 400, 415: 400, 422: 400}
 # The documents feature (/translate_file) puts the file extensions it translates in
 # app.extensions under this name; /frontend/settings reports them.
 FILE_FORMATS = "ringkas.file_formats"
@@ -51,21 +45,6 @@ def lt_body() -> Any:
         return json_body()
     read_body()  # the limit applies before the form parser reads it
     return form_to_body(request.values.to_dict(flat=False))
-
-
-@bp.errorhandler(RingkasError)
-def lt_error(exc: RingkasError) -> tuple[Response, int]:
-    return lt_reply(_LT_STATUS.get(exc.status, exc.status), exc.code, exc.message, exc.headers)
-
-
-@bp.errorhandler(HTTPException)
-def lt_http_error(exc: HTTPException) -> tuple[Response, int]:
-    status = exc.code or 500
-    if status == 413:
-        discard_unread_body()
-        return lt_reply(413, "request_too_large", body_limit_message())
-    return lt_reply(_LT_STATUS.get(status, status), "http_error", exc.description or exc.name,
-                  allow_header(exc))
 
 
 

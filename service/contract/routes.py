@@ -258,6 +258,17 @@ def is_deepl(path: str) -> bool:
     return path.startswith(DEEPL_PREFIX)
 
 
+def family_of(path: str) -> str:
+    """The API family whose shapes answer ``path`` (a key of service.contract.errors'
+    DIALECTS), from the route table: a path no route serves is answered in the family
+    its prefix or exact path belongs to."""
+    if is_deepl(path):
+        return "deepl"
+    if is_libretranslate(path):
+        return "libretranslate"
+    return "ringkas"
+
+
 # LibreTranslate's routes: exact paths, and the fixed part of a templated one.
 _LT_PATHS: frozenset[str] = frozenset(r.path for r in ROUTES
                                       if r.tag == "libretranslate" and "{" not in r.path)

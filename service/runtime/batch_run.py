@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from service.config import Settings
+from service.contract.errors import error_of
 from service.contract.jobs import parse_item
 from service.jobs.batch import BatchItem, ResultWriter
 from service.jobs.model import FINAL, ITEM_FINAL, Item
@@ -83,7 +84,7 @@ def _run_job(part: Sequence[BatchItem], client: RingkasClient, writer: ResultWri
             _run_job(part[half:], client, writer, bar, poll_s)
             return
         if exc.code in _TOO_BIG:
-            writer.write(part[0], "summarize", None, exc.to_json()["error"])
+            writer.write(part[0], "summarize", None, error_of(exc))
             bar.update(1)
             return
         if exc.code != "no_valid_items":

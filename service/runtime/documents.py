@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from service.config import Settings
+from service.contract.errors import error_of
 from service.documents.document import Document, open_document
 from service.documents.store import (
     DONE,
@@ -39,7 +40,6 @@ from service.errors import NotReady, Overloaded, RingkasError
 from service.glossary.terms import GlossaryPolicy
 from service.pipeline.markup import pipeline_translator
 from service.pipeline.report import RunWarning
-from service.runtime.execute import error_json
 from service.text.language import likelier_language
 
 if TYPE_CHECKING:
@@ -232,7 +232,7 @@ class DocumentJobs:
                 out = doc.translate(pipeline_translator(pipeline, deadline, record.source,
                                                         record.target, glossary, warnings))
         except RingkasError as exc:
-            self.store.update(record, status=ERROR, error=error_json(exc))
+            self.store.update(record, status=ERROR, error=error_of(exc))
             return False
         except Exception as exc:
             log.error("document %s failed with %s\n%s", record.id, type(exc).__name__,

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from service.config import Limits
+from service.contract.errors import error_of
 from service.contract.jobs import FROZEN_GLOSSARY, thaw_glossary
 from service.contract.requests import parse_summarize, parse_translate
 from service.errors import RingkasError
@@ -18,13 +19,6 @@ from service.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 Outcome = tuple[dict[str, Any] | None, dict[str, Any] | None]  # (result, error)
-
-
-def error_json(exc: RingkasError) -> dict[str, Any]:
-    out: dict[str, Any] = {"code": exc.code, "message": exc.message}
-    if exc.details:
-        out["details"] = exc.details
-    return out
 
 
 def run_item(pipeline: Pipeline, kind: str, request: Mapping[str, Any], limits: Limits,
@@ -48,7 +42,7 @@ def outcome(pipeline: Pipeline, kind: str, request: Mapping[str, Any], limits: L
     try:
         return run_item(pipeline, kind, request, limits, deadline), None
     except RingkasError as exc:
-        return None, error_json(exc)
+        return None, error_of(exc)
     except Exception as exc:
         log.error("item %s failed with %s\n%s", label, type(exc).__name__,
                   "".join(traceback.format_tb(exc.__traceback__)))
