@@ -40,7 +40,9 @@ class InProcess:
         from service.config import Limits
 
         req = parse_summarize(body, Limits(max_text_chars=10**7), self.pipeline.strategies)
-        result: dict[str, Any] = self.pipeline.summarize(req).to_json()
+        from service.contract.serialize import summary_json
+
+        result = summary_json(self.pipeline.summarize(req), req)
         return result
 
     def translate(self, texts: Sequence[str],
@@ -52,7 +54,9 @@ class InProcess:
                     if glossary_entries else None)
         req = TranslateRequest(texts=tuple(texts), source="id", target="en", single=False,
                                glossary=glossary)
-        result: dict[str, Any] = self.pipeline.translate(req).to_json()
+        from service.contract.serialize import translation_json
+
+        result = translation_json(self.pipeline.translate(req))
         return result
 
 

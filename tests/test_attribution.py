@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from service.contract.serialize import summary_json
 from service.engine import Engine, EngineWrapper, GenerationParams
 from service.fidelity import Sources, attribute, build_sources, check_summary
 from service.fidelity.align import SUPPORTED_AT
@@ -375,9 +376,10 @@ def _pipeline(engines: Mapping[str, Engine], summary: str, strategy: str) -> tup
 def test_pipeline_attribution_of_a_faithful_summary(engines: Mapping[str, Engine],
                                                     strategy: str) -> None:
     pipeline, scripted = _pipeline(engines, STANDARD, strategy)
-    result = pipeline.summarize(SummarizeRequest(text=SEED, length=Length(5), strategy=strategy,
-                                                 attribution=True))
-    body = result.to_json()
+    req = SummarizeRequest(text=SEED, length=Length(5), strategy=strategy,
+                                                 attribution=True)
+    result = pipeline.summarize(req)
+    body = summary_json(result, req)
     assert body["attribution"]["source_sentences"] == seed_sentences()
     assert [s["supported"] for s in body["attribution"]["summary_sentences"]] == [True] * 5
     codes = [w.code for w in result.warnings]
@@ -392,9 +394,10 @@ def test_pipeline_attribution_of_a_faithful_summary(engines: Mapping[str, Engine
 def test_pipeline_warns_of_each_failure(engines: Mapping[str, Engine], strategy: str) -> None:
     summary = (PLANTED[0][1] + " The governor of Papua opened a cement factory in Jayapura.")
     pipeline, _ = _pipeline(engines, summary, strategy)
-    result = pipeline.summarize(SummarizeRequest(text=SEED, length=Length(6), strategy=strategy,
-                                                 attribution=True))
-    body = result.to_json()
+    req = SummarizeRequest(text=SEED, length=Length(6), strategy=strategy,
+                                                 attribution=True)
+    result = pipeline.summarize(req)
+    body = summary_json(result, req)
     assert [s["supported"] for s in body["attribution"]["summary_sentences"]] == (
         [True] * 5 + [False])
     unsupported = [w.message for w in result.warnings if w.code == "unsupported_sentence"]
@@ -409,8 +412,9 @@ def test_pipeline_warns_of_each_failure(engines: Mapping[str, Engine], strategy:
 def test_attribution_is_in_the_json_only_when_asked(engines: Mapping[str, Engine]) -> None:
     summary = STANDARD + " The governor of Papua opened a cement factory in Jayapura."
     pipeline, _ = _pipeline(engines, summary, "direct")
-    result = pipeline.summarize(SummarizeRequest(text=SEED, length=Length(6), strategy="direct"))
-    data = result.to_json()
+    req = SummarizeRequest(text=SEED, length=Length(6), strategy="direct")
+    result = pipeline.summarize(req)
+    data = summary_json(result, req)
     assert "attribution" not in data
     # A sentence no article sentence supports is reported whether or not attribution was
     # asked for: it is a finding, not a view of the alignment.
@@ -445,9 +449,10 @@ def test_a_full_translation_asked_for_is_what_attribution_aligns(
 
 
 def test_stand_in_models_answer_with_attribution(engines: Mapping[str, Engine]) -> None:
-    result = Pipeline(engines).summarize(SummarizeRequest(
-        text=SEED, length=Length(2), strategy="extractive", attribution=True))
-    body = result.to_json()
+    req = SummarizeRequest(
+        text=SEED, length=Length(2), strategy="extractive", attribution=True)
+    result = Pipeline(engines).summarize(req)
+    body = summary_json(result, req)
     attribution = body["attribution"]
     assert attribution["source_sentences"] == seed_sentences()
     # Random-weight output supports nothing; each such sentence says so.

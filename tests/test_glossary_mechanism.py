@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from service.contract.serialize import translation_json
 from service.engine import Engine, EngineWrapper, GenerationParams
 from service.glossary import GlossaryPolicy, Terms
 from service.pipeline import Pipeline
@@ -39,7 +40,7 @@ def translate(engines: Mapping[str, Engine], rule: Callable[[str], str], text: s
     engine = Phrasebook(engines["translate_id_en"], rule)
     texts = (text,) if isinstance(text, str) else tuple(text)
     req = TranslateRequest(texts, "id", "en", isinstance(text, str), glossary=glossary)
-    out = Pipeline({"translate_id_en": engine}).translate(req).to_json()
+    out = translation_json(Pipeline({"translate_id_en": engine}).translate(req))
     return out["translation"], [w for w in out["warnings"] if w["code"] != "random_weights"]
 
 
@@ -66,7 +67,7 @@ def test_no_term_no_number_no_warning_and_no_extra_model_calls(
         engines: Mapping[str, Engine]) -> None:
     engine = Phrasebook(engines["translate_id_en"], words(BASE))
     req = TranslateRequest(("Pabrik baru dibuka.",), "id", "en", True, glossary=GLOSSARY)
-    out = Pipeline({"translate_id_en": engine}).translate(req).to_json()
+    out = translation_json(Pipeline({"translate_id_en": engine}).translate(req))
     assert out["translation"] == "The factory new opened."
     assert [w for w in out["warnings"] if w["code"] != "random_weights"] == []
     assert engine.inputs == ["Pabrik baru dibuka."]

@@ -10,6 +10,7 @@ from service.api.routing import route
 from service.api.runtime import runtime
 from service.contract import routes
 from service.contract.requests import parse_summarize
+from service.contract.serialize import summary_json
 
 bp = Blueprint("summarize", __name__)
 
@@ -19,4 +20,5 @@ def summarize() -> Response:
     rt = runtime()
     req = parse_summarize(json_body(), rt.settings.limits, rt.pipeline().strategies,
                           glossaries=rt.glossaries, owner=owner())
-    return jsonify(rt.run(lambda pipeline, deadline: pipeline.summarize(req, deadline)).to_json())
+    result = rt.run(lambda pipeline, deadline: pipeline.summarize(req, deadline))
+    return jsonify(summary_json(result, req))

@@ -10,6 +10,7 @@ from service.api.routing import route
 from service.api.runtime import runtime
 from service.contract import routes
 from service.contract.requests import parse_translate
+from service.contract.serialize import translation_json
 
 bp = Blueprint("translate", __name__)
 
@@ -20,4 +21,5 @@ def translate() -> Response:
     rt.pipeline()  # 503 before reading the body when models are not ready
     req = parse_translate(json_body(), rt.settings.limits, glossaries=rt.glossaries,
                           owner=owner())
-    return jsonify(rt.run(lambda pipeline, deadline: pipeline.translate(req, deadline)).to_json())
+    return jsonify(translation_json(
+        rt.run(lambda pipeline, deadline: pipeline.translate(req, deadline))))

@@ -84,13 +84,17 @@ def summarize(source: str, languages: tuple[str, ...], length: str, strategy: st
     result: SummaryResult | Summary
     if client is not None:  # the service validates; its error codes come back as errors
         result = client.summarize_body(body)
+        answer = result.to_json()
     else:
+        from service.contract.serialize import summary_json
+
         req = parse_summarize(body, settings.limits, STRATEGIES,
                               glossaries=GlossaryStore.from_settings(settings))
         roles = roles_needed([req.strategy], indonesian="id" in req.languages)
         result = build_pipeline(settings, roles).summarize(req)
+        answer = summary_json(result, req)
     if as_json:
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
         return
     for w in result.warnings:
         click.echo(f"warning [{w.code}]: {w.message}", err=True)

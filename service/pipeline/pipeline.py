@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from service.config import Limits
 from service.engine import Engine, ModelInfo
@@ -34,28 +33,9 @@ class SummaryResult:
     fidelity: FidelityReport
     prompt: Prompt | None = None
     warnings: list[RunWarning] = field(default_factory=list)
-    # The whole article in English; the key is in the JSON only when the request asked
-    # (null then means no id->en model): an article-length string nobody else wants.
-    translation: str | None = None
-    translation_asked: bool = False
-    # Each summary sentence's supporting article sentences; in the JSON when asked.
+    translation: str | None = None  # the whole article in English, when asked
+    # Each summary sentence's supporting article sentences, when asked.
     attribution: Attribution | None = None
-    attribution_asked: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "summary": self.summary,
-            **({"translation": self.translation} if self.translation_asked else {}),
-            "strategy": self.strategy,
-            "length": self.length,
-            "models": [m.to_json() for m in self.models],
-            "prompt": self.prompt.to_json() if self.prompt else None,
-            "fidelity": self.fidelity.to_json(),
-            **({"attribution": self.attribution.to_json()}
-               if self.attribution_asked and self.attribution is not None else {}),
-            "timings_ms": self.timings_ms,
-            "warnings": [w.to_json() for w in self.warnings],
-        }
 
 
 @dataclass(frozen=True)
@@ -67,10 +47,6 @@ class TranslationResult:
     # Per text, when the request asked for alternatives: distinct other translations,
     # best first (never the translation itself).
     alternatives: list[list[str]] | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"translation": self.translation, "models": [m.to_json() for m in self.models],
-                "timings_ms": self.timings_ms, "warnings": [w.to_json() for w in self.warnings]}
 
 
 class Pipeline:
@@ -159,8 +135,7 @@ class Pipeline:
         return SummaryResult(summary, req.strategy, req.length.to_json(),
                              self._provenance(roles, report, "summary"), report.timings_ms,
                              fidelity,
-                             out.prompt, report.warnings, translation, req.translation,
-                             attribution, req.attribution)
+                             out.prompt, report.warnings, translation, attribution)
 
     def _full_translation(self, ctx: Context, sentences: tuple[str, ...],
                           source_en: str | None, report: Report, roles: list[str],

@@ -13,6 +13,7 @@ from service.config import Limits
 from service.contract.errors import error_of
 from service.contract.jobs import FROZEN_GLOSSARY, thaw_glossary
 from service.contract.requests import parse_summarize, parse_translate
+from service.contract.serialize import summary_json, translation_json
 from service.errors import RingkasError
 from service.overload import Deadline
 from service.pipeline import Pipeline
@@ -29,10 +30,10 @@ def run_item(pipeline: Pipeline, kind: str, request: Mapping[str, Any], limits: 
     glossary = thaw_glossary(frozen) if frozen else None
     if kind == "translate":
         treq = dataclasses.replace(parse_translate(body, limits), glossary=glossary)
-        return pipeline.translate(treq, deadline).to_json()
+        return translation_json(pipeline.translate(treq, deadline))
     req = dataclasses.replace(parse_summarize(body, limits, pipeline.strategies),
                               glossary=glossary)
-    return pipeline.summarize(req, deadline).to_json()
+    return summary_json(pipeline.summarize(req, deadline), req)
 
 
 def outcome(pipeline: Pipeline, kind: str, request: Mapping[str, Any], limits: Limits,

@@ -1,0 +1,33 @@
+"""What the API answers for a summary and a translation: the pipeline's results shaped as
+the response schemas beside this module say (service/contract/responses.py). What the
+request asked for decides which optional keys appear; the results carry no such flags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from service.pipeline.pipeline import SummaryResult, TranslationResult
+from service.pipeline.requests import SummarizeRequest
+
+
+def summary_json(result: SummaryResult, req: SummarizeRequest) -> dict[str, Any]:
+    """``translation`` only when asked (null then means no id->en model: an article-length
+    string nobody else wants); ``attribution`` when asked and made."""
+    return {
+        "summary": result.summary,
+        **({"translation": result.translation} if req.translation else {}),
+        "strategy": result.strategy,
+        "length": result.length,
+        "models": [m.to_json() for m in result.models],
+        "prompt": result.prompt.to_json() if result.prompt else None,
+        "fidelity": result.fidelity.to_json(),
+        **({"attribution": result.attribution.to_json()}
+           if req.attribution and result.attribution is not None else {}),
+        "timings_ms": result.timings_ms,
+        "warnings": [w.to_json() for w in result.warnings],
+    }
+
+
+def translation_json(result: TranslationResult) -> dict[str, Any]:
+    return {"translation": result.translation, "models": [m.to_json() for m in result.models],
+            "timings_ms": result.timings_ms, "warnings": [w.to_json() for w in result.warnings]}
