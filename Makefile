@@ -32,6 +32,8 @@ lint: $(STAMP)
 system-packages:
 	tests/setup/install-system-packages
 
-# The whole suite: lint, types, then every test (no network needed).
+# The whole suite: lint, types, then every test (no network needed), a test file per
+# pytest-xdist worker (the files' servers and fixtures stay with their tests).
+TEST_WORKERS ?= 2
 test: lint system-packages
-	RINGKAS_NO_SKIPS=1 $(VENV)/bin/pytest
+	RINGKAS_NO_SKIPS=1 $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile

@@ -42,11 +42,21 @@ def private_home(pytestconfig: pytest.Config) -> Path:
     return pytestconfig.stash[_HOME][0]
 
 
+def shared_dir(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A directory of this test run: the one every pytest-xdist worker shares (their base
+    temp's parent), or the session's own without xdist."""
+    base = tmp_path_factory.getbasetemp()
+    path = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 @pytest.fixture(scope="session", autouse=True)
 def ct2_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One CTranslate2 conversion cache for the session, this process and every server,
-    CLI and worker it starts: never the user's ~/.cache."""
-    path = tmp_path_factory.mktemp("ct2-cache")
+    """One CTranslate2 conversion cache for the test run (every worker), this process and
+    every server, CLI and worker it starts: never the user's ~/.cache. Conversions into it
+    are locked per entry (service/engine/ct2_cache.py), so workers convert each model once."""
+    path = shared_dir(tmp_path_factory, "ct2-cache")
     before = os.environ.get("RINGKAS_CT2_CACHE")
     os.environ["RINGKAS_CT2_CACHE"] = str(path)
     yield path
@@ -63,9 +73,18 @@ def seed_text() -> str:
 
 @pytest.fixture(scope="session")
 def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every role's tiny model, as ``ringkas models make-tiny`` writes them."""
-    out = tmp_path_factory.mktemp("tiny-models")
-    make_tiny(out)
+    """Every role's tiny model, as ``ringkas models make-tiny`` writes them: built once per
+    test run, by the first worker to get here, so every worker (and the conversion cache)
+    sees the same models."""
+    from filelock import FileLock
+
+    root = shared_dir(tmp_path_factory, "tiny")
+    out = root / "models"
+    with FileLock(str(root / "build.lock")):
+        if not (root / "built").exists():
+            shutil.rmtree(out, ignore_errors=True)
+            make_tiny(out)
+            (root / "built").touch()
     return out
 
 

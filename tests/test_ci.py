@@ -15,10 +15,11 @@ def test_a_skipped_test_fails_make_test(tmp_path: Path) -> None:
     case.write_text("import pytest\n\ndef test_needs_redis():\n    pytest.skip('no redis')\n\n"
                     "def test_fine():\n    pass\n")
 
-    def run(**env: str) -> subprocess.CompletedProcess[str]:
+    def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         base = {k: v for k, v in os.environ.items() if k != "RINGKAS_NO_SKIPS"}
         return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                               "-p", "tests.conftest", "--rootdir", str(tmp_path), str(case)],
+                               "-p", "tests.conftest", "--rootdir", str(tmp_path), *args,
+                               str(case)],
                               cwd=REPO, capture_output=True, text=True, timeout=120,
                               env={**base, **env})
 
@@ -26,6 +27,10 @@ def test_a_skipped_test_fails_make_test(tmp_path: Path) -> None:
     assert strict.returncode == 1, strict.stdout
     assert "1 test(s) skipped under make test" in strict.stdout
     assert "test_setup_missing.py::test_needs_redis" in strict.stdout
+    # make test runs the suite on pytest-xdist workers: their skips count the same.
+    spread = run("-n", "2", RINGKAS_NO_SKIPS="1")
+    assert spread.returncode == 1, spread.stdout
+    assert "test_setup_missing.py::test_needs_redis" in spread.stdout
     assert run().returncode == 0  # a bare pytest run may skip
     # A module that skips itself (a missing browser library) counts as well.
     case.write_text("import pytest\n\npytest.importorskip('no_such_module_here')\n\n"
@@ -34,4 +39,4 @@ def test_a_skipped_test_fails_make_test(tmp_path: Path) -> None:
     assert strict.returncode == 1, strict.stdout
     assert "1 test(s) skipped under make test" in strict.stdout
     makefile = (REPO / "Makefile").read_text()
-    assert "RINGKAS_NO_SKIPS=1 $(VENV)/bin/pytest" in makefile
+    assert "RINGKAS_NO_SKIPS=1 $(VENV)/bin/pytest -n $(TEST_WORKERS)" in makefile
