@@ -27,10 +27,9 @@ from typing import Any
 from flask import Flask
 
 from service import waitress_channel
-from service.api.runtime import runtime_of
+from service.api.runtime import runtime_of, services_of
 from service.config import Settings
 from service.errors import RingkasError
-from service.runtime.jobs_backend import EXTENSION as JOBS
 from service.runtime.jobs_backend import JobBackend
 
 log = logging.getLogger(__name__)
@@ -83,7 +82,7 @@ def build_server(app: Any, host: str, port: int, threads: int, *, max_body: int,
 
 def serve(app: Flask, host: str, port: int, threads: int) -> None:
     rt = runtime_of(app)
-    jobs: JobBackend | None = app.extensions.get(JOBS)
+    jobs: JobBackend | None = services_of(app).jobs
     if jobs is not None:
         try:
             jobs.claim()  # this instance's data dir from now on, used or not

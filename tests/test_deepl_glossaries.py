@@ -20,11 +20,11 @@ import requests
 from flask import Flask
 
 from service.api import create_app
+from service.api.runtime import services_of
 from service.auth.store import KeyStore
 from service.config import Settings
 from service.engine import Engine
 from service.glossary.terms import count_exact
-from service.runtime.jobs_backend import EXTENSION as JOBS
 from tests.conftest import REPO
 from tests.test_deepl import serving
 from tests.test_glossary_mechanism import BASE, Phrasebook, words
@@ -60,7 +60,7 @@ def live(settings: Settings, engines: Mapping[str, Engine]) -> Iterator[str]:
         with serving(app) as base:
             yield base
     finally:
-        app.extensions[JOBS].stop()
+        services_of(app).jobs.stop()
 
 
 @pytest.fixture()

@@ -26,14 +26,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.api import create_app
-from service.api.runtime import runtime_of
+from service.api.runtime import runtime_of, services_of
 from service.auth.store import KeyStore
 from service.config import Limits, Settings
 from service.documents.document import open_document
 from service.documents.store import DONE, ERROR, QUEUED, DocumentNotFound, DocumentStore
 from service.engine import Engine, EngineWrapper, GenerationParams
 from service.errors import InvalidDocument, PayloadTooLarge
-from service.runtime.documents import EXTENSION, DocumentFailed, DocumentJobs
+from service.runtime.documents import DocumentFailed, DocumentJobs
 from tests.conftest import with_limits
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -421,7 +421,7 @@ def test_the_openapi_document_lists_the_file_routes(client: FlaskClient) -> None
 
 @pytest.fixture()
 def jobs(app: Flask) -> Iterator[DocumentJobs]:
-    yield app.extensions[EXTENSION]
+    yield services_of(app).documents
 
 
 def wait_status(jobs: DocumentJobs, doc_id: str, key: str, until: set[str]) -> str:
@@ -460,7 +460,7 @@ def test_a_background_document_that_fails_reports_its_error(
         settings: Settings, upper: Mapping[str, Engine]) -> None:
     broken = {**upper, "translate_id_en": Broken(upper["translate_id_en"])}
     app = create_app(settings, engines=broken)
-    jobs: DocumentJobs = app.extensions[EXTENSION]
+    jobs: DocumentJobs = services_of(app).documents
     done = jobs.submit(None, "a.txt", b"Satu desa.\nDua desa.", "id", "en")
     assert wait_status(jobs, done.record.id, done.key, {DONE, ERROR}) == ERROR
     record = jobs.status(done.record.id, done.key, None)

@@ -16,13 +16,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.api import create_app
-from service.api.runtime import runtime_of
+from service.api.runtime import runtime_of, services_of
 from service.config import Settings
 from service.engine import Engine
 from service.fidelity.numbers import extract_quantities
 from service.fidelity.preserve import compare
 from service.glossary.terms import count_exact
-from service.runtime.jobs_backend import EXTENSION as JOBS
 from service.text.segment import split_sentences
 from tests.test_glossary_mechanism import Phrasebook, words
 
@@ -48,7 +47,7 @@ def glossary_settings(settings: Settings, tmp_path: Path) -> Settings:
 def app(glossary_settings: Settings, engines: Mapping[str, Engine]) -> Iterator[Flask]:
     app = create_app(glossary_settings, engines=engines)
     yield app
-    app.extensions[JOBS].stop()
+    services_of(app).jobs.stop()
 
 
 @pytest.fixture()
@@ -160,7 +159,7 @@ def test_a_job_runs_with_the_glossary_as_it_was_at_submission(
         assert items[1]["result"]["translation"] == "Kemenperin trains artisans."
         assert items[2]["error"]["code"] == "glossary_not_found"
     finally:
-        app.extensions[JOBS].stop()
+        services_of(app).jobs.stop()
 
 
 def test_glossaries_belong_to_their_api_key(glossary_settings: Settings,
@@ -187,7 +186,7 @@ def test_glossaries_belong_to_their_api_key(glossary_settings: Settings,
         resp = client.post("/v1/translate", json=body, headers={"X-API-Key": bob})
         assert resp.get_json()["error"]["code"] == "glossary_not_found"
     finally:
-        app.extensions[JOBS].stop()
+        services_of(app).jobs.stop()
 
 
 def test_deepl_glossary_creation_past_the_keys_cap_is_456(settings: Settings,

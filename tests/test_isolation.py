@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from service.api import create_app
+from service.api.runtime import services_of
 from service.config import Settings
 from service.engine import Engine
-from service.runtime.jobs_backend import EXTENSION as JOBS
 from tests.conftest import REPO, _free_port, start_server, stop_server
 
 JOB = {"items": [{"kind": "translate", "text": "Dia pergi ke pasar.", "target": "en"}]}
@@ -41,8 +41,8 @@ def test_a_second_app_on_the_same_data_dir_is_not_ready(
         assert str(os.getpid()) in error["message"]  # the holder, by pid
         assert first.test_client().get("/v1/ready").status_code == 200  # the owner is fine
     finally:
-        first.extensions[JOBS].stop()
-        second.extensions[JOBS].stop()
+        services_of(first).jobs.stop()
+        services_of(second).jobs.stop()
     # Released: the dir is free again for whoever comes next.
     assert second.test_client().get("/v1/ready").status_code == 200
 

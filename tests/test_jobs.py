@@ -17,12 +17,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.api import create_app
+from service.api.runtime import runtime_of, services_of
 from service.config import Settings
 from service.engine import Engine
 from service.jobs.model import Item
 from service.jobs.store import JobStore
 from service.overload import Deadline
-from service.runtime.jobs_backend import EXTENSION as JOBS
 from service.runtime.local_jobs import LocalJobs
 from tests.conftest import with_limits
 from tests.test_webhook import Receiver
@@ -50,7 +50,7 @@ def job_settings(settings: Settings, tmp_path: Path) -> Settings:
 def app(job_settings: Settings, engines: Mapping[str, Engine]) -> Iterator[Flask]:
     app = create_app(job_settings, engines=engines)
     yield app
-    jobs = app.extensions[JOBS]
+    jobs = services_of(app).jobs
     assert isinstance(jobs, LocalJobs)
     jobs.stop()
 
@@ -212,7 +212,7 @@ def test_unknown_job_is_404(client: FlaskClient) -> None:
 
 
 def test_cancel(client: FlaskClient, app: Flask) -> None:
-    rt = app.extensions["ringkas"]
+    rt = runtime_of(app)
     # Hold the only inference slot: the job's items cannot start, so cancelling is certain
     # to catch them queued.
     with rt.admission.slot(Deadline.after(60)):
@@ -254,7 +254,7 @@ def test_jobs_belong_to_their_api_key(job_settings: Settings, engines: Mapping[s
         assert client.delete(url, headers={"X-API-Key": bob}).status_code == 404
         assert client.get(url, headers={"X-API-Key": alice}).status_code == 200
     finally:
-        app.extensions[JOBS].stop()
+        services_of(app).jobs.stop()
 
 
 def test_retention_with_an_injected_clock(tmp_path: Path) -> None:
@@ -339,7 +339,7 @@ def test_webhook_called_on_completion_for_allowed_host(job_settings: Settings,
         assert other.get_json()["error"]["code"] == "webhook_not_allowed"
     finally:
         hook.shutdown()
-        app.extensions[JOBS].stop()
+        services_of(app).jobs.stop()
 
 
 def test_webhook_allow_list_cannot_be_bypassed(job_settings: Settings,
@@ -370,7 +370,7 @@ def test_webhook_allow_list_cannot_be_bypassed(job_settings: Settings,
     finally:
         allowed.close()
         other.close()
-        app.extensions[JOBS].stop()
+        services_of(app).jobs.stop()
 
 
 def test_slow_webhook_receiver_does_not_delay_another(job_settings: Settings,
@@ -380,7 +380,7 @@ def test_slow_webhook_receiver_does_not_delay_another(job_settings: Settings,
     app = create_app(dataclasses.replace(job_settings, webhook_hosts=("127.0.0.1",)),
                      engines=engines)
     client = app.test_client()
-    jobs = app.extensions[JOBS]
+    jobs = services_of(app).jobs
     try:
         a = client.post("/v1/jobs", json={"items": items_for(1), "webhook":
                                           f"http://127.0.0.1:{slow.port}/a"}).get_json()["id"]
@@ -442,7 +442,7 @@ def test_an_item_stopped_by_a_shutdown_abort_goes_back_to_the_queue(
         # Back in the queue for the next start, not failed with the shutdown's 503.
         assert item["status"] == "queued" and "error" not in item, item
     finally:
-        app.extensions[JOBS].stop(timeout_s=1)
+        services_of(app).jobs.stop(timeout_s=1)
 
 
 def test_a_lone_surrogate_in_an_items_glossary_fails_that_item_alone(

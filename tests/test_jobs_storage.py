@@ -26,13 +26,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.api import create_app
+from service.api.runtime import services_of
 from service.config import Settings
 from service.engine import Engine
 from service.errors import JobsStorageFull, JobsStorageUnavailable
 from service.jobs import store as store_module
 from service.jobs.model import Item
 from service.jobs.store import JobStore, storage_fault
-from service.runtime.jobs_backend import EXTENSION as JOBS
 from service.runtime.local_jobs import LocalJobs
 from tests.test_jobs import items_for, wait_final
 
@@ -113,7 +113,7 @@ def make_app(settings: Settings, engines: Mapping[str, Engine],
 
 
 def jobs(app: Flask) -> LocalJobs:
-    backend = app.extensions[JOBS]
+    backend = services_of(app).jobs
     assert isinstance(backend, LocalJobs)
     return backend
 

@@ -36,8 +36,7 @@ from service.config import Settings
 from service.contract.routes import SECRET_PATHS
 from service.engine import Engine
 from service.runtime.assembly import EngineLoader, Runtime
-from service.runtime.jobs_backend import EXTENSION as JOBS
-from service.runtime.jobs_backend import make_backend
+from service.runtime.services import Services
 
 log = logging.getLogger("service.access")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -62,12 +61,11 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
     app.json.ensure_ascii = True  # type: ignore[attr-defined]
 
     rt = Runtime(settings)
-    app.extensions[EXTENSION] = rt
     metrics.init_metrics(app, rt)  # before install: it counts the engines' tokens
     rt.start(rt.served_roles, engines=engines, loader=loader,
              background=settings.background_load)
-
-    app.extensions[JOBS] = make_backend(settings, rt)
+    services = Services.build(rt)
+    app.extensions[EXTENSION] = services
 
     documents.init_documents(app)
     for bp in (health.bp, models.bp, summarize.bp, translate.bp, libretranslate.bp, deepl.bp,
@@ -76,7 +74,8 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
         app.register_blueprint(bp)
     register_error_handlers(app)
     _access_log(app)
-    init_auth(app, settings)  # after the access log's hook: auth errors carry the request id
+    # After the access log's hook: auth errors carry the request id.
+    init_auth(app, settings, services.keys)
     return app
 
 

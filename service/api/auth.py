@@ -18,8 +18,6 @@ from flask_limiter import ApplicationLimit, Limiter, RequestLimit
 
 from service.api.body import read_body
 from service.auth.store import KeyStore
-from service.auth.usage import EXTENSION as USAGE
-from service.auth.usage import ProcessMeter
 from service.config import ConfigError, Settings
 from service.config.rate_limits import rate_limit_string
 from service.contract.routes import BODY_KEY_PATHS, is_public
@@ -62,21 +60,16 @@ def _body_key() -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def init_auth(app: Flask, settings: Settings) -> None:
-    """Register API-key checks (when ``settings.require_api_keys``) and rate limits (when a
-    default limit is set, or keys are on: a key may carry its own limit)."""
+def init_auth(app: Flask, settings: Settings, store: KeyStore | None) -> None:
+    """Register API-key checks (when there is a key ``store``: keys are required) and rate
+    limits (when a default limit is set, or keys are on: a key may carry its own limit)."""
     default_limit = rate_limit_string(settings.rate_limit)
-    store: KeyStore | None = None
-    if settings.require_api_keys:
-        store = KeyStore(settings.keys_db)
+    if store is not None:
         _register_auth(app, store)
         if not any(not k.revoked for k in store.list()):
             log.warning("API keys are required but %s holds no active key: every request but "
                         "health/ready will be refused; add one with `ringkas keys add NAME`",
                         store.path)
-    # Characters translated (DeepL's /v2/usage): per key in the store, or with keys off
-    # for this process.
-    app.extensions[USAGE] = store if store is not None else ProcessMeter()
     if default_limit or store is not None:
         _register_limiter(app, settings, default_limit)
 

@@ -10,13 +10,12 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from service.api.body import json_body, read_body
 from service.api.caller import owner, usage_key
 from service.api.routing import route
-from service.api.runtime import runtime
-from service.auth.usage import EXTENSION as USAGE
+from service.api.runtime import runtime, services
 from service.auth.usage import Meter
 from service.contract import routes
 from service.contract.deepl import (
@@ -53,7 +52,7 @@ def deepl_body() -> Any:
 
 def meter() -> Meter:
     """The app's character meter (per key with keys on, the process's with keys off)."""
-    found: Meter = current_app.extensions[USAGE]
+    found: Meter = services().usage
     return found
 
 

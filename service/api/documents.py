@@ -7,32 +7,29 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Flask, Response, jsonify, request, url_for
 
 from service.api.body import read_body
 from service.api.caller import owner
 from service.api.libretranslate import FILE_FORMATS
 from service.api.routing import route
-from service.api.runtime import runtime
+from service.api.runtime import runtime, services
 from service.contract import routes
 from service.contract.documents import parse_lt_translate_file
 from service.documents.formats import SUPPORTED_EXTENSIONS
 from service.documents.store import DocumentNotFound, Download
 from service.errors import UnsupportedMediaType
-from service.runtime.documents import EXTENSION, DocumentJobs
+from service.runtime.documents import DocumentJobs
 
 bp = Blueprint("documents", __name__)
 
 
 def init_documents(app: Flask) -> None:
     app.extensions[FILE_FORMATS] = list(SUPPORTED_EXTENSIONS)
-    app.extensions[EXTENSION] = DocumentJobs(app.extensions["ringkas"].settings,
-                                             app.extensions["ringkas"])
 
 
 def documents() -> DocumentJobs:
-    jobs: DocumentJobs = current_app.extensions[EXTENSION]
-    return jobs
+    return services().documents
 
 
 def file_part() -> tuple[str, bytes] | None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
 
 from service import __version__
 from service.api.routing import route
-from service.api.runtime import runtime
+from service.api.runtime import runtime, services
 from service.contract import routes
 from service.contract.errors import error_of
-from service.runtime.jobs_backend import EXTENSION as JOBS
 from service.runtime.jobs_backend import JobBackend
 
 bp = Blueprint("health", __name__)
@@ -27,7 +26,7 @@ def ready() -> Response:
     rt = runtime()
     rt.pipeline()  # raises 503 not_ready / models_unavailable until the models are in
     body: dict[str, Any] = {"status": "ready", "load_seconds": rt.load_seconds}
-    jobs: JobBackend | None = current_app.extensions.get(JOBS)
+    jobs: JobBackend | None = services().jobs
     conflict = jobs.conflict() if jobs is not None else None
     if conflict is not None:
         raise conflict  # 503 jobs_unavailable: this instance shares another's data dir

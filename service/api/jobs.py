@@ -6,17 +6,17 @@ for a job that does not exist.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from service.api.body import json_body
 from service.api.caller import owner
 from service.api.routing import route
-from service.api.runtime import runtime
+from service.api.runtime import runtime, services
 from service.contract import routes
 from service.contract.jobs import parse_job
 from service.errors import RingkasError
 from service.jobs.model import FINAL, JobState
-from service.runtime.jobs_backend import EXTENSION, JobBackend
+from service.runtime.jobs_backend import JobBackend
 
 bp = Blueprint("jobs", __name__)
 
@@ -32,8 +32,7 @@ class JobFinished(RingkasError):
 
 
 def _backend() -> JobBackend:
-    backend: JobBackend = current_app.extensions[EXTENSION]
-    return backend
+    return services().jobs
 
 
 @route(bp, routes.JOBS)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from service.api.body import json_body, read_body
 from service.api.caller import key_id
 from service.api.routing import route
-from service.api.runtime import runtime
+from service.api.runtime import runtime, services
 from service.contract import routes
 from service.contract.libretranslate import (
     form_to_body,
@@ -26,7 +26,6 @@ from service.languages import LANGUAGES, PAIR_ROLE, Markup
 from service.pipeline.markup import detect as detect_language
 from service.pipeline.markup import translate_each
 from service.pipeline.strategies import roles_for
-from service.suggestions import SuggestionStore, store_path
 
 bp = Blueprint("libretranslate", __name__)
 
@@ -34,7 +33,6 @@ NAMES = {"id": "Indonesian", "en": "English"}
 # The documents feature (/translate_file) puts the file extensions it translates in
 # app.extensions under this name; /frontend/settings reports them.
 FILE_FORMATS = "ringkas.file_formats"
-_SUGGESTIONS = "ringkas.suggestions"
 
 
 def lt_body() -> Any:
@@ -88,21 +86,9 @@ def suggest() -> Response:
     if not rt.settings.suggestions:  # LibreTranslate's answer, before reading the body
         raise Forbidden("suggestions are disabled on this server", code="suggestions_disabled")
     req = parse_lt_suggest(lt_body(), rt.settings.limits)
-    _suggestion_store(current_app).add(req.q, req.s, req.source, req.target,
+    services().suggestions.add(req.q, req.s, req.source, req.target,
                                        key_id())
     return jsonify({"success": True})
-
-
-def _suggestion_store(app: Flask) -> SuggestionStore:
-    """Opened on the first suggestion (a server that takes none never creates the file)."""
-    store: SuggestionStore | None = app.extensions.get(_SUGGESTIONS)
-    if store is None:
-        settings = runtime().settings
-        store = SuggestionStore(store_path(settings.data_dir),
-                                max_rows=settings.suggestions_max,
-                                max_rows_per_key=settings.suggestions_max_per_key)
-        app.extensions[_SUGGESTIONS] = store
-    return store
 
 
 @route(bp, routes.LT_FRONTEND_SETTINGS)

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-EXTENSION = "ringkas.usage"  # the app's meter, in Flask's app.extensions
-
 
 @dataclass(frozen=True)
 class CharUsage:

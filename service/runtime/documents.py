@@ -46,7 +46,6 @@ if TYPE_CHECKING:
     from service.runtime.assembly import Runtime
 
 log = logging.getLogger(__name__)
-EXTENSION = "ringkas.documents"
 MAX_QUEUED = 8  # documents waiting for the background thread, held in memory
 _INTERRUPTED = {"code": "document_interrupted", "message": "the service stopped before this "
                 "document was translated; upload it again"}

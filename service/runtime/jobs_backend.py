@@ -11,7 +11,6 @@ from service.jobs.model import JobRequest, JobState
 if TYPE_CHECKING:
     from service.runtime.assembly import Runtime
 
-EXTENSION = "ringkas.jobs"
 
 
 class JobBackend(Protocol):
