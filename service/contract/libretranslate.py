@@ -103,13 +103,13 @@ def _texts(q: str | list[str], limits: Limits) -> tuple[tuple[str, ...], bool]:
 def parse_lt_translate(body: Any, limits: Limits) -> LtTranslateRequest:
     body = LT_TRANSLATE.validate(body, SpecContext(limits))
     texts, single = _texts(body["q"], limits)
-    source, target = body.get("source", "auto"), body["target"]
+    source, target = body["source"], body["target"]
     if source == target:
         raise InvalidField("target", f"source and target are both {target!r}",
                            code="unsupported_language_pair")
     return LtTranslateRequest(texts=texts, source=source, target=target,
-                              html=body.get("format", "text") == "html", single=single,
-                              alternatives=body.get("alternatives", 0))
+                              html=body["format"] == "html", single=single,
+                              alternatives=body["alternatives"])
 
 
 def parse_lt_detect(body: Any, limits: Limits) -> LtDetectRequest:

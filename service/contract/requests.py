@@ -182,16 +182,16 @@ def parse_summarize(body: Any, limits: Limits, strategies: Mapping[str, object],
     body = SUMMARIZE.validate(body, SpecContext(limits, tuple(strategies)))
     text = check_text(body["text"], "text", limits)
     title = body.get("title")
-    languages = body.get("languages", ["en"])
+    languages = body["languages"]
     return SummarizeRequest(text=text, title=title.strip() or None if title else None,
-                            html=body.get("html", False),
-                            length=Length.parse(body.get("length", DEFAULT_LENGTH),
+                            html=body["html"],
+                            length=Length.parse(body["length"],
                                                 limits.max_summary_sentences),
                             languages=tuple(dict.fromkeys(languages)),
-                            strategy=body.get("strategy", DEFAULT_STRATEGY),
+                            strategy=body["strategy"],
                             prompt=body.get("prompt"),
-                            translation=body.get("translation", False),
-                            attribution=body.get("attribution", False),
+                            translation=body["translation"],
+                            attribution=body["attribution"],
                             glossary=parse_glossary(body, ("id", "en"), glossaries, owner))
 
 
@@ -207,7 +207,7 @@ def parse_translate(body: Any, limits: Limits, *, glossaries: GlossaryStore | No
     raw = body["text"]
     single = isinstance(raw, str)
     texts = (check_text(raw, "text", limits),) if single else check_texts(raw, "text", limits)
-    source, target = body.get("source", "id"), body.get("target", "en")
+    source, target = body["source"], body["target"]
     if (source, target) not in PAIRS:
         raise InvalidField("source", f"unsupported language pair {source!r} -> {target!r}; "
                            f"supported: {PAIRS_TEXT}", code="unsupported_language_pair")

@@ -9,6 +9,7 @@ Schema cannot say with our error codes (empty text, lone surrogates, limits answ
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,7 +68,9 @@ class ObjectSpec:
         return schema
 
     def validate(self, body: Any, ctx: SpecContext) -> Mapping[str, Any]:
-        """The body as a mapping, or the first problem as a RingkasError with its code."""
+        """The body with each absent field's schema default filled in (the default the
+        OpenAPI document states is the one applied), or the first problem as a RingkasError
+        with its code."""
         if not isinstance(body, Mapping):
             raise MalformedRequest("the request body must be a JSON object",
                                    code="not_an_object")
@@ -92,4 +95,7 @@ class ObjectSpec:
                 if f.details:
                     exc.details.update(f.details(ctx))
                 raise exc
-        return body
+        defaults = {name: copy.deepcopy(f.schema_for(ctx)["default"])
+                    for name, f in self.fields.items()
+                    if name not in body and "default" in f.schema_for(ctx)}
+        return {**defaults, **body}
