@@ -216,6 +216,18 @@ def test_limits_name_themselves(settings: Settings, engines: dict[str, Engine], 
     assert error["details"]["limit"] in {3, 5}
 
 
+def wait_in_flight(base: str, count: int, timeout_s: float = 60) -> None:
+    """Until ``count`` requests run inference (the server's own gauge), within a bound."""
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        for line in requests.get(f"{base}/metrics", timeout=5).text.splitlines():
+            if line.startswith("ringkas_inflight_requests ") and \
+                    float(line.split()[1]) >= count:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"{count} request(s) never ran at once")
+
+
 def assert_refused_while_draining(base: str) -> None:
     late = requests.post(f"{base}{T}", json={"text": "Dia pergi."}, timeout=10)
     assert late.status_code == 503
@@ -235,7 +247,7 @@ def test_graceful_shutdown_finishes_in_flight_work(tiny_dir: Path, seed_text: st
     try:
         worker = threading.Thread(target=long_request)
         worker.start()
-        time.sleep(1.0)  # the summary takes seconds on the tiny models: it is in flight
+        wait_in_flight(base, 1)  # the summary takes seconds on the tiny models
         proc.send_signal(signal.SIGTERM)
         time.sleep(0.3)
         # Still draining (the summary runs): the listener is open and refuses new work.
@@ -268,7 +280,7 @@ def test_shutdown_past_the_drain_timeout_answers_in_flight_requests(
         workers = [threading.Thread(target=long_request) for _ in range(4)]
         for w in workers:
             w.start()
-        time.sleep(1.5)  # each takes seconds: all four are admitted, one runs
+        wait_in_flight(base, 4)  # each takes seconds: all four are admitted
         proc.send_signal(signal.SIGTERM)
         time.sleep(0.3)
         assert_refused_while_draining(base)
