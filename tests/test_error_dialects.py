@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
+
 import pytest
 
+from service.api import create_app
+from service.config import Settings
 from service.contract.errors import DIALECTS, error_of
 from service.contract.routes import family_of
+from service.engine import Engine
 from service.errors import InvalidField, Unauthorized
 
 
@@ -48,3 +54,20 @@ def test_the_error_object_of_jobs_and_documents_is_ringkas_s_own() -> None:
                              "details": {"field": "text"}}
     ringkas = DIALECTS["ringkas"].answer(exc.status, exc.code, exc.message, details=exc.details)
     assert ringkas.body == {"error": error_of(exc)}
+
+
+def test_libretranslate_statuses_are_for_its_routes_own_answers(
+        settings: Settings, engines: Mapping[str, Engine]) -> None:
+    """A refused key on a LibreTranslate route is 403, as LibreTranslate answers; the same
+    request with a method no route takes keeps HTTP's 401, as it always has."""
+    client = create_app(dataclasses.replace(settings, require_api_keys=True),
+                        engines=engines).test_client()
+    routed = client.post("/translate", json={"q": "Halo", "source": "id", "target": "en"})
+    assert routed.status_code == 403
+    assert routed.get_json()["code"] == "missing_api_key"
+    unrouted = client.get("/translate")
+    assert unrouted.status_code == 401
+    assert unrouted.get_json() == {"error": unrouted.get_json()["error"],
+                                   "code": "missing_api_key"}
+    assert DIALECTS["libretranslate"].answer(401, "x", "m", routed=False).status == 401
+    assert DIALECTS["deepl"].answer(401, "x", "m", routed=False).status == 403

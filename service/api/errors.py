@@ -32,7 +32,7 @@ def _reply(status: int, code: str, message: str, details: Mapping[str, object] |
     g.error_code = code
     answer = DIALECTS[family_of(request.path)].answer(
         status, code, message, details=details, headers=headers,
-        request_id=getattr(g, "request_id", None))
+        request_id=getattr(g, "request_id", None), routed=request.url_rule is not None)
     response = jsonify(answer.body)
     response.headers.update(answer.headers)
     return response, answer.status

@@ -25,7 +25,6 @@ from service.errors import Forbidden
 from service.languages import LANGUAGES, PAIR_ROLE, Markup
 from service.pipeline.markup import detect as detect_language
 from service.pipeline.markup import translate_each
-from service.pipeline.strategies import roles_for
 
 bp = Blueprint("libretranslate", __name__)
 
@@ -94,7 +93,7 @@ def suggest() -> Response:
 @route(bp, routes.LT_FRONTEND_SETTINGS)
 def frontend_settings() -> Response:
     settings = runtime().settings
-    served = set(roles_for(settings.strategies))
+    served = set(runtime().served_roles)
     targets = [t for (_, t), role in PAIR_ROLE.items() if role in served]
     target = "en" if "en" in targets else (targets or ["en"])[0]
     files = list(current_app.extensions.get(FILE_FORMATS, ()))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from service.config import Settings
+from service.languages import LANGUAGES
 from service.runtime.commands import friendly_errors, service_options, settings_options
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 @click.option("--kind", type=click.Choice(["summarize", "translate"]), default=None,
               help="For items that do not say (default: summarize).")
 @click.option("--length", default=None, help="short, medium, long, or a number of sentences.")
-@click.option("--lang", "languages", multiple=True, type=click.Choice(["en", "id"]),
+@click.option("--lang", "languages", multiple=True, type=click.Choice(LANGUAGES),
               help="Summary language(s); repeat for both.")
 @click.option("--strategy", default=None, help="Summarisation strategy.")
 @click.option("--chunk", default=32, show_default=True, type=click.IntRange(1, 1000),

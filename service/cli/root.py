@@ -21,7 +21,7 @@ from service.config import Settings
 from service.glossary.store import GlossaryStore
 from service.languages import LANGUAGES
 from service.lazy_command import eval_command
-from service.pipeline.requests import DEFAULT_LENGTH
+from service.pipeline.requests import DEFAULT_LENGTH, DEFAULT_STRATEGY
 from service.runtime.assembly import build_pipeline
 from service.runtime.commands import friendly_errors, service_options, settings_options
 
@@ -52,11 +52,11 @@ def _read(source: str) -> str:
 
 @main.command()
 @click.argument("source", default="-")
-@click.option("--lang", "languages", multiple=True, type=click.Choice(["en", "id"]),
+@click.option("--lang", "languages", multiple=True, type=click.Choice(LANGUAGES),
               help="Summary language(s); repeat for both. Default: en.")
 @click.option("--length", default=DEFAULT_LENGTH, show_default=True,
               help="short, medium, long, or a number of sentences.")
-@click.option("--strategy", default="translate-summarise", show_default=True,
+@click.option("--strategy", default=DEFAULT_STRATEGY, show_default=True,
               help="translate-summarise, summarise-translate, direct, instruct or extractive.")
 @click.option("--prompt", default=None, help="Prompt NAME[@vN] for --strategy instruct.")
 @click.option("--html", is_flag=True, help="The input is HTML.")

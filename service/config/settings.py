@@ -80,8 +80,9 @@ class Settings:
     rate_limit: str = setting("RINGKAS_RATE_LIMIT", "")
     # a limits storage URI, e.g. redis://host:6379
     rate_limit_storage: str = setting("RINGKAS_RATE_LIMIT_STORAGE", "memory://")
-    # Async jobs (service/jobs/): SQLite in data_dir with worker threads in the service, or,
-    # with redis_url set, RQ on Redis and `ringkas worker` processes.
+    # Async jobs (service/jobs/, run by service/runtime/): SQLite in data_dir with worker
+    # threads in the service, or, with redis_url set, RQ on Redis and `ringkas worker`
+    # processes.
     data_dir: str = setting("RINGKAS_DATA_DIR", "~/.local/share/ringkas")
     # threads running job items in the service (SQLite mode)
     job_workers: int = setting("RINGKAS_JOB_WORKERS", 1)

@@ -59,12 +59,16 @@ class Dialect:
     statuses: Mapping[int, int] = field(default_factory=dict)  # ringkas's status -> theirs
     code_statuses: Mapping[str, int] = field(default_factory=dict)  # before ``statuses``
     dropped_headers: frozenset[str] = frozenset()
+    # The statuses are those of the family's own routes: a request no route took (a wrong
+    # method, say) keeps HTTP's.
+    routed_statuses_only: bool = False
 
     def answer(self, status: int, code: str, message: str, *,
                details: Mapping[str, Any] | None = None,
                headers: Mapping[str, str] | None = None,
-               request_id: str | None = None) -> ErrorAnswer:
-        status = self.code_statuses.get(code) or self.statuses.get(status, status)
+               request_id: str | None = None, routed: bool = True) -> ErrorAnswer:
+        if routed or not self.routed_statuses_only:
+            status = self.code_statuses.get(code) or self.statuses.get(status, status)
         kept = {k: v for k, v in (headers or {}).items() if k not in self.dropped_headers}
         return ErrorAnswer(status, self.shape(code, message, details, request_id), kept)
 
@@ -82,5 +86,6 @@ DIALECTS: Mapping[str, Dialect] = {
     # limit too), and 403 to a refused key. Only a body over the server's byte limit is 413,
     # as any HTTP client expects.
     "libretranslate": Dialect(_libretranslate, statuses={401: 403, 413: 400, 415: 400, 422: 400},
-                              code_statuses={"request_too_large": 413}),
+                              code_statuses={"request_too_large": 413},
+                              routed_statuses_only=True),
 }

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from service.config import Limits
+from service.contract.errors import error_of
 from service.contract.requests import parse_summarize, parse_translate
 from service.contract.spec import Field, ObjectSpec, SpecContext
 from service.errors import InvalidField, MalformedRequest, PayloadTooLarge, RingkasError
@@ -100,10 +101,7 @@ def parse_item(index: int, value: Any, limits: Limits, strategies: Mapping[str, 
         else:
             parsed = parse_translate(request, limits, glossaries=glossaries, owner=owner)
     except RingkasError as exc:
-        err: dict[str, Any] = {"code": exc.code, "message": exc.message}
-        if exc.details:
-            err["details"] = exc.details
-        return Item(index, kind if kind in KINDS else "summarize", {}, ref, err)
+        return Item(index, kind if kind in KINDS else "summarize", {}, ref, error_of(exc))
     if parsed.glossary is not None:
         request = {k: v for k, v in request.items() if k not in ("glossary", "glossary_entries")}
         request[FROZEN_GLOSSARY] = freeze_glossary(parsed.glossary)

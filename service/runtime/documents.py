@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from service.config import Settings
-from service.contract.errors import error_of
+from service.contract.errors import error_object, error_of
 from service.documents.document import Document, open_document
 from service.documents.store import (
     DONE,
@@ -47,8 +47,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAX_QUEUED = 8  # documents waiting for the background thread, held in memory
-_INTERRUPTED = {"code": "document_interrupted", "message": "the service stopped before this "
-                "document was translated; upload it again"}
+_INTERRUPTED = error_object("document_interrupted", "the service stopped before this "
+                            "document was translated; upload it again")
 
 
 class DocumentNotReady(RingkasError):
@@ -134,10 +134,11 @@ class DocumentJobs:
             try:
                 self._queue.put_nowait((record, doc, refund, glossary))
             except queue.Full:
-                self.store.update(record, status=ERROR, error={"code": "overloaded"})
-                raise Overloaded(f"{MAX_QUEUED} documents are waiting already; retry "
-                                 "shortly", self.runtime.admission.retry_after_s(),
-                                 code="documents_busy") from None
+                busy = Overloaded(f"{MAX_QUEUED} documents are waiting already; retry "
+                                  "shortly", self.runtime.admission.retry_after_s(),
+                                  code="documents_busy")
+                self.store.update(record, status=ERROR, error=error_of(busy))
+                raise busy from None
         except BaseException:
             refund()
             raise
@@ -236,9 +237,9 @@ class DocumentJobs:
         except Exception as exc:
             log.error("document %s failed with %s\n%s", record.id, type(exc).__name__,
                       "".join(traceback.format_tb(exc.__traceback__)))
-            self.store.update(record, status=ERROR, error={
-                "code": "internal_error", "message": "internal error while translating this "
-                "document; see the service log"})
+            self.store.update(record, status=ERROR, error=error_object(
+                "internal_error", "internal error while translating this document; see the "
+                "service log"))
             return False
         self.store.finish(record, out, tuple(dict.fromkeys(w.code for w in warnings)))
         return True

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from service.config import Limits
-from service.contract.errors import error_of
+from service.contract.errors import error_object, error_of
 from service.contract.jobs import FROZEN_GLOSSARY, thaw_glossary
 from service.contract.requests import parse_summarize, parse_translate
 from service.contract.serialize import summary_json, translation_json
@@ -47,5 +47,5 @@ def outcome(pipeline: Pipeline, kind: str, request: Mapping[str, Any], limits: L
     except Exception as exc:
         log.error("item %s failed with %s\n%s", label, type(exc).__name__,
                   "".join(traceback.format_tb(exc.__traceback__)))
-        return None, {"code": "internal_error", "message": "internal error while running "
-                      "this item; see the service log"}
+        return None, error_object("internal_error", "internal error while running this item; "
+                                  "see the service log")

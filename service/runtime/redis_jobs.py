@@ -244,8 +244,9 @@ class RingkasWorker(SimpleWorker):
 
     grace_s = 20
     # How long the pub/sub thread waits for a command before looking again. RQ waits 60 s,
-    # and on SIGTERM joins that thread with no bound: the worker would hang in shutdown for
-    # up to a minute, past any drain time (RQ issue 1613).
+    # and on SIGTERM stops that thread with redis-py's stop(), which waits for the wait to
+    # end: the worker would hang in shutdown for up to a minute, past any drain time (RQ
+    # issue 1613).
     pubsub_wait_s = 1.0
 
     def subscribe(self) -> None:

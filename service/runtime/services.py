@@ -1,10 +1,10 @@
-"""The services one instance runs on, built once from its settings over its runtime: what
-the web app's blueprints, and the commands that serve or run work, share."""
+"""The services one instance runs on, built once over its runtime: what the web app's
+blueprints share (``ringkas serve`` and gunicorn build it through create_app)."""
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from service.auth.store import KeyStore
 from service.auth.usage import Meter, ProcessMeter
@@ -24,6 +24,8 @@ class Services:
     # Characters translated (DeepL's /v2/usage): per key in the key store, or with keys
     # off for this process.
     usage: Meter
+    _suggestions: list[SuggestionStore] = field(default_factory=list, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def build(cls, runtime: Runtime) -> Services:
@@ -36,9 +38,14 @@ class Services:
     def settings(self) -> Settings:
         return self.runtime.settings
 
-    @functools.cached_property
+    @property
     def suggestions(self) -> SuggestionStore:
-        """Opened on the first suggestion (a server that takes none never creates the file)."""
-        settings = self.settings
-        return SuggestionStore(store_path(settings.data_dir), max_rows=settings.suggestions_max,
-                               max_rows_per_key=settings.suggestions_max_per_key)
+        """Opened once, on the first suggestion (a server that takes none never creates the
+        file)."""
+        with self._lock:
+            if not self._suggestions:
+                settings = self.settings
+                self._suggestions.append(SuggestionStore(
+                    store_path(settings.data_dir), max_rows=settings.suggestions_max,
+                    max_rows_per_key=settings.suggestions_max_per_key))
+            return self._suggestions[0]
