@@ -16,6 +16,8 @@ LANGUAGES: tuple[Lang, ...] = ("id", "en")
 PAIR_ROLE = MappingProxyType({("id", "en"): "translate_id_en", ("en", "id"): "translate_en_id"})
 PAIRS = frozenset(PAIR_ROLE)
 ROLE_PAIR = MappingProxyType({role: pair for pair, role in PAIR_ROLE.items()})
+# An article is read in Indonesian and summarised in English (and translated back on request).
+SUMMARY_PAIR: tuple[Lang, Lang] = ("id", "en")
 PAIRS_TEXT = ", ".join(f"{s} -> {t}" for s, t in PAIR_ROLE)  # for messages: "id -> en, ..."
 
 Markup = Literal["html", "xml"]

@@ -131,3 +131,24 @@ def test_directory_through_a_service(tiny_dir: Path, tmp_path: Path) -> None:
         assert len(lines(out)) == 3
     finally:
         stop_server(proc)
+
+
+def test_local_batch_loads_the_models_each_item_needs(tiny_dir: Path, tmp_path: Path) -> None:
+    """Items that leave fields out get their spec's defaults when the models are chosen; an
+    inline glossary (stored frozen with the item) does not stand in the way."""
+    src = tmp_path / "in.jsonl"
+    items = [{"text": "Pabrik itu besar.", "kind": "translate",
+              "glossary_entries": {"pabrik": "factory"}},
+             {"text": "The factory is big.", "kind": "translate", "source": "en",
+              "target": "id"},
+             {"text": "Presiden meresmikan pabrik semen di Jayapura. Pabrik itu besar.",
+              "strategy": "extractive", "length": 1, "languages": ["en", "id"]}]
+    src.write_text("".join(json.dumps(i) + "\n" for i in items))
+    out = tmp_path / "out.jsonl"
+    done = subprocess.run(batch(src, "--out", out, "--models", str(tiny_dir)), env=run_env(),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    got = lines(out)
+    assert [g["status"] for g in got] == ["done"] * 3, got
+    assert {m["role"] for g in got for m in g["result"]["models"]} >= {
+        "translate_id_en", "translate_en_id"}

@@ -13,7 +13,7 @@ from service.errors import InvalidField, MalformedRequest, PayloadTooLarge, Ring
 from service.glossary import MAX_INLINE_ENTRIES, GlossaryNotFound, GlossaryPolicy
 from service.glossary.store import GlossaryStore, policy
 from service.languages import LANGUAGES as SERVED
-from service.languages import PAIRS, PAIRS_TEXT
+from service.languages import PAIRS, PAIRS_TEXT, SUMMARY_PAIR
 from service.pipeline.requests import (
     DEFAULT_LENGTH,
     DEFAULT_STRATEGY,
@@ -192,7 +192,7 @@ def parse_summarize(body: Any, limits: Limits, strategies: Mapping[str, object],
                             prompt=body.get("prompt"),
                             translation=body["translation"],
                             attribution=body["attribution"],
-                            glossary=parse_glossary(body, ("id", "en"), glossaries, owner))
+                            glossary=parse_glossary(body, SUMMARY_PAIR, glossaries, owner))
 
 
 def parse_translate(body: Any, limits: Limits, *, glossaries: GlossaryStore | None = None,

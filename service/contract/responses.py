@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from service.fidelity.report import ISSUES
+from service.languages import LANGUAGES
 
 
 def ref(name: str) -> dict[str, str]:
@@ -286,8 +287,8 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
         "required": ["glossary_id", "name", "ready", "source_lang", "target_lang",
                      "creation_time", "entry_count"],
         "properties": {"glossary_id": _STR, "name": _STR, "ready": {"const": True},
-                       "source_lang": {"enum": ["en", "id"]},
-                       "target_lang": {"enum": ["en", "id"]},
+                       "source_lang": {"enum": sorted(LANGUAGES)},
+                       "target_lang": {"enum": sorted(LANGUAGES)},
                        "creation_time": {**_STR, "description": "ISO 8601, UTC, with "
                                          "milliseconds."},
                        "entry_count": {"type": "integer", "minimum": 1},

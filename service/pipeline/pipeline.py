@@ -9,7 +9,7 @@ from service.config import Limits
 from service.engine import Engine, ModelInfo
 from service.errors import InvalidField, PayloadTooLarge
 from service.fidelity import Attribution, FidelityReport, build_sources, check_summary
-from service.languages import PAIR_ROLE
+from service.languages import PAIR_ROLE, SUMMARY_PAIR
 from service.overload import Deadline, DeadlineBound
 from service.pipeline.guards import check_empty, check_language, check_repetition, printable
 from service.pipeline.report import Report, RunWarning
@@ -98,7 +98,7 @@ class Pipeline:
             ctx = Context(engines, self.batch_size, self.prompts, req.glossary)
             out = strategy.run(ctx, Article(sentences), req.length, report, req.prompt)
             roles = list(strategy.roles)
-            terms = req.glossary.for_pair("id", "en") if req.glossary else None
+            terms = req.glossary.for_pair(*SUMMARY_PAIR) if req.glossary else None
             # A term the summariser copied in its Indonesian form gets the glossary's English.
             summary = {"en": terms.substitute(out.en) if terms else out.en}
             if "id" in req.languages:

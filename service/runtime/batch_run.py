@@ -7,7 +7,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from service.config import Settings
+from service.config import Limits, Settings
 from service.contract.errors import error_of
 from service.contract.jobs import parse_item
 from service.jobs.batch import BatchItem, ResultWriter
@@ -21,14 +21,21 @@ if TYPE_CHECKING:
     from service.client import RingkasClient
 
 _TOO_BIG = frozenset({"request_too_large", "too_many_items"})
-def _roles(item: Item) -> list[str]:
-    from service.pipeline.strategies import roles_needed
 
-    req = item.request
+
+def _roles(item: Item, limits: Limits) -> list[str]:
+    """The models a parsed item needs, with its request's defaults as its spec fills them."""
+    from service.contract.jobs import FROZEN_GLOSSARY
+    from service.contract.requests import SUMMARIZE, TRANSLATE
+    from service.contract.spec import SpecContext
+    from service.pipeline.strategies import STRATEGIES, roles_needed
+
+    body = {k: v for k, v in item.request.items() if k != FROZEN_GLOSSARY}
     if item.kind == "translate":
-        return roles_needed(pairs=[(req.get("source", "id"), req.get("target", "en"))])
-    return roles_needed([req.get("strategy", "translate-summarise")],
-                        indonesian="id" in req.get("languages", ["en"]))
+        req = TRANSLATE.validate(body, SpecContext(limits))
+        return roles_needed(pairs=[(req["source"], req["target"])])
+    req = SUMMARIZE.validate(body, SpecContext(limits, tuple(STRATEGIES)))
+    return roles_needed([req["strategy"]], indonesian="id" in req["languages"])
 
 
 def run_local(items: Sequence[BatchItem], settings: Settings, writer: ResultWriter,
@@ -40,7 +47,8 @@ def run_local(items: Sequence[BatchItem], settings: Settings, writer: ResultWrit
 
     parsed = [(b, parse_item(i, b.body, settings.limits, STRATEGIES)) for i, b in
               enumerate(items)]
-    roles = [r for b, it in parsed if b.error is None and it.error is None for r in _roles(it)]
+    roles = [r for b, it in parsed if b.error is None and it.error is None
+             for r in _roles(it, settings.limits)]
     pipeline = build_pipeline(settings, roles) if roles else None
     for b, it in parsed:
         error = b.error or it.error
