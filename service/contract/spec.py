@@ -79,12 +79,16 @@ class ObjectSpec:
             # Strict on purpose: a typo like "lenght" must not silently use the default.
             raise InvalidField(unknown[0], f"unknown field {unknown[0]!r}; allowed: "
                                f"{', '.join(sorted(self.fields))}", code="unknown_field")
+        defaults: dict[str, Any] = {}
         for name, f in self.fields.items():
+            schema = f.schema_for(ctx)
             if name not in body:
                 if f.required:
                     raise InvalidField(name, f"{name} is required", code="missing_field")
+                if "default" in schema:
+                    defaults[name] = copy.deepcopy(schema["default"])
                 continue
-            validator = Draft202012Validator(dict(f.schema_for(ctx)))
+            validator = Draft202012Validator(dict(schema))
             error = next(iter(validator.iter_errors(body[name])), None)
             if error is not None:
                 # Never jsonschema's own message: it quotes the value (article text).
@@ -95,7 +99,4 @@ class ObjectSpec:
                 if f.details:
                     exc.details.update(f.details(ctx))
                 raise exc
-        defaults = {name: copy.deepcopy(f.schema_for(ctx)["default"])
-                    for name, f in self.fields.items()
-                    if name not in body and "default" in f.schema_for(ctx)}
         return {**defaults, **body}
