@@ -71,7 +71,7 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
     else:
         from service.pipeline.strategies import roles_needed
 
-        chosen = list(strategies) or list(settings.strategies)
+        chosen = list(strategies) or list(settings.features.strategies)
         pairs = [("id", "en")] if task in ("translation", "all") else []
         roles = roles_needed(chosen if task != "translation" else [], pairs=pairs)
         system = InProcess(build_pipeline(settings, roles))

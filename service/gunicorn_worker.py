@@ -31,7 +31,7 @@ def _cut(conn: Any) -> None:
 class Worker(ThreadWorker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.read_timeout_s = float(Settings.from_env().request_read_timeout_s)
+        self.read_timeout_s = float(Settings.from_env().server.request_read_timeout_s)
 
     def handle(self, conn: Any) -> Any:
         timer = threading.Timer(self.read_timeout_s, _cut, (conn,))

@@ -51,7 +51,7 @@ def check_port(host: str, port: int) -> None:
 
 def refuse_shared_data_dir(settings: Settings) -> None:
     """Fail with a clear message when another ringkas process holds the jobs data dir."""
-    if settings.redis_url:
+    if settings.jobs.redis_url:
         return
     from service.runtime.local_jobs import held_elsewhere
 
@@ -92,14 +92,14 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
     # excess would wait invisibly in waitress's own queue instead of getting a 503.
     threads = max(threads, rt.admission.max_inflight + rt.admission.max_queue + 2)
     server = build_server(app, host, port, threads, max_body=app.config["MAX_CONTENT_LENGTH"],
-                          read_timeout_s=rt.settings.request_read_timeout_s,
-                          connection_limit=rt.settings.connection_limit)
+                          read_timeout_s=rt.settings.server.request_read_timeout_s,
+                          connection_limit=rt.settings.server.connection_limit)
     stopping, drained = threading.Event(), threading.Event()
 
     drain_ok: list[bool] = []
 
     def drain_then_stop() -> None:
-        finished = rt.admission.drain(rt.settings.drain_timeout_s)
+        finished = rt.admission.drain(rt.settings.server.drain_timeout_s)
         running, waiting = rt.admission.depth
         log.info("drain %s (running=%d waiting=%d); stopping",
                  "complete" if finished else "timed out", running, waiting)
@@ -119,7 +119,7 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
             return
         stopping.set()
         log.info("signal %d: refusing new work, draining for up to %ds", signum,
-                 rt.settings.drain_timeout_s)
+                 rt.settings.server.drain_timeout_s)
         threading.Thread(target=drain_then_stop, name="drain", daemon=True).start()
 
     signal.signal(signal.SIGTERM, on_signal)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import socket
@@ -106,7 +105,7 @@ def engines(tiny_dir: Path) -> dict[str, Engine]:
 
 def with_limits(settings: Settings, **changes: int) -> Settings:
     """``settings`` with some request limits changed, as a config file would change them."""
-    return dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, **changes))
+    return settings.changed(**changes)
 
 
 @pytest.fixture()

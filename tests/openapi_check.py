@@ -38,7 +38,7 @@ class UndocumentedResponse(AssertionError):
 def document(app: Flask) -> dict[str, Any]:
     rt = runtime_of(app)
     live = rt.ready and not rt.admission.draining  # draining: pipeline() answers 503
-    strategies = list(rt.pipeline().strategies) if live else list(rt.settings.strategies)
+    strategies = list(rt.pipeline().strategies) if live else list(rt.settings.features.strategies)
     return build_document(rt.settings, strategies)
 
 

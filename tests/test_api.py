@@ -7,7 +7,6 @@ checked with short texts or the extractive strategy.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 import time
@@ -401,7 +400,7 @@ def test_background_load_not_ready_then_ready(settings: Settings,
         release.wait(timeout=60)
         return engines
 
-    app = create_app(dataclasses.replace(settings, background_load=True),
+    app = create_app(settings.changed(background_load=True),
                      loader=blocking_loader)
     client = app.test_client()
     try:
@@ -431,7 +430,7 @@ def test_background_load_models_unavailable(settings: Settings) -> None:
     def failing_loader() -> Mapping[str, Engine]:
         raise ModelsUnavailable([MissingModel("summarize", "org/model", "main", "gone")])
 
-    client = create_app(dataclasses.replace(settings, background_load=True),
+    client = create_app(settings.changed(background_load=True),
                         loader=failing_loader).test_client()
     resp = poll(client, "/v1/ready", lambda r: r.get_json()["error"]["code"] != "not_ready")
     assert resp.status_code == 503
@@ -447,7 +446,7 @@ def test_background_load_unexpected_failure(settings: Settings) -> None:
     def broken_loader() -> Mapping[str, Engine]:
         raise RuntimeError("disk on fire")
 
-    client = create_app(dataclasses.replace(settings, background_load=True),
+    client = create_app(settings.changed(background_load=True),
                         loader=broken_loader).test_client()
     resp = poll(client, "/v1/ready", lambda r: r.get_json()["error"]["code"] != "not_ready")
     assert resp.status_code == 503

@@ -8,7 +8,6 @@ body that fails validation with 422: proof that the request got past auth).
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -74,7 +73,7 @@ def store(keys_db: Path) -> KeyStore:
 def make_client(settings: Settings, engines: Mapping[str, Engine], keys_db: Path,
                 ) -> Callable[..., FlaskClient]:
     def make(**changes: Any) -> FlaskClient:
-        app: Flask = create_app(dataclasses.replace(settings, keys_db=str(keys_db), **changes),
+        app: Flask = create_app(settings.changed(keys_db=str(keys_db), **changes),
                                 engines=engines)
         return app.test_client()
 
@@ -91,8 +90,8 @@ def keyed(make_client: Callable[..., FlaskClient]) -> FlaskClient:
 
 
 def test_keys_off_by_default(settings: Settings, engines: Mapping[str, Engine]) -> None:
-    assert Settings().require_api_keys is False
-    assert Settings.from_env(env={}).require_api_keys is False
+    assert Settings().auth.require_api_keys is False
+    assert Settings.from_env(env={}).auth.require_api_keys is False
     client = create_app(settings, engines=engines).test_client()
     resp = call(client, TRANSLATE)
     assert resp.status_code == 200, resp.get_json()
@@ -106,11 +105,12 @@ def test_settings_from_env_and_config(tmp_path: Path) -> None:
     env = {"RINGKAS_REQUIRE_API_KEYS": "1", "RINGKAS_KEYS_DB": "/x/k.db",
            "RINGKAS_RATE_LIMIT": "5/second", "RINGKAS_RATE_LIMIT_STORAGE": "memory://"}
     s = Settings.from_env(env=env)
-    assert (s.require_api_keys, s.keys_db, s.rate_limit) == (True, "/x/k.db", "5/second")
+    auth = s.auth
+    assert (auth.require_api_keys, auth.keys_db, auth.rate_limit) == (True, "/x/k.db", "5/second")
     cfg = tmp_path / "ringkas.toml"
     cfg.write_text('require_api_keys = true\nrate_limit = "off"\nkeys_db = "/y/k.db"\n')
     s = Settings.from_env(env={}, config_file=cfg)
-    assert (s.require_api_keys, s.keys_db, s.rate_limit) == (True, "/y/k.db", "off")
+    assert (s.auth.require_api_keys, s.auth.keys_db, s.auth.rate_limit) == (True, "/y/k.db", "off")
 
 
 def test_bad_rate_limit_is_a_config_error(make_client: Callable[..., FlaskClient]) -> None:

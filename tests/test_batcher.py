@@ -142,7 +142,7 @@ def test_deadlines_are_honoured(engines: Mapping[str, Engine]) -> None:
 
 
 def test_http_requests_share_batches(settings: Settings, engines: Mapping[str, Engine]) -> None:
-    app = create_app(dataclasses.replace(settings, batch_wait_ms=300), engines=engines)
+    app = create_app(settings.changed(batch_wait_ms=300), engines=engines)
     batcher = runtime_of(app).pipeline().engines["translate_id_en"]
     assert isinstance(batcher, Batcher)
     assert runtime_of(app).admission.max_inflight > 1  # requests run together
@@ -155,6 +155,6 @@ def test_http_requests_share_batches(settings: Settings, engines: Mapping[str, E
     assert all(r.status_code == 200 for r in responses)
     assert batcher.batches_run < 4
     # The same answers as one request at a time without the batcher.
-    alone = create_app(dataclasses.replace(settings, batching=False), engines=engines)
+    alone = create_app(settings.changed(batching=False), engines=engines)
     for i, r in enumerate(responses):
         assert r.get_json()["translation"] == post(alone, i).get_json()["translation"]

@@ -137,11 +137,11 @@ def test_engine_options_precedence_and_validation(tmp_path: Path) -> None:
     s = Settings.from_env(env={"RINGKAS_BEAM_SIZE_SUMMARIZE": "3",
                                "RINGKAS_BACKEND_TRANSLATE_EN_ID": "transformers"},
                           config_file=config)
-    assert s.engines["summarize"].backend == "ctranslate2"
-    assert s.engines["summarize"].effective_compute_type == "int8"  # the CPU default
-    assert s.engines["summarize"].decoding == Decoding(3, 1.5, None, 100)  # env wins
-    assert s.engines["translate_en_id"].backend == "transformers"
-    assert s.engines["translate_en_id"].effective_compute_type == "float32"
+    assert s.engines.roles["summarize"].backend == "ctranslate2"
+    assert s.engines.roles["summarize"].effective_compute_type == "int8"  # the CPU default
+    assert s.engines.roles["summarize"].decoding == Decoding(3, 1.5, None, 100)  # env wins
+    assert s.engines.roles["translate_en_id"].backend == "transformers"
+    assert s.engines.roles["translate_en_id"].effective_compute_type == "float32"
     bad_envs = [{"RINGKAS_BACKEND": "onnx"}, {"RINGKAS_BEAM_SIZE_SUMMARIZE": "0"},
                 {"RINGKAS_LENGTH_PENALTY": "nan"}, {"RINGKAS_MAX_LENGTH": "x"},
                 # int8 on the transformers backend

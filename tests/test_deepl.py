@@ -5,7 +5,6 @@ DeepL-Auth-Key)."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import sqlite3
 import threading
@@ -243,7 +242,7 @@ def test_not_ready_is_503(settings: Settings, engines: Mapping[str, Engine]) -> 
         release.wait(timeout=60)
         return engines
 
-    app = create_app(dataclasses.replace(settings, background_load=True),
+    app = create_app(settings.changed(background_load=True),
                      loader=blocking_loader)
     try:
         with serving(app) as base:

@@ -6,7 +6,6 @@ X-Ringkas-Warnings header."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import time
 import types
@@ -50,7 +49,7 @@ def glossary_settings(settings: Settings, tmp_path: Path) -> Settings:
     folder = tmp_path / "glossaries"
     folder.mkdir()
     (folder / "newsroom.id-en.tsv").write_text(f"{TERM}\t{TARGET}\n", encoding="utf-8")
-    return dataclasses.replace(settings, glossary_dir=str(folder))
+    return settings.changed(glossary_dir=str(folder))
 
 
 @contextmanager
@@ -194,7 +193,7 @@ def test_glossary_management_is_not_charged(server: str) -> None:
 
 def test_another_key_neither_sees_nor_deletes_a_glossary(glossary_settings: Settings,
                                                          engines: Mapping[str, Engine]) -> None:
-    keyed = dataclasses.replace(glossary_settings, require_api_keys=True)
+    keyed = glossary_settings.changed(require_api_keys=True)
     store = KeyStore(Path(keyed.keys_db))
     mine, theirs = store.add("mine")[1], store.add("theirs")[1]
     with live(keyed, engines) as base:

@@ -108,7 +108,7 @@ def test_gunicorn_cuts_slow_clients_and_keeps_answering_health(
     base = gunicorn_server[1]
     port = int(base.rsplit(":", 1)[1])
     s = Settings()
-    threads = s.inflight_limit + s.max_queue + 2
+    threads = s.inflight_limit + s.server.max_queue + 2
     slow = [socket.create_connection(("127.0.0.1", port), timeout=5)
             for _ in range(threads * 2)]  # every request thread, twice over
     health: list[int] = []
@@ -175,10 +175,10 @@ def test_gunicorn_config_follows_the_settings(monkeypatch: pytest.MonkeyPatch) -
     s = Settings()
     assert conf["bind"] == ["127.0.0.1:8000"]
     assert conf["workers"] == 1 and conf["worker_class"] == "service.gunicorn_worker.Worker"
-    assert conf["threads"] == s.inflight_limit + s.max_queue + 2 == 8 + 16 + 2
+    assert conf["threads"] == s.inflight_limit + s.server.max_queue + 2 == 8 + 16 + 2
     assert conf["preload_app"] is False
     assert isinstance(conf["graceful_timeout"], int)
-    assert conf["graceful_timeout"] > s.request_timeout_s
+    assert conf["graceful_timeout"] > s.server.request_timeout_s
     conf = load(RINGKAS_PORT="9001", RINGKAS_HOST="0.0.0.0", RINGKAS_MAX_QUEUE="40",
                 RINGKAS_REQUEST_TIMEOUT="300")
     assert conf["bind"] == ["0.0.0.0:9001"] and conf["threads"] == 8 + 40 + 2
@@ -270,7 +270,8 @@ def test_systemd_unit() -> None:
     from service.server import EXIT_DRAIN_TIMED_OUT  # a timed-out drain is still a clean stop
     assert unit["SuccessExitStatus"] == [str(EXIT_DRAIN_TIMED_OUT)]
     stop = int(unit["TimeoutStopSec"][0])
-    assert stop >= Settings().drain_timeout_s + 10  # the drain plus writing the last responses
+    # the drain plus writing the last responses
+    assert stop >= Settings().server.drain_timeout_s + 10
     assert any(v.lstrip("-") == "/etc/ringkas/ringkas.env" for v in unit["EnvironmentFile"])
     for hardening in ("NoNewPrivileges", "ProtectHome", "PrivateTmp", "RestrictSUIDSGID"):
         assert unit[hardening] == ["yes"], hardening
@@ -312,14 +313,14 @@ def test_nginx_config_matches_the_limits() -> None:
     # Bodies up to the app's limit must reach the app (its JSON 413 names the limit).
     assert _size(directives["client_max_body_size"]) >= Limits().max_request_bytes
     # nginx waits longer than the app's own deadline, which answers a JSON 504 first.
-    assert int(directives["proxy_read_timeout"].rstrip("s")) > Settings().request_timeout_s
+    assert int(directives["proxy_read_timeout"].rstrip("s")) > Settings().server.request_timeout_s
     assert "X-Forwarded-For $proxy_add_x_forwarded_for" in conf
     assert "X-Request-ID $ringkas_request_id" in conf
     assert "RINGKAS_TRUSTED_PROXIES=1" in conf
     # Slow clients stop at the proxy: a stalled header or body is cut sooner than ringkas
     # would cut it, and an address has a bounded number of connections.
     for name in ("client_header_timeout", "client_body_timeout"):
-        assert int(directives[name].rstrip("s")) <= Settings().request_read_timeout_s
+        assert int(directives[name].rstrip("s")) <= Settings().server.request_read_timeout_s
     assert directives["limit_conn"].split()[0] == "ringkas_conn"
     assert conf.count("{") == conf.count("}")
 

@@ -8,7 +8,6 @@ every unit's translation is then known, and so is where it must land."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import logging
 import time
@@ -272,7 +271,7 @@ def test_a_file_belongs_to_the_key_that_made_it(settings: Settings,
     store = KeyStore(db)
     _, desk = store.add("desk")
     _, other = store.add("other")
-    app = create_app(dataclasses.replace(settings, require_api_keys=True, keys_db=str(db)),
+    app = create_app(settings.changed(require_api_keys=True, keys_db=str(db)),
                      engines=upper)
     client = app.test_client()
     refused = post_file(client, "a.txt", b"Desa itu kecil.")
@@ -477,7 +476,7 @@ def test_a_document_left_live_by_a_stopped_process_is_reported_interrupted(
     record, key = store.create(None, filename="a.txt", format="txt", media_type="text/plain",
                                source="id", target="en", characters=3, status="translating")
     assert jobs.status(record.id, key, None).status == "translating"
-    now[0] += settings.job_item_timeout_s + 61
+    now[0] += settings.jobs.job_item_timeout_s + 61
     status = jobs.status(record.id, key, None)
     assert status.status == ERROR and status.error is not None
     assert status.error["code"] == "document_interrupted"

@@ -5,7 +5,6 @@ batcher on and off. Empty output is reported, never a plain success."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -68,7 +67,7 @@ def faulty(engines: Mapping[str, Engine]) -> dict[str, Engine]:
 
 
 def _app(settings: Settings, engines: Mapping[str, Engine], batching: bool) -> Flask:
-    return create_app(dataclasses.replace(settings, batching=batching,
+    return create_app(settings.changed(batching=batching,
                                           request_timeout_s=60), engines=engines)
 
 

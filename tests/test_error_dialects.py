@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 
 import pytest
@@ -60,7 +59,7 @@ def test_libretranslate_statuses_are_for_its_routes_own_answers(
         settings: Settings, engines: Mapping[str, Engine]) -> None:
     """A refused key on a LibreTranslate route is 403, as LibreTranslate answers; the same
     request with a method no route takes keeps HTTP's 401, as it always has."""
-    client = create_app(dataclasses.replace(settings, require_api_keys=True),
+    client = create_app(settings.changed(require_api_keys=True),
                         engines=engines).test_client()
     routed = client.post("/translate", json={"q": "Halo", "source": "id", "target": "en"})
     assert routed.status_code == 403

@@ -5,7 +5,6 @@ warning names it, and a source value missing from a sentence's translation is fl
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -40,7 +39,7 @@ def glossary_settings(settings: Settings, tmp_path: Path) -> Settings:
                                                encoding="utf-8")
     (folder / "english.en-id.csv").write_text("Ministry of Industry,Kemenperin\n",
                                               encoding="utf-8")
-    return dataclasses.replace(settings, glossary_dir=str(folder))
+    return settings.changed(glossary_dir=str(folder))
 
 
 @pytest.fixture()
@@ -136,7 +135,7 @@ def test_a_job_runs_with_the_glossary_as_it_was_at_submission(
         glossary_settings: Settings, engines: Mapping[str, Engine], tmp_path: Path) -> None:
     phrasebook = Phrasebook(engines["translate_id_en"],
                             words({"membina": "trains", "perajin": "craftsmen"}))
-    app = create_app(dataclasses.replace(glossary_settings, data_dir=str(tmp_path / "d")),
+    app = create_app(glossary_settings.changed(data_dir=str(tmp_path / "d")),
                      engines={**engines, "translate_id_en": phrasebook})
     client = app.test_client()
     store = runtime_of(app).glossaries
@@ -169,7 +168,7 @@ def test_glossaries_belong_to_their_api_key(glossary_settings: Settings,
 
     keys = KeyStore(tmp_path / "keys.sqlite3")
     (alice_rec, alice), (_, bob) = keys.add("alice"), keys.add("bob")
-    app = create_app(dataclasses.replace(glossary_settings, require_api_keys=True,
+    app = create_app(glossary_settings.changed(require_api_keys=True,
                                          keys_db=str(tmp_path / "keys.sqlite3")),
                      engines=engines)
     client = app.test_client()
@@ -193,7 +192,7 @@ def test_deepl_glossary_creation_past_the_keys_cap_is_456(settings: Settings,
                                                           engines: Mapping[str, Engine]) -> None:
     """DeepL answers "the maximum amount of glossaries has been reached" with 456, which
     its clients raise as QuotaExceededException."""
-    app = create_app(dataclasses.replace(settings, max_glossaries_per_key=1), engines=engines)
+    app = create_app(settings.changed(max_glossaries_per_key=1), engines=engines)
     client = app.test_client()
     body = {"name": "desk", "source_lang": "id", "target_lang": "en",
             "entries": "kucing\tcat", "entries_format": "tsv"}

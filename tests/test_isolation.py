@@ -23,7 +23,7 @@ def test_tests_run_with_a_private_home(private_home: Path, settings: Settings,
     assert Path(os.environ["HOME"]) == private_home
     assert Path(Settings().data_dir).expanduser().is_relative_to(private_home)
     assert Path(settings.data_dir).is_relative_to(tmp_path)
-    assert Path(settings.keys_db).is_relative_to(tmp_path)
+    assert Path(settings.auth.keys_db).is_relative_to(tmp_path)
 
 
 def test_a_second_app_on_the_same_data_dir_is_not_ready(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import threading
@@ -43,7 +42,7 @@ def items_for(n: int) -> list[dict[str, Any]]:
 
 @pytest.fixture()
 def job_settings(settings: Settings, tmp_path: Path) -> Settings:
-    return dataclasses.replace(settings, data_dir=str(tmp_path / "data"))
+    return settings.changed(data_dir=str(tmp_path / "data"))
 
 
 @pytest.fixture()
@@ -239,7 +238,7 @@ def test_jobs_belong_to_their_api_key(job_settings: Settings, engines: Mapping[s
 
     keys = KeyStore(tmp_path / "keys.sqlite3")
     alice, bob = keys.add("alice")[1], keys.add("bob")[1]
-    app = create_app(dataclasses.replace(job_settings, require_api_keys=True,
+    app = create_app(job_settings.changed(require_api_keys=True,
                                          keys_db=str(tmp_path / "keys.sqlite3")),
                      engines=engines)
     client = app.test_client()
@@ -312,7 +311,7 @@ def test_webhook_called_on_completion_for_allowed_host(job_settings: Settings,
     hook = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
     threading.Thread(target=hook.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{hook.server_address[1]}/done"
-    app = create_app(dataclasses.replace(job_settings, webhook_hosts=("127.0.0.1",),
+    app = create_app(job_settings.changed(webhook_hosts=("127.0.0.1",),
                                          webhook_secret="s3cret"), engines=engines)
     client = app.test_client()
     try:
@@ -347,7 +346,7 @@ def test_webhook_allow_list_cannot_be_bypassed(job_settings: Settings,
     """The URL that is checked is the URL that is called: a backslash or user info that
     makes parsers disagree is refused, and nothing reaches the receiver off the list."""
     allowed, other = Receiver(), Receiver()
-    app = create_app(dataclasses.replace(job_settings, webhook_hosts=(
+    app = create_app(job_settings.changed(webhook_hosts=(
         f"localhost:{allowed.port}",)), engines=engines)
     client = app.test_client()
     try:
@@ -377,7 +376,7 @@ def test_slow_webhook_receiver_does_not_delay_another(job_settings: Settings,
                                                       engines: Mapping[str, Engine]) -> None:
     slow, fast = Receiver(delay_s=3.0), Receiver()
     threads_before = set(threading.enumerate())
-    app = create_app(dataclasses.replace(job_settings, webhook_hosts=("127.0.0.1",)),
+    app = create_app(job_settings.changed(webhook_hosts=("127.0.0.1",)),
                      engines=engines)
     client = app.test_client()
     jobs = services_of(app).jobs

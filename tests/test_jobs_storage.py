@@ -7,7 +7,6 @@ SQLITE_FULL) or the OS refusing a file (ENOSPC); a read-only dir is chmod, or, a
 
 from __future__ import annotations
 
-import dataclasses
 import errno
 import fcntl
 import logging
@@ -103,7 +102,7 @@ def make_app(settings: Settings, engines: Mapping[str, Engine],
     apps: list[Flask] = []
 
     def make() -> Flask:
-        app = create_app(dataclasses.replace(settings, data_dir=str(data_dir)), engines=engines)
+        app = create_app(settings.changed(data_dir=str(data_dir)), engines=engines)
         apps.append(app)
         return app
 

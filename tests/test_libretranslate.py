@@ -5,7 +5,6 @@ a string or a list, format html, api_key in the body)."""
 from __future__ import annotations
 
 import ast
-import dataclasses
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from urllib.error import HTTPError
@@ -120,7 +119,7 @@ def test_api_key_in_the_body(settings: Settings, engines: Mapping[str, Engine],
                              tmp_path: Path) -> None:
     db = tmp_path / "keys.sqlite3"
     _, key = KeyStore(db).add("desk")
-    client = create_app(dataclasses.replace(settings, require_api_keys=True, keys_db=str(db)),
+    client = create_app(settings.changed(require_api_keys=True, keys_db=str(db)),
                         engines=engines).test_client()
     form = {"q": ID_TEXT, "source": "id", "target": "en"}
     assert client.post("/translate", data={**form, "api_key": key}).status_code == 200
@@ -170,7 +169,7 @@ def test_parameters_in_the_query_string_of_a_post(settings: Settings,
     assert client.post(f"/detect?{urlencode({'q': ID_TEXT})}").status_code == 200
     db = tmp_path / "keys.sqlite3"
     _, key = KeyStore(db).add("desk")
-    keyed = create_app(dataclasses.replace(settings, require_api_keys=True, keys_db=str(db)),
+    keyed = create_app(settings.changed(require_api_keys=True, keys_db=str(db)),
                        engines=engines).test_client()
     assert keyed.post(f"/translate?{query}&api_key={key}").status_code == 200
     assert keyed.post(f"/translate?{query}").get_json()["code"] == "missing_api_key"

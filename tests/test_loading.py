@@ -82,7 +82,8 @@ summarize = "org/summ@abc123"
 translate_id_en = { id = "org/tr", revision = "def456" }
 """, encoding="utf-8")
     s = Settings.from_env({"RINGKAS_PORT": "9500"}, config_file=path)
-    assert (s.host, s.port, s.limits.max_text_chars) == ("0.0.0.0", 9500, 1234)  # env > file
+    # env > file
+    assert (s.server.host, s.server.port, s.limits.max_text_chars) == ("0.0.0.0", 9500, 1234)
     assert s.models["summarize"] == ModelSpec("summarize", "org/summ", "abc123")
     assert s.models["translate_id_en"] == ModelSpec("translate_id_en", "org/tr", "def456")
     assert s.models["translate_en_id"].model == "Helsinki-NLP/opus-mt-en-id"
@@ -112,7 +113,7 @@ def test_cli_model_flag_reaches_the_error(tiny_dir: Path,
 def test_settings_from_env_and_flags() -> None:
     env = {"RINGKAS_PORT": "9001", "RINGKAS_MAX_TEXT_CHARS": "500", "RINGKAS_HOST": "0.0.0.0"}
     s = Settings.from_env(env, port=9100)
-    assert (s.host, s.port, s.limits.max_text_chars) == ("0.0.0.0", 9100, 500)
+    assert (s.server.host, s.server.port, s.limits.max_text_chars) == ("0.0.0.0", 9100, 500)
 
 
 @pytest.mark.parametrize(("var", "value"), [("RINGKAS_PORT", "eighty"),
@@ -240,7 +241,7 @@ def test_the_fast_preset_decodes_12_3_at_its_no_loss_beam() -> None:
     """RINGKAS_PRESET=fast runs distilbart-cnn-12-3 at beam 3; anything configured wins."""
     def beams(**env: str) -> dict[str, int | None]:
         settings = Settings.from_env(env=env)
-        return {r: o.decoding.beam_size for r, o in settings.engines.items()}
+        return {r: o.decoding.beam_size for r, o in settings.engines.roles.items()}
 
     assert set(beams().values()) == {None}  # quality: every model its own
     fast = beams(RINGKAS_PRESET="fast")

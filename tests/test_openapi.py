@@ -3,7 +3,6 @@ Swagger UI locally; the suite-wide response check (tests/openapi_check.py) catch
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -56,7 +55,7 @@ def test_request_schemas_are_the_validation_specs(settings: Settings,
                                                   spec: object) -> None:
     # A configured limit shows in the document: it is the one the validation applies.
     limits = Limits(max_summary_sentences=7)
-    app = create_app(dataclasses.replace(settings, limits=limits), engines=engines)
+    app = create_app(settings.changed(limits=limits), engines=engines)
     doc = app.test_client().get("/openapi.json").get_json()
     content = doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]
     name = content["schema"]["$ref"].rsplit("/", 1)[1]
@@ -85,7 +84,7 @@ def test_docs_and_document_need_no_key(settings: Settings, engines: Mapping[str,
                                        tmp_path: Path) -> None:
     db = tmp_path / "keys.sqlite3"
     KeyStore(db).add("desk")
-    app = create_app(dataclasses.replace(settings, require_api_keys=True, keys_db=str(db)),
+    app = create_app(settings.changed(require_api_keys=True, keys_db=str(db)),
                      engines=engines)
     client = app.test_client()
     doc = client.get("/openapi.json")

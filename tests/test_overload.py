@@ -168,7 +168,7 @@ def test_max_time_stops_generation(engines: dict[str, Engine]) -> None:
 
 @pytest.fixture()
 def tight(settings: Settings, engines: dict[str, Engine]) -> Settings:
-    return dataclasses.replace(settings, max_inflight=1, max_queue=0)
+    return settings.changed(max_inflight=1, max_queue=0)
 
 
 def test_api_overloaded_is_503_with_retry_after(tight: Settings,
@@ -193,7 +193,7 @@ def test_api_overloaded_is_503_with_retry_after(tight: Settings,
 
 def test_api_deadline_is_504(settings: Settings, engines: dict[str, Engine]) -> None:
     slow = {r: SlowEngine(e, 0.5) for r, e in engines.items()}
-    app = create_app(dataclasses.replace(settings, request_timeout_s=0.2), engines=slow)
+    app = create_app(settings.changed(request_timeout_s=0.2), engines=slow)
     resp = app.test_client().post(T, json={"text": "Dia pergi. Dia pulang."})
     assert resp.status_code == 504
     assert resp.get_json()["error"]["code"] == "deadline_exceeded"

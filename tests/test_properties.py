@@ -93,7 +93,7 @@ def client(tiny_dir: Path, engines: Mapping[str, Engine]) -> Iterator[FlaskClien
     limits = dataclasses.replace(base.limits, max_text_chars=MAX_CHARS, max_texts=MAX_TEXTS,
                                  max_request_bytes=MAX_BYTES)
     # One client sends everything here: a per-address rate limit would answer 429 to most.
-    app = create_app(dataclasses.replace(base, limits=limits, rate_limit="off",
+    app = create_app(base.changed(limits=limits, rate_limit="off",
                                          require_api_keys=False, request_timeout_s=600),
                      engines={role: MemoEngine(e) for role, e in engines.items()})
     # One request at a time: one intra-op thread is as fast for tiny models, and much

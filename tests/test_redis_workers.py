@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
@@ -141,13 +140,13 @@ def test_redis_backend_lifecycle_in_process(redis_url: str, settings: Settings,
     hook = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
     threading.Thread(target=hook.serve_forever, daemon=True).start()
     _Hook.received.clear()
-    cfg = dataclasses.replace(settings, redis_url=redis_url, queue_name="inproc",
+    cfg = settings.changed(redis_url=redis_url, queue_name="inproc",
                               webhook_hosts=("127.0.0.1",))
     jobs = RedisJobs(cfg)
     body = {"items": [items_for(2)[1], {"text": " "},
                       {"text": "<p><script>x()</script></p>", "html": True}],
             "webhook": f"http://127.0.0.1:{hook.server_address[1]}/hook"}
-    req = parse_job(body, cfg.limits, STRATEGIES, cfg.webhook_hosts)
+    req = parse_job(body, cfg.limits, STRATEGIES, cfg.jobs.webhook_hosts)
     state = jobs.submit("7", req)
     assert state.status == "running" or state.status == "queued"
     assert jobs.get(state.id, None) is None and jobs.get(state.id, "8") is None
@@ -182,7 +181,7 @@ from redis import Redis
 from service.config import Settings
 from service.runtime.redis_jobs import make_worker
 settings = Settings.from_env()
-make_worker(settings, Redis.from_url(settings.redis_url), sys.argv[1]).work()
+make_worker(settings, Redis.from_url(settings.jobs.redis_url), sys.argv[1]).work()
 """
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -26,8 +25,7 @@ SHORT_ARTICLE = ("Jakarta (ANTARA) - Kementerian Perindustrian memperkuat pemuli
 
 @pytest.fixture(scope="module")
 def client(tiny_dir: Path) -> FlaskClient:
-    settings = dataclasses.replace(Settings.from_env(env={}, models_dir=str(tiny_dir)),
-                                   strategies=ALL)
+    settings = Settings.from_env(env={}, models_dir=str(tiny_dir)).changed(strategies=ALL)
     return create_app(settings).test_client()
 
 
@@ -141,8 +139,8 @@ def test_no_mt5_sentinel_reaches_a_summary(tiny_dir: Path, seed_text: str,
                                            strategy: str) -> None:
     """Sentinels mark a pretraining gap, never text: on random weights they are as likely as
     any piece, so the seed's summary shows whether every one of them is masked."""
-    settings = dataclasses.replace(Settings.from_env(env={}, models_dir=str(tiny_dir)),
-                                   strategies=(strategy,))
+    settings = Settings.from_env(env={}, models_dir=str(tiny_dir)).changed(
+        strategies=(strategy,))
     app = create_app(settings)
     body = app.test_client().post("/v1/summarize", json={
         "text": seed_text, "strategy": strategy, "languages": ["en", "id"]}).get_json()

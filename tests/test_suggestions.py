@@ -3,7 +3,6 @@ export (`ringkas suggestions`), and /frontend/settings."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 from collections.abc import Mapping
@@ -28,7 +27,7 @@ S = "The shoe factory employs two hundred people."
 
 
 def _on(settings: Settings, **changes: object) -> Settings:
-    return dataclasses.replace(settings, suggestions=True, **changes)  # type: ignore[arg-type]
+    return settings.changed(suggestions=True, **changes)  # type: ignore[arg-type]
 
 
 def _store(settings: Settings) -> SuggestionStore:
@@ -184,7 +183,7 @@ def test_frontend_settings_come_from_the_config(settings: Settings,
                     "language": {"source": {"code": "auto", "name": "Auto Detect"},
                                  "target": {"code": "en", "name": "English"}}}
     # Public, as LibreTranslate's: its page reads it before it has a key.
-    keyed = dataclasses.replace(settings, require_api_keys=True,
+    keyed = settings.changed(require_api_keys=True,
                                 keys_db=str(tmp_path / "k.sqlite3"))
     resp = create_app(keyed, engines=engines).test_client().get("/frontend/settings")
     assert resp.status_code == 200

@@ -62,7 +62,7 @@ def test_a_summariser_gets_one_worker_on_every_core() -> None:
 
 def test_settings_choose_by_default_and_refuse_negative_counts() -> None:
     settings = Settings.from_env(env={})
-    assert (settings.inter_threads, settings.intra_threads) == (0, 0)
+    assert (settings.engines.inter_threads, settings.engines.intra_threads) == (0, 0)
     for var in ("RINGKAS_INTER_THREADS", "RINGKAS_INTRA_THREADS"):
         with pytest.raises(ConfigError, match=var):
             Settings.from_env(env={var: "-1"})

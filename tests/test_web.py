@@ -4,7 +4,6 @@ The page itself runs in a real browser in test_browser.py."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
 from html.parser import HTMLParser
@@ -97,7 +96,7 @@ def test_page_is_public_when_keys_are_required(settings: Settings,
                                                tmp_path: Path) -> None:
     db = tmp_path / "keys.sqlite3"
     _, key = KeyStore(db).add("x")
-    client = create_app(dataclasses.replace(settings, require_api_keys=True, keys_db=str(db),
+    client = create_app(settings.changed(require_api_keys=True, keys_db=str(db),
                                             rate_limit="1/minute"), engines=engines).test_client()
     for _ in range(3):  # public: neither a key nor the rate limit applies
         for path in ("/", "/web/app.js", "/web/style.css"):
@@ -137,7 +136,7 @@ def test_summary_with_full_translation(client: FlaskClient) -> None:
 def test_forwarded_address_only_from_trusted_proxies(settings: Settings,
                                                      engines: Mapping[str, Engine],
                                                      trusted: int) -> None:
-    app = create_app(dataclasses.replace(settings, rate_limit="1/minute",
+    app = create_app(settings.changed(rate_limit="1/minute",
                                          trusted_proxies=trusted), engines=engines)
     client = app.test_client()
     proxy = {"REMOTE_ADDR": "10.0.0.2"}
@@ -154,5 +153,5 @@ def test_forwarded_address_only_from_trusted_proxies(settings: Settings,
 
 
 def test_trusted_proxies_from_env() -> None:
-    assert Settings.from_env(env={}).trusted_proxies == 0
-    assert Settings.from_env(env={"RINGKAS_TRUSTED_PROXIES": "2"}).trusted_proxies == 2
+    assert Settings.from_env(env={}).server.trusted_proxies == 0
+    assert Settings.from_env(env={"RINGKAS_TRUSTED_PROXIES": "2"}).server.trusted_proxies == 2

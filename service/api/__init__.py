@@ -49,9 +49,10 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
     """
     settings = settings or Settings.from_env()
     app = Flask(__name__)
-    if settings.trusted_proxies:  # the client address and scheme from the proxies' headers
+    proxies = settings.server.trusted_proxies
+    if proxies:  # the client address and scheme from the proxies' headers
         app.wsgi_app = ProxyFix(app.wsgi_app,  # type: ignore[method-assign]
-                                x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
+                                x_for=proxies, x_proto=proxies)
     app.config["MAX_CONTENT_LENGTH"] = settings.limits.max_request_bytes
     # A form field (LibreTranslate's q) may be as large as the body itself: one limit.
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.limits.max_request_bytes
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
     rt = Runtime(settings)
     metrics.init_metrics(app, rt)  # before install: it counts the engines' tokens
     rt.start(rt.served_roles, engines=engines, loader=loader,
-             background=settings.background_load)
+             background=settings.server.background_load)
     services = Services.build(rt)
     app.extensions[EXTENSION] = services
 

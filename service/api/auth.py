@@ -63,7 +63,7 @@ def _body_key() -> str:
 def init_auth(app: Flask, settings: Settings, store: KeyStore | None) -> None:
     """Register API-key checks (when there is a key ``store``: keys are required) and rate
     limits (when a default limit is set, or keys are on: a key may carry its own limit)."""
-    default_limit = rate_limit_string(settings.rate_limit)
+    default_limit = rate_limit_string(settings.auth.rate_limit)
     if store is not None:
         _register_auth(app, store)
         if not any(not k.revoked for k in store.list()):
@@ -116,7 +116,7 @@ def _register_limiter(app: Flask, settings: Settings, default_limit: str) -> Non
         limit_key,
         # An application limit: one budget per key across all routes, not one per route.
         application_limits=[ApplicationLimit(limit_provider=current_limit)],
-        storage_uri=settings.rate_limit_storage,
+        storage_uri=settings.auth.rate_limit_storage,
         strategy="fixed-window",
         headers_enabled=False,  # it would add Retry-After to every response; ours is on the 429
         on_breach=breached,
@@ -126,5 +126,5 @@ def _register_limiter(app: Flask, settings: Settings, default_limit: str) -> Non
     try:
         limiter.init_app(app)
     except Exception as exc:  # a bad storage URI or a missing storage driver
-        raise ConfigError(f"RINGKAS_RATE_LIMIT_STORAGE {settings.rate_limit_storage!r}: "
+        raise ConfigError(f"RINGKAS_RATE_LIMIT_STORAGE {settings.auth.rate_limit_storage!r}: "
                           f"{exc}", code="invalid_rate_limit_storage") from None

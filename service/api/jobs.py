@@ -41,7 +41,7 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     strategies = rt.pipeline().strategies  # 503 before reading the body when not ready
     # Items are judged one by one (a bad one fails alone), lone surrogates included.
     req = parse_job(json_body(whole=False), rt.settings.limits, strategies,
-                    rt.settings.webhook_hosts, glossaries=rt.glossaries, owner=owner())
+                    rt.settings.jobs.webhook_hosts, glossaries=rt.glossaries, owner=owner())
     state = _backend().submit(owner(), req)
     return jsonify(state.to_json()), 202, {"Location": routes.JOB.path.format(job_id=state.id)}
 

@@ -82,7 +82,7 @@ def translate() -> Response:
 @route(bp, routes.LT_SUGGEST)
 def suggest() -> Response:
     rt = runtime()
-    if not rt.settings.suggestions:  # LibreTranslate's answer, before reading the body
+    if not rt.settings.features.suggestions:  # LibreTranslate's answer, before reading the body
         raise Forbidden("suggestions are disabled on this server", code="suggestions_disabled")
     req = parse_lt_suggest(lt_body(), rt.settings.limits)
     services().suggestions.add(req.q, req.s, req.source, req.target,
@@ -99,10 +99,10 @@ def frontend_settings() -> Response:
     files = list(current_app.extensions.get(FILE_FORMATS, ()))
     return jsonify({
         "charLimit": settings.limits.max_text_chars,
-        "frontendTimeout": settings.frontend_timeout_ms,
-        "apiKeys": settings.require_api_keys,
-        "keyRequired": settings.require_api_keys,
-        "suggestions": settings.suggestions,
+        "frontendTimeout": settings.server.frontend_timeout_ms,
+        "apiKeys": settings.auth.require_api_keys,
+        "keyRequired": settings.auth.require_api_keys,
+        "suggestions": settings.features.suggestions,
         "filesTranslation": bool(files),
         "supportedFilesFormat": files,
         "language": {"source": {"code": "auto", "name": "Auto Detect"},

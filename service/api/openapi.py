@@ -16,7 +16,8 @@ bp = Blueprint("openapi", __name__)
 @route(bp, routes.OPENAPI)
 def openapi_json() -> Response:
     rt = runtime()
-    strategies = list(rt.pipeline().strategies) if rt.ready else list(rt.settings.strategies)
+    strategies = (list(rt.pipeline().strategies) if rt.ready
+                  else list(rt.settings.features.strategies))
     return jsonify(build_document(rt.settings, strategies))
 
 

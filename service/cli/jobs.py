@@ -82,7 +82,6 @@ def worker(redis_url: str | None, name: str | None, burst: bool, settings: Setti
     """Run job items from Redis (RQ) on models loaded once; start as many as you like, on
     as many machines as share the Redis."""
     import logging
-    from dataclasses import replace
 
     from redis import Redis
 
@@ -90,12 +89,12 @@ def worker(redis_url: str | None, name: str | None, burst: bool, settings: Setti
     from service.runtime.assembly import Runtime
     from service.runtime.redis_jobs import WORKER, WorkerContext, make_worker, roles_for_worker
 
-    settings = replace(settings, redis_url=redis_url or settings.redis_url)
-    if not settings.redis_url:
+    settings = settings.changed(redis_url=redis_url or settings.jobs.redis_url)
+    if not settings.jobs.redis_url:
         raise ConfigError("ringkas worker needs a Redis: --redis URL or RINGKAS_REDIS_URL")
     if logging.getLogger().level > logging.INFO:
         logging.getLogger().setLevel(logging.INFO)
-    connection = Redis.from_url(settings.redis_url)
+    connection = Redis.from_url(settings.jobs.redis_url)
     # The pipeline exactly as the service builds it: backends, compute types, decoding.
     rt = Runtime.build(settings, roles_for_worker(settings))
     WORKER.set(WorkerContext(rt.pipeline(), settings, connection))

@@ -31,7 +31,7 @@ def _store_options(fn: F) -> F:
         from service.auth.store import KeyStore
 
         settings = Settings.from_env(config_file=config_file)
-        return fn(*args, store=KeyStore(db or settings.keys_db), **kwargs)
+        return fn(*args, store=KeyStore(db or settings.auth.keys_db), **kwargs)
 
     return wrapper  # type: ignore[return-value]
 

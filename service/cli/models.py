@@ -30,7 +30,7 @@ def list_models(settings: Settings) -> None:
     from service.engine.loading import check
     from service.pipeline.strategies import roles_for
 
-    needed = roles_for(settings.strategies)
+    needed = roles_for(settings.features.strategies)
     missing = 0
     click.echo(f"{'role':<16} {'model':<42} {'revision':<9} {'needed':<7} available")
     for role, spec in settings.models.items():
@@ -39,7 +39,7 @@ def list_models(settings: Settings) -> None:
         missing += role in needed and not found.ok
         click.echo(f"{role:<16} {spec.model:<42} {spec.revision:<9} "
                    f"{'yes' if role in needed else 'no':<7} {where}")
-    click.echo(f"\nenabled strategies: {', '.join(settings.strategies)} "
+    click.echo(f"\nenabled strategies: {', '.join(settings.features.strategies)} "
                "(RINGKAS_STRATEGIES); roles marked 'no' load only for other strategies")
     if missing:
         click.echo(f"\n{missing} model(s) not available locally: run `ringkas models pull` "
@@ -60,7 +60,7 @@ def pull(settings: Settings) -> None:
     failed = 0
     from service.pipeline.strategies import roles_for
 
-    wanted = roles_for(settings.strategies)
+    wanted = roles_for(settings.features.strategies)
     specs = [s for r, s in settings.models.items() if r in wanted and not s.is_local]
     for spec in tqdm(specs, desc="models", unit="model", disable=not specs):
         try:
@@ -85,10 +85,10 @@ def _convert_for_ctranslate2(settings: Settings, specs: list[ModelSpec]) -> int:
     from service.engine.ct2_cache import default_cache_dir, ensure_converted
     from service.engine.loading import check
 
-    cache = settings.ct2_cache_dir or default_cache_dir()
+    cache = settings.engines.ct2_cache_dir or default_cache_dir()
     failed = 0
     for spec in specs:
-        opts = settings.engines[spec.role]
+        opts = settings.engines.roles[spec.role]
         if opts.backend != "ctranslate2" or is_ct2_dir(spec.model) or \
                 not check(spec, probe_hub=False).ok:
             continue
@@ -154,7 +154,7 @@ def convert(out: Path, roles: tuple[str, ...], compute_type: str, force: bool,
     if unknown:
         raise click.BadParameter(f"unknown role {unknown[0]!r}; roles: "
                                  f"{', '.join(settings.models)}", param_hint="--role")
-    wanted = list(roles) or roles_for(settings.strategies)
+    wanted = list(roles) or roles_for(settings.features.strategies)
     failed = 0
     for role in wanted:
         spec = settings.models[role]
@@ -246,7 +246,7 @@ def check(roles: tuple[str, ...], settings: Settings) -> None:
     if unknown:
         raise click.BadParameter(f"unknown role {unknown[0]!r}; roles: "
                                  f"{', '.join(settings.models)}", param_hint="--role")
-    wanted = list(roles) or roles_for(settings.strategies)
+    wanted = list(roles) or roles_for(settings.features.strategies)
     engines = load_models(settings, wanted)
     failed = [role for role, engine in engines.items()
               if (result := _check_role(role, engine)) is not None and not result.ok]

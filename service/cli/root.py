@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -149,11 +148,12 @@ def serve(host: str | None, port: int | None, threads: int | None, settings: Set
     if logging.getLogger().level > logging.INFO:
         logging.getLogger().setLevel(logging.INFO)  # a server should say what it does
     flags: dict[str, Any] = {"host": host, "port": port, "server_threads": threads}
-    settings = replace(settings, **{k: v for k, v in flags.items() if v is not None})
-    check_port(settings.host, settings.port)  # before minutes of model loading, not after
+    settings = settings.changed(**{k: v for k, v in flags.items() if v is not None})
+    server = settings.server
+    check_port(server.host, server.port)  # before minutes of model loading, not after
     refuse_shared_data_dir(settings)  # likewise
     app = create_app(settings)
-    run_server(app, settings.host, settings.port, settings.server_threads)
+    run_server(app, server.host, server.port, server.server_threads)
 
 
 main.add_command(models)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from collections.abc import Mapping
@@ -41,28 +42,15 @@ class Limits:
 
 
 @dataclass(frozen=True)
-class Settings:
-    models: Mapping[str, ModelSpec] = field(default_factory=resolve_specs)
+class ServerSettings:
+    """How the HTTP server listens, admits work and shuts down."""
+
     host: str = setting("RINGKAS_HOST", "127.0.0.1")
     port: int = setting("RINGKAS_PORT", 8000)
     server_threads: int = setting("RINGKAS_THREADS", 4)
-    # 0: leave torch's own choice (one per core)
-    torch_threads: int = setting("RINGKAS_TORCH_THREADS", 0)
-    translate_batch_size: int = setting("RINGKAS_BATCH_SIZE", 16)
     background_load: bool = setting("RINGKAS_BACKGROUND_LOAD", False)
-    # Which summarisation strategies to serve; their models are the ones loaded.
-    strategies: tuple[str, ...] = setting("RINGKAS_STRATEGIES",
-                                          ("translate-summarise", "extractive"))
-    # default: the shipped templates (prompts/)
-    prompts_dir: str | None = setting("RINGKAS_PROMPTS_DIR", None)
-    # Server-wide, read-only glossaries: NAME.SRC-TGT.tsv|csv files (service/glossary/).
-    glossary_dir: str | None = setting("RINGKAS_GLOSSARY_DIR", None)
-    # API-created glossaries one key (or, with keys off, everyone) may keep: how many, and
-    # how many entries in all of them (each glossary holds at most 10,000).
-    max_glossaries_per_key: int = setting("RINGKAS_MAX_GLOSSARIES_PER_KEY", 100)
-    max_glossary_entries_per_key: int = setting("RINGKAS_MAX_GLOSSARY_ENTRIES_PER_KEY", 100_000)
     # Overload control: requests running inference, waiting for it, and how long one may take.
-    # 0: 8 with batching (requests share batches), else 1
+    # 0: 8 with batching (requests share batches), else 1 (Settings.inflight_limit)
     max_inflight: int = setting("RINGKAS_MAX_INFLIGHT", 0)
     max_queue: int = setting("RINGKAS_MAX_QUEUE", 16)
     request_timeout_s: int = setting("RINGKAS_REQUEST_TIMEOUT", 120)
@@ -72,7 +60,18 @@ class Settings:
     # body) may take to arrive from its first byte before its connection is cut.
     connection_limit: int = setting("RINGKAS_CONNECTION_LIMIT", 500)
     request_read_timeout_s: int = setting("RINGKAS_READ_TIMEOUT", 30)
-    # API keys (off by default: local use needs none) and per-key (or per-address) rate limits.
+    # Reverse proxies in front that set X-Forwarded-For/-Proto: 0 (default) trusts none, so a
+    # client cannot pick the address its rate limit is counted under.
+    trusted_proxies: int = setting("RINGKAS_TRUSTED_PROXIES", 0)
+    # what /frontend/settings tells LibreTranslate's web page to wait after typing
+    frontend_timeout_ms: int = setting("RINGKAS_FRONTEND_TIMEOUT", 500)
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """API keys (off by default: local use needs none) and per-key (or per-address) rate
+    limits."""
+
     require_api_keys: bool = setting("RINGKAS_REQUIRE_API_KEYS", False)
     keys_db: str = setting("RINGKAS_KEYS_DB", "~/.local/share/ringkas/keys.sqlite3")
     # A flask-limiter string per API key (per client address with keys off); "" or "off":
@@ -80,10 +79,14 @@ class Settings:
     rate_limit: str = setting("RINGKAS_RATE_LIMIT", "")
     # a limits storage URI, e.g. redis://host:6379
     rate_limit_storage: str = setting("RINGKAS_RATE_LIMIT_STORAGE", "memory://")
-    # Async jobs (service/jobs/, run by service/runtime/): SQLite in data_dir with worker
-    # threads in the service, or, with redis_url set, RQ on Redis and `ringkas worker`
-    # processes.
-    data_dir: str = setting("RINGKAS_DATA_DIR", "~/.local/share/ringkas")
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """Async jobs (service/jobs/, run by service/runtime/): SQLite in data_dir with worker
+    threads in the service, or, with redis_url set, RQ on Redis and `ringkas worker`
+    processes; translated documents; webhooks."""
+
     # threads running job items in the service (SQLite mode)
     job_workers: int = setting("RINGKAS_JOB_WORKERS", 1)
     # a finished job is deleted this long after
@@ -108,13 +111,18 @@ class Settings:
     worker_heartbeat_s: int = setting("RINGKAS_WORKER_HEARTBEAT", 10)
     worker_grace_s: int = setting("RINGKAS_WORKER_GRACE", 20)
     worker_maintenance_s: int = setting("RINGKAS_WORKER_MAINTENANCE", 30)
-    # Reverse proxies in front that set X-Forwarded-For/-Proto: 0 (default) trusts none, so a
-    # client cannot pick the address its rate limit is counted under.
-    trusted_proxies: int = setting("RINGKAS_TRUSTED_PROXIES", 0)
-    limits: Limits = field(default_factory=Limits)
-    # Per role: backend (transformers | ctranslate2), compute type, decoding defaults.
-    engines: Mapping[str, EngineOptions] = field(
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """How models run: per role a backend, compute type and decoding defaults
+    (service/engine/options.py), and the threads and batching they share."""
+
+    roles: Mapping[str, EngineOptions] = field(
         default_factory=lambda: resolve_engine_options(ROLES))
+    # 0: leave torch's own choice (one per core)
+    torch_threads: int = setting("RINGKAS_TORCH_THREADS", 0)
+    translate_batch_size: int = setting("RINGKAS_BATCH_SIZE", 16)
     # Cross-request batching (service/engine/batcher.py): sentences of concurrent requests
     # share model calls; a batch holds at most batch_max_tokens (padded) input tokens and
     # waits at most batch_wait_ms for company once work is queued.
@@ -129,25 +137,79 @@ class Settings:
     # Where models configured for CTranslate2 are converted on first load ("": the user's
     # cache, $XDG_CACHE_HOME/ringkas/ct2).
     ct2_cache_dir: str = setting("RINGKAS_CT2_CACHE", "")
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    """What the service offers beyond translation: summarisation strategies and their
+    prompts, glossaries, LibreTranslate's suggestions."""
+
+    # Which summarisation strategies to serve; their models are the ones loaded.
+    strategies: tuple[str, ...] = setting("RINGKAS_STRATEGIES",
+                                          ("translate-summarise", "extractive"))
+    # default: the shipped templates (prompts/)
+    prompts_dir: str | None = setting("RINGKAS_PROMPTS_DIR", None)
+    # Server-wide, read-only glossaries: NAME.SRC-TGT.tsv|csv files (service/glossary/).
+    glossary_dir: str | None = setting("RINGKAS_GLOSSARY_DIR", None)
+    # API-created glossaries one key (or, with keys off, everyone) may keep: how many, and
+    # how many entries in all of them (each glossary holds at most 10,000).
+    max_glossaries_per_key: int = setting("RINGKAS_MAX_GLOSSARIES_PER_KEY", 100)
+    max_glossary_entries_per_key: int = setting("RINGKAS_MAX_GLOSSARY_ENTRIES_PER_KEY", 100_000)
     # LibreTranslate's /suggest: off by default (403, as LibreTranslate's --suggestions);
     # on, editors' suggested translations are kept in data_dir, at most suggestions_max
-    # (0: no cap). frontend_timeout_ms is what /frontend/settings tells LibreTranslate's
-    # web page to wait after typing before it translates.
+    # (0: no cap).
     suggestions: bool = setting("RINGKAS_SUGGESTIONS", False)
     suggestions_max: int = setting("RINGKAS_SUGGESTIONS_MAX", 100_000)
     # One key's share of them (0: no share of its own), so one key cannot fill the store
     # for every other.
     suggestions_max_per_key: int = setting("RINGKAS_SUGGESTIONS_MAX_PER_KEY", 10_000)
-    frontend_timeout_ms: int = setting("RINGKAS_FRONTEND_TIMEOUT", 500)
+
+
+# The groups of Settings, by field name; a setting's name is unique across all of them, so
+# the environment, the config file and the command line name it without its group.
+GROUPS: dict[str, type] = {"server": ServerSettings, "auth": AuthSettings,
+                           "jobs": JobSettings, "engines": EngineSettings,
+                           "features": FeatureSettings, "limits": Limits}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, by group; built once (from_env) and handed down as values."""
+
+    models: Mapping[str, ModelSpec] = field(default_factory=resolve_specs)
+    # where the service keeps its state: jobs, documents, glossaries, suggestions
+    data_dir: str = setting("RINGKAS_DATA_DIR", "~/.local/share/ringkas")
+    server: ServerSettings = field(default_factory=ServerSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    jobs: JobSettings = field(default_factory=JobSettings)
+    engines: EngineSettings = field(default_factory=EngineSettings)
+    features: FeatureSettings = field(default_factory=FeatureSettings)
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def inflight_limit(self) -> int:
         """RINGKAS_MAX_INFLIGHT, or by default: with batching, several requests run at once
         so their sentences can share batches (the batcher runs one batch at a time per
         model); without it, one (two cores are busy with one request)."""
-        if self.max_inflight > 0:
-            return self.max_inflight
-        return 8 if self.batching else 1
+        if self.server.max_inflight > 0:
+            return self.server.max_inflight
+        return 8 if self.engines.batching else 1
+
+    def changed(self, **values: Any) -> Settings:
+        """A copy with settings changed, each named without its group (``port=…``,
+        ``max_text_chars=…``); a group or ``models`` may be given whole."""
+        top: dict[str, Any] = {}
+        grouped: dict[str, dict[str, Any]] = {}
+        for name, value in values.items():
+            if name in _TOP_FIELDS:
+                top[name] = value
+            elif name in _GROUP_OF:
+                grouped.setdefault(_GROUP_OF[name], {})[name] = value
+            else:
+                raise TypeError(f"no setting named {name!r}")
+        for group, changes in grouped.items():
+            top[group] = dataclasses.replace(top.get(group, getattr(self, group)), **changes)
+        return dataclasses.replace(self, **top)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, models_dir: str | None = None,
@@ -161,26 +223,31 @@ class Settings:
         for name, var, kind in env_table():
             if var in env and env[var] != "":
                 values[name] = _parse(var, env[var], kind)
-        limits = Limits(**{k: values.pop(k) for k in list(values) if k in _LIMIT_FIELDS})
         specs = resolve_specs(models_dir, model_overrides, env, configured)
-        engines = resolve_engine_options(ROLES, values.pop("engines", None), env,
-                                         str(config_file or "config"),
-                                         presets=preset_decoding(env, specs))
+        roles = resolve_engine_options(ROLES, values.pop("engine_roles", None), env,
+                                       str(config_file or "config"),
+                                       presets=preset_decoding(env, specs))
         values.update({k: v for k, v in overrides.items() if v is not None})
-        if values.get("batch_max_tokens", 1) < 1:
-            raise ConfigError("RINGKAS_BATCH_MAX_TOKENS must be at least 1")
-        for name, var in (("inter_threads", "RINGKAS_INTER_THREADS"),
-                          ("intra_threads", "RINGKAS_INTRA_THREADS")):
-            if values.get(name, 0) < 0:
-                raise ConfigError(f"{var} must be 0 (choose) or more")
-        if values.get("webhook_workers", 1) < 1:
-            raise ConfigError("RINGKAS_WEBHOOK_WORKERS must be at least 1")
-        if values.get("webhook_timeout_s", 1) < 1:
-            raise ConfigError("RINGKAS_WEBHOOK_TIMEOUT must be at least 1")
-        return cls(models=specs, limits=limits, engines=engines, **values)
+        _check(values)
+        return cls(models=specs).changed(roles=roles, **values)
 
 
-_LIMIT_FIELDS = {f.name for f in fields(Limits)}
+def _check(values: Mapping[str, Any]) -> None:
+    """Bounds beyond "not negative" (which every integer setting has)."""
+    if values.get("batch_max_tokens", 1) < 1:
+        raise ConfigError("RINGKAS_BATCH_MAX_TOKENS must be at least 1")
+    for name, var in (("inter_threads", "RINGKAS_INTER_THREADS"),
+                      ("intra_threads", "RINGKAS_INTRA_THREADS")):
+        if values.get(name, 0) < 0:
+            raise ConfigError(f"{var} must be 0 (choose) or more")
+    if values.get("webhook_workers", 1) < 1:
+        raise ConfigError("RINGKAS_WEBHOOK_WORKERS must be at least 1")
+    if values.get("webhook_timeout_s", 1) < 1:
+        raise ConfigError("RINGKAS_WEBHOOK_TIMEOUT must be at least 1")
+
+
+_TOP_FIELDS = {f.name for f in fields(Settings)}
+_GROUP_OF = {f.name: group for group, cls in GROUPS.items() for f in fields(cls)}
 
 
 @functools.cache
@@ -188,7 +255,7 @@ def env_table() -> tuple[tuple[str, str, type], ...]:
     """(field, RINGKAS_* variable, kind) of every setting read from the environment and the
     config file, from the fields' own metadata."""
     rows = []
-    for cls in (Settings, Limits):
+    for cls in (Settings, *GROUPS.values()):
         hints = get_type_hints(cls)
         rows += [(f.name, f.metadata[ENV], _kind(hints[f.name])) for f in fields(cls)
                  if ENV in f.metadata]
@@ -208,8 +275,10 @@ def _kind(hint: Any) -> type:
 
 
 def read_config_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """A TOML file: settings named like the fields (limits in [limits]) and a [models] table
-    of role = "id-or-dir[@revision]" or role = {id = ..., revision = ...}."""
+    """A TOML file: settings named like the fields, at the top or in their group's table
+    ([server], [auth], [jobs], [features], [limits]); [engines] (service/config/engines.py);
+    and a [models] table of role = "id-or-dir[@revision]" or role = {id = ..., revision =
+    ...}."""
     import tomllib
 
     try:
@@ -221,8 +290,17 @@ def read_config_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict
     engines = data.pop("engines", {})  # validated with the environment, in from_env
     if not isinstance(engines, dict):
         raise ConfigError(f"{path}: [engines] must be a table")
-    data.update(data.pop("limits", {}))
     kinds = {name: kind for name, _, kind in env_table()}
+    for group in ("server", "auth", "jobs", "features", "limits"):
+        table = data.pop(group, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [{group}] must be a table")
+        for key in table:
+            if _GROUP_OF.get(key) != group:
+                known = [f.name for f in fields(GROUPS[group])]
+                raise ConfigError(f"{path}: [{group}] has no setting {key!r}; known: "
+                                  f"{', '.join(known)}")
+        data.update(table)
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in kinds:
@@ -240,7 +318,7 @@ def read_config_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict
             raise ConfigError(f"{path}: models.{role} must be a string or {{id, revision}}")
         configured[role] = ref
     if engines:
-        values["engines"] = engines
+        values["engine_roles"] = engines
     return values, configured
 
 

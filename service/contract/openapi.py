@@ -51,7 +51,7 @@ def build_document(settings: Settings, strategies: Sequence[str]) -> dict[str, A
         "paths": paths,
         "components": {"schemas": schemas},
     }
-    if settings.require_api_keys:
+    if settings.auth.require_api_keys:
         doc["components"]["securitySchemes"] = {
             "bearer": {"type": "http", "scheme": "bearer"},
             "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}

@@ -14,7 +14,7 @@ from service.config import Settings  # settings only: imports no torch, loads no
 
 _settings = Settings.from_env()
 
-bind = [os.environ.get("GUNICORN_BIND") or f"{_settings.host}:{_settings.port}"]
+bind = [os.environ.get("GUNICORN_BIND") or f"{_settings.server.host}:{_settings.server.port}"]
 
 # Each worker process loads its own copy of every model (about 2.5 GB for the default three)
 # and runs torch with all cores; one worker is right unless you have the memory AND split the
@@ -27,7 +27,8 @@ worker_class = "service.gunicorn_worker.Worker"
 # Requests waiting in ringkas's admission queue each hold a thread (as under `ringkas serve`):
 # with fewer threads the excess would wait unseen in gunicorn's backlog instead of getting a
 # fast 503 overloaded with Retry-After.
-threads = max(_settings.server_threads, _settings.inflight_limit + _settings.max_queue + 2)
+threads = max(_settings.server.server_threads,
+              _settings.inflight_limit + _settings.server.max_queue + 2)
 
 # A gthread worker's heartbeat runs beside its request threads, so a long generation never
 # trips it; but the models load in the worker before its first heartbeat, so `timeout` must
@@ -36,7 +37,7 @@ threads = max(_settings.server_threads, _settings.inflight_limit + _settings.max
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "300"))
 # SIGTERM: stop accepting, let requests in flight finish. Each has its own deadline
 # (RINGKAS_REQUEST_TIMEOUT, answered 504 past it), so that bounds the wait.
-graceful_timeout = max(_settings.request_timeout_s, _settings.drain_timeout_s) + 5
+graceful_timeout = max(_settings.server.request_timeout_s, _settings.server.drain_timeout_s) + 5
 keepalive = 5
 
 # Off: loading in the master and forking shares weights copy-on-write, but torch's thread

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from service.config import ConfigError, Settings
+from service.config.settings import FeatureSettings
 from service.errors import InvalidField, QuotaExceeded
 from service.glossary.parse import (
     MAX_ENTRIES,
@@ -127,8 +128,8 @@ class GlossaryStore:
     where API-created glossaries are kept (None: creating one is refused)."""
 
     def __init__(self, server_dir: Path | None = None, data_dir: Path | None = None, *,
-                 max_per_owner: int = Settings.max_glossaries_per_key,
-                 max_entries_per_owner: int = Settings.max_glossary_entries_per_key) -> None:
+                 max_per_owner: int = FeatureSettings.max_glossaries_per_key,
+                 max_entries_per_owner: int = FeatureSettings.max_glossary_entries_per_key) -> None:
         self.server: tuple[Glossary, ...] = tuple(load_dir(server_dir)) if server_dir else ()
         self.path = data_dir / DB_NAME if data_dir else None
         self._ready = False
@@ -139,11 +140,11 @@ class GlossaryStore:
     def from_settings(cls, settings: Settings) -> GlossaryStore:
         """Server-wide glossaries from RINGKAS_GLOSSARY_DIR (read now: a bad file fails the
         start), API-created ones in the data dir."""
-        folder = settings.glossary_dir
+        folder = settings.features.glossary_dir
         return cls(Path(folder).expanduser() if folder else None,
                    Path(settings.data_dir).expanduser(),
-                   max_per_owner=settings.max_glossaries_per_key,
-                   max_entries_per_owner=settings.max_glossary_entries_per_key)
+                   max_per_owner=settings.features.max_glossaries_per_key,
+                   max_entries_per_owner=settings.features.max_glossary_entries_per_key)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:

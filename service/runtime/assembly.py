@@ -42,14 +42,14 @@ def loader_for(settings: Settings) -> Loader:
     from service.engine.ct2_cache import default_cache_dir
     from service.engine.loading import configured_loader
 
-    return configured_loader(settings.engines, intra_threads=settings.intra_threads,
-                             inter_threads=settings.inter_threads,
-                             ct2_cache=settings.ct2_cache_dir or default_cache_dir(),
+    return configured_loader(settings.engines.roles, intra_threads=settings.engines.intra_threads,
+                             inter_threads=settings.engines.inter_threads,
+                             ct2_cache=settings.engines.ct2_cache_dir or default_cache_dir(),
                              torch_threads=torch_threads(settings))
 
 
 def torch_threads(settings: Settings) -> int:
-    return settings.torch_threads or settings.intra_threads
+    return settings.engines.torch_threads or settings.engines.intra_threads
 
 
 def load_models(settings: Settings, roles: Iterable[str]) -> dict[str, Engine]:
@@ -59,7 +59,7 @@ def load_models(settings: Settings, roles: Iterable[str]) -> dict[str, Engine]:
     from service.engine.memory import limit_malloc_arenas
 
     wanted = {role: settings.models[role] for role in dict.fromkeys(roles)}
-    set_torch_threads(torch_threads(settings), (settings.engines[r] for r in wanted))
+    set_torch_threads(torch_threads(settings), (settings.engines.roles[r] for r in wanted))
     limit_malloc_arenas()
     return dict(load_engines(wanted, loader_for(settings)))
 
@@ -85,7 +85,7 @@ class Runtime:
         self._pipeline: Pipeline | None = None
         self._error: RingkasError | None = None
         self.load_seconds: float | None = None
-        self.admission = Admission(settings.inflight_limit, settings.max_queue)
+        self.admission = Admission(settings.inflight_limit, settings.server.max_queue)
         # Applied in order to the engines at install (metrics, batching...).
         self.engine_wrappers: list[Callable[[Mapping[str, Engine]], Mapping[str, Engine]]] = []
         # Told of each engine fault (role, kind), e.g. by /metrics.
@@ -117,10 +117,10 @@ class Runtime:
                    for role, engine in engines.items()}
         for wrap in self.engine_wrappers:
             engines = wrap(engines)
-        prompts_dir = self.settings.prompts_dir
-        if self.settings.batching:
+        prompts_dir = self.settings.features.prompts_dir
+        if self.settings.engines.batching:
             engines = batched(engines, self.settings)
-        self._pipeline = Pipeline(engines, batch_size=self.settings.translate_batch_size,
+        self._pipeline = Pipeline(engines, batch_size=self.settings.engines.translate_batch_size,
                                   prompts=PromptRegistry.from_dir(
                                       Path(prompts_dir) if prompts_dir else None),
                                   limits=self.settings.limits)
@@ -159,7 +159,7 @@ class Runtime:
     def run(self, work: Callable[[Pipeline, Deadline], T]) -> T:
         """Run inference work through the admission queue, under the request deadline."""
         pipeline = self.pipeline()
-        deadline = self.admission.deadline(self.settings.request_timeout_s)
+        deadline = self.admission.deadline(self.settings.server.request_timeout_s)
         with self.admission.slot(deadline):
             return work(pipeline, deadline)
 
@@ -180,7 +180,7 @@ def served_roles(settings: Settings) -> list[str]:
     from service.pipeline.strategies import roles_for
 
     try:
-        return roles_for(settings.strategies)
+        return roles_for(settings.features.strategies)
     except InvalidField as exc:
         raise ConfigError(f"RINGKAS_STRATEGIES: {exc.message}", code="unknown_strategy") from None
 
@@ -189,6 +189,6 @@ def batched(engines: Mapping[str, Engine], settings: Settings) -> dict[str, Engi
     """Each engine behind its own cross-request batcher."""
     from service.engine.batcher import Batcher
 
-    return {role: Batcher(engine, max_batch_tokens=settings.batch_max_tokens,
-                          max_wait_ms=settings.batch_wait_ms)
+    return {role: Batcher(engine, max_batch_tokens=settings.engines.batch_max_tokens,
+                          max_wait_ms=settings.engines.batch_wait_ms)
             for role, engine in engines.items()}

@@ -56,7 +56,7 @@ def run_local(items: Sequence[BatchItem], settings: Settings, writer: ResultWrit
             writer.write(b, it.kind, None, error)
         else:
             result, error = outcome(pipeline, it.kind, it.request, settings.limits,
-                                    Deadline.after(settings.job_item_timeout_s), b.id)
+                                    Deadline.after(settings.jobs.job_item_timeout_s), b.id)
             writer.write(b, it.kind, result, error)
         bar.update(1)
 

@@ -92,7 +92,7 @@ class DocumentJobs:
         self.settings = settings
         self.runtime = runtime
         self.store = store or DocumentStore(Path(settings.data_dir).expanduser() / "documents",
-                                            retention_s=settings.document_retention_s)
+                                            retention_s=settings.jobs.document_retention_s)
         self._queue: queue.Queue[tuple[DocumentRecord, Document, Refund,
                                        GlossaryPolicy | None]] = queue.Queue(MAX_QUEUED)
         self._thread: threading.Thread | None = None
@@ -182,7 +182,7 @@ class DocumentJobs:
 
     def _live_bound(self, status: str) -> float:
         """How long a document can stay queued or translating while its process lives."""
-        item = self.settings.job_item_timeout_s + 60
+        item = self.settings.jobs.job_item_timeout_s + 60
         return item if status == TRANSLATING else (MAX_QUEUED + 1) * item
 
     # --- the background thread --------------------------------------------------------------
@@ -216,7 +216,7 @@ class DocumentJobs:
         warnings: list[RunWarning] = []
         rt = self.runtime
         record = self.store.update(record, status=TRANSLATING)
-        deadline = rt.admission.deadline(self.settings.job_item_timeout_s)
+        deadline = rt.admission.deadline(self.settings.jobs.job_item_timeout_s)
         try:
             while True:
                 try:

@@ -36,7 +36,7 @@ class JobBackend(Protocol):
 def make_backend(settings: Settings, runtime: Runtime) -> JobBackend:
     """Redis (stateless service, ``ringkas worker`` runs items) when a Redis URL is set;
     otherwise SQLite in the data dir, with jobs of an earlier run resumed now."""
-    if settings.redis_url:
+    if settings.jobs.redis_url:
         from service.runtime.redis_jobs import RedisJobs
 
         return RedisJobs(settings)

@@ -121,7 +121,7 @@ class LocalJobs:
         self._hook_lock = threading.Lock()
         self._sending: dict[str, str] = {}
         self._outbox: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-        self._senders = max(1, settings.webhook_workers)
+        self._senders = max(1, settings.jobs.webhook_workers)
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -156,7 +156,7 @@ class LocalJobs:
             # Who holds it, for the message another instance on this dir will give.
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-            store = JobStore(self.path, retention_s=self.settings.job_retention_s,
+            store = JobStore(self.path, retention_s=self.settings.jobs.job_retention_s,
                              clock=self.clock)
             requeued, given_up = store.resume(MAX_ATTEMPTS)
         except BaseException:
@@ -168,7 +168,7 @@ class LocalJobs:
         if requeued or given_up:
             log.info("jobs: resumed %d item(s) left running by an earlier run; gave up %d",
                      requeued, given_up)
-        workers = max(1, self.settings.job_workers)
+        workers = max(1, self.settings.jobs.job_workers)
         self._threads = [threading.Thread(target=self._work, args=(store,), daemon=True,
                                           name=f"job-worker-{i}") for i in range(workers)]
         self._threads.append(threading.Thread(target=self._housekeep, args=(store,),
@@ -336,7 +336,7 @@ class LocalJobs:
                 time.sleep(0.05)  # interactive requests are waiting: they go first
             # Tied to the server's abort: a shutdown past its drain timeout stops the item
             # too, and it goes back to the queue (below) instead of being recorded as failed.
-            deadline = rt.admission.deadline(self.settings.job_item_timeout_s)
+            deadline = rt.admission.deadline(self.settings.jobs.job_item_timeout_s)
             with rt.admission.slot(deadline):
                 done = outcome(pipeline, item.kind, item.request, self.settings.limits,
                                deadline, f"{item.job_id}[{item.index}]")
@@ -406,9 +406,9 @@ class LocalJobs:
         if url is None or job is None:
             return "dropped"
         outcome = deliver(url, payload(job.to_json(items=False)),
-                          allowed_hosts=self.settings.webhook_hosts,
-                          secret=self.settings.webhook_secret,
-                          total_s=self.settings.webhook_timeout_s, stop=self._stop)
+                          allowed_hosts=self.settings.jobs.webhook_hosts,
+                          secret=self.settings.jobs.webhook_secret,
+                          total_s=self.settings.jobs.webhook_timeout_s, stop=self._stop)
         log.info("webhook for job %s: %s", job_id, outcome)
         return None if outcome == "interrupted" else outcome
 

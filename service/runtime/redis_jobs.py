@@ -95,8 +95,8 @@ class RedisJobs:
 
     def __init__(self, settings: Settings, *, connection: Redis | None = None) -> None:
         self.settings = settings
-        self.redis = connection or Redis.from_url(settings.redis_url)
-        self.queue = Queue(settings.queue_name, connection=self.redis)
+        self.redis = connection or Redis.from_url(settings.jobs.redis_url)
+        self.queue = Queue(settings.jobs.queue_name, connection=self.redis)
 
     def submit(self, owner: str | None, req: JobRequest) -> JobState:
         job_id, now = new_job_id(), time.time()
@@ -116,10 +116,10 @@ class RedisJobs:
                 pipe.hset(k["res"], mapping={str(it.index): json.dumps(
                     {"error": dict(it.error or {})}) for it in bad})
             pipe.execute()
-        timeout = self.settings.job_item_timeout_s + RQ_MARGIN_S
+        timeout = self.settings.jobs.job_item_timeout_s + RQ_MARGIN_S
         self.queue.enqueue_many([Queue.prepare_data(
             run_item, (job_id, it.index), job_id=f"{job_id}-{it.index}", timeout=timeout,
-            result_ttl=0, failure_ttl=self.settings.job_retention_s,
+            result_ttl=0, failure_ttl=self.settings.jobs.job_retention_s,
             retry=Retry(max=RETRIES)) for it in good])
         state = self.get(job_id, owner)
         assert state is not None
@@ -167,10 +167,11 @@ class RedisJobs:
             return None
         if state.status not in FINAL:
             now = time.time()
+            expires = now + self.settings.jobs.job_retention_s
             self.redis.hset(k["job"], mapping={"status": CANCELLED, "finished_at": now,
-                                               "expires_at": now + self.settings.job_retention_s})
+                                               "expires_at": expires})
             self.redis.delete(k["req"])
-            _expire(self.redis, job_id, self.settings.job_retention_s)
+            _expire(self.redis, job_id, self.settings.jobs.job_retention_s)
         return self.get(job_id, owner)
 
     def storage_fault(self) -> JobsStorageUnavailable | None:
@@ -210,15 +211,15 @@ def run_item(job_id: str, index: int) -> int:
     kind, _ = json.loads(raw_meta)
     r.sadd(k["started"], field)
     result, error = outcome(ctx.pipeline, kind, json.loads(raw_req), ctx.settings.limits,
-                            Deadline.after(ctx.settings.job_item_timeout_s),
+                            Deadline.after(ctx.settings.jobs.job_item_timeout_s),
                             f"{job_id}[{index}]")
     value = json.dumps({"error": error} if error is not None else {"result": result})
     now = time.time()
     recorded = int(r.eval(_FINISH, 3, k["job"], k["res"], k["req"], field, value,
                           "1" if error is not None else "0", now,
-                          ctx.settings.job_retention_s))
+                          ctx.settings.jobs.job_retention_s))
     if recorded == 2:
-        _expire(r, job_id, ctx.settings.job_retention_s)
+        _expire(r, job_id, ctx.settings.jobs.job_retention_s)
         _call_webhook(ctx, job_id)
     return recorded
 
@@ -231,9 +232,9 @@ def _call_webhook(ctx: WorkerContext, job_id: str) -> None:
     state = RedisJobs(ctx.settings, connection=ctx.redis).get(job_id, owner, items=False)
     if state is not None:
         outcome = deliver(_s(url), payload(state.to_json(items=False)),
-                          allowed_hosts=ctx.settings.webhook_hosts,
-                          secret=ctx.settings.webhook_secret,
-                          total_s=ctx.settings.webhook_timeout_s)
+                          allowed_hosts=ctx.settings.jobs.webhook_hosts,
+                          secret=ctx.settings.jobs.webhook_secret,
+                          total_s=ctx.settings.jobs.webhook_timeout_s)
         log.info("webhook for job %s: %s", job_id, outcome)
 
 
@@ -283,14 +284,14 @@ class RingkasWorker(SimpleWorker):
 
 
 def make_worker(settings: Settings, connection: Redis, name: str | None = None) -> RingkasWorker:
-    worker = RingkasWorker([Queue(settings.queue_name, connection=connection)],
+    worker = RingkasWorker([Queue(settings.jobs.queue_name, connection=connection)],
                            connection=connection, name=name,
-                           job_monitoring_interval=max(1, settings.worker_heartbeat_s),
-                           maintenance_interval=max(1, settings.worker_maintenance_s),
+                           job_monitoring_interval=max(1, settings.jobs.worker_heartbeat_s),
+                           maintenance_interval=max(1, settings.jobs.worker_maintenance_s),
                            # dequeue_timeout is worker_ttl - 15: an idle worker wakes up
                            # for maintenance as often as it is due.
-                           worker_ttl=max(1, settings.worker_maintenance_s) + 15)
-    worker.grace_s = max(1, settings.worker_grace_s)
+                           worker_ttl=max(1, settings.jobs.worker_maintenance_s) + 15)
+    worker.grace_s = max(1, settings.jobs.worker_grace_s)
     return worker
 
 
@@ -299,4 +300,4 @@ def roles_for_worker(settings: Settings) -> list[str]:
     from service.languages import PAIR_ROLE
     from service.pipeline.strategies import roles_needed
 
-    return roles_needed(settings.strategies, pairs=PAIR_ROLE)
+    return roles_needed(settings.features.strategies, pairs=PAIR_ROLE)

@@ -30,7 +30,7 @@ class Services:
     @classmethod
     def build(cls, runtime: Runtime) -> Services:
         settings = runtime.settings
-        keys = KeyStore(settings.keys_db) if settings.require_api_keys else None
+        keys = KeyStore(settings.auth.keys_db) if settings.auth.require_api_keys else None
         return cls(runtime, make_backend(settings, runtime), DocumentJobs(settings, runtime),
                    keys, keys if keys is not None else ProcessMeter())
 
@@ -46,6 +46,6 @@ class Services:
             if not self._suggestions:
                 settings = self.settings
                 self._suggestions.append(SuggestionStore(
-                    store_path(settings.data_dir), max_rows=settings.suggestions_max,
-                    max_rows_per_key=settings.suggestions_max_per_key))
+                    store_path(settings.data_dir), max_rows=settings.features.suggestions_max,
+                    max_rows_per_key=settings.features.suggestions_max_per_key))
             return self._suggestions[0]
