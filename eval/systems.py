@@ -39,7 +39,8 @@ class InProcess:
             body["prompt"] = prompt
         from service.config import Limits
 
-        req = parse_summarize(body, Limits(max_text_chars=10**7), self.pipeline.strategies)
+        req = parse_summarize(body, Limits(max_text_chars=10**7),
+                              self.pipeline.strategies).resolve(None, None)
         from service.contract.serialize import summary_json
 
         result = summary_json(self.pipeline.summarize(req), req)

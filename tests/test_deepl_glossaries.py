@@ -194,7 +194,7 @@ def test_glossary_management_is_not_charged(server: str) -> None:
 def test_another_key_neither_sees_nor_deletes_a_glossary(glossary_settings: Settings,
                                                          engines: Mapping[str, Engine]) -> None:
     keyed = glossary_settings.changed(require_api_keys=True)
-    store = KeyStore(Path(keyed.keys_db))
+    store = KeyStore(Path(keyed.auth.keys_db))
     mine, theirs = store.add("mine")[1], store.add("theirs")[1]
     with live(keyed, engines) as base:
         me, other = _translator(base, mine), _translator(base, theirs)

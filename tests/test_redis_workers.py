@@ -146,11 +146,12 @@ def test_redis_backend_lifecycle_in_process(redis_url: str, settings: Settings,
     body = {"items": [items_for(2)[1], {"text": " "},
                       {"text": "<p><script>x()</script></p>", "html": True}],
             "webhook": f"http://127.0.0.1:{hook.server_address[1]}/hook"}
-    req = parse_job(body, cfg.limits, STRATEGIES, cfg.jobs.webhook_hosts)
+    req = parse_job(body, cfg.limits, STRATEGIES, cfg.jobs.webhook_hosts).resolve(None, None)
     state = jobs.submit("7", req)
     assert state.status == "running" or state.status == "queued"
     assert jobs.get(state.id, None) is None and jobs.get(state.id, "8") is None
-    doomed = jobs.submit("7", parse_job({"items": items_for(2)}, cfg.limits, STRATEGIES, ()))
+    doomed = jobs.submit("7", parse_job({"items": items_for(2)}, cfg.limits, STRATEGIES,
+                                        ()).resolve(None, None))
     cancelled = jobs.cancel(doomed.id, "7")
     assert cancelled is not None and cancelled.status == "cancelled"
     rt = Runtime(cfg)

@@ -36,8 +36,9 @@ def test_a_default_handed_out_is_a_copy() -> None:
 
 
 def test_the_parsed_requests_carry_the_defaults() -> None:
-    req = parse_summarize({"text": "Presiden berpidato di Jakarta."}, Limits(), STRATEGIES)
+    req = parse_summarize({"text": "Presiden berpidato di Jakarta."}, Limits(),
+                          STRATEGIES).resolve(None, None)
     assert (req.length.preset, req.strategy, req.languages, req.html) == (
         "medium", "translate-summarise", ("en",), False)
-    treq = parse_translate({"text": "Presiden berpidato."}, Limits())
+    treq = parse_translate({"text": "Presiden berpidato."}, Limits()).resolve(None, None)
     assert (treq.source, treq.target) == ("id", "en")

@@ -60,7 +60,8 @@ def meter() -> Meter:
 def translate() -> Response:
     rt = runtime()
     rt.pipeline()  # 503 before reading the body when models are not ready
-    req = parse_deepl_translate(deepl_body(), rt.settings.limits, rt.glossaries, owner())
+    req = parse_deepl_translate(deepl_body(), rt.settings.limits).resolve(rt.glossaries,
+                                                                          owner())
     sources = [req.source or detect(t, req.markup)[0] for t in req.texts]
     billed = [len(t) if t.strip() else 0 for t in req.texts]  # a blank text is not translated
     charged, key = meter(), usage_key()

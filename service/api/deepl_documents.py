@@ -29,8 +29,8 @@ def upload() -> Response:
     rt = runtime()
     rt.pipeline()  # 503 before reading the body when models are not ready
     file = file_part()
-    req = parse_deepl_document(request.values.to_dict(), file, rt.settings.limits,
-                               rt.glossaries, owner())
+    parsed = parse_deepl_document(request.values.to_dict(), file, rt.settings.limits)
+    req = parsed.resolve(rt.glossaries, owner())
     charged, key = meter(), usage_key()
 
     def charge(characters: int) -> Refund:

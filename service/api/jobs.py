@@ -40,8 +40,9 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     rt = runtime()
     strategies = rt.pipeline().strategies  # 503 before reading the body when not ready
     # Items are judged one by one (a bad one fails alone), lone surrogates included.
-    req = parse_job(json_body(whole=False), rt.settings.limits, strategies,
-                    rt.settings.jobs.webhook_hosts, glossaries=rt.glossaries, owner=owner())
+    parsed = parse_job(json_body(whole=False), rt.settings.limits, strategies,
+                       rt.settings.jobs.webhook_hosts)
+    req = parsed.resolve(rt.glossaries, owner())  # each item's glossary, frozen as it is now
     state = _backend().submit(owner(), req)
     return jsonify(state.to_json()), 202, {"Location": routes.JOB.path.format(job_id=state.id)}
 

@@ -18,7 +18,7 @@ bp = Blueprint("summarize", __name__)
 @route(bp, routes.SUMMARIZE)
 def summarize() -> Response:
     rt = runtime()
-    req = parse_summarize(json_body(), rt.settings.limits, rt.pipeline().strategies,
-                          glossaries=rt.glossaries, owner=owner())
+    parsed = parse_summarize(json_body(), rt.settings.limits, rt.pipeline().strategies)
+    req = parsed.resolve(rt.glossaries, owner())
     result = rt.run(lambda pipeline, deadline: pipeline.summarize(req, deadline))
     return jsonify(summary_json(result, req))

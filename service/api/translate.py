@@ -19,7 +19,6 @@ bp = Blueprint("translate", __name__)
 def translate() -> Response:
     rt = runtime()
     rt.pipeline()  # 503 before reading the body when models are not ready
-    req = parse_translate(json_body(), rt.settings.limits, glossaries=rt.glossaries,
-                          owner=owner())
+    req = parse_translate(json_body(), rt.settings.limits).resolve(rt.glossaries, owner())
     return jsonify(translation_json(
         rt.run(lambda pipeline, deadline: pipeline.translate(req, deadline))))

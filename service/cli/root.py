@@ -87,8 +87,8 @@ def summarize(source: str, languages: tuple[str, ...], length: str, strategy: st
     else:
         from service.contract.serialize import summary_json
 
-        req = parse_summarize(body, settings.limits, STRATEGIES,
-                              glossaries=GlossaryStore.from_settings(settings))
+        req = parse_summarize(body, settings.limits, STRATEGIES).resolve(
+            GlossaryStore.from_settings(settings), None)
         roles = roles_needed([req.strategy], indonesian="id" in req.languages)
         result = build_pipeline(settings, roles).summarize(req)
         answer = summary_json(result, req)
@@ -123,7 +123,8 @@ def translate(source: str, src: str, tgt: str, glossary: dict[str, Any], setting
         result = client.translate(text, source=src, target=tgt, **glossary)
     else:
         req = parse_translate({"text": text, "source": src, "target": tgt, **glossary},
-                              settings.limits, glossaries=GlossaryStore.from_settings(settings))
+                              settings.limits).resolve(GlossaryStore.from_settings(settings),
+                                                       None)
         result = build_pipeline(settings, roles_needed(pairs=[(src, tgt)])).translate(req)
     for w in result.warnings:
         click.echo(f"warning [{w.code}]: {w.message}", err=True)

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from service.config import Limits
+from service.contract.glossary_asks import GlossaryById, Parsed
 from service.contract.requests import check_texts
 from service.contract.spec import Field, ObjectSpec, SpecContext
 from service.errors import InvalidField
-from service.glossary import GlossaryNotFound, GlossaryPolicy
-from service.glossary.store import GlossaryStore
+from service.glossary import GlossaryPolicy
 from service.languages import Markup
 
 SOURCE_LANGS = {"EN": "en", "ID": "id"}
@@ -129,9 +129,8 @@ def form_to_body(form: Mapping[str, list[str]]) -> dict[str, Any]:
     return body
 
 
-def parse_deepl_translate(body: Any, limits: Limits, glossaries: GlossaryStore | None = None,
-                          owner: str | None = None) -> DeepLTranslateRequest:
-    """``glossaries``: where a ``glossary_id`` is looked up, for the caller ``owner``."""
+def parse_deepl_translate(body: Any, limits: Limits) -> Parsed[DeepLTranslateRequest]:
+    """The request, its ``glossary_id`` still to be looked up (Parsed.resolve)."""
     if isinstance(body, Mapping):
         body = {k: v.upper() if k in ("source_lang", "target_lang") and isinstance(v, str)
                 else v for k, v in body.items()}
@@ -145,36 +144,12 @@ def parse_deepl_translate(body: Any, limits: Limits, glossaries: GlossaryStore |
     source, target = deepl_pair(body)
     markup: Markup | None = body.get("tag_handling")
     split = str(body.get("split_sentences", "nonewlines" if markup else "1"))
-    return DeepLTranslateRequest(
+    return Parsed(DeepLTranslateRequest(
         texts=texts, source=source, target=target, markup=markup,
         split_sentences=split,  # type: ignore[arg-type]  # the schema's enum
         preserve_formatting=_BOOL[body.get("preserve_formatting", False)],
-        ignore_tags=_tag_names(body.get("ignore_tags")),
-        glossary=glossary_policy(body.get("glossary_id"), source, target, glossaries, owner))
-
-
-def glossary_policy(glossary_id: str | None, source: str | None, target: str,
-                    glossaries: GlossaryStore | None, owner: str | None,
-                    ) -> GlossaryPolicy | None:
-    """The glossary ``glossary_id`` names (the caller's own or a server-wide one), which
-    must be of the request's pair; as DeepL, a glossary needs ``source_lang``."""
-    if glossary_id is None:
-        return None
-    if source is None:
-        raise InvalidField("source_lang", "source_lang is required with glossary_id",
-                           code="missing_field")
-    try:
-        if glossaries is None:
-            raise GlossaryNotFound("no glossaries here")
-        found = glossaries.get(glossary_id, owner)
-    except GlossaryNotFound:
-        raise InvalidField("glossary_id", f"no glossary {glossary_id!r} (GET /v2/glossaries "
-                           "lists them)", code=GlossaryNotFound.default_code) from None
-    if (found.source_lang, found.target_lang) != (source, target):
-        raise InvalidField("glossary_id", f"glossary {glossary_id!r} is "
-                           f"{found.source_lang}->{found.target_lang}, the request "
-                           f"{source}->{target}", code="glossary_language_mismatch")
-    return GlossaryPolicy((found.terms(),), found.name)
+        ignore_tags=_tag_names(body.get("ignore_tags"))),
+        GlossaryById.parse(body.get("glossary_id"), source, target))
 
 
 def parse_languages_type(value: str | None) -> Literal["source", "target"]:

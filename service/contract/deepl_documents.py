@@ -16,14 +16,13 @@ from service.contract.deepl import (
     DEEPL_TRANSLATE,
     REFUSED,
     deepl_pair,
-    glossary_policy,
 )
 from service.contract.documents import FILE, check_file_part
+from service.contract.glossary_asks import GlossaryById, Parsed
 from service.contract.spec import Field, ObjectSpec, SpecContext
 from service.documents.formats import EXTENSIONS, SUPPORTED_EXTENSIONS, base_name
 from service.errors import InvalidField
 from service.glossary import GlossaryPolicy
-from service.glossary.store import GlossaryStore
 
 DEEPL_DOCUMENT = ObjectSpec(
     "DeepLDocumentRequest", "DeepL's /v2/document upload, as multipart/form-data. Other "
@@ -62,10 +61,9 @@ class DeepLDocumentRequest:
 
 
 def parse_deepl_document(form: Mapping[str, Any], file: tuple[str, bytes] | None,
-                         limits: Limits, glossaries: GlossaryStore | None = None,
-                         owner: str | None = None) -> DeepLDocumentRequest:
-    """``form``: the text fields (one value each); ``file``: the file part's (name, bytes);
-    ``glossaries``: where a ``glossary_id`` is looked up, for the caller ``owner``."""
+                         limits: Limits) -> Parsed[DeepLDocumentRequest]:
+    """``form``: the text fields (one value each); ``file``: the file part's (name, bytes).
+    The ``glossary_id`` is still to be looked up (Parsed.resolve)."""
     body = {k: v.upper() if k in ("source_lang", "target_lang") and isinstance(v, str) else v
             for k, v in form.items()}
     file = check_file_part(body, file)
@@ -78,9 +76,9 @@ def parse_deepl_document(form: Mapping[str, Any], file: tuple[str, bytes] | None
     source = given or "auto"
     filename = checked.get("filename") or file[0]
     _check_output_format(checked.get("output_format"), filename)
-    glossary = glossary_policy(checked.get("glossary_id"), None if source == "auto" else source,
-                               target, glossaries, owner)
-    return DeepLDocumentRequest(filename, file[1], source, target, glossary)
+    glossary = GlossaryById.parse(checked.get("glossary_id"),
+                                  None if source == "auto" else source, target)
+    return Parsed(DeepLDocumentRequest(filename, file[1], source, target), glossary)
 
 
 def parse_document_key(body: Any, limits: Limits) -> str:

@@ -9,11 +9,14 @@ items, too many, no valid item, a refused webhook) is answered with an error.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from service.config import Limits
 from service.contract.errors import error_of
+from service.contract.glossary_asks import GlossaryAsk
 from service.contract.requests import parse_summarize, parse_translate
 from service.contract.spec import Field, ObjectSpec, SpecContext
 from service.errors import InvalidField, MalformedRequest, PayloadTooLarge, RingkasError
@@ -49,9 +52,50 @@ class NoValidItems(RingkasError):
     default_code = "no_valid_items"
 
 
+@dataclass(frozen=True)
+class ParsedItem:
+    """An item as parsed; its glossary (if it asks for one) is still to be looked up."""
+
+    item: Item
+    glossary: GlossaryAsk | None = None
+
+    def resolve(self, store: GlossaryStore | None, owner: str | None) -> Item:
+        """The item as stored: its glossary frozen in its body (a job runs with the
+        glossary as it was at submit), or its error when the glossary is not found."""
+        if self.glossary is None:
+            return self.item
+        try:
+            found = self.glossary.resolve(store, owner)
+        except RingkasError as exc:
+            return Item(self.item.index, self.item.kind, {}, self.item.ref, error_of(exc))
+        request = {k: v for k, v in self.item.request.items()
+                   if k not in ("glossary", "glossary_entries")}
+        request[FROZEN_GLOSSARY] = freeze_glossary(found)
+        return dataclasses.replace(self.item, request=request)
+
+
+@dataclass(frozen=True)
+class ParsedJob:
+    items: tuple[ParsedItem, ...]
+    webhook: str | None
+
+    def resolve(self, store: GlossaryStore | None, owner: str | None) -> JobRequest:
+        """The job as submitted, each item's glossary looked up for the caller ``owner``;
+        NoValidItems when no item is left valid."""
+        items = tuple(p.resolve(store, owner) for p in self.items)
+        _some_valid(items)
+        return JobRequest(items, self.webhook)
+
+
+def _some_valid(items: Sequence[Item]) -> None:
+    if all(it.error for it in items):
+        raise NoValidItems("no item of the job is valid; each item's error is in details",
+                           details={"errors": [{"index": it.index, **(it.error or {})}
+                                               for it in items[:20]]})
+
+
 def parse_job(body: Any, limits: Limits, strategies: Mapping[str, object],
-              webhook_hosts: Sequence[str], *, glossaries: GlossaryStore | None = None,
-              owner: str | None = None) -> JobRequest:
+              webhook_hosts: Sequence[str]) -> ParsedJob:
     body = JOB.validate(body, SpecContext(limits, tuple(strategies)))
     raw = body["items"]
     if len(raw) > limits.max_job_items:
@@ -61,17 +105,13 @@ def parse_job(body: Any, limits: Limits, strategies: Mapping[str, object],
     webhook = body.get("webhook")
     if webhook is not None:
         webhook = check_webhook(webhook, webhook_hosts)
-    items = tuple(parse_item(i, value, limits, strategies, glossaries=glossaries, owner=owner)
-                  for i, value in enumerate(raw))
-    if all(it.error for it in items):
-        raise NoValidItems("no item of the job is valid; each item's error is in details",
-                           details={"errors": [{"index": it.index, **(it.error or {})}
-                                               for it in items[:20]]})
-    return JobRequest(items, webhook)
+    items = tuple(parse_item(i, value, limits, strategies) for i, value in enumerate(raw))
+    _some_valid([p.item for p in items])  # before any glossary is looked up
+    return ParsedJob(items, webhook)
 
 
-def parse_item(index: int, value: Any, limits: Limits, strategies: Mapping[str, object], *,
-               glossaries: GlossaryStore | None = None, owner: str | None = None) -> Item:
+def parse_item(index: int, value: Any, limits: Limits,
+               strategies: Mapping[str, object]) -> ParsedItem:
     """One item; its validation error, if any, is kept in ``Item.error``."""
     kind: str = "summarize"
     ref: str | None = None
@@ -96,16 +136,13 @@ def parse_item(index: int, value: Any, limits: Limits, strategies: Mapping[str, 
                                code="invalid_encoding")
         refuse_surrogates(request)  # this item fails alone, as each item does
         if kind == "summarize":
-            parsed: Any = parse_summarize(request, limits, strategies, glossaries=glossaries,
-                                          owner=owner)
+            glossary = parse_summarize(request, limits, strategies).glossary
         else:
-            parsed = parse_translate(request, limits, glossaries=glossaries, owner=owner)
+            glossary = parse_translate(request, limits).glossary
     except RingkasError as exc:
-        return Item(index, kind if kind in KINDS else "summarize", {}, ref, error_of(exc))
-    if parsed.glossary is not None:
-        request = {k: v for k, v in request.items() if k not in ("glossary", "glossary_entries")}
-        request[FROZEN_GLOSSARY] = freeze_glossary(parsed.glossary)
-    return Item(index, kind, request, ref)
+        return ParsedItem(Item(index, kind if kind in KINDS else "summarize", {}, ref,
+                               error_of(exc)))
+    return ParsedItem(Item(index, kind, request, ref), glossary)
 
 
 def freeze_glossary(glossary: GlossaryPolicy) -> dict[str, Any]:

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from service.config import Limits
+from service.contract.glossary_asks import NamedGlossary, Parsed
 from service.contract.spec import Field, ObjectSpec, SpecContext
-from service.errors import InvalidField, MalformedRequest, PayloadTooLarge, RingkasError
-from service.glossary import MAX_INLINE_ENTRIES, GlossaryNotFound, GlossaryPolicy
-from service.glossary.store import GlossaryStore, policy
+from service.errors import InvalidField, MalformedRequest, PayloadTooLarge
+from service.glossary import MAX_INLINE_ENTRIES
 from service.languages import LANGUAGES as SERVED
 from service.languages import PAIRS, PAIRS_TEXT, SUMMARY_PAIR
 from service.pipeline.requests import (
@@ -151,52 +151,28 @@ def _empty_as_empty_text(body: Any, field: str) -> None:
         raise InvalidField(field, f"{field} is empty", code="empty_text")
 
 
-def parse_glossary(body: Mapping[str, Any], pair: tuple[str, str],
-                   glossaries: GlossaryStore | None, owner: str | None,
-                   ) -> GlossaryPolicy | None:
-    """The request's glossary: the one ``"glossary"`` names (for the caller ``owner``), with
-    ``"glossary_entries"`` over it; None when it asks for neither."""
-    name, inline = body.get("glossary"), body.get("glossary_entries")
-    if name is None and not inline:
-        return None
-    found = []
-    if name is not None:
-        found = glossaries.named(name, owner) if glossaries is not None else []
-        if not found:
-            raise InvalidField("glossary", f"no glossary {name!r} (GET /v1/glossaries lists "
-                               "them)", code=GlossaryNotFound.default_code)
-        if not any((g.source_lang, g.target_lang) == pair for g in found):
-            pairs = ", ".join(f"{g.source_lang}->{g.target_lang}" for g in found)
-            raise InvalidField("glossary", f"glossary {name!r} has no {pair[0]}->{pair[1]} "
-                               f"entries (it has {pairs})", code="glossary_language_mismatch")
-    try:
-        return policy(found, inline, pair, name)
-    except RingkasError as exc:
-        raise InvalidField("glossary_entries", exc.message, code=exc.code) from None
-
-
-def parse_summarize(body: Any, limits: Limits, strategies: Mapping[str, object], *,
-                    glossaries: GlossaryStore | None = None,
-                    owner: str | None = None) -> SummarizeRequest:
+def parse_summarize(body: Any, limits: Limits,
+                    strategies: Mapping[str, object]) -> Parsed[SummarizeRequest]:
+    """The request, its glossary still to be looked up (Parsed.resolve)."""
     _empty_as_empty_text(body, "text")
     body = SUMMARIZE.validate(body, SpecContext(limits, tuple(strategies)))
     text = check_text(body["text"], "text", limits)
     title = body.get("title")
     languages = body["languages"]
-    return SummarizeRequest(text=text, title=title.strip() or None if title else None,
-                            html=body["html"],
-                            length=Length.parse(body["length"],
-                                                limits.max_summary_sentences),
-                            languages=tuple(dict.fromkeys(languages)),
-                            strategy=body["strategy"],
-                            prompt=body.get("prompt"),
-                            translation=body["translation"],
-                            attribution=body["attribution"],
-                            glossary=parse_glossary(body, SUMMARY_PAIR, glossaries, owner))
+    req = SummarizeRequest(text=text, title=title.strip() or None if title else None,
+                           html=body["html"],
+                           length=Length.parse(body["length"],
+                                               limits.max_summary_sentences),
+                           languages=tuple(dict.fromkeys(languages)),
+                           strategy=body["strategy"],
+                           prompt=body.get("prompt"),
+                           translation=body["translation"],
+                           attribution=body["attribution"])
+    return Parsed(req, NamedGlossary.parse(body, SUMMARY_PAIR))
 
 
-def parse_translate(body: Any, limits: Limits, *, glossaries: GlossaryStore | None = None,
-                    owner: str | None = None) -> TranslateRequest:
+def parse_translate(body: Any, limits: Limits) -> Parsed[TranslateRequest]:
+    """The request, its glossary still to be looked up (Parsed.resolve)."""
     _empty_as_empty_text(body, "text")
     if isinstance(body, Mapping) and isinstance(body.get("text"), list):
         # Count and size limits answer 413 before each item's schema is looked at.
@@ -211,5 +187,5 @@ def parse_translate(body: Any, limits: Limits, *, glossaries: GlossaryStore | No
     if (source, target) not in PAIRS:
         raise InvalidField("source", f"unsupported language pair {source!r} -> {target!r}; "
                            f"supported: {PAIRS_TEXT}", code="unsupported_language_pair")
-    return TranslateRequest(texts=texts, source=source, target=target, single=single,
-                            glossary=parse_glossary(body, (source, target), glossaries, owner))
+    return Parsed(TranslateRequest(texts=texts, source=source, target=target, single=single),
+                  NamedGlossary.parse(body, (source, target)))

@@ -42,11 +42,14 @@ def run_local(items: Sequence[BatchItem], settings: Settings, writer: ResultWrit
               bar: tqdm) -> None:
     """Validate every item first (a bad one fails alone, as in a job), load just the models
     the good ones need, then run them in order."""
+    from service.glossary.store import GlossaryStore
     from service.pipeline.strategies import STRATEGIES
     from service.runtime.assembly import build_pipeline
 
-    parsed = [(b, parse_item(i, b.body, settings.limits, STRATEGIES)) for i, b in
-              enumerate(items)]
+    # glossaries as `ringkas summarize` finds them: server-wide and the data dir's
+    store = GlossaryStore.from_settings(settings)
+    parsed = [(b, parse_item(i, b.body, settings.limits, STRATEGIES).resolve(store, None))
+              for i, b in enumerate(items)]
     roles = [r for b, it in parsed if b.error is None and it.error is None
              for r in _roles(it, settings.limits)]
     pipeline = build_pipeline(settings, roles) if roles else None

@@ -26,13 +26,15 @@ def run_item(pipeline: Pipeline, kind: str, request: Mapping[str, Any], limits: 
              deadline: Deadline | None) -> dict[str, Any]:
     """The item's result JSON; a RingkasError is the item's own error."""
     frozen = request.get(FROZEN_GLOSSARY)
+    # A stored body has no glossary fields: its glossary was looked up and frozen at submit.
     body = {k: v for k, v in request.items() if k != FROZEN_GLOSSARY}
     glossary = thaw_glossary(frozen) if frozen else None
     if kind == "translate":
-        treq = dataclasses.replace(parse_translate(body, limits), glossary=glossary)
+        treq = parse_translate(body, limits).resolve(None, None)
+        treq = dataclasses.replace(treq, glossary=glossary)
         return translation_json(pipeline.translate(treq, deadline))
-    req = dataclasses.replace(parse_summarize(body, limits, pipeline.strategies),
-                              glossary=glossary)
+    req = parse_summarize(body, limits, pipeline.strategies).resolve(None, None)
+    req = dataclasses.replace(req, glossary=glossary)
     return summary_json(pipeline.summarize(req, deadline), req)
 
 
