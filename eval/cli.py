@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
+from service.commandline import friendly_errors, settings_options
 from service.config import Settings
 from service.pipeline.requests import DEFAULT_LENGTH
 from service.runtime.assembly import build_pipeline
-from service.runtime.commands import friendly_errors, settings_options
 
 
 @click.command("eval")

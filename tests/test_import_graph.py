@@ -9,6 +9,7 @@ Imports under ``if TYPE_CHECKING:`` are annotations only and are not arrows.
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 # Bottom first. A unit is a package under service/ (or a top-level module there), or eval.
 LAYERS: tuple[tuple[str, ...], ...] = (
     # foundations: errors, small helpers and package data
-    ("service", "errors", "languages", "sqlite_tx", "drain", "lazy_command", "shipped", "seeds",
+    ("service", "errors", "languages", "sqlite_tx", "drain", "shipped", "seeds",
      "prompts", "client", "suggestions", "waitress_channel"),
     ("text", "models"),
     ("fidelity", "hub", "published"),
@@ -32,7 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("jobs", "documents", "auth"),
     ("contract",),
     ("runtime",),
-    ("api",),
+    ("api", "commandline"),
     ("server", "gunicorn_worker", "deploy"),
     ("eval",),
     ("bench",),
@@ -76,6 +77,27 @@ def _type_checking_only(tree: ast.AST) -> set[int]:
     return skip
 
 
+# "package.module:attribute": an object named for import later (a lazy subcommand, an app
+# for gunicorn), which depends on that module as an import does.
+_REFERENCE = re.compile(r"^((?:service|eval)(?:\.\w+)*):\w+$")
+
+
+def _imported_by_name(node: ast.AST) -> str | None:
+    """The module a call such as ``importlib.import_module("m")`` or a constant
+    ``"m:attr"`` reference names."""
+    if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+            and isinstance(node.args[0].value, str):
+        fn = node.func
+        name = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", "")
+        if name in ("import_module", "__import__"):
+            return node.args[0].value
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        found = _REFERENCE.match(node.value)
+        if found:
+            return found.group(1)
+    return None
+
+
 def arrows_of(path: Path) -> Iterator[Arrow]:
     module = module_name(path)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
@@ -96,6 +118,8 @@ def arrows_of(path: Path) -> Iterator[Arrow]:
             yield Arrow(module, target, node.lineno)
             for alias in node.names:  # ``from service import config`` names a module
                 yield Arrow(module, f"{target}.{alias.name}", node.lineno)
+        elif (named := _imported_by_name(node)) is not None:
+            yield Arrow(module, named, getattr(node, "lineno", 0))
 
 
 def sources() -> list[Path]:
@@ -208,3 +232,34 @@ def test_an_import_inside_a_function_is_an_arrow(tmp_path: Path,
     assert {src: sorted(t) for src, t in graph.items()} == {"text": ["api"], "api": ["text"]}
     assert cycles(graph) == [["api", "text"]]
     assert upward(graph) == ["service.text:2 imports service.api.body (text is below api)"]
+
+
+def test_a_module_named_by_a_string_is_an_arrow(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lazy subcommand's "module:attribute" and import_module("module") hide an import
+    from the import statements; they point up the layers all the same."""
+    monkeypatch.setattr(f"{__name__}.REPO", tmp_path)
+    paths = _tree(tmp_path, {
+        "service/__init__.py": "",
+        "service/errors.py": "lazy = Command('eval', 'eval.cli:eval_command')\n",
+        "service/text/__init__.py": "import importlib\n"
+                                    "def f():\n    return importlib.import_module('service.api')\n",
+        "service/api/__init__.py": "NOTE = 'see service.cli for more'\n",  # prose, no arrow
+        "service/cli/__init__.py": "",
+        "eval/__init__.py": "",
+        "eval/cli.py": "",
+    })
+    graph = unit_graph(paths)
+    assert {src: sorted(t) for src, t in graph.items()} == {"errors": ["eval"],
+                                                            "text": ["api"]}
+    assert upward(graph) == [
+        "service.errors:1 imports eval.cli (errors is below eval)",
+        "service.text:3 imports service.api (text is below api)"]
+
+
+def test_only_the_command_lines_import_click() -> None:
+    below = LAYER["commandline"]
+    offenders = sorted(a.source for path in sources() for a in arrows_of(path)
+                       if a.target.split(".")[0] == "click"
+                       and LAYER[unit_of(a.source) or "service"] < below)
+    assert offenders == []

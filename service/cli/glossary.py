@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from service.commandline import friendly_errors, service_options, settings_options
 from service.config import Settings
-from service.runtime.commands import friendly_errors, service_options, settings_options
 
 if TYPE_CHECKING:
     from service.client import RingkasClient

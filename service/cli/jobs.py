@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from service.commandline import friendly_errors, service_options, settings_options
 from service.config import Settings
 from service.languages import LANGUAGES
-from service.runtime.commands import friendly_errors, service_options, settings_options
 
 if TYPE_CHECKING:
     from service.client import RingkasClient

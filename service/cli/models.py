@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from service.commandline import friendly_errors, settings_options
 from service.config import Settings
-from service.runtime.commands import friendly_errors, settings_options
 
 if TYPE_CHECKING:
     from service.engine import Engine

@@ -16,13 +16,12 @@ from service.cli.jobs import batch, worker
 from service.cli.keys import keys
 from service.cli.models import models
 from service.cli.suggestions import suggestions
+from service.commandline import LazyCommand, friendly_errors, service_options, settings_options
 from service.config import Settings
 from service.glossary.store import GlossaryStore
 from service.languages import LANGUAGES
-from service.lazy_command import eval_command
 from service.pipeline.requests import DEFAULT_LENGTH, DEFAULT_STRATEGY
 from service.runtime.assembly import build_pipeline
-from service.runtime.commands import friendly_errors, service_options, settings_options
 
 if TYPE_CHECKING:
     from service.client import RingkasClient, Summary, Translation
@@ -162,6 +161,8 @@ main.add_command(keys)
 main.add_command(suggestions)
 main.add_command(batch)
 main.add_command(worker)
-main.add_command(eval_command)
+# eval/ imports service; it is imported only when `ringkas eval` runs or describes itself,
+# so a server never loads the evaluation code.
+main.add_command(LazyCommand("eval", "eval.cli:eval_command"))
 main.add_command(bench)
 main.add_command(glossaries)

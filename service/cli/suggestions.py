@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from service.commandline import friendly_errors
 from service.config import Settings
-from service.runtime.commands import friendly_errors
 
 if TYPE_CHECKING:
     from service.suggestions import Suggestion, SuggestionStore

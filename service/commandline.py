@@ -1,11 +1,13 @@
-"""What every command shares: --models, --model ROLE=ID[@REV], --config into settings;
---service and --api-key into a client; a RingkasError printed for a person."""
+"""What every command line shares (``ringkas`` and its subcommands, ``ringkas eval``):
+--models, --model ROLE=ID[@REV], --config into settings; --service and --api-key into a
+client; a RingkasError printed for a person; a subcommand imported on first use."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Any, TypeVar
 
 import click
@@ -80,3 +82,31 @@ def settings_options(fn: F) -> F:
         return fn(*args, settings=settings, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+class LazyCommand(click.Command):
+    """A command that stands for ``module:attribute`` and imports it on first use (running
+    it, its help, or its line in ``ringkas --help``)."""
+
+    def __init__(self, name: str, target: str) -> None:
+        super().__init__(name)
+        self.target = target
+
+    @cached_property
+    def command(self) -> click.Command:
+        module, _, attribute = self.target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{self.target} is not a click command")
+        return command
+
+    # The group parses, runs and describes its subcommands through these.
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        return self.command.make_context(info_name, args, parent=parent, **extra)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return self.command.get_short_help_str(limit)
+
+    def to_info_dict(self, ctx: click.Context) -> dict[str, Any]:
+        return self.command.to_info_dict(ctx)
