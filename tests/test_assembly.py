@@ -72,3 +72,23 @@ def test_roles_needed() -> None:
     with pytest.raises(InvalidField) as err:
         roles_needed(["nope"])
     assert err.value.code == "unknown_strategy"
+
+
+def _extension_writes(path: Path) -> list[int]:
+    """Lines that store into ``app.extensions[...]``."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Subscript) and isinstance(t.value, ast.Attribute)
+                and t.value.attr == "extensions" for t in node.targets):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_an_app_keeps_its_state_in_one_services_object() -> None:
+    """Metrics, file formats, jobs, documents...: one Services object that the blueprints
+    reach through one accessor, so nothing is shared by a name in app.extensions."""
+    writers = {str(p.relative_to(REPO)): lines for p in _sources()
+               if (lines := _extension_writes(p))}
+    assert list(writers) == ["service/api/__init__.py"] and len(writers[
+        "service/api/__init__.py"]) == 1

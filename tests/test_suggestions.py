@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from flask import Flask
 
 from service.api import create_app
-from service.api.libretranslate import FILE_FORMATS
+from service.api.runtime import services_of
 from service.auth.store import KeyStore
 from service.cli import main
 from service.config import Settings
@@ -194,7 +194,7 @@ def test_files_translation_follows_the_documents_feature(
         settings: Settings, engines: Mapping[str, Engine]) -> None:
     app: Flask = create_app(settings, engines=engines)
     assert app.test_client().post("/translate_file").status_code == 400  # served: no file
-    app.extensions[FILE_FORMATS] = []  # as a server without the feature would say
+    services_of(app).documents.formats = ()  # as a server without the feature would say
     body = app.test_client().get("/frontend/settings").get_json()
     assert body["filesTranslation"] is False and body["supportedFilesFormat"] == []
 

@@ -36,6 +36,7 @@ from service.config import Settings
 from service.contract.routes import SECRET_PATHS
 from service.engine import Engine
 from service.runtime.assembly import EngineLoader, Runtime
+from service.runtime.metrics import Metrics
 from service.runtime.services import Services
 
 log = logging.getLogger("service.access")
@@ -62,13 +63,13 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
     app.json.ensure_ascii = True  # type: ignore[attr-defined]
 
     rt = Runtime(settings)
-    metrics.init_metrics(app, rt)  # before install: it counts the engines' tokens
+    watching = Metrics.watching(rt)  # before the start: it counts the engines' tokens
     rt.start(rt.served_roles, engines=engines, loader=loader,
              background=settings.server.background_load)
-    services = Services.build(rt)
+    services = Services.build(rt, watching)
     app.extensions[EXTENSION] = services
+    metrics.time_requests(app, watching)
 
-    documents.init_documents(app)
     for bp in (health.bp, models.bp, summarize.bp, translate.bp, libretranslate.bp, deepl.bp,
                openapi.bp, openapi.docs_blueprint(), metrics.bp, web.bp, jobs.bp, documents.bp,
                deepl_documents.bp, deepl_glossaries.bp, glossaries.bp):

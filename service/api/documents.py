@@ -7,25 +7,19 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Flask, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 
 from service.api.body import read_body
 from service.api.caller import owner
-from service.api.libretranslate import FILE_FORMATS
 from service.api.routing import route
 from service.api.runtime import runtime, services
 from service.contract import routes
 from service.contract.documents import parse_lt_translate_file
-from service.documents.formats import SUPPORTED_EXTENSIONS
 from service.documents.store import DocumentNotFound, Download
 from service.errors import UnsupportedMediaType
 from service.runtime.documents import DocumentJobs
 
 bp = Blueprint("documents", __name__)
-
-
-def init_documents(app: Flask) -> None:
-    app.extensions[FILE_FORMATS] = list(SUPPORTED_EXTENSIONS)
 
 
 def documents() -> DocumentJobs:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from service.api.body import json_body, read_body
 from service.api.caller import key_id
@@ -29,9 +29,6 @@ from service.pipeline.markup import translate_each
 bp = Blueprint("libretranslate", __name__)
 
 NAMES = {"id": "Indonesian", "en": "English"}
-# The documents feature (/translate_file) puts the file extensions it translates in
-# app.extensions under this name; /frontend/settings reports them.
-FILE_FORMATS = "ringkas.file_formats"
 
 
 def lt_body() -> Any:
@@ -96,7 +93,7 @@ def frontend_settings() -> Response:
     served = set(runtime().served_roles)
     targets = [t for (_, t), role in PAIR_ROLE.items() if role in served]
     target = "en" if "en" in targets else (targets or ["en"])[0]
-    files = list(current_app.extensions.get(FILE_FORMATS, ()))
+    files = list(services().documents.formats)
     return jsonify({
         "charLimit": settings.limits.max_text_chars,
         "frontendTimeout": settings.server.frontend_timeout_ms,

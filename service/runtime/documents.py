@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from service.config import Settings
 from service.contract.errors import error_object, error_of
 from service.documents.document import Document, open_document
+from service.documents.formats import SUPPORTED_EXTENSIONS
 from service.documents.store import (
     DONE,
     ERROR,
@@ -97,6 +98,8 @@ class DocumentJobs:
                                        GlossaryPolicy | None]] = queue.Queue(MAX_QUEUED)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        # the file extensions translated (LibreTranslate's /frontend/settings reports them)
+        self.formats: tuple[str, ...] = tuple(SUPPORTED_EXTENSIONS)
 
     # --- uploads ----------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from service.config import Settings
 from service.runtime.assembly import Runtime
 from service.runtime.documents import DocumentJobs
 from service.runtime.jobs_backend import JobBackend, make_backend
+from service.runtime.metrics import Metrics
 from service.suggestions import SuggestionStore, store_path
 
 
@@ -24,15 +25,18 @@ class Services:
     # Characters translated (DeepL's /v2/usage): per key in the key store, or with keys
     # off for this process.
     usage: Meter
+    metrics: Metrics
     _suggestions: list[SuggestionStore] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def build(cls, runtime: Runtime) -> Services:
+    def build(cls, runtime: Runtime, metrics: Metrics) -> Services:
+        """``metrics``: made before the runtime started (Metrics.watching), so that they
+        count its engines' tokens."""
         settings = runtime.settings
         keys = KeyStore(settings.auth.keys_db) if settings.auth.require_api_keys else None
         return cls(runtime, make_backend(settings, runtime), DocumentJobs(settings, runtime),
-                   keys, keys if keys is not None else ProcessMeter())
+                   keys, keys if keys is not None else ProcessMeter(), metrics)
 
     @property
     def settings(self) -> Settings:
