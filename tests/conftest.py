@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import socket
@@ -10,6 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -200,12 +202,50 @@ def stop_server(proc: subprocess.Popen[Any], timeout_s: float = 30) -> None:
         proc.wait()
 
 
+# The live servers' request deadline: summarising the whole seed article took up to 112 s on
+# a busy 2-core machine, close to the default 120 s, and deadlines are not what the tests on
+# them are about (test_overload.py covers them, on servers of its own).
+LIVE_REQUEST_TIMEOUT = "270"
+
+
 @pytest.fixture(scope="session")
 def server(tiny_dir: Path) -> Iterator[str]:
-    """The real `ringkas serve` process on loopback with the tiny models."""
-    proc, base = start_server(tiny_dir)
+    """The real `ringkas serve` process on loopback with the tiny models, keys off."""
+    proc, base = start_server(tiny_dir, {"RINGKAS_REQUEST_TIMEOUT": LIVE_REQUEST_TIMEOUT})
     try:
         yield base
+    finally:
+        stop_server(proc)
+
+
+@dataclass(frozen=True)
+class KeyedServer:
+    """`ringkas serve` with API keys required and suggestions on; each test module adds the
+    keys it needs (the server reads the key database on every request)."""
+
+    base: str
+    keys_db: Path
+    data_dir: Path
+
+    def add_key(self, name: str, **options: Any) -> tuple[int, str]:
+        """(id, plaintext) of a new key; ``options`` as KeyStore.add takes them."""
+        from service.auth.store import KeyStore
+
+        return KeyStore(self.keys_db).add(name, **options)
+
+
+@pytest.fixture(scope="session")
+def keyed_server(tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory,
+                 ) -> Iterator[KeyedServer]:
+    """The one live server with keys required, shared by every module that needs one."""
+    state = tmp_path_factory.mktemp("keyed-server")
+    found = KeyedServer("", state / "keys.sqlite3", state / "data")
+    proc, base = start_server(tiny_dir, {
+        "RINGKAS_REQUIRE_API_KEYS": "1", "RINGKAS_KEYS_DB": str(found.keys_db),
+        "RINGKAS_SUGGESTIONS": "1", "RINGKAS_DATA_DIR": str(found.data_dir),
+        "RINGKAS_REQUEST_TIMEOUT": LIVE_REQUEST_TIMEOUT})
+    try:
+        yield dataclasses.replace(found, base=base)
     finally:
         stop_server(proc)
 

@@ -17,8 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from service.auth.store import KeyStore
-from tests.conftest import REPO, start_server, stop_server
+from tests.conftest import REPO, KeyedServer
 
 sync_api = pytest.importorskip("playwright.sync_api",
                                reason="playwright is not installed (pip install -e '.[test]')")
@@ -48,18 +47,6 @@ def screenshot(page: Any, name: str) -> Path:
     print(f"screenshot: {path}")
     assert path.stat().st_size > 1000
     return path
-
-
-@pytest.fixture(scope="module")
-def server(tiny_dir: Path) -> Iterator[str]:
-    """This module's own `ringkas serve`, with a longer request deadline: summarising the
-    whole seed article took up to 112 s on a busy 2-core machine, close to the default 120 s,
-    and deadlines are not what these tests are about (test_overload.py covers them)."""
-    proc, base = start_server(tiny_dir, {"RINGKAS_REQUEST_TIMEOUT": "270"})
-    try:
-        yield base
-    finally:
-        stop_server(proc)
 
 
 @pytest.fixture(scope="module")
@@ -302,20 +289,13 @@ def test_server_strings_are_rendered_as_text(server: str, desktop: Page) -> None
 
 
 @pytest.fixture(scope="module")
-def keyed_server(tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory,
-                 ) -> Iterator[tuple[str, str]]:
-    db = tmp_path_factory.mktemp("web-keys") / "keys.sqlite3"
-    _, key = KeyStore(db).add("web page")
-    proc, base = start_server(tiny_dir, {"RINGKAS_REQUIRE_API_KEYS": "1",
-                                         "RINGKAS_KEYS_DB": str(db)})
-    try:
-        yield base, key
-    finally:
-        stop_server(proc)
+def web_key(keyed_server: KeyedServer) -> tuple[str, str]:
+    """(the keyed server's url, a key of its own for the page)."""
+    return keyed_server.base, keyed_server.add_key("web page")[1]
 
 
-def test_page_asks_for_the_api_key(keyed_server: tuple[str, str], desktop: Page) -> None:
-    base, key = keyed_server
+def test_page_asks_for_the_api_key(web_key: tuple[str, str], desktop: Page) -> None:
+    base, key = web_key
     for asset in ("/", "/web/app.js", "/web/style.css", "/web/icon.svg"):
         assert requests.get(base + asset, timeout=10).status_code == 200, asset
     page = desktop.open(base, status="API key needed")

@@ -32,7 +32,7 @@ from service.cli import main
 from service.config import Settings
 from service.engine import Engine, EngineWrapper, GenerationParams
 from service.errors import EngineError
-from tests.conftest import REPO, start_server, stop_server, with_limits
+from tests.conftest import REPO, KeyedServer, with_limits
 from tests.test_documents import article_docx
 
 ID_TEXT = "Pabrik sepatu itu mempekerjakan dua ratus orang dari desa sekitar Bogor."
@@ -173,22 +173,18 @@ def test_bad_requests_are_deepl_exceptions(server: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def keyed(tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory,
-          ) -> Iterator[tuple[str, dict[str, str], Path]]:
-    """`ringkas serve` with keys required: a plain key, one with a 60-character quota (and
-    one for documents), one limited to a request a minute, and a revoked one."""
-    db = tmp_path_factory.mktemp("deepl-keys") / "keys.sqlite3"
-    store = KeyStore(db)
-    keys = {"desk": store.add("desk")[1], "metered": store.add("metered", char_limit=60)[1],
-            "documents": store.add("documents", char_limit=40)[1],
-            "busy": store.add("busy", rate_limit="1/minute")[1], "gone": store.add("gone")[1]}
+def keyed(keyed_server: KeyedServer) -> tuple[str, dict[str, str], Path]:
+    """The live server with keys required, and this module's keys: a plain key, one with a
+    60-character quota (and one for documents), one limited to a request a minute, and a
+    revoked one."""
+    add = keyed_server.add_key
+    keys = {"desk": add("deepl desk")[1], "metered": add("deepl metered", char_limit=60)[1],
+            "documents": add("deepl documents", char_limit=40)[1],
+            "busy": add("deepl busy", rate_limit="1/minute")[1],
+            "gone": add("deepl gone")[1]}
+    store = KeyStore(keyed_server.keys_db)
     store.revoke(store.verify(keys["gone"]).id)  # type: ignore[union-attr]
-    proc, base = start_server(tiny_dir, {"RINGKAS_REQUIRE_API_KEYS": "1",
-                                         "RINGKAS_KEYS_DB": str(db)})
-    try:
-        yield base, keys, db
-    finally:
-        stop_server(proc)
+    return keyed_server.base, keys, keyed_server.keys_db
 
 
 def test_deepl_auth_key_maps_to_ringkas_keys(keyed: tuple[str, dict[str, str], Path]) -> None:

@@ -5,7 +5,7 @@ a string or a list, format html, api_key in the body)."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.error import HTTPError
 
@@ -19,7 +19,7 @@ from service.api import create_app
 from service.auth.store import KeyStore
 from service.config import Settings
 from service.engine import Engine
-from tests.conftest import REPO
+from tests.conftest import REPO, KeyedServer
 
 ID_TEXT = "Pabrik sepatu itu mempekerjakan dua ratus orang dari desa sekitar Bogor."
 EN_TEXT = "The shoe factory employs two hundred people from villages around Bogor."
@@ -226,29 +226,18 @@ def test_deep_translator_sees_ringkas_errors_as_its_exceptions(server: str) -> N
 
 
 @pytest.fixture(scope="module")
-def keyed_server(tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory,
-                 ) -> Iterator[tuple[str, str, int, Path]]:
-    """A live ringkas with API keys required and suggestions on: (url, key, its id, the
-    data dir)."""
-    from tests.conftest import start_server, stop_server
-
-    state = tmp_path_factory.mktemp("keyed")
-    key_id, key = KeyStore(state / "keys.sqlite3").add("editor")
-    proc, base = start_server(tiny_dir, env={
-        "RINGKAS_REQUIRE_API_KEYS": "1", "RINGKAS_KEYS_DB": str(state / "keys.sqlite3"),
-        "RINGKAS_SUGGESTIONS": "1", "RINGKAS_DATA_DIR": str(state / "data"),
-        "RINGKAS_BACKEND": "transformers"})  # no conversion: the clients are the point
-    try:
-        yield base, key, key_id, state / "data"
-    finally:
-        stop_server(proc)
+def editor(keyed_server: KeyedServer) -> tuple[str, str, int, Path]:
+    """The live server with API keys required and suggestions on, and an editor's key of
+    this module's own: (url, key, its id, the data dir)."""
+    key_id, key = keyed_server.add_key("LibreTranslate editor")
+    return keyed_server.base, key, key_id, keyed_server.data_dir
 
 
-def test_deep_translator_with_keys(keyed_server: tuple[str, str, int, Path]) -> None:
+def test_deep_translator_with_keys(editor: tuple[str, str, int, Path]) -> None:
     from deep_translator import LibreTranslator
     from deep_translator.exceptions import AuthorizationException
 
-    base, key, _, _ = keyed_server
+    base, key, _, _ = editor
     good = LibreTranslator(source="id", target="en", api_key=key, custom_url=f"{base}/")
     assert good.translate(ID_TEXT) == LibreTranslateAPI(base, key).translate(ID_TEXT, "id",
                                                                              "en")
@@ -259,7 +248,7 @@ def test_deep_translator_with_keys(keyed_server: tuple[str, str, int, Path]) -> 
 
 
 def test_libretranslate_web_page_flow_against_a_live_server(
-        keyed_server: tuple[str, str, int, Path]) -> None:
+        editor: tuple[str, str, int, Path]) -> None:
     """What LibreTranslate's own web page does: read /frontend/settings without a key, then
     translate and send a suggestion (a multipart form) with one; the suggestion is kept
     under that key and comes back out of `ringkas suggestions export`."""
@@ -267,7 +256,7 @@ def test_libretranslate_web_page_flow_against_a_live_server(
 
     from service.cli import main
 
-    base, key, key_id, data_dir = keyed_server
+    base, key, key_id, data_dir = editor
     settings = requests.get(f"{base}/frontend/settings", timeout=30)
     assert settings.status_code == 200
     body = settings.json()
