@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 import types
@@ -147,12 +149,45 @@ def test_xml_tag_handling_keeps_case_namespaces_and_ignored_tags(server: str) ->
 def test_usage_counts_translated_characters_without_a_limit(server: str) -> None:
     translator = _translator(server)
     before = translator.get_usage().character
-    assert before.count is not None and before.limit is None  # keys off: no quota
+    # keys off: no quota, reported as DeepL reports an unlimited key (not "unknown")
+    assert before.count is not None and before.limit == 1_000_000_000_000
+    assert before.valid and str(before).startswith(f"{before.count} of 1000000000000")
     translator.translate_text([ID_TEXT, "Desa itu kecil."], target_lang="EN-US")
     with pytest.raises(deepl.DeepLException):  # refused: nothing translated, nothing counted
         translator.translate_text(ID_TEXT, target_lang="FR")
     after = translator.get_usage().character
     assert after.count == before.count + len(ID_TEXT) + len("Desa itu kecil.")
+
+
+def test_deepls_command_line_prints_the_usage(server: str, keyed: tuple[str, dict[str, str],
+                                                                       Path]) -> None:
+    """`python -m deepl usage` prints nothing at all for a usage it cannot read."""
+    def usage(base: str, key: str) -> str:
+        out = subprocess.run([sys.executable, "-m", "deepl", "--auth-key", key,
+                              "--server-url", base, "usage"], capture_output=True, text=True,
+                             timeout=60)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    assert "of 1000000000000" in usage(server, ANY_KEY)  # keys off: no quota
+    base, keys, _ = keyed
+    assert "of 60" in usage(base, keys["metered"])
+
+
+def test_deepl_routes_not_served_say_why(server: str) -> None:
+    """DeepL's current client calls routes ringkas has no model or store for: each answers
+    in DeepL's shape with a reason, which the client shows, not a bare "not found"."""
+    client = deepl.DeepLClient(ANY_KEY, server_url=server)
+    with pytest.raises(deepl.DeepLException, match="no rephrasing model") as caught:
+        client.rephrase_text(ID_TEXT)
+    assert caught.value.http_status_code == 404
+    for path in ("/v2/write/correct", "/v3/style_rules", "/v3/translation_memories/x",
+                 "/v2/admin/developer-keys"):
+        resp = requests.post(f"{server}{path}", json={}, timeout=30)
+        assert resp.status_code == 404 and set(resp.json()) == {"message", "code"}, path
+        assert resp.json()["code"] == "not_served", path
+    unknown = requests.get(f"{server}/v2/no-such-route", timeout=30)
+    assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
 
 
 def test_bad_requests_are_deepl_exceptions(server: str) -> None:
@@ -219,7 +254,7 @@ def test_quota_is_reported_and_enforced(keyed: tuple[str, dict[str, str], Path])
     translator.translate_text("Desa itu.", target_lang="EN-US")  # 9 more still fit
     assert translator.get_usage().character.count == 53
     # Another key's count is its own.
-    assert _translator(base, keys["desk"]).get_usage().character.limit is None
+    assert _translator(base, keys["desk"]).get_usage().character.limit == 1_000_000_000_000
 
 
 def test_rate_limit_is_too_many_requests(keyed: tuple[str, dict[str, str], Path]) -> None:
@@ -351,7 +386,8 @@ def test_a_failed_translation_is_not_counted(settings: Settings,
     client = create_app(settings, engines=broken).test_client()
     resp = client.post("/v2/translate", json={"text": [ID_TEXT], "target_lang": "EN"})
     assert resp.status_code == 500 and set(resp.get_json()) == {"message", "code"}
-    assert client.get("/v2/usage").get_json() == {"character_count": 0}
+    assert client.get("/v2/usage").get_json() == {"character_count": 0,
+                                                  "character_limit": 1_000_000_000_000}
 
 
 # --- the key store's quotas and `ringkas keys` ----------------------------------------------

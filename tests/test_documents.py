@@ -29,7 +29,14 @@ from service.api.runtime import runtime_of, services_of
 from service.auth.store import KeyStore
 from service.config import Limits, Settings
 from service.documents.document import open_document
-from service.documents.store import DONE, ERROR, QUEUED, DocumentNotFound, DocumentStore
+from service.documents.store import (
+    DONE,
+    ERROR,
+    QUEUED,
+    DocumentNotFound,
+    DocumentStore,
+    KeyHolder,
+)
 from service.engine import Engine, EngineWrapper, GenerationParams
 from service.errors import InvalidDocument, PayloadTooLarge
 from service.runtime.documents import DocumentFailed, DocumentJobs
@@ -254,6 +261,8 @@ def test_documents_expire_unread(tmp_path: Path) -> None:
     store.finish(record, b"SECRET TEXT")
     assert store.get(record.id, key, None) is not None
     assert store.get(record.id, key, "someone-else") is None
+    assert store.get(record.id, key, KeyHolder.ANYONE) is not None  # the key alone admits
+    assert store.get(record.id, "not-its-key", KeyHolder.ANYONE) is None
     now[0] += 61
     assert store.purge_expired(force=True) == 1
     assert store.get(record.id, key, None) is None
@@ -264,7 +273,7 @@ def test_documents_expire_unread(tmp_path: Path) -> None:
     assert store.get(record.id, key, None) is None  # expired: gone for readers at once
 
 
-def test_a_file_belongs_to_the_key_that_made_it(settings: Settings,
+def test_the_download_url_is_the_capability_as_in_libretranslate(settings: Settings,
                                                upper: Mapping[str, Engine],
                                                tmp_path: Path) -> None:
     db = tmp_path / "keys.sqlite3"
@@ -278,10 +287,20 @@ def test_a_file_belongs_to_the_key_that_made_it(settings: Settings,
     assert refused.status_code == 403 and refused.get_json()["code"] == "missing_api_key"
     resp = post_file(client, "a.txt", b"Desa itu kecil.", api_key=desk)  # LibreTranslate's way
     path = resp.get_json()["translatedFileUrl"].removeprefix("http://localhost")
-    assert client.get(path).status_code == 403  # no key
-    assert client.get(path, headers={"X-API-Key": other}).status_code == 404
-    got = client.get(path, headers={"Authorization": f"Bearer {desk}"})
+    # A LibreTranslate client fetches the URL with a plain GET, no key: the URL's own
+    # unguessable key admits it, once.
+    got = client.get(path)
     assert got.status_code == 200 and got.data == b"DESA ITU KECIL."
+    assert client.get(path, headers={"X-API-Key": desk}).status_code == 404  # spent
+    # Another key's caller needs the URL itself: the document's id alone, or a key made
+    # up, finds nothing.
+    again = post_file(client, "b.txt", b"Desa itu kecil.", api_key=desk)
+    fresh = again.get_json()["translatedFileUrl"].removeprefix("http://localhost")
+    doc_id = fresh.removeprefix("/download_file/").split(".")[0]
+    for guess in (f"/download_file/{doc_id}.b.txt",
+                  f"/download_file/{doc_id}.{'A' * 32}.b.txt"):
+        assert client.get(guess, headers={"X-API-Key": other}).status_code == 404
+    assert client.get(fresh, headers={"X-API-Key": other}).status_code == 200
 
 
 def make_zip(members: Mapping[str, bytes]) -> bytes:

@@ -105,7 +105,8 @@ def test_alternatives_are_other_translations(client: FlaskClient) -> None:
     ({"q": ID_TEXT, "source": "id", "target": "en", "alternatives": 9},
      "invalid_alternatives"),
     ({"q": [], "target": "en"}, "invalid_type"),
-    ({"q": ID_TEXT, "target": "en", "lenght": 1}, "unknown_field"),
+    # a field it knows is checked even beside ones it ignores
+    ({"q": ID_TEXT, "target": "en", "format": "pdf", "secret": "x"}, "invalid_format"),
 ])
 def test_bad_requests_answer_in_libretranslates_shape(client: FlaskClient, body: dict[str, object],
                                                      code: str) -> None:
@@ -113,6 +114,19 @@ def test_bad_requests_answer_in_libretranslates_shape(client: FlaskClient, body:
     assert resp.status_code == 400
     assert set(resp.get_json()) == {"error", "code"} and resp.get_json()["code"] == code
     assert isinstance(resp.get_json()["error"], str)
+
+
+@pytest.mark.parametrize("path", ["/translate", "/detect"])
+def test_fields_it_does_not_know_are_ignored_as_libretranslate_ignores_them(
+        client: FlaskClient, path: str) -> None:
+    """LibreTranslate reads the fields it knows; clients send their own (secret, a typo)."""
+    body = {"q": ID_TEXT, "source": "id", "target": "en", "secret": "s3cret", "lenght": 1,
+            "options": {"nested": True}}
+    for sent in (client.post(path, json=body), client.post(path, data={**body,
+                                                                        "options": "x"})):
+        assert sent.status_code == 200, sent.get_json()
+    assert client.post(path, json={"q": ID_TEXT, "source": "id", "target": "en"}).get_json() \
+        == client.post(path, json=body).get_json()
 
 
 def test_api_key_in_the_body(settings: Settings, engines: Mapping[str, Engine],
@@ -125,6 +139,10 @@ def test_api_key_in_the_body(settings: Settings, engines: Mapping[str, Engine],
     assert client.post("/translate", data={**form, "api_key": key}).status_code == 200
     assert client.post("/translate", json={**form, "api_key": key}).status_code == 200
     assert client.post("/detect", data={"q": ID_TEXT, "api_key": key}).status_code == 200
+    # LibreTranslate's npm client names it apiKey
+    assert client.post("/translate", json={**form, "apiKey": key}).status_code == 200
+    assert client.post("/translate", data={**form, "apiKey": key}).status_code == 200
+    assert client.post("/translate", json={**form, "apiKey": "nope"}).status_code == 403
     refused = client.post("/translate", data={**form, "api_key": "nope"})
     assert refused.status_code == 403 and refused.get_json()["code"] == "invalid_api_key"
     assert client.post("/translate", data=form).get_json()["code"] == "missing_api_key"
@@ -231,6 +249,27 @@ def editor(keyed_server: KeyedServer) -> tuple[str, str, int, Path]:
     this module's own: (url, key, its id, the data dir)."""
     key_id, key = keyed_server.add_key("LibreTranslate editor")
     return keyed_server.base, key, key_id, keyed_server.data_dir
+
+
+def test_keyless_routes_stay_keyless_with_keys_on(editor: tuple[str, str, int, Path]) -> None:
+    """LibreTranslate serves its language list, its settings and a translated file's URL
+    without a key; its clients list languages before they have one."""
+    base, key, _, _ = editor
+    expected = [{"code": "en", "name": "English", "targets": ["id"]},
+                {"code": "id", "name": "Indonesian", "targets": ["en"]}]
+    listed = LibreTranslateAPI(base).languages()  # libretranslatepy, no key
+    assert sorted(listed, key=lambda lang: lang["code"]) == expected
+    assert requests.post(f"{base}/languages", timeout=30).status_code == 200
+    assert requests.get(f"{base}/frontend/settings", timeout=30).status_code == 200
+    sent = requests.post(f"{base}/translate_file", files={"file": ("a.txt", b"Desa itu kecil.")},
+                         data={"source": "id", "target": "en", "api_key": key}, timeout=120)
+    assert sent.status_code == 200, sent.text
+    url = sent.json()["translatedFileUrl"]
+    assert requests.get(url, timeout=30).status_code == 200  # a plain GET, as clients make
+    assert requests.get(url, timeout=30).status_code == 404  # once
+    # The routes that translate still want the key.
+    assert requests.post(f"{base}/translate", data={"q": "Desa.", "source": "id",
+                                                    "target": "en"}, timeout=30).status_code == 403
 
 
 def test_deep_translator_with_keys(editor: tuple[str, str, int, Path]) -> None:

@@ -137,6 +137,9 @@ def test_the_route_table_says_which_paths_are_public() -> None:
     for path in ("/v1/summarize", "/v1/jobs", "/v1/jobs/x", "/translate", "/v1/models",
                  "/webx", "/openapi.json/x"):
         assert not is_public(path), path
-    assert {"/translate", "/detect", "/languages", "/suggest",
-            "/translate_file"} == routes.BODY_KEY_PATHS
+    assert {"/translate", "/detect", "/suggest", "/translate_file"} == routes.BODY_KEY_PATHS
     assert is_public("/frontend/settings")  # LibreTranslate's page reads it before a key
+    assert is_public("/languages")  # ... and its clients list languages before they send one
+    # A templated public route matches one path segment for each parameter, no more.
+    assert is_public("/download_file/doc_1.key.txt")
+    assert not is_public("/download_file/a/b") and not is_public("/download_file/")

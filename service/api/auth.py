@@ -20,7 +20,7 @@ from service.api.body import read_body
 from service.auth.store import KeyStore
 from service.config import ConfigError, Settings
 from service.config.rate_limits import rate_limit_string
-from service.contract.routes import BODY_KEY_PATHS, is_public
+from service.contract.routes import BODY_KEY_FIELDS, BODY_KEY_PATHS, is_public
 from service.errors import Forbidden, RateLimited, Unauthorized
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def presented_keys() -> list[str]:
     """Every key the request presents: ``Authorization`` (``Bearer <key>`` or DeepL's
     ``DeepL-Auth-Key <key>``; any other scheme is a credential too, one that cannot be
     valid, so it is given as written), ``X-API-Key``, and on LibreTranslate's routes the
-    body's ``api_key``."""
+    body's ``api_key`` (or ``apiKey``)."""
     keys: list[str] = []
     auth = request.headers.get("Authorization", "").strip()
     if auth:
@@ -53,10 +53,13 @@ def _body_key() -> str:
             body = json.loads(read_body())
         except (ValueError, RecursionError):
             body = None
-        value = body.get("api_key") if isinstance(body, dict) else None
+        value = next((body[k] for k in BODY_KEY_FIELDS if isinstance(body, dict)
+                      and isinstance(body.get(k), str) and body[k].strip()), None)
     else:
         read_body()  # the limit applies before the form parser reads it
-        value = request.values.get("api_key")  # the query string too, as LibreTranslate
+        # the query string too, as LibreTranslate
+        value = next((request.values[k] for k in BODY_KEY_FIELDS
+                      if request.values.get(k, "").strip()), None)
     return value.strip() if isinstance(value, str) else ""
 
 

@@ -25,6 +25,7 @@ from service.contract.deepl import (
     parse_deepl_translate,
     parse_languages_type,
 )
+from service.contract.serialize import deepl_usage_json
 from service.overload import Deadline
 from service.pipeline import Pipeline
 from service.pipeline.markup import SKIP_TAGS, detect, translate_all
@@ -100,11 +101,7 @@ def languages() -> Response:
 
 @route(bp, routes.DEEPL_USAGE)
 def usage() -> Response:
-    used = meter().usage(usage_key())
-    body: dict[str, int] = {"character_count": used.characters}
-    if used.limit is not None:
-        body["character_limit"] = used.limit
-    return jsonify(body)
+    return jsonify(deepl_usage_json(meter().usage(usage_key())))
 
 # A newline between two lines of text (not a blank line, which ends a paragraph).
 _SINGLE_NEWLINE = re.compile(r"(?<=\S)[^\S\n]*\n[^\S\n]*(?=\S)")

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from service.api.body import body_limit_message, discard_unread_body
 from service.contract.errors import DIALECTS
-from service.contract.routes import family_of
+from service.contract.routes import family_of, not_served
 from service.errors import RingkasError
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,8 @@ def register_error_handlers(app: Flask) -> None:
             discard_unread_body()
             return _reply(413, "request_too_large", body_limit_message(),
                           {"limit": app.config.get("MAX_CONTENT_LENGTH")})
+        if status == 404 and request.url_rule is None and (why := not_served(request.path)):
+            return _reply(404, "not_served", why)
         return _reply(status, _HTTP_CODES.get(status, "http_error"), message,
                       headers=allow_header(exc))
 

@@ -19,12 +19,14 @@ FILE = Field({"type": "string", "contentMediaType": "application/octet-stream"},
 
 LT_TRANSLATE_FILE = ObjectSpec(
     "LtTranslateFileRequest", "LibreTranslate's /translate_file request, as "
-    "multipart/form-data.", {
+    "multipart/form-data. Fields other than these are ignored, as LibreTranslate ignores "
+    "them.", {
         "file": FILE,
         "source": LT_TRANSLATE.fields["source"],
         "target": LT_TRANSLATE.fields["target"],
         "api_key": LT_TRANSLATE.fields["api_key"],
-    })
+        "apiKey": LT_TRANSLATE.fields["apiKey"],
+    }, open=True)
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,14 @@ _Q = Field({"oneOf": [{"type": "string", "minLength": 1},
            required=True, message="q must be a string or a non-empty list of strings")
 _API_KEY = Field({"type": "string"}, "API key (also accepted as Authorization: Bearer or "
                  "X-API-Key).", message="api_key must be a string")
+# LibreTranslate's npm client sends the key under this name.
+_API_KEY_ALIAS = Field({"type": "string"}, "The API key, as api_key.",
+                       message="apiKey must be a string")
+# LibreTranslate reads the fields it knows and ignores the rest (a client's "secret", its own
+# options): so do these routes, while the fields they know are checked as ever.
+_OPEN = "Fields other than these are ignored, as LibreTranslate ignores them."
 
-LT_TRANSLATE = ObjectSpec("LtTranslateRequest", "LibreTranslate's /translate request.", {
+LT_TRANSLATE = ObjectSpec("LtTranslateRequest", f"LibreTranslate's /translate request. {_OPEN}", {
     "q": _Q,
     "source": Field({"type": "string", "enum": ["auto", *LANGUAGES], "default": "auto"},
                     "Source language, or auto to detect it.",
@@ -38,14 +44,15 @@ LT_TRANSLATE = ObjectSpec("LtTranslateRequest", "LibreTranslate's /translate req
                           "for html).",
                           code="invalid_alternatives", message="alternatives must be 0 to 3"),
     "api_key": _API_KEY,
-})
+    "apiKey": _API_KEY_ALIAS,
+}, open=True)
 
-LT_DETECT = ObjectSpec("LtDetectRequest", "LibreTranslate's /detect request.", {
-    "q": _Q, "api_key": _API_KEY})
+LT_DETECT = ObjectSpec("LtDetectRequest", f"LibreTranslate's /detect request. {_OPEN}", {
+    "q": _Q, "api_key": _API_KEY, "apiKey": _API_KEY_ALIAS}, open=True)
 
 _TEXT = {"type": "string", "minLength": 1}
 LT_SUGGEST = ObjectSpec("LtSuggestRequest", "LibreTranslate's /suggest request: an editor's "
-                        "better translation of a text, kept for review.", {
+                        f"better translation of a text, kept for review. {_OPEN}", {
     "q": Field(_TEXT, "The original text.", required=True, message="q must be a string"),
     "s": Field(_TEXT, "The suggested translation of q.", required=True,
                message="s must be a string"),
@@ -56,7 +63,8 @@ LT_SUGGEST = ObjectSpec("LtSuggestRequest", "LibreTranslate's /suggest request: 
                     required=True, code="unsupported_language_pair",
                     message="target must be id or en"),
     "api_key": _API_KEY,
-})
+    "apiKey": _API_KEY_ALIAS,
+}, open=True)
 
 
 @dataclass(frozen=True)

@@ -261,12 +261,13 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {"language": _STR, "name": _STR,
                        "supports_formality": {"type": "boolean"}}}},
     "DeepLUsage": {
-        "type": "object", "required": ["character_count"],
+        "type": "object", "required": ["character_count", "character_limit"],
         "properties": {
             "character_count": {"type": "integer", "minimum": 0,
                                 "description": "Characters translated this month (UTC)."},
             "character_limit": {"type": "integer", "minimum": 0,
-                                "description": "The key's monthly quota; absent: none."}}},
+                                "description": "The key's monthly quota; 1000000000000 "
+                                "(as DeepL reports it) for none."}}},
     "DeepLDocumentHandle": {
         "type": "object", "required": ["document_id", "document_key"],
         "properties": {"document_id": _STR,

@@ -56,7 +56,7 @@ class Route:
     public: bool = False
     # Every path under this prefix is public too (assets; /docs redirects to /docs/).
     public_prefix: str = ""
-    # LibreTranslate's clients send the key in the body as ``api_key``.
+    # LibreTranslate's clients send the key in the body as ``api_key`` (or ``apiKey``).
     body_key: bool = False
     # The path holds a secret (a file's key): the access log writes the template instead.
     secret_path: bool = False
@@ -81,8 +81,8 @@ _DEEPL_INFO_ERRORS = ("400", "403", "429")
 _DEEPL_UPLOAD_ERRORS = (*_DEEPL_ERRORS, "507")  # 503/507 also: the data dir
 _DEEPL_DOCUMENT_ERRORS = ("400", "403", "404", "429", "503", "507")
 _DEEPL_GLOSSARY_ERRORS = ("400", "403", "404", "429")
-# Every path under it answers in DeepL's error shape ({"message": ...}), unknown ones too.
-DEEPL_PREFIX = "/v2/"
+# Every path under them answers in DeepL's error shape ({"message": ...}), unknown ones too.
+DEEPL_PREFIXES = ("/v2/", "/v3/")
 
 
 def _path_parameter(name: str) -> tuple[Mapping[str, Any], ...]:
@@ -120,23 +120,26 @@ LT_DETECT = Route("/detect", "libretranslate", (
     Operation("post", "LibreTranslate-compatible language detection (id or en).",
               ref("LtDetectResponse"), request=LT_DETECT_REQUEST, form=True, errors=_LT_ERRORS,
               error_schema="LtError"),), body_key=True)
+# Public, as LibreTranslate's: its clients list the languages before they send a key.
 LT_LANGUAGES = Route("/languages", "libretranslate", (
     Operation("get", "LibreTranslate-compatible list of languages.", ref("LtLanguages"),
               error_schema="LtError"),
     Operation("post", "The same list, for clients that POST.", ref("LtLanguages"), form=True,
-              error_schema="LtError")), body_key=True)
+              error_schema="LtError")), public=True)
 LT_TRANSLATE_FILE = Route("/translate_file", "libretranslate", (
     Operation("post", "LibreTranslate-compatible document translation (.txt, .html, .docx, "
               "formatting kept); the answer names the URL of the translated file.",
               ref("LtTranslateFileResponse"), request=LT_TRANSLATE_FILE_REQUEST,
               multipart=True, errors=(*_LT_ERRORS, "413"), error_schema="LtError"),),
     body_key=True)
+# Public, as LibreTranslate's: the URL is the capability (it carries the document's
+# unguessable key), good for one download, until the document expires.
 LT_DOWNLOAD_FILE = Route("/download_file/{filename}", "libretranslate", (
     Operation("get", "A translated file (text/plain, text/html or DOCX, as uploaded), once: "
-              "it is deleted as it is sent (404 then, for another key, or after it "
-              "expired).", media="*/*",
-              errors=("401", "403", "404", "429"), error_schema="LtError",
-              parameters=_path_parameter("filename")),), secret_path=True)
+              "it is deleted as it is sent (404 then, or after it expired). No API key: "
+              "the URL /translate_file answered is the file's own secret.", media="*/*",
+              errors=("404",), error_schema="LtError",
+              parameters=_path_parameter("filename")),), public=True, secret_path=True)
 DEEPL_TRANSLATE = Route("/v2/translate", "deepl", (
     Operation("post", "DeepL-compatible translation (API v2; id<->en).",
               ref("DeepLTranslateResponse"), request=DEEPL_TRANSLATE_REQUEST, form=True,
@@ -245,17 +248,51 @@ ROUTES: tuple[Route, ...] = (
     DEEPL_GLOSSARY_LANGUAGES, OPENAPI, DOCS, DOCS_ASSETS, WEB, WEB_ASSETS, METRICS, JOBS, JOB,
     GLOSSARIES)
 
+# (a templated path's template among them: is_public matches it segment by segment)
 PUBLIC_PATHS: frozenset[str] = frozenset(r.path for r in ROUTES
                                          if r.public and not r.public_prefix)
+
+
+def _template(path: str) -> re.Pattern[str]:
+    """A templated path as a pattern: each {parameter} one path segment."""
+    parts = _PARAM.split(path)  # text, name, text, name, ..., text
+    return re.compile("".join(re.escape(p) if i % 2 == 0 else "[^/]+"
+                              for i, p in enumerate(parts)))
+
+
+_PUBLIC_TEMPLATES: tuple[re.Pattern[str], ...] = tuple(
+    _template(r.path) for r in ROUTES if r.public and not r.public_prefix and "{" in r.path)
 PUBLIC_PREFIXES: tuple[str, ...] = tuple(dict.fromkeys(r.public_prefix for r in ROUTES
                                                        if r.public_prefix))
 BODY_KEY_PATHS: frozenset[str] = frozenset(r.path for r in ROUTES if r.body_key)
+# The body fields such a route reads a key from: LibreTranslate's, and its npm client's.
+BODY_KEY_FIELDS = ("api_key", "apiKey")
 SECRET_PATHS: dict[str, str] = {r.rule: r.path for r in ROUTES if r.secret_path}  # rule: path
+
+
+# DeepL's routes that ringkas does not serve, by path prefix, and why: a DeepL client then
+# says why (in DeepL's shape, code not_served) instead of a bare "not found".
+DEEPL_NOT_SERVED: tuple[tuple[str, str], ...] = (
+    ("/v2/write/", "DeepL Write (rephrase, correct) is not served: ringkas has no "
+                   "rephrasing model, only translation (/v2/translate)"),
+    ("/v3/style_rules", "style rules are not served: ringkas's models take no style "
+                        "instructions"),
+    ("/v3/translation_memories", "DeepL's translation memories are not served"),
+    ("/v3/glossaries", "DeepL's v3 (multilingual) glossary API is not served; "
+                       "/v2/glossaries serves the same glossaries, one language pair each"),
+    ("/v2/admin/", "DeepL's admin API is not served: API keys are managed with "
+                   "`ringkas keys`"),
+)
+
+
+def not_served(path: str) -> str | None:
+    """Why a DeepL route ringkas knows of is not served here; None for any other path."""
+    return next((why for prefix, why in DEEPL_NOT_SERVED if path.startswith(prefix)), None)
 
 
 def is_deepl(path: str) -> bool:
     """A request path answered in DeepL's shapes (errors too)."""
-    return path.startswith(DEEPL_PREFIX)
+    return path.startswith(DEEPL_PREFIXES)
 
 
 def family_of(path: str) -> str:
@@ -283,4 +320,5 @@ def is_libretranslate(path: str) -> bool:
 
 def is_public(path: str) -> bool:
     """A request path that needs no API key and is never rate limited."""
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+    return (path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+            or any(t.fullmatch(path) for t in _PUBLIC_TEMPLATES))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from service.auth.usage import CharUsage
 from service.pipeline.pipeline import SummaryResult, TranslationResult
 from service.pipeline.requests import SummarizeRequest
 
@@ -31,3 +32,13 @@ def summary_json(result: SummaryResult, req: SummarizeRequest) -> dict[str, Any]
 def translation_json(result: TranslationResult) -> dict[str, Any]:
     return {"translation": result.translation, "models": [m.to_json() for m in result.models],
             "timings_ms": result.timings_ms, "warnings": [w.to_json() for w in result.warnings]}
+
+
+# What DeepL reports as the character_limit of a key without a quota. DeepL always sends
+# the field, and its clients read a missing one as "usage unknown".
+DEEPL_UNLIMITED = 1_000_000_000_000
+
+
+def deepl_usage_json(used: CharUsage) -> dict[str, int]:
+    return {"character_count": used.characters,
+            "character_limit": DEEPL_UNLIMITED if used.limit is None else used.limit}

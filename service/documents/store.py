@@ -10,6 +10,7 @@ written: it is translated from memory.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import hmac
 import json
@@ -28,6 +29,18 @@ from typing import Any
 
 from service.errors import RingkasError
 from service.jobs.store import storage_fault
+
+
+class KeyHolder(enum.Enum):
+    """Whoever holds a document's key, whichever API key uploaded it: LibreTranslate's
+    download URL carries the key and is the capability, as LibreTranslate's is."""
+
+    ANYONE = "anyone"
+
+
+# Who asks for a document: the API key id that uploaded it (None with keys off), or the
+# holder of its key alone.
+Asker = str | None | KeyHolder
 
 # A document's status, named as DeepL's document API names them.
 QUEUED, TRANSLATING, DONE, ERROR = "queued", "translating", "done", "error"
@@ -120,18 +133,19 @@ class DocumentStore:
             os.replace(tmp, path / _RESULT)
         return self.update(record, status=DONE, warnings=warnings)
 
-    def get(self, doc_id: str, key: str, owner: str | None) -> DocumentRecord | None:
-        """The document, if ``doc_id`` and ``key`` name one of ``owner``'s that has not
-        expired; else None (never saying which of these it was)."""
+    def get(self, doc_id: str, key: str, owner: Asker) -> DocumentRecord | None:
+        """The document, if ``doc_id`` and ``key`` name one of ``owner``'s (any one's for
+        KeyHolder.ANYONE) that has not expired; else None (never saying which of these it
+        was)."""
         self.purge_expired()
         record = self._read(doc_id)
-        if (record is None or record.owner != owner
+        if (record is None or (owner is not KeyHolder.ANYONE and record.owner != owner)
                 or not hmac.compare_digest(record.key_hash, _hash(key))
                 or record.expires_at <= self.clock()):
             return None
         return record
 
-    def take(self, doc_id: str, key: str, owner: str | None) -> Download | None:
+    def take(self, doc_id: str, key: str, owner: Asker) -> Download | None:
         """The translated file of a document that is done, deleting the document; None when
         there is no such document, it is not done, or another download took it first."""
         record = self.get(doc_id, key, owner)

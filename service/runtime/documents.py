@@ -32,6 +32,7 @@ from service.documents.store import (
     LIVE,
     QUEUED,
     TRANSLATING,
+    Asker,
     DocumentNotFound,
     DocumentRecord,
     DocumentStore,
@@ -156,7 +157,7 @@ class DocumentJobs:
 
     # --- reading ----------------------------------------------------------------------------
 
-    def status(self, doc_id: str, key: str, owner: str | None) -> DocumentRecord:
+    def status(self, doc_id: str, key: str, owner: Asker) -> DocumentRecord:
         record = self.store.get(doc_id, key, owner)
         if record is None:
             raise DocumentNotFound("no such document for this key (expired, downloaded "
@@ -166,7 +167,7 @@ class DocumentJobs:
             record = self.store.update(record, status=ERROR, error=_INTERRUPTED)
         return record
 
-    def download(self, doc_id: str, key: str, owner: str | None) -> Download:
+    def download(self, doc_id: str, key: str, owner: Asker) -> Download:
         """The translated file; the document is deleted with it."""
         record = self.status(doc_id, key, owner)
         if record.status == ERROR:
