@@ -44,6 +44,15 @@ def build(summaries: Mapping[str, StrategyRun], translation: Mapping[str, Strate
     }
 
 
+RANDOM_NOTE = "RANDOM-WEIGHT MODELS: these scores are noise, for plumbing checks only"
+
+
+def random_weight_roles(report: Mapping[str, Any]) -> list[str]:
+    """The roles whose models had random weights (stand-ins) in any run of the report."""
+    return sorted({m["role"] for section in SECTIONS for run in report.get(section, {}).values()
+                   for m in run.get("models", ()) if m.get("random_weights")})
+
+
 def _cell(run: Mapping[str, Any], metric: str) -> str:
     score = run["corpus"].get(metric)
     if score is None:
@@ -57,6 +66,9 @@ def markdown(report: Mapping[str, Any]) -> str:
              f"eval set sha256 `{report['eval_set']['sha256'][:16]}`, "
              f"{report['eval_set']['summary_documents']} articles, system "
              f"`{report['system']}`, length `{report['length']}`", ""]
+    noise = random_weight_roles(report)
+    if noise:
+        lines += [f"> **{RANDOM_NOTE}** (random weights: {', '.join(noise)}).", ""]
     if report["summaries"]:
         lines += ["## Summaries (English, against reference digests)", "",
                   "| strategy | " + " | ".join(TABLE_METRICS) + " | errors |",
@@ -69,7 +81,9 @@ def markdown(report: Mapping[str, Any]) -> str:
                   "the article does not have). attribution_coverage is the % of summary "
                   "sentences the article supports. ± is the 95% bootstrap half-width.", ""]
         for name, run in report["summaries"].items():
-            models = ", ".join(f"{m['role']}={m['id']}@{m['revision']}" for m in run["models"])
+            models = ", ".join(f"{m['role']}={m['id']}@{m['revision']}"
+                               + (" (random weights)" if m.get("random_weights") else "")
+                               for m in run["models"])
             prompt = run["prompt"]
             lines.append(f"- **{name}**: {models or 'n/a'}"
                          + (f"; prompt {prompt['name']} v{prompt['version']}" if prompt else ""))
@@ -150,12 +164,16 @@ def chart(report: Mapping[str, Any], path: Path) -> None:
     fig, axes = plt.subplots(1, max(1, len(ratios)), figsize=(4 + 2 * sum(ratios) / 2, 4.5),
                              dpi=100, squeeze=False,
                              gridspec_kw={"width_ratios": ratios or [1]})
+    noise = bool(random_weight_roles(report))
+    if noise:
+        fig.suptitle(RANDOM_NOTE, color="#b00020", fontweight="bold")
+    room = (0.0, 0.0, 1.0, 0.92 if noise else 1.0)  # the note above the panels
     if planted:
         _fidelity_panel(axes[0][-1], planted)
     if fidelity:
         _translation_panel(axes[0][len(ratios) - 1 - bool(planted)], fidelity)
     if not runs:
-        fig.tight_layout()
+        fig.tight_layout(rect=room)
         fig.savefig(path)
         plt.close(fig)
         return
@@ -176,7 +194,7 @@ def chart(report: Mapping[str, Any], path: Path) -> None:
                      ["supported\nsentences % ↑", "unsupported\nnumbers % ↓"])
     trust.set_ylim(0, 100)
     trust.set_title("trust (against the article)")
-    fig.tight_layout()
+    fig.tight_layout(rect=room)
     fig.savefig(path)
     plt.close(fig)
 

@@ -5,6 +5,8 @@ client; a RingkasError printed for a person; a subcommand imported on first use.
 from __future__ import annotations
 
 import importlib
+import os
+import shutil
 import sys
 from collections.abc import Callable
 from functools import cached_property, wraps
@@ -18,6 +20,26 @@ from service.errors import RingkasError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def invoked_as(argv0: str | None = None) -> str:
+    """How the person ran ringkas, for the commands a message tells them to run: ``ringkas``
+    when that is what their PATH finds, else the path they typed (``.venv/bin/ringkas``),
+    or ``python -m service``."""
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    name = os.path.basename(argv0)
+    if name in ("__main__.py", "-m", "-c", "") or not name.startswith("ringkas"):
+        return f"{os.path.basename(sys.executable)} -m service"
+    found = shutil.which(name)
+    if found is not None and os.path.realpath(found) == os.path.realpath(argv0):
+        return name
+    return argv0
+
+
+def for_a_person(message: str) -> str:
+    """``message`` with the commands it names (`ringkas …`) as this person runs them."""
+    prog = invoked_as()
+    return message if prog == "ringkas" else message.replace("`ringkas ", f"`{prog} ")
+
+
 def friendly_errors(fn: F) -> F:
     """A RingkasError is a message for a person: print it, no stack trace, exit 2."""
 
@@ -26,7 +48,7 @@ def friendly_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except RingkasError as exc:
-            click.echo(f"error [{exc.code}]: {exc.message}", err=True)
+            click.echo(f"error [{exc.code}]: {for_a_person(exc.message)}", err=True)
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+from urllib.parse import urlsplit
+
 from service.models import ModelSpec
 
 # Weights in one format are enough; safetensors first (no pickle), else PyTorch's.
@@ -18,9 +21,31 @@ def files_to_fetch(files: list[str]) -> list[str]:
     return patterns
 
 
+def unreachable(endpoint: str | None = None) -> str | None:
+    """Why the hub cannot be reached at all (offline mode, or its name does not resolve), so
+    that a pull says so at once instead of retrying each model for a minute; None when it
+    may be reached."""
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return "HF_HUB_OFFLINE is set"
+    endpoint = endpoint or constants.ENDPOINT
+    parts = urlsplit(endpoint)
+    try:
+        socket.getaddrinfo(parts.hostname or "", parts.port or 443)
+    except (socket.gaierror, UnicodeError) as exc:
+        return f"{parts.hostname} does not resolve ({exc})"
+    return None
+
+
 def pull(spec: ModelSpec) -> str:
     """Download one model at its revision; returns the local snapshot directory."""
     from huggingface_hub import HfApi, snapshot_download
+    from huggingface_hub.utils import logging as hub_logging
+
+    # The hub's warnings (retries) reach ringkas's own log handler; its own would print
+    # each of them a second time.
+    hub_logging.disable_propagation()
 
     files = HfApi().list_repo_files(spec.model, revision=spec.revision)
     return snapshot_download(spec.model, revision=spec.revision,

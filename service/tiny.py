@@ -12,11 +12,12 @@ ones. The tokenizers are trained on the seed articles.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import json
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
@@ -183,7 +184,7 @@ def make_bart(out: Path, lines: list[str], role: str = "summarize") -> Path:
     published = load(role)
     out.mkdir(parents=True, exist_ok=True)
     bpe = ByteLevelBPETokenizer()
-    bpe.train_from_iterator(lines, vocab_size=600, min_frequency=1,
+    bpe.train_from_iterator(lines, vocab_size=600, min_frequency=1, show_progress=False,
                             special_tokens=["<s>", "<pad>", "</s>", "<unk>"])
     with tempfile.TemporaryDirectory() as tmp:
         bpe.save_model(tmp)
@@ -300,8 +301,9 @@ def make_tiny(out: Path, corpus: Sequence[Traversable] | None = None,
     torch.manual_seed(seed)
     lines = _corpus_lines(corpus if corpus is not None else default_corpus())
     written: dict[str, Path] = {}
-    for role in ROLES.values():
-        written[role.name] = _BUILDERS[role.tiny_arch](out / role.name, lines, role.name)
+    with _quiet_transformers():
+        for role in ROLES.values():
+            written[role.name] = _BUILDERS[role.tiny_arch](out / role.name, lines, role.name)
     (out / "README.txt").write_text(_NOISE_NOTE + "\n", encoding="utf-8")
     return written
 
@@ -311,4 +313,22 @@ def build_arch(arch: str, out: Path, corpus: Sequence[Traversable] | None = None
     """One stand-in of ``arch`` (marian, bart, t5), of ``role``'s published model (default:
     the first role of that architecture)."""
     lines = _corpus_lines(corpus if corpus is not None else default_corpus())
-    return _BUILDERS[arch](out, lines, role or _ARCH_ROLE[arch])
+    with _quiet_transformers():
+        return _BUILDERS[arch](out, lines, role or _ARCH_ROLE[arch])
+
+
+@contextlib.contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """No per-shard progress bars or generation-config notices while the stand-ins are
+    written: six tiny models take a second, and the command says what it wrote."""
+    from transformers.utils import logging as hf_logging
+
+    level, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+        if bars:
+            hf_logging.enable_progress_bar()

@@ -12,6 +12,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from eval import dataset
+from eval.report import RANDOM_NOTE, chart
+from eval.report import markdown as markdown_of
 from service.cli import main
 
 
@@ -60,6 +62,7 @@ def test_report_files_and_provenance(oracle_report: dict[str, Any]) -> None:
     markdown = (out / "report.md").read_text(encoding="utf-8")
     assert "| oracle |" in markdown and "rouge2" in markdown and "Signatures" in markdown
     assert "attribution_coverage" in markdown and "unsupported_numeric_pct" in markdown
+    assert RANDOM_NOTE not in markdown  # hypotheses files: no models, no noise note
     assert len(oracle_report["eval_set"]["sha256"]) == 64
     assert oracle_report["eval_set"]["summary_documents"] == len(dataset.summary_set())
     bleu = oracle_report["summaries"]["oracle"]["corpus"]["bleu"]
@@ -160,6 +163,19 @@ def test_in_process_strategies_on_tiny_models(tiny_dir: Path, tmp_path: Path) ->
     assert {m["role"] for m in models} == {"translate_id_en", "summarize"}
     assert all(m["random_weights"] for m in models)
     assert len(report["summaries"]["extractive"]["outputs"]) == 2
+    # The report a person reads says so too, not only report.json.
+    markdown = (tmp_path / "report.md").read_text()
+    assert RANDOM_NOTE in markdown.split("## Summaries")[0]  # above the tables
+    assert "summarize=" in markdown and "(random weights)" in markdown
+    # ... and so does the chart: the same report drawn without the flags differs.
+    plain = json.loads(json.dumps(report))
+    for run_ in plain["summaries"].values():
+        for m in run_["models"]:
+            m["random_weights"] = False
+    chart(plain, tmp_path / "plain.png")
+    chart(report, tmp_path / "noisy.png")
+    assert (tmp_path / "plain.png").read_bytes() != (tmp_path / "noisy.png").read_bytes()
+    assert RANDOM_NOTE not in markdown_of(plain)
 
 
 def test_translation_task(tiny_dir: Path, tmp_path: Path) -> None:

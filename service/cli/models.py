@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from service.commandline import friendly_errors, settings_options
+from service.commandline import for_a_person, friendly_errors, settings_options
 from service.config import Settings
 
 if TYPE_CHECKING:
@@ -42,8 +42,9 @@ def list_models(settings: Settings) -> None:
     click.echo(f"\nenabled strategies: {', '.join(settings.features.strategies)} "
                "(RINGKAS_STRATEGIES); roles marked 'no' load only for other strategies")
     if missing:
-        click.echo(f"\n{missing} model(s) not available locally: run `ringkas models pull` "
-                   "with network access, or see `--models DIR`.", err=True)
+        click.echo(for_a_person(f"\n{missing} model(s) not available locally: run `ringkas "
+                                "models pull` with network access, or see `--models DIR`."),
+                   err=True)
 
 
 @models.command()
@@ -56,12 +57,18 @@ def pull(settings: Settings) -> None:
     from tqdm import tqdm
 
     from service.hub import pull as pull_one
-
-    failed = 0
+    from service.hub import unreachable
     from service.pipeline.strategies import roles_for
 
+    failed = 0
     wanted = roles_for(settings.features.strategies)
     specs = [s for r, s in settings.models.items() if r in wanted and not s.is_local]
+    if specs and (why := unreachable()):
+        click.echo(for_a_person(f"cannot reach the model hub: {why}. Run `ringkas models "
+                                "pull` where the hub can be reached, then copy the Hugging "
+                                "Face cache (HF_HOME) here, or point each role at a local "
+                                "directory (`--models DIR`)."), err=True)
+        sys.exit(1)
     for spec in tqdm(specs, desc="models", unit="model", disable=not specs):
         try:
             path = pull_one(spec)
@@ -161,8 +168,9 @@ def convert(out: Path, roles: tuple[str, ...], compute_type: str, force: bool,
         found = check(spec, probe_hub=False)
         if not found.ok:
             failed += 1
-            click.echo(f"{role}: {spec.model} is not available locally: {found.reason} "
-                       "(run `ringkas models pull` first)", err=True)
+            click.echo(for_a_person(f"{role}: {spec.model} is not available locally: "
+                                    f"{found.reason} (run `ringkas models pull` first)"),
+                       err=True)
             continue
         target = out / role
         if target.exists() and any(target.iterdir()) and not force:

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from service.pipeline.pipeline import SummaryResult, TranslationResult
 
 
+# Loggers whose INFO lines are progress a person waits on: converting a model to CTranslate2.
+PROGRESS_LOGGERS = ("service.engine.ct2_cache",)
+
+
 @click.group()
 @click.option("--log-level", default="WARNING", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
@@ -35,6 +39,11 @@ def main(log_level: str) -> None:
     """ringkas: Indonesian news to trustworthy English."""
     logging.basicConfig(level=log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Steps that take minutes say so at the default level, so a first command is not silent
+    # (--log-level ERROR silences them too).
+    if logging.getLogger().level <= logging.WARNING:
+        for name in PROGRESS_LOGGERS:
+            logging.getLogger(name).setLevel(min(logging.getLogger().level, logging.INFO))
 
 
 def _read(source: str) -> str:

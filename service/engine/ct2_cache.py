@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,8 +163,9 @@ def ensure_converted(spec: ModelSpec, compute_type: str, cache_dir: str | Path, 
 def _convert(spec: ModelSpec, compute_type: str, entry: Path, failed: Path,
              timeout_s: float) -> None:
     scratch = Path(tempfile.mkdtemp(prefix=f".converting-{os.getpid()}-", dir=entry.parent))
-    log.info("converting role=%s to CTranslate2 %s (once; cached in %s)", spec.role,
-             compute_type, entry.parent)
+    log.info("converting role=%s to CTranslate2 %s (once, minutes for a published model; "
+             "cached in %s)", spec.role, compute_type, entry.parent)
+    started = time.monotonic()
     try:
         try:
             done = subprocess.run(
@@ -180,6 +182,7 @@ def _convert(spec: ModelSpec, compute_type: str, entry: Path, failed: Path,
             failed.write_text(reason, encoding="utf-8")
             raise ConversionUnavailable(reason)
         (scratch / "model").rename(entry)
+        log.info("converted role=%s in %.0f s", spec.role, time.monotonic() - started)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
