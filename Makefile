@@ -5,17 +5,22 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 ARGS ?=
 
-.PHONY: serve test lint setup system-packages
+.PHONY: serve test lint setup system-packages node-clients
 
+# pip shows what it fetches and installs (minutes on a fresh machine), a line a package.
 $(STAMP): pyproject.toml
+	@echo "== setup 1/4: a virtualenv in $(VENV)"
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	@echo "== setup 2/4: torch 2.13.0, CPU build (the largest download)"
 	# torch's CPU build from PyTorch's CPU index (PyPI's Linux torch is the multi-GB CUDA
 	# build); where that index is unreachable, whatever pip offers for torch==2.13.0.
-	$(PY) -m pip install -q --disable-pip-version-check --retries 0 --timeout 15 \
-	  --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
-	  || $(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
-	$(PY) -m pip install -q --disable-pip-version-check -e ".[test]"
+	$(PY) -m pip install --progress-bar off --disable-pip-version-check --retries 0 \
+	  --timeout 15 --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
+	  || $(PY) -m pip install --progress-bar off --disable-pip-version-check torch==2.13.0
+	@echo "== setup 3/4: ringkas and its test tools"
+	$(PY) -m pip install --progress-bar off --disable-pip-version-check -e ".[test]"
+	@echo "== setup 4/4: done ($(VENV)/bin/ringkas)"
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -32,8 +37,17 @@ lint: $(STAMP)
 system-packages:
 	tests/setup/install-system-packages
 
+# The Node clients the tests drive, at the versions tests/clients/node/package-lock.json pins.
+NODE_CLIENTS := tests/clients/node/node_modules/.installed-stamp
+$(NODE_CLIENTS): tests/clients/node/package-lock.json
+	@echo "== node clients (deepl-node, libretranslate) from the npm registry"
+	npm ci --prefix tests/clients/node --no-audit --no-fund
+	touch $(NODE_CLIENTS)
+
+node-clients: system-packages $(NODE_CLIENTS)
+
 # The whole suite: lint, types, then every test (no network needed), a test file per
 # pytest-xdist worker (the files' servers and fixtures stay with their tests).
 TEST_WORKERS ?= 2
-test: lint system-packages
+test: lint system-packages node-clients
 	RINGKAS_NO_SKIPS=1 $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile

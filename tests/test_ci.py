@@ -40,3 +40,18 @@ def test_a_skipped_test_fails_make_test(tmp_path: Path) -> None:
     assert "1 test(s) skipped under make test" in strict.stdout
     makefile = (REPO / "Makefile").read_text()
     assert "RINGKAS_NO_SKIPS=1 $(VENV)/bin/pytest -n $(TEST_WORKERS)" in makefile
+
+
+def test_setup_shows_its_progress() -> None:
+    """`make setup` takes minutes on a fresh machine: it names each step, and pip says what
+    it installs (the long installs are not run with -q)."""
+    makefile = (REPO / "Makefile").read_text()
+    recipe = makefile.split("$(STAMP): pyproject.toml\n", 1)[1].split("\n\n", 1)[0]
+    steps = [line for line in recipe.splitlines() if line.strip().startswith("@echo")]
+    assert len(steps) == 4 and all("== setup" in s for s in steps)
+    installs = [line for line in recipe.replace("\\\n", " ").splitlines()
+                if "pip install" in line and "--upgrade pip" not in line]
+    assert installs and not any(" -q " in f" {line} " for line in installs)
+    dry = subprocess.run(["make", "-n", "-B", "setup"], cwd=REPO, capture_output=True,
+                         text=True, timeout=60)
+    assert dry.returncode == 0 and dry.stdout.count('echo "== setup') == 4
