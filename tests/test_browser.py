@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 RESULT_TIMEOUT_MS = 280_000  # under pytest-timeout (300 s); the server deadline is 270 s
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
+LAPTOP = {"width": 1280, "height": 800}  # the fold the summary must stay above
 
 
 def artifacts_dir() -> Path:
@@ -41,9 +43,9 @@ def artifacts_dir() -> Path:
     return out
 
 
-def screenshot(page: Any, name: str) -> Path:
+def screenshot(page: Any, name: str, full_page: bool = True) -> Path:
     path = artifacts_dir() / name
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     print(f"screenshot: {path}")
     assert path.stat().st_size > 1000
     return path
@@ -90,6 +92,13 @@ class Page:
 @pytest.fixture()
 def desktop(browser: Any) -> Iterator[Page]:
     p = Page(browser, DESKTOP)
+    yield p
+    p.close()
+
+
+@pytest.fixture()
+def laptop(browser: Any) -> Iterator[Page]:
+    p = Page(browser, LAPTOP)
     yield p
     p.close()
 
@@ -315,3 +324,149 @@ def test_page_asks_for_the_api_key(web_key: tuple[str, str], desktop: Page) -> N
     page.wait_for_selector("#result:not([hidden])")
     assert page.locator("#error").is_hidden()
     assert page.input_value("#text") == "Pabrik baru di Bogor."
+
+
+# --- answers replaced in the browser: layouts the tiny models cannot be made to produce -----
+
+@pytest.fixture(scope="module")
+def real_summary(server: str, seed_text: str) -> dict[str, Any]:
+    """A real /v1/summarize answer (tiny models) that the tests below change parts of."""
+    text = "\n".join(seed_text.split("\n")[:6])
+    response = requests.post(f"{server}/v1/summarize", timeout=RESULT_TIMEOUT_MS / 1000, json={
+        "text": text, "length": "short", "languages": ["en"], "translation": True,
+        "attribution": True})
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def answer_with(page: Any, answer: dict[str, Any], delay_s: list[float] | None = None,
+                path: str = "**/v1/summarize") -> None:
+    """Every request to ``path`` gets ``answer``, after ``delay_s[0]`` seconds if given (a
+    list, so a test can change the delay between requests)."""
+    def fulfil(route: Any) -> None:
+        if delay_s:
+            time.sleep(delay_s[0])
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(answer),
+                      headers={"X-Request-ID": "routed-answer"})
+    page.route(path, fulfil)
+
+
+def submit_routed(page: Any) -> None:
+    page.fill("#text", "Pabrik baru di Bogor.")
+    page.click("#submit")
+    page.wait_for_selector("#result:not([hidden])")
+    sync_api.expect(page.locator("#busy")).to_contain_text("Done in")
+
+
+def long_attribution(summary_count: int, source_count: int) -> dict[str, Any]:
+    """Attribution with sentences long enough to wrap over several lines."""
+    return {
+        "source_sentences": [
+            f"Kalimat {i}: Kementerian Perindustrian mendorong industri kecil dan menengah di "
+            "Jawa Barat agar memperluas pasar ekspor melalui kemitraan dengan pemasok lokal."
+            for i in range(source_count)],
+        "source_sentences_en": [
+            f"Sentence {i}: the Ministry of Industry urged small and medium industries in West "
+            "Java to widen their export markets through partnerships with local suppliers."
+            for i in range(source_count)],
+        "summary_sentences": [{
+            "text": f"Summary sentence {k + 1}: the ministry says the programme will reach "
+                    f"{k + 3} provinces this year, and that small firms in each of them will "
+                    "get training, credit and help with certification before they export.",
+            "sources": [{"index": (k * 10) % source_count, "score": 0.8},
+                        {"index": source_count - 1 - k, "score": 0.5}],
+            "supported": k % 4 != 3} for k in range(summary_count)],
+    }
+
+
+# Per item of a list: its number element (li > .num) and the line boxes of the item's first
+# text after it (Range rects: one per line), in viewport coordinates.
+LIST_LINES_JS = """(ol) => [...ol.children].map((li) => {
+  const num = li.querySelector(':scope > .num');
+  if (!num) return { missing: li.textContent.slice(0, 60) };
+  const lines = (node) => {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    return [...range.getClientRects()].filter((r) => r.width > 0);
+  };
+  const walker = document.createTreeWalker(li, NodeFilter.SHOW_TEXT, {
+    acceptNode: (n) => !num.contains(n) && n.data.trim()
+      ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP });
+  const text = lines(walker.nextNode());
+  const number = lines(num)[0];
+  return { number: num.textContent, numberTop: number.top, numberBottom: number.bottom,
+           firstTop: text[0].top, firstBottom: text[0].bottom,
+           lastTop: text[text.length - 1].top, lines: text.length };
+})"""
+
+
+def test_list_numbers_sit_on_the_first_line(server: str, laptop: Page,
+                                            real_summary: dict[str, Any]) -> None:
+    """A sentence that wraps has its number beside its first line, not its last."""
+    page = laptop.open(server)
+    answer_with(page, {**real_summary, "attribution": long_attribution(5, 14)})
+    submit_routed(page)
+    page.locator("#attribution").scroll_into_view_if_needed()
+    for selector, first_number in (("#attribution-summary", 1), ("#attribution-sources", 0)):
+        items = page.locator(selector).evaluate(LIST_LINES_JS)
+        for k, item in enumerate(items):
+            assert "missing" not in item, f"{selector} item {k} has no number: {item}"
+            assert item["number"] == f"{first_number + k}.", item
+            assert item["lines"] > 1, f"{selector} item {k} fits one line: not a test"
+            assert abs(item["numberTop"] - item["firstTop"]) <= 2, (selector, k, item)
+            assert abs(item["numberBottom"] - item["firstBottom"]) <= 2, (selector, k, item)
+            assert item["numberTop"] < item["lastTop"], (selector, k, item)
+    screenshot(page, "web-list-numbers.png")
+    assert laptop.console_errors == [] and laptop.page_errors == []
+
+
+# Per item: scrolled into view (the sources list scrolls), its number's glyphs must lie inside
+# the list's visible box and the viewport, left of the item's text, and be what a hit test at
+# both ends of the number finds (nothing clips or covers it).
+NUMBER_VISIBLE_JS = """(ol) => [...ol.children].map((li, i) => {
+  const num = li.querySelector(':scope > .num');
+  if (!num) return { i, missing: true };
+  li.scrollIntoView({ block: 'nearest' });
+  const box = ol.getBoundingClientRect();
+  const left = box.left + ol.clientLeft, top = box.top + ol.clientTop;
+  const clip = [left, top, left + ol.clientWidth, top + ol.clientHeight];
+  const range = document.createRange();
+  range.selectNodeContents(num);
+  const ink = range.getBoundingClientRect();
+  const y = (ink.top + ink.bottom) / 2;
+  const hit = (x) => num.contains(document.elementFromPoint(x, y));
+  const body = num.nextElementSibling.getBoundingClientRect();
+  return { i, number: num.textContent, ink: [ink.left, ink.top, ink.right, ink.bottom], clip,
+           view: [0, 0, innerWidth, innerHeight], textLeft: body.left,
+           hits: [hit(ink.left + 1), hit(ink.right - 1)],
+           overflows: num.scrollWidth > num.clientWidth };
+})"""
+
+
+def inside(inner: list[float], outer: list[float], slack: float = 0.5) -> bool:
+    return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
+            and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
+
+
+def test_list_gutter_fits_two_and_three_digit_numbers(server: str, laptop: Page,
+                                                      real_summary: dict[str, Any]) -> None:
+    page = laptop.open(server)
+    answer_with(page, {**real_summary, "attribution": long_attribution(12, 120)})
+    submit_routed(page)
+    for selector, first_number, count in (("#attribution-summary", 1, 12),
+                                          ("#attribution-sources", 0, 120)):
+        items = page.locator(selector).evaluate(NUMBER_VISIBLE_JS)
+        assert len(items) == count
+        for item in items:
+            assert "missing" not in item, f"{selector} item {item['i']} has no number"
+            assert item["number"] == f"{first_number + item['i']}.", item
+            assert inside(item["ink"], item["clip"]), (selector, item)
+            assert inside(item["ink"], item["view"]), (selector, item)
+            assert item["ink"][2] <= item["textLeft"], (selector, item)
+            assert item["hits"] == [True, True] and not item["overflows"], (selector, item)
+    page.locator("#source-11").scroll_into_view_if_needed()
+    screenshot(page, "web-list-gutter.png")
+    page.locator("#source-105").scroll_into_view_if_needed()
+    screenshot(page, "web-list-gutter-three-digits.png")
+    assert laptop.console_errors == [] and laptop.page_errors == []

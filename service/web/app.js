@@ -166,6 +166,18 @@
     card.hidden = false;
   }
 
+  // The lists' numbers are elements of their own, in a column as wide as the longest
+  // number (style.css): a ::marker sits on the baseline of an item's first line box, and
+  // a sentence button (an inline-block) puts that on its last line; and an outside marker
+  // is clipped by a scrolling list once it is wider than the list's padding.
+  function number(n) {
+    return el("span", { class: "num", text: n + "." });
+  }
+
+  function gutter(list, largest) {
+    list.style.setProperty("--num-chars", String(String(Math.max(largest, 0)).length + 1));
+  }
+
   // Selecting a summary sentence highlights the article sentences that support it, the
   // Indonesian and (where the strategy translated the article) its English side by side.
   function renderAttribution(attribution) {
@@ -174,14 +186,15 @@
     const english = attribution.source_sentences_en || [];
     const sources = $("attribution-sources");
     const rows = (attribution.source_sentences || []).map((sentence, i) => {
-      const row = el("li", { class: "source", id: "source-" + i }, [
+      const body = el("div", { class: "item-body" }, [
         el("span", { class: "source-id", lang: "id", text: String(sentence) })]);
       if (english[i]) {
-        row.append(el("span", { class: "source-en", lang: "en", text: String(english[i]) }));
+        body.append(el("span", { class: "source-en", lang: "en", text: String(english[i]) }));
       }
-      return row;
+      return el("li", { class: "source", id: "source-" + i }, [number(i), body]);
     });
     sources.replaceChildren(...rows);
+    gutter(sources, rows.length - 1);
     const summary = $("attribution-summary");
     const buttons = [];
     const select = (k) => {
@@ -205,8 +218,9 @@
       if (!s.supported) button.append(" ", el("span", { class: "tag danger", text: "unsupported" }));
       button.addEventListener("click", () => select(k));
       buttons.push(button);
-      return el("li", {}, [button]);
+      return el("li", {}, [number(k + 1), button]);
     }));
+    gutter(summary, buttons.length);
     const bad = (attribution.summary_sentences || []).filter((s) => !s.supported).length;
     $("attribution-line").textContent = (bad
       ? bad + " summary sentence(s) have no support in the article. "
