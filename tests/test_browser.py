@@ -470,3 +470,46 @@ def test_list_gutter_fits_two_and_three_digit_numbers(server: str, laptop: Page,
     page.locator("#source-105").scroll_into_view_if_needed()
     screenshot(page, "web-list-gutter-three-digits.png")
     assert laptop.console_errors == [] and laptop.page_errors == []
+
+
+# How an expander shows its state: a list-item marker (a summary's own disclosure triangle)
+# or a drawn ::before/::after; whichever it is must show and change when it opens.
+MARKER_JS = """(summary) => {
+  const own = getComputedStyle(summary);
+  const drawn = (pseudo) => {
+    const s = getComputedStyle(summary, pseudo);
+    return s.display === 'none' || ['none', 'normal'].includes(s.content) ? null
+      : [s.content, s.transform, s.width, s.height, s.borderColor, s.backgroundImage].join('|');
+  };
+  const listItem = own.display === 'list-item' && own.listStyleType !== 'none'
+    ? own.listStyleType + '|' + getComputedStyle(summary, '::marker').content : null;
+  return { listItem, before: drawn('::before'), after: drawn('::after') };
+}"""
+
+
+def marker(page: Any, selector: str) -> dict[str, Any]:
+    found: dict[str, Any] = page.locator(selector).evaluate(MARKER_JS)
+    assert any(found.values()), f"{selector} shows no open/closed marker: {found}"
+    return found
+
+
+def test_expanders_show_whether_they_are_open(web_key: tuple[str, str], desktop: Page) -> None:
+    base, _ = web_key
+    page = desktop.open(base, status="API key needed")  # the key box shows, open
+    for box in ("#glossary-box", "#key-box"):
+        summary = f"{box} > summary"
+        if page.locator(box).get_attribute("open") is not None:
+            page.click(summary)
+        sync_api.expect(page.locator(box)).not_to_have_attribute("open", "")
+        closed = marker(page, summary)
+        page.click(summary)
+        sync_api.expect(page.locator(box)).to_have_attribute("open", "")
+        opened = marker(page, summary)
+        assert opened != closed, (box, closed)
+    screenshot(page, "web-expanders-open.png")
+    page.click("#glossary-box > summary")
+    page.click("#key-box > summary")
+    screenshot(page, "web-expanders-closed.png")
+    # Chromium logs the page's keyless GET /v1/models (401) itself; nothing else may fail.
+    assert all("401" in e for e in desktop.console_errors), desktop.console_errors
+    assert desktop.page_errors == []
