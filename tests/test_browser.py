@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -139,9 +141,14 @@ def test_summarise_the_seed_article(server: str, desktop: Page, seed_text: str) 
     assert text_of(page, "#summary-en") == norm(data["summary"]["en"]) != ""
     assert text_of(page, "#summary-id") == norm(data["summary"]["id"]) != ""
     assert text_of(page, "#translation") == norm(data["translation"]) != ""
-    warnings = page.locator("#warnings .warning").all_inner_texts()
-    assert sorted(w.split()[0] for w in warnings) == sorted(w["code"] for w in data["warnings"])
-    assert warnings[0].startswith("random_weights")  # the page puts it first
+    # One card per warning code, with each of its messages.
+    cards = page.locator("#warnings .warning")
+    codes = Counter(w["code"] for w in data["warnings"])
+    shown = [c.split()[0] for c in cards.all_inner_texts()]
+    assert sorted(shown) == sorted(codes)
+    assert shown[0] == "random_weights"  # the page puts it first
+    for i, code in enumerate(shown):
+        assert (cards.nth(i).locator("details li").count() or 1) == codes[code], code
     assert page.locator("#fidelity").is_visible()
 
     # Attribution: each summary sentence, marked when unsupported; selecting one highlights
@@ -513,3 +520,51 @@ def test_expanders_show_whether_they_are_open(web_key: tuple[str, str], desktop:
     # Chromium logs the page's keyless GET /v1/models (401) itself; nothing else may fail.
     assert all("401" in e for e in desktop.console_errors), desktop.console_errors
     assert desktop.page_errors == []
+
+
+def test_repeated_warnings_are_grouped_and_the_summary_stays_in_view(
+        server: str, laptop: Page, real_summary: dict[str, Any]) -> None:
+    warnings = list(real_summary["warnings"])
+    k = 0
+    while len(warnings) < 20:
+        warnings.append(
+            {"code": "unsupported_claim",
+             "message": f"the summary names 'Kota{k}', which the article does not mention"}
+            if k % 3 else
+            {"code": "number_changed",
+             "message": f"sentence {k} of the article's translation: '{2000 + k}' of the source "
+                        "is missing from the translation",
+             "details": {"sentence": k, "expected": str(2000 + k), "found": None}})
+        k += 1
+    groups = Counter(w["code"] for w in warnings)
+    assert len(warnings) == 20 and max(groups.values()) >= 5
+    page = laptop.open(server)
+    answer_with(page, {**real_summary, "warnings": warnings})
+    submit_routed(page)
+
+    # The answer is scrolled to, and its summary starts above the fold, heading and text.
+    summary = page.locator("#summaries .summary").first.bounding_box()
+    assert summary is not None and summary["y"] >= 0, summary
+    assert summary["y"] + 80 <= LAPTOP["height"], summary
+    screenshot(page, "web-warnings-grouped.png", full_page=False)
+
+    cards = page.locator("#warnings .warning")
+    assert cards.count() == len(groups)
+    assert cards.first.locator("code").first.inner_text() == "random_weights"
+    for i in range(cards.count()):
+        card = cards.nth(i)
+        code = card.locator("code").first.inner_text()
+        messages = [w["message"] for w in warnings if w["code"] == code]
+        if len(messages) == 1:
+            assert card.locator(".count").count() == 0
+            assert messages[0] in card.inner_text()
+            continue
+        assert re.search(rf"\b{len(messages)}\b", card.locator(".count").inner_text()), code
+        listed = card.locator("details li")
+        assert not listed.first.is_visible()  # collapsed until asked for
+        card.locator("details > summary").click()
+        sync_api.expect(listed.first).to_be_visible()
+        assert listed.all_inner_texts() == messages
+        card.locator("details > summary").click()
+    screenshot(page, "web-warnings-grouped-open.png")
+    assert laptop.console_errors == [] and laptop.page_errors == []

@@ -109,19 +109,38 @@
     $("result").hidden = true;
   }
 
+  // One card per warning code: a code the server repeats (an unsupported claim per name,
+  // a changed number per sentence) is counted, its messages listed on request, so that
+  // many warnings do not push the summary off the screen.
   function renderWarnings(warnings) {
     const box = $("warnings");
     box.replaceChildren();
+    const groups = new Map();
+    for (const w of warnings || []) {
+      const code = String(w.code);
+      if (!groups.has(code)) groups.set(code, []);
+      groups.get(code).push(String(w.message));
+    }
     // The most consequential first: noise output, then facts the article does not support.
-    const rank = (w) => ({ random_weights: 0, unsupported_claim: 1 })[w.code] ?? 2;
-    const ordered = (warnings || []).map((w, i) => [rank(w), i, w])
-      .sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((x) => x[2]);
-    for (const w of ordered) {
-      const kind = w.code === "random_weights" ? "warning danger"
-        : w.code === "unsupported_claim" ? "warning fidelity" : "warning";
-      box.append(el("div", { class: kind, role: "note" }, [
-        el("code", { text: String(w.code) }), " ", el("span", { text: String(w.message) }),
-      ]));
+    const rank = (code) => ({ random_weights: 0, unsupported_claim: 1 })[code] ?? 2;
+    const ordered = [...groups].map(([code, messages], i) => [rank(code), i, code, messages])
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    for (const [, , code, messages] of ordered) {
+      const kind = code === "random_weights" ? "warning danger"
+        : code === "unsupported_claim" ? "warning fidelity" : "warning";
+      const card = el("div", { class: kind, role: "note" }, [el("code", { text: code }), " "]);
+      if (messages.length === 1) {
+        card.append(el("span", { text: messages[0] }));
+      } else {
+        card.append(
+          el("span", { class: "tag count", text: messages.length + " warnings" }), " ",
+          el("span", { class: "first", text: messages[0] }),
+          el("details", {}, [
+            el("summary", { text: "All " + messages.length + " messages" }),
+            el("ol", {}, messages.map((m) => el("li", { text: m }))),
+          ]));
+      }
+      box.append(card);
     }
   }
 
@@ -297,6 +316,15 @@
     }
     renderProvenance(data, requestId);
     $("result").hidden = false;
+    reveal($("result"));
+  }
+
+  // The answer starts below the form, off a laptop's screen: scroll it into view unless
+  // its top is already in the upper part of the window.
+  function reveal(node) {
+    if (node.getBoundingClientRect().top > window.innerHeight / 3) {
+      node.scrollIntoView({ block: "start" });
+    }
   }
 
   // --- the form -------------------------------------------------------------------------
