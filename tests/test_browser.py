@@ -568,3 +568,24 @@ def test_repeated_warnings_are_grouped_and_the_summary_stays_in_view(
         card.locator("details > summary").click()
     screenshot(page, "web-warnings-grouped-open.png")
     assert laptop.console_errors == [] and laptop.page_errors == []
+
+
+def test_elapsed_time_reads_ms_under_a_second(server: str, desktop: Page,
+                                              real_summary: dict[str, Any]) -> None:
+    page = desktop.open(server)
+    delay = [0.02]
+    answer_with(page, real_summary, delay)
+    submit_routed(page)
+    done = re.fullmatch(r"Done in (\d+) ms", text_of(page, "#busy"))
+    assert done and 20 <= int(done[1]) < 1000, text_of(page, "#busy")
+    screenshot(page, "web-elapsed-ms.png")
+    delay[0] = 1.15
+    page.click("#submit")
+    sync_api.expect(page.locator("#busy")).to_contain_text("Done in")
+    done = re.fullmatch(r"Done in (\d+\.\d) s", text_of(page, "#busy"))
+    assert done and 1.1 <= float(done[1]) < 10, text_of(page, "#busy")
+    # The formatting itself, at its edges.
+    shown = page.evaluate("(ms) => ms.map((m) => window.ringkas.formatElapsed(m))",
+                          [0.4, 20, 999.4, 999.6, 1100, 61_234])
+    assert shown == ["0 ms", "20 ms", "999 ms", "1.0 s", "1.1 s", "61.2 s"]
+    assert desktop.console_errors == [] and desktop.page_errors == []
