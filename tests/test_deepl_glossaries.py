@@ -16,6 +16,7 @@ from pathlib import Path
 import deepl
 import pytest
 import requests
+from deepl.api_data import MultilingualGlossaryDictionaryEntries
 from flask import Flask
 
 from service.api import create_app
@@ -341,3 +342,94 @@ def test_the_glossary_snippet_in_the_docs_works(server: str,
     printed = capsys.readouterr().out.splitlines()
     assert printed[0].strip() and printed[1] == "{'Kemenperin': 'Ministry of Industry'}"
     assert {g.name for g in _translator(server).list_glossaries()} == {"newsroom"}  # deleted
+    v3 = section.split("```python\n", 2)[2].split("```", 1)[0]
+    assert "DeepLClient" in v3
+    exec(compile(v3.replace("http://127.0.0.1:8000", server), "clients.md", "exec"), {})
+    assert capsys.readouterr().out.strip()  # the translation
+    assert {g.name for g in deepl.DeepLClient(ANY_KEY, server_url=server)
+            .list_multilingual_glossaries()} == {"newsroom"}  # deleted
+
+
+# --- DeepL's v3 (multilingual) glossaries, through DeepL's own client ---------------------
+
+
+def _dict(source: str, target: str, entries: dict[str, str],
+          ) -> MultilingualGlossaryDictionaryEntries:
+    return MultilingualGlossaryDictionaryEntries(source, target, entries)
+
+
+def test_v3_glossaries_through_deepls_client(server: str) -> None:
+    """Create with both pairs, list, read, read one dictionary's entries, merge entries and
+    rename, replace a dictionary, delete one, delete the glossary: DeepLClient's calls."""
+    client = deepl.DeepLClient(ANY_KEY, server_url=server)
+    made = client.create_multilingual_glossary("desk", [
+        _dict("ID", "EN", {TERM: TARGET}), _dict("EN", "ID", {TARGET: TERM})])
+    assert made.name == "desk" and made.creation_time.tzinfo is not None
+    assert sorted((d.source_lang, d.target_lang, d.entry_count) for d in made.dictionaries) \
+        == [("EN", "ID", 1), ("ID", "EN", 1)]
+    listed = {g.glossary_id: g for g in client.list_multilingual_glossaries()}
+    assert made.glossary_id in listed and any(g.name == "newsroom" for g in listed.values())
+    entries = client.get_multilingual_glossary_entries(made, "ID", "EN-US").dictionaries
+    assert [(e.source_lang, e.target_lang, e.entries) for e in entries] == [
+        ("id", "en", f"{TERM}\t{TARGET}\n")]
+    merged = client.update_multilingual_glossary_dictionary(
+        made, _dict("ID", "EN", {"perajin": "artisans"}))
+    counts = {(d.source_lang, d.target_lang): d.entry_count for d in merged.dictionaries}
+    assert counts == {("ID", "EN"): 2, ("EN", "ID"): 1}  # merged, not replaced
+    assert client.update_multilingual_glossary_name(made, "desk-2").name == "desk-2"
+    replaced = client.replace_multilingual_glossary_dictionary(
+        made, _dict("ID", "EN", {"pabrik": "factory"}))
+    assert (replaced.source_lang, replaced.entry_count) == ("ID", 1)
+    client.delete_multilingual_glossary_dictionary(made, source_lang="EN", target_lang="ID")
+    after = client.get_multilingual_glossary(made.glossary_id)
+    assert [(d.source_lang, d.target_lang) for d in after.dictionaries] == [("ID", "EN")]
+    # With one dictionary left it is a v2 glossary too.
+    assert _translator(server).get_glossary(made.glossary_id).entry_count == 1
+    client.delete_multilingual_glossary(made)
+    with pytest.raises(deepl.GlossaryNotFoundException):
+        client.get_multilingual_glossary(made.glossary_id)
+
+
+def test_a_v3_glossary_serves_each_direction_of_translation(
+        glossary_settings: Settings, engines: Mapping[str, Engine]) -> None:
+    """One glossary_id, both pairs: each request uses the dictionary of its own pair; a
+    multilingual glossary is refused by v2's single-pair reads, with the reason."""
+    rule = words({**BASE, TERM: "Industry Ministry"})
+    with live(glossary_settings, phrasebook(engines, rule)) as base:
+        client = deepl.DeepLClient(ANY_KEY, server_url=base)
+        made = client.create_multilingual_glossary("both", [
+            _dict("ID", "EN", {TERM: TARGET}), _dict("EN", "ID", {"craftsmen": "perajin"})])
+        out = client.translate_text(SOURCE, source_lang="ID", target_lang="EN-US",
+                                    glossary=made.glossary_id)
+        assert out.text == "Ministry of Industry adds 14 craftsmen in Bogor."  # type: ignore
+        back = _raw_translate(base, text=["The craftsmen."], source_lang="EN",
+                              target_lang="ID", glossary_id=made.glossary_id)
+        assert back.status_code == 200
+        with pytest.raises(deepl.DeepLException, match="/v3/glossaries reads it"):
+            _translator(base).get_glossary(made.glossary_id)
+        assert made.glossary_id not in {g.glossary_id
+                                        for g in _translator(base).list_glossaries()}
+
+
+def test_v3_refusals_answer_in_deepls_shape(server: str) -> None:
+    for body, code in (
+            ({"name": "x", "dictionaries": []}, "invalid_glossary_dictionaries"),
+            ({"name": "x", "dictionaries": [{"source_lang": "id", "target_lang": "en"}]},
+             "invalid_glossary_dictionaries"),
+            ({"name": "x", "dictionaries": [
+                {"source_lang": "id", "target_lang": "en", "entries": "a\tb"},
+                {"source_lang": "ID", "target_lang": "EN", "entries": "c\td"}]},
+             "duplicate_glossary_dictionary"),
+            ({"dictionaries": [{"source_lang": "id", "target_lang": "en", "entries": "a\tb"}]},
+             "missing_field")):
+        resp = requests.post(f"{server}/v3/glossaries", json=body, timeout=30)
+        assert resp.status_code == 400 and resp.json()["code"] == code, (body, resp.json())
+        assert set(resp.json()) == {"message", "code"}
+    newsroom = next(g for g in requests.get(f"{server}/v3/glossaries", timeout=30).json()[
+        "glossaries"] if g["name"] == "newsroom")
+    changed = requests.patch(f"{server}/v3/glossaries/{newsroom['glossary_id']}",
+                             json={"name": "mine"}, timeout=30)
+    assert changed.status_code == 400 and changed.json()["code"] == "glossary_read_only"
+    missing = requests.get(f"{server}/v3/glossaries/{newsroom['glossary_id']}/entries",
+                           params={"source_lang": "en", "target_lang": "id"}, timeout=30)
+    assert missing.status_code == 404

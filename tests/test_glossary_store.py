@@ -173,3 +173,46 @@ def test_concurrent_creations_never_pass_the_cap(tmp_path: Path) -> None:
     refused = [r.code for r in results if isinstance(r, QuotaExceeded)]
     assert len(store.list("k", server=False)) == 5
     assert refused == ["glossary_limit"] * 15
+
+
+def test_a_glossary_of_two_dictionaries_counts_once_and_its_entries_each(
+        tmp_path: Path) -> None:
+    store = GlossaryStore(data_dir=tmp_path, max_per_owner=1, max_entries_per_owner=4)
+    both = store.create_group("desk", [("id", "en", "Presiden\tPresident\n", "tsv"),
+                                       ("en", "id", "President\tPresiden\n", "tsv")])
+    assert [(d.source_lang, d.target_lang) for d in both.dictionaries] == [("en", "id"),
+                                                                           ("id", "en")]
+    assert {d.glossary_id for d in both.dictionaries} == {both.glossary_id}
+    with pytest.raises(QuotaExceeded) as over:  # one glossary, however many dictionaries
+        store.create("other", "id", "en", "a\tb\n")
+    assert code_of(over) == "glossary_limit"
+    merged = store.put_dictionary(both.glossary_id, ("id", "en", "Menteri\tMinister\n", "tsv"),
+                                  merge=True)
+    assert dict(merged.entries) == {"Presiden": "President", "Menteri": "Minister"}
+    with pytest.raises(QuotaExceeded) as full:  # 3 held; 2 more would make 5 of 4
+        store.put_dictionary(both.glossary_id, ("en", "id", "a\tb\nc\td\ne\tf\n", "tsv"))
+    assert code_of(full) == "glossary_entries_limit"
+    assert store.named(both.glossary_id) == list(store.group(both.glossary_id).dictionaries)
+    store.delete_dictionary(both.glossary_id, "id", "en")
+    store.delete_dictionary(both.glossary_id, "en", "id")  # the last: the glossary goes
+    with pytest.raises(GlossaryNotFound):
+        store.group(both.glossary_id)
+
+
+def test_a_database_from_before_dictionaries_keeps_its_glossaries(tmp_path: Path) -> None:
+    import json
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "glossaries.sqlite3") as conn:
+        conn.executescript("""CREATE TABLE glossaries (id TEXT PRIMARY KEY, name TEXT NOT NULL,
+            source_lang TEXT NOT NULL, target_lang TEXT NOT NULL, entries TEXT NOT NULL,
+            creation_time TEXT NOT NULL, owner TEXT);""")
+        conn.execute("INSERT INTO glossaries VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     ("g-old", "old", "id", "en", json.dumps([["a", "b"]]),
+                      "2026-01-01T00:00:00Z", "7"))
+    store = GlossaryStore(data_dir=tmp_path)
+    old = store.get("g-old", "7")
+    assert (old.glossary_id, old.name, old.entries) == ("g-old", "old", (("a", "b"),))
+    assert [g.glossary_id for g in store.groups("7")] == ["g-old"]
+    store.put_dictionary("g-old", ("en", "id", "b\ta\n", "tsv"), owner="7")
+    assert len(store.group("g-old", "7").dictionaries) == 2

@@ -54,6 +54,8 @@ def _check_deepl(found: dict[str, Any], limit: int) -> None:
     assert set(found["sources"]) == {"en", "id"}
     assert found["glossary"]["listed"] is True, found
     assert found["glossary"]["entries"] == {"Presiden": "President"}
+    assert found["v3"] == {"listed": True, "pairs": 2, "back": "string",
+                           "entries": {"Presiden": "President", "Desa": "Village"}}, found
     assert "no rephrasing model" in found["rephrase"]["error"], found
 
 

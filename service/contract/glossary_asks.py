@@ -61,7 +61,8 @@ class NamedGlossary:
 
 @dataclass(frozen=True)
 class GlossaryById:
-    """DeepL's ``glossary_id``: one glossary, of exactly the request's pair."""
+    """DeepL's ``glossary_id``: one glossary, with a dictionary of the request's pair (a v3
+    glossary may hold both pairs; the request's is the one used)."""
 
     glossary_id: str
     pair: tuple[str, str]
@@ -81,15 +82,16 @@ class GlossaryById:
         try:
             if store is None:
                 raise GlossaryNotFound("no glossaries here")
-            found = store.get(self.glossary_id, owner)
+            group = store.group(self.glossary_id, owner)
         except GlossaryNotFound:
             raise InvalidField("glossary_id", f"no glossary {self.glossary_id!r} (GET "
                                "/v2/glossaries lists them)",
                                code=GlossaryNotFound.default_code) from None
-        if (found.source_lang, found.target_lang) != self.pair:
-            raise InvalidField("glossary_id", f"glossary {self.glossary_id!r} is "
-                               f"{found.source_lang}->{found.target_lang}, the request "
-                               f"{self.pair[0]}->{self.pair[1]}",
+        found = group.dictionary(*self.pair)
+        if found is None:
+            has = ", ".join(f"{d.source_lang}->{d.target_lang}" for d in group.dictionaries)
+            raise InvalidField("glossary_id", f"glossary {self.glossary_id!r} is {has}, the "
+                               f"request {self.pair[0]}->{self.pair[1]}",
                                code="glossary_language_mismatch")
         return GlossaryPolicy((found.terms(),), found.name)
 

@@ -297,6 +297,36 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
     "DeepLGlossaries": {"type": "object", "required": ["glossaries"],
                         "properties": {"glossaries": {"type": "array",
                                                       "items": ref("DeepLGlossary")}}},
+    "DeepLGlossaryDictionary": {
+        "type": "object", "required": ["source_lang", "target_lang", "entry_count"],
+        "properties": {"source_lang": {"enum": sorted(LANGUAGES)},
+                       "target_lang": {"enum": sorted(LANGUAGES)},
+                       "entry_count": {"type": "integer", "minimum": 1}}},
+    "DeepLMultilingualGlossary": {
+        "type": "object", "description": "DeepL's v3 glossary object: a dictionary per "
+                                         "language pair (and server: read-only, from "
+                                         "RINGKAS_GLOSSARY_DIR).",
+        "required": ["glossary_id", "name", "dictionaries", "creation_time"],
+        "properties": {"glossary_id": _STR, "name": _STR,
+                       "dictionaries": {"type": "array",
+                                        "items": ref("DeepLGlossaryDictionary")},
+                       "creation_time": {**_STR, "description": "ISO 8601, UTC, with "
+                                         "milliseconds."},
+                       "server": {"type": "boolean"}}},
+    "DeepLMultilingualGlossaries": {
+        "type": "object", "required": ["glossaries"],
+        "properties": {"glossaries": {"type": "array",
+                                      "items": ref("DeepLMultilingualGlossary")}}},
+    "DeepLGlossaryDictionaryEntries": {
+        "type": "object", "required": ["dictionaries"],
+        "properties": {"dictionaries": {"type": "array", "items": {
+            "type": "object",
+            "required": ["source_lang", "target_lang", "entries", "entries_format"],
+            "properties": {"source_lang": {"enum": sorted(LANGUAGES)},
+                           "target_lang": {"enum": sorted(LANGUAGES)},
+                           "entries": {**_STR, "description": "TSV: source<TAB>target "
+                                       "per line."},
+                           "entries_format": {"const": "tsv"}}}}}},
     "DeepLGlossaryLanguagePairs": {
         "type": "object", "required": ["supported_languages"],
         "properties": {"supported_languages": {"type": "array", "items": {

@@ -16,7 +16,10 @@ from typing import Any
 from service.contract.deepl import DEEPL_TRANSLATE as DEEPL_TRANSLATE_REQUEST
 from service.contract.deepl_documents import DEEPL_DOCUMENT as DEEPL_DOCUMENT_REQUEST
 from service.contract.deepl_documents import DEEPL_DOCUMENT_KEY as DEEPL_DOCUMENT_KEY_REQUEST
+from service.contract.deepl_glossaries import DEEPL_DICTIONARY as DEEPL_DICTIONARY_REQUEST
 from service.contract.deepl_glossaries import DEEPL_GLOSSARY as DEEPL_GLOSSARY_REQUEST
+from service.contract.deepl_glossaries import DEEPL_GLOSSARY_PATCH as DEEPL_PATCH_REQUEST
+from service.contract.deepl_glossaries import DEEPL_GLOSSARY_V3 as DEEPL_GLOSSARY_V3_REQUEST
 from service.contract.documents import LT_TRANSLATE_FILE as LT_TRANSLATE_FILE_REQUEST
 from service.contract.jobs import JOB as JOB_REQUEST
 from service.contract.libretranslate import LT_DETECT as LT_DETECT_REQUEST
@@ -202,6 +205,47 @@ DEEPL_GLOSSARY_ENTRIES = Route("/v2/glossaries/{glossary_id}/entries", "deepl", 
     Operation("get", "DeepL-compatible glossary entries, as TSV (source<TAB>target per "
               "line).", media="text/tab-separated-values", errors=_DEEPL_GLOSSARY_ERRORS,
               error_schema="DeepLError", parameters=_GLOSSARY_ID),))
+_PAIR_QUERY = tuple({"name": name, "in": "query", "required": True,
+                     "schema": {"type": "string", "enum": ["en", "id", "EN", "ID"]}}
+                    for name in ("source_lang", "target_lang"))
+DEEPL_V3_GLOSSARIES = Route("/v3/glossaries", "deepl", (
+    Operation("post", "DeepL-compatible (v3) glossary creation: one or more dictionaries, "
+              "one per language pair (TSV or CSV entries): 201 with the glossary. Not "
+              "charged to the key's quota.", ref("DeepLMultilingualGlossary"), status=201,
+              request=DEEPL_GLOSSARY_V3_REQUEST,
+              errors=(*_DEEPL_GLOSSARY_ERRORS, "413", "456"), error_schema="DeepLError"),
+    Operation("get", "DeepL-compatible (v3) list of the glossaries this key may use: its "
+              "own and the server-wide ones, each with its dictionaries.",
+              ref("DeepLMultilingualGlossaries"), errors=_DEEPL_GLOSSARY_ERRORS,
+              error_schema="DeepLError")))
+DEEPL_V3_GLOSSARY = Route("/v3/glossaries/{glossary_id}", "deepl", (
+    Operation("get", "DeepL-compatible (v3) glossary (404 for another key's).",
+              ref("DeepLMultilingualGlossary"), errors=_DEEPL_GLOSSARY_ERRORS,
+              error_schema="DeepLError", parameters=_GLOSSARY_ID),
+    Operation("patch", "DeepL-compatible (v3) glossary edit: a new name, and entries merged "
+              "into its dictionaries (a pair it lacks is added).",
+              ref("DeepLMultilingualGlossary"), request=DEEPL_PATCH_REQUEST,
+              errors=(*_DEEPL_GLOSSARY_ERRORS, "413", "456"), error_schema="DeepLError",
+              parameters=_GLOSSARY_ID),
+    Operation("delete", "DeepL-compatible (v3) glossary deletion: 204; 404 for another "
+              "key's; 400 (glossary_read_only) for a server-wide one.", status=204,
+              errors=_DEEPL_GLOSSARY_ERRORS, error_schema="DeepLError",
+              parameters=_GLOSSARY_ID)))
+DEEPL_V3_GLOSSARY_ENTRIES = Route("/v3/glossaries/{glossary_id}/entries", "deepl", (
+    Operation("get", "DeepL-compatible (v3) entries of one dictionary (source_lang, "
+              "target_lang), as TSV in JSON.", ref("DeepLGlossaryDictionaryEntries"),
+              errors=_DEEPL_GLOSSARY_ERRORS, error_schema="DeepLError",
+              parameters=(*_GLOSSARY_ID, *_PAIR_QUERY)),))
+DEEPL_V3_GLOSSARY_DICTIONARIES = Route("/v3/glossaries/{glossary_id}/dictionaries", "deepl", (
+    Operation("put", "DeepL-compatible (v3) dictionary replacement: the entries of one "
+              "language pair replaced (or the dictionary added).",
+              ref("DeepLGlossaryDictionary"), request=DEEPL_DICTIONARY_REQUEST,
+              errors=(*_DEEPL_GLOSSARY_ERRORS, "413", "456"), error_schema="DeepLError",
+              parameters=_GLOSSARY_ID),
+    Operation("delete", "DeepL-compatible (v3) dictionary deletion (source_lang, "
+              "target_lang): 204; deleting a glossary's last dictionary deletes the "
+              "glossary.", status=204, errors=_DEEPL_GLOSSARY_ERRORS,
+              error_schema="DeepLError", parameters=(*_GLOSSARY_ID, *_PAIR_QUERY))))
 DEEPL_GLOSSARY_LANGUAGES = Route("/v2/glossary-language-pairs", "deepl", (
     Operation("get", "DeepL-compatible language pairs glossaries serve.",
               ref("DeepLGlossaryLanguagePairs"), errors=_DEEPL_INFO_ERRORS,
@@ -245,7 +289,8 @@ ROUTES: tuple[Route, ...] = (
     LT_LANGUAGES, LT_SUGGEST, LT_FRONTEND_SETTINGS, LT_TRANSLATE_FILE, LT_DOWNLOAD_FILE,
     DEEPL_TRANSLATE, DEEPL_LANGUAGES, DEEPL_USAGE, DEEPL_DOCUMENT, DEEPL_DOCUMENT_STATUS,
     DEEPL_DOCUMENT_RESULT, DEEPL_GLOSSARIES, DEEPL_GLOSSARY, DEEPL_GLOSSARY_ENTRIES,
-    DEEPL_GLOSSARY_LANGUAGES, OPENAPI, DOCS, DOCS_ASSETS, WEB, WEB_ASSETS, METRICS, JOBS, JOB,
+    DEEPL_GLOSSARY_LANGUAGES, DEEPL_V3_GLOSSARIES, DEEPL_V3_GLOSSARY, DEEPL_V3_GLOSSARY_ENTRIES,
+    DEEPL_V3_GLOSSARY_DICTIONARIES, OPENAPI, DOCS, DOCS_ASSETS, WEB, WEB_ASSETS, METRICS, JOBS, JOB,
     GLOSSARIES)
 
 # (a templated path's template among them: is_public matches it segment by segment)
@@ -278,8 +323,6 @@ DEEPL_NOT_SERVED: tuple[tuple[str, str], ...] = (
     ("/v3/style_rules", "style rules are not served: ringkas's models take no style "
                         "instructions"),
     ("/v3/translation_memories", "DeepL's translation memories are not served"),
-    ("/v3/glossaries", "DeepL's v3 (multilingual) glossary API is not served; "
-                       "/v2/glossaries serves the same glossaries, one language pair each"),
     ("/v2/admin/", "DeepL's admin API is not served: API keys are managed with "
                    "`ringkas keys`"),
 )

@@ -5,8 +5,10 @@ directory RINGKAS_GLOSSARY_DIR (``newsroom.id-en.tsv``), read once when the stor
 one name may have a file per language pair. Their ids are stable (derived from name and
 pair) and they cannot be changed through the API.
 
-API-created glossaries (DeepL's model: one language pair each, a uuid ``glossary_id``) are
-kept in ``glossaries.sqlite3`` in the data dir. Each belongs to the API key that created it
+API-created glossaries (DeepL's model: a uuid ``glossary_id``, and a dictionary per language
+pair: one for a v2 glossary, one or both pairs for a v3 one) are kept in
+``glossaries.sqlite3`` in the data dir, a row per dictionary, the rows of one glossary
+sharing its ``group_id``. Each belongs to the API key that created it
 (``owner``); another key neither sees nor deletes it. With API keys off every caller is the
 same owner (None), so they are shared. Every call opens its own connection, so one store is
 safe to share between threads.
@@ -19,7 +21,7 @@ import json
 import re
 import sqlite3
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -52,10 +54,15 @@ CREATE TABLE IF NOT EXISTS glossaries (
     target_lang   TEXT NOT NULL,
     entries       TEXT NOT NULL,
     creation_time TEXT NOT NULL,
-    owner         TEXT
+    owner         TEXT,
+    group_id      TEXT
 );
 CREATE INDEX IF NOT EXISTS glossaries_owner ON glossaries (owner);
 """
+# A row's columns as the store reads them (group_id was added to the first schema).
+_COLUMNS = "id, name, source_lang, target_lang, entries, creation_time, owner, group_id"
+# A dictionary to write: (source_lang, target_lang, entries as pairs or TSV/CSV, format).
+DictionaryInput = tuple[str, str, "tuple[tuple[str, str], ...] | str", str]
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,32 @@ class Glossary:
     def tsv(self) -> str:
         """The entries as DeepL's entries endpoint returns them."""
         return "".join(f"{s}\t{t}\n" for s, t in self.entries)
+
+
+@dataclass(frozen=True)
+class GlossaryGroup:
+    """One glossary as DeepL's v3 API sees it: its id, name and a dictionary per language
+    pair (each a Glossary of that id)."""
+
+    glossary_id: str
+    name: str
+    creation_time: str
+    dictionaries: tuple[Glossary, ...]
+    server: bool = False
+
+    def dictionary(self, source_lang: str, target_lang: str) -> Glossary | None:
+        return next((d for d in self.dictionaries
+                     if (d.source_lang, d.target_lang) == (source_lang, target_lang)), None)
+
+
+def _groups(dictionaries: builtins.list[Glossary]) -> builtins.list[GlossaryGroup]:
+    """Dictionaries by glossary, in the order their glossaries first appear."""
+    by_id: dict[str, builtins.list[Glossary]] = {}
+    for d in dictionaries:
+        by_id.setdefault(d.glossary_id, []).append(d)
+    return [GlossaryGroup(gid, ds[0].name, min(d.creation_time for d in ds),
+                          tuple(sorted(ds, key=lambda d: (d.source_lang, d.target_lang))),
+                          ds[0].server) for gid, ds in by_id.items()]
 
 
 def _check_pair(source_lang: str, target_lang: str) -> tuple[str, str]:
@@ -157,20 +190,17 @@ class GlossaryStore:
             if not self._ready:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.executescript(_SCHEMA)
+                _add_groups(conn)
                 self._ready = True
             with conn:
                 yield conn
 
-    # -- the API's operations (DeepL's /v2/glossaries maps onto these) --
+    def _has_db(self) -> bool:
+        return self.path is not None and (self._ready or self.path.exists())
 
-    def create(self, name: str, source_lang: str, target_lang: str,
-               entries: tuple[tuple[str, str], ...] | str, *, entries_format: str = "tsv",
-               owner: str | None = None) -> Glossary:
-        """A new glossary; ``entries`` as (source, target) pairs or TSV/CSV text."""
-        name = name.strip() if isinstance(name, str) else ""
-        if not name or len(name) > _MAX_NAME:
-            raise InvalidField("name", f"a glossary name is 1 to {_MAX_NAME} characters",
-                               code="invalid_glossary_name")
+    def _parse(self, source_lang: str, target_lang: str,
+               entries: tuple[tuple[str, str], ...] | str,
+               entries_format: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
         source_lang, target_lang = _check_pair(source_lang, target_lang)
         if isinstance(entries, str):
             parsed = parse_entries(entries, entries_format, source_lang=source_lang,
@@ -183,64 +213,166 @@ class GlossaryStore:
         if not parsed:
             raise InvalidGlossary("a glossary needs at least one entry",
                                   code="empty_glossary")
-        glossary = Glossary(str(uuid.uuid4()), name, source_lang, target_lang, parsed,
-                            _iso(datetime.now(UTC)), owner)
+        return source_lang, target_lang, parsed
+
+    def _check_caps(self, conn: sqlite3.Connection, owner: str | None, *, new_glossary: bool,
+                    entries_added: int) -> None:
+        """Under the caller's write lock: concurrent writers (other threads, other
+        processes) never pass the caps together."""
+        count, entries_held = conn.execute(
+            "SELECT COUNT(DISTINCT group_id), COALESCE(SUM(json_array_length(entries)), 0) "
+            "FROM glossaries WHERE owner IS ?", (owner,)).fetchone()
+        if new_glossary and count >= self.max_per_owner:
+            raise QuotaExceeded(f"this key keeps {count} glossaries, the most it may; "
+                                "delete one first", code="glossary_limit",
+                                details={"limit": self.max_per_owner})
+        if entries_added > 0 and entries_held + entries_added > self.max_entries_per_owner:
+            raise QuotaExceeded(f"this key's glossaries hold {entries_held} entries; "
+                                f"{entries_added} more would pass the "
+                                f"{self.max_entries_per_owner} it may keep",
+                                code="glossary_entries_limit",
+                                details={"limit": self.max_entries_per_owner})
+
+    # -- the API's operations (DeepL's /v2 and /v3 glossaries map onto these) --
+
+    def create(self, name: str, source_lang: str, target_lang: str,
+               entries: tuple[tuple[str, str], ...] | str, *, entries_format: str = "tsv",
+               owner: str | None = None) -> Glossary:
+        """A new glossary of one pair; ``entries`` as (source, target) pairs or TSV/CSV."""
+        group = self.create_group(name, [(source_lang, target_lang, entries, entries_format)],
+                                  owner=owner)
+        return group.dictionaries[0]
+
+    def create_group(self, name: str, dictionaries: Sequence[DictionaryInput], *,
+                     owner: str | None = None) -> GlossaryGroup:
+        """A new glossary of one or more dictionaries, each of its own pair."""
+        name = _check_name(name)
+        parsed = [self._parse(*d) for d in dictionaries]
+        if not parsed:
+            raise InvalidGlossary("a glossary needs at least one dictionary",
+                                  code="empty_glossary")
+        pairs = [(s, t) for s, t, _ in parsed]
+        if len(set(pairs)) != len(pairs):
+            raise InvalidGlossary("a glossary has one dictionary per language pair",
+                                  code="duplicate_glossary_dictionary")
+        gid, created = str(uuid.uuid4()), _iso(datetime.now(UTC))
+        made = tuple(Glossary(gid, name, s, t, e, created, owner) for s, t, e in parsed)
         with self._connect() as conn:
-            # The caps are checked and the row added under one write lock: concurrent
-            # creations (other threads, other processes) never pass them together.
             conn.execute("BEGIN IMMEDIATE")
-            count, entries_held = conn.execute(
-                "SELECT COUNT(*), COALESCE(SUM(json_array_length(entries)), 0) FROM glossaries "
-                "WHERE owner IS ?", (owner,)).fetchone()
-            if count >= self.max_per_owner:
-                raise QuotaExceeded(f"this key keeps {count} glossaries, the most it may; "
-                                    "delete one first", code="glossary_limit",
-                                    details={"limit": self.max_per_owner})
-            if entries_held + len(parsed) > self.max_entries_per_owner:
-                raise QuotaExceeded(f"this key's glossaries hold {entries_held} entries; "
-                                    f"{len(parsed)} more would pass the "
-                                    f"{self.max_entries_per_owner} it may keep",
-                                    code="glossary_entries_limit",
-                                    details={"limit": self.max_entries_per_owner})
-            conn.execute("INSERT INTO glossaries VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         (glossary.glossary_id, name, source_lang, target_lang,
-                          json.dumps(parsed, ensure_ascii=False), glossary.creation_time,
-                          owner))
-        return glossary
+            self._check_caps(conn, owner, new_glossary=True,
+                             entries_added=sum(len(e) for _, _, e in parsed))
+            for d in made:
+                self._insert(conn, d)
+        return _groups(list(made))[0]
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, d: Glossary) -> None:
+        conn.execute(f"INSERT INTO glossaries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     (str(uuid.uuid4()), d.name, d.source_lang, d.target_lang,
+                      json.dumps(d.entries, ensure_ascii=False), d.creation_time, d.owner,
+                      d.glossary_id))
 
     def list(self, owner: str | None = None, *, server: bool = True) -> list[Glossary]:
-        """The caller's glossaries (server-wide ones first, unless ``server`` is false)."""
+        """The caller's glossaries' dictionaries (server-wide ones first, unless ``server``
+        is false), in creation order."""
         own: list[Glossary] = []
-        if self.path is not None and (self._ready or self.path.exists()):
+        if self._has_db():
             with self._connect() as conn:
-                rows = conn.execute("SELECT * FROM glossaries WHERE owner IS ? "
-                                    "ORDER BY creation_time, id", (owner,)).fetchall()
+                rows = conn.execute(f"SELECT {_COLUMNS} FROM glossaries WHERE owner IS ? "
+                                    "ORDER BY creation_time, rowid", (owner,)).fetchall()
             own = [_row(r) for r in rows]
         return [*(self.server if server else ()), *own]
 
-    def get(self, glossary_id: str, owner: str | None = None) -> Glossary:
-        for g in self.server:
-            if g.glossary_id == glossary_id:
-                return g
-        if self.path is not None and (self._ready or self.path.exists()):
+    def groups(self, owner: str | None = None) -> builtins.list[GlossaryGroup]:
+        """The caller's glossaries, each with its dictionaries (server-wide ones first)."""
+        return _groups(self.list(owner))
+
+    def group(self, glossary_id: str, owner: str | None = None) -> GlossaryGroup:
+        found = [d for d in self.server if d.glossary_id == glossary_id]
+        if not found and self._has_db():
             with self._connect() as conn:
-                row = conn.execute("SELECT * FROM glossaries WHERE id = ? AND owner IS ?",
-                                   (glossary_id, owner)).fetchone()
-            if row is not None:
-                return _row(row)
-        raise GlossaryNotFound("no such glossary", details={"glossary_id": glossary_id})
+                rows = conn.execute(f"SELECT {_COLUMNS} FROM glossaries WHERE group_id = ? "
+                                    "AND owner IS ? ORDER BY rowid",
+                                    (glossary_id, owner)).fetchall()
+            found = [_row(r) for r in rows]
+        if not found:
+            raise GlossaryNotFound("no such glossary", details={"glossary_id": glossary_id})
+        return _groups(found)[0]
+
+    def get(self, glossary_id: str, owner: str | None = None) -> Glossary:
+        """A glossary of one dictionary, as DeepL's v2 API reads it."""
+        group = self.group(glossary_id, owner)
+        if len(group.dictionaries) != 1:
+            raise InvalidGlossary(f"glossary {glossary_id!r} has {len(group.dictionaries)} "
+                                  "dictionaries; /v3/glossaries reads it",
+                                  code="glossary_multilingual",
+                                  details={"glossary_id": glossary_id})
+        return group.dictionaries[0]
 
     def entries(self, glossary_id: str, owner: str | None = None) -> tuple[tuple[str, str], ...]:
         return self.get(glossary_id, owner).entries
 
+    def _writable(self, glossary_id: str, owner: str | None) -> GlossaryGroup:
+        group = self.group(glossary_id, owner)
+        if group.server:
+            raise InvalidGlossary("a server-wide glossary cannot be changed through the API",
+                                  code="glossary_read_only",
+                                  details={"glossary_id": glossary_id})
+        return group
+
     def delete(self, glossary_id: str, owner: str | None = None) -> None:
-        glossary = self.get(glossary_id, owner)
-        if glossary.server:
-            raise InvalidGlossary("a server-wide glossary cannot be deleted through the API",
-                                  code="glossary_read_only", details={"glossary_id": glossary_id})
+        self._writable(glossary_id, owner)
         with self._connect() as conn:
-            conn.execute("DELETE FROM glossaries WHERE id = ? AND owner IS ?",
+            conn.execute("DELETE FROM glossaries WHERE group_id = ? AND owner IS ?",
                          (glossary_id, owner))
+
+    def rename(self, glossary_id: str, name: str, owner: str | None = None) -> GlossaryGroup:
+        self._writable(glossary_id, owner)
+        name = _check_name(name)
+        with self._connect() as conn:
+            conn.execute("UPDATE glossaries SET name = ? WHERE group_id = ? AND owner IS ?",
+                         (name, glossary_id, owner))
+        return self.group(glossary_id, owner)
+
+    def put_dictionary(self, glossary_id: str, dictionary: DictionaryInput, *,
+                       owner: str | None = None, merge: bool = False) -> Glossary:
+        """Replace (or, with ``merge``, update and add to) the entries of one dictionary,
+        or add the dictionary when the glossary has none of its pair."""
+        group = self._writable(glossary_id, owner)
+        source_lang, target_lang, parsed = self._parse(*dictionary)
+        before = group.dictionary(source_lang, target_lang)
+        entries = parsed
+        if merge and before is not None:
+            entries = tuple({**dict(before.entries), **dict(parsed)}.items())
+            if len(entries) > MAX_ENTRIES:
+                raise InvalidGlossary(f"a dictionary holds at most {MAX_ENTRIES} entries",
+                                      code="too_many_glossary_entries")
+        held = len(before.entries) if before is not None else 0
+        made = Glossary(glossary_id, group.name, source_lang, target_lang, entries,
+                        group.creation_time, owner)
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            self._check_caps(conn, owner, new_glossary=False,
+                             entries_added=len(entries) - held)
+            conn.execute("DELETE FROM glossaries WHERE group_id = ? AND owner IS ? AND "
+                         "source_lang = ? AND target_lang = ?",
+                         (glossary_id, owner, source_lang, target_lang))
+            self._insert(conn, made)
+        return made
+
+    def delete_dictionary(self, glossary_id: str, source_lang: str, target_lang: str,
+                          owner: str | None = None) -> None:
+        """Remove one dictionary; removing a glossary's last removes the glossary."""
+        group = self._writable(glossary_id, owner)
+        source_lang, target_lang = _check_pair(source_lang, target_lang)
+        if group.dictionary(source_lang, target_lang) is None:
+            raise GlossaryNotFound(f"glossary {glossary_id!r} has no {source_lang}->"
+                                   f"{target_lang} dictionary",
+                                   details={"glossary_id": glossary_id})
+        with self._connect() as conn:
+            conn.execute("DELETE FROM glossaries WHERE group_id = ? AND owner IS ? AND "
+                         "source_lang = ? AND target_lang = ?",
+                         (glossary_id, owner, source_lang, target_lang))
 
     def language_pairs(self) -> builtins.list[tuple[str, str]]:
         return sorted(PAIRS)
@@ -262,9 +394,29 @@ class GlossaryStore:
         return list(by_pair.values())
 
 
+def _check_name(name: str) -> str:
+    name = name.strip() if isinstance(name, str) else ""
+    if not name or len(name) > _MAX_NAME:
+        raise InvalidField("name", f"a glossary name is 1 to {_MAX_NAME} characters",
+                           code="invalid_glossary_name")
+    return name
+
+
+def _add_groups(conn: sqlite3.Connection) -> None:
+    """A database from before glossaries had several dictionaries: each row its own
+    glossary. Under the write lock, so that processes opening it together change it once."""
+    conn.execute("BEGIN IMMEDIATE")
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(glossaries)")}
+    if "group_id" not in columns:
+        conn.execute("ALTER TABLE glossaries ADD COLUMN group_id TEXT")
+        conn.execute("UPDATE glossaries SET group_id = id")
+    conn.execute("CREATE INDEX IF NOT EXISTS glossaries_group ON glossaries (group_id)")
+    conn.commit()
+
+
 def _row(row: tuple[Any, ...]) -> Glossary:
-    gid, name, src, tgt, entries, created, owner = row
-    return Glossary(gid, name, src, tgt, tuple((s, t) for s, t in json.loads(entries)),
+    _, name, src, tgt, entries, created, owner, group_id = row
+    return Glossary(group_id, name, src, tgt, tuple((s, t) for s, t in json.loads(entries)),
                     created, owner)
 
 

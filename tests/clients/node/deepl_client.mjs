@@ -29,5 +29,20 @@ await step("glossary", async () => {
   await client.deleteGlossary(g);
   return { listed: listed.includes(g.glossaryId), entries };
 });
+await step("v3", async () => {
+  const g = await client.createMultilingualGlossary("both", [
+    { sourceLangCode: "id", targetLangCode: "en",
+      entries: new deepl.GlossaryEntries({ entries: { Presiden: "President" } }) },
+    { sourceLangCode: "en", targetLangCode: "id",
+      entries: new deepl.GlossaryEntries({ entries: { President: "Presiden" } }) }]);
+  await client.updateMultilingualGlossaryDictionary(g, { sourceLangCode: "id",
+    targetLangCode: "en", entries: new deepl.GlossaryEntries({ entries: { Desa: "Village" } }) });
+  const listed = (await client.listMultilingualGlossaries()).map((x) => x.glossaryId);
+  const idEn = await client.getMultilingualGlossaryDictionaryEntries(g, "id", "en");
+  const back = await client.translateText("The President.", "en", "id", { glossary: g });
+  await client.deleteMultilingualGlossary(g);
+  return { listed: listed.includes(g.glossaryId), pairs: g.dictionaries.length,
+           entries: idEn.entries.entries(), back: typeof back.text };
+});
 await step("rephrase", async () => (await client.rephraseText("Desa itu kecil.")).text);
 console.log(JSON.stringify(out));
