@@ -8,7 +8,8 @@ ARGS ?=
 .PHONY: serve test lint setup system-packages node-clients
 
 # pip shows what it fetches and installs (minutes on a fresh machine), a line a package.
-$(STAMP): pyproject.toml
+CLIENT := clients/python
+$(STAMP): pyproject.toml $(CLIENT)/pyproject.toml $(wildcard $(CLIENT)/ringkas_client/*.py)
 	@echo "== setup 1/4: a virtualenv in $(VENV)"
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
@@ -18,7 +19,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --progress-bar off --disable-pip-version-check --retries 0 \
 	  --timeout 15 --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
 	  || $(PY) -m pip install --progress-bar off --disable-pip-version-check torch==2.13.0
-	@echo "== setup 3/4: ringkas and its test tools"
+	@echo "== setup 3/4: the Python client (clients/python), then ringkas and its test tools"
+	$(PY) -m pip install --progress-bar off --disable-pip-version-check ./$(CLIENT)
+	rm -rf $(CLIENT)/build $(CLIENT)/ringkas_client.egg-info
 	$(PY) -m pip install --progress-bar off --disable-pip-version-check -e ".[test]"
 	@echo "== setup 4/4: done ($(VENV)/bin/ringkas)"
 	touch $(STAMP)
@@ -32,6 +35,7 @@ serve: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check service eval tests
 	$(VENV)/bin/mypy service eval
+	cd $(CLIENT) && $(abspath $(VENV))/bin/ruff check . && $(abspath $(VENV))/bin/mypy ringkas_client
 
 # Debian packages some tests drive (listed in tests/setup/system-packages).
 system-packages:

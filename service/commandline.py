@@ -13,6 +13,7 @@ from functools import cached_property, wraps
 from typing import Any, TypeVar
 
 import click
+from ringkas_client import RingkasClientError
 
 from service.config import Settings
 from service.errors import RingkasError
@@ -26,8 +27,10 @@ def invoked_as(argv0: str | None = None) -> str:
     or ``python -m service``."""
     argv0 = sys.argv[0] if argv0 is None else argv0
     name = os.path.basename(argv0)
-    if name in ("__main__.py", "-m", "-c", "") or not name.startswith("ringkas"):
+    if name == "__main__.py" and os.path.basename(os.path.dirname(argv0)) == "service":
         return f"{os.path.basename(sys.executable)} -m service"
+    if not name.startswith("ringkas"):  # run from other code: the command's own name
+        return "ringkas"
     found = shutil.which(name)
     if found is not None and os.path.realpath(found) == os.path.realpath(argv0):
         return name
@@ -41,13 +44,14 @@ def for_a_person(message: str) -> str:
 
 
 def friendly_errors(fn: F) -> F:
-    """A RingkasError is a message for a person: print it, no stack trace, exit 2."""
+    """A RingkasError (or a service's error, through the client) is a message for a person:
+    print it, no stack trace, exit 2."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except RingkasError as exc:
+        except (RingkasError, RingkasClientError) as exc:  # the service's own, or a service's
             click.echo(f"error [{exc.code}]: {for_a_person(exc.message)}", err=True)
             sys.exit(2)
 

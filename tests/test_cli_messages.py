@@ -23,6 +23,7 @@ def test_a_command_is_named_as_the_person_ran_ringkas(monkeypatch: pytest.Monkey
     assert invoked_as(".venv/bin/ringkas") == ".venv/bin/ringkas"
     assert invoked_as("/opt/x/bin/ringkas") == "/opt/x/bin/ringkas"
     assert invoked_as("/usr/lib/python3/service/__main__.py").endswith(" -m service")
+    assert invoked_as("/usr/bin/pytest") == "ringkas"  # embedded: the command's own name
     monkeypatch.setenv("PATH", str(VENV_RINGKAS.parent))
     assert invoked_as(str(VENV_RINGKAS)) == "ringkas"  # on PATH: its short name
     monkeypatch.setattr(sys, "argv", [".venv/bin/ringkas"])

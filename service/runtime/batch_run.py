@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from service.config import Limits, Settings
-from service.contract.errors import error_of
+from service.contract.errors import error_object
 from service.contract.jobs import parse_item
 from service.jobs.batch import BatchItem, ResultWriter
 from service.jobs.model import FINAL, ITEM_FINAL, Item
@@ -95,7 +95,8 @@ def _run_job(part: Sequence[BatchItem], client: RingkasClient, writer: ResultWri
             _run_job(part[half:], client, writer, bar, poll_s)
             return
         if exc.code in _TOO_BIG:
-            writer.write(part[0], "summarize", None, error_of(exc))
+            writer.write(part[0], "summarize", None,
+                         error_object(exc.code, exc.message, exc.details))
             bar.update(1)
             return
         if exc.code != "no_valid_items":
