@@ -43,8 +43,12 @@ class StrategyRun:
 
 def _score(names: Sequence[str], hyps: list[str], refs: list[list[str]], sources: list[str],
            doc_ids: list[str], run: StrategyRun, n_bootstrap: int,
-           sources_en: list[str | None] | None = None) -> None:
+           sources_en: list[str | None] | None = None, bar: Any = None) -> None:
+    """Each metric of ``names`` over the run; ``bar`` (a progress bar) names the metric being
+    scored, since TER on long texts takes minutes after the last document came back."""
     for name in names:
+        if bar is not None:
+            bar.set_postfix_str(f"scoring {run.strategy}: {name}", refresh=True)
         kwargs: dict[str, Any] = {}
         if name in {"rouge", "bleu", "chrf", "ter"}:
             kwargs["n_bootstrap"] = n_bootstrap
@@ -87,7 +91,7 @@ def evaluate_summaries(docs: Sequence[SummaryDoc], system: System, strategies: S
                 _score(SUMMARY_METRICS, [run.outputs[d.doc_id] for d in done],
                        [list(d.references) for d in done], [d.source for d in done],
                        [d.doc_id for d in done], run, n_bootstrap,
-                       [d.source_en for d in done])
+                       [d.source_en for d in done], bar=bar)
             results[strategy] = run
     return results
 

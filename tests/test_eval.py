@@ -233,3 +233,22 @@ def test_a_measure_a_run_was_not_scored_on_gets_no_bar() -> None:
     run = {"corpus": {"numbers_preserved": {"value": 97.5}}}
     values = bar_values(run, TRANSLATION_CHART)
     assert values[0] == 97.5 and all(math.isnan(v) for v in values[1:])
+
+
+def test_the_progress_bar_names_each_metric_while_scoring() -> None:
+    """Scoring (TER on long texts) takes minutes after the last article came back: the bar
+    says which metric it is on rather than sitting silent at 13/13."""
+    from eval.run import StrategyRun, _score
+
+    class Bar:
+        def __init__(self) -> None:
+            self.said: list[str] = []
+
+        def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+            self.said.append(text)
+
+    bar, run = Bar(), StrategyRun("extractive")
+    hyp, ref = "Menteri meresmikan pabrik.", "Menteri meresmikan pabrik baru."
+    _score(("bleu", "chrf"), [hyp], [[ref]], [ref], ["d1"], run, 10, bar=bar)
+    assert bar.said == ["scoring extractive: bleu", "scoring extractive: chrf"]
+    assert set(run.corpus) >= {"bleu", "chrf"}
