@@ -95,6 +95,8 @@ def test_the_snippet_in_the_docs_works(server: str, capsys: pytest.CaptureFixtur
     exec(compile(snippet.replace("http://127.0.0.1:8000", server), "clients.md", "exec"), {})
     printed = capsys.readouterr().out.splitlines()
     assert printed[0].endswith(" ID") and printed[1].strip()
+    # the usage line: "N of 1000000000000" (keys off), never "Unknown"
+    assert printed[-1].endswith(" of 1000000000000"), printed
 
 
 def test_source_language_is_detected_per_text(server: str) -> None:
