@@ -50,7 +50,8 @@ $(NODE_CLIENTS): tests/clients/node/package-lock.json
 
 node-clients: system-packages $(NODE_CLIENTS)
 
-# The whole suite: lint, types, then every test (no network needed), a test file per
+# The whole suite: lint, types, then every test (the tests need no network; setting up the
+# virtualenv and the Node clients does), a test file per
 # pytest-xdist worker (the files' servers and fixtures stay with their tests).
 TEST_WORKERS ?= 2
 test: lint system-packages node-clients
