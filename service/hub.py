@@ -31,6 +31,8 @@ def unreachable(endpoint: str | None = None) -> str | None:
         return "HF_HUB_OFFLINE is set"
     endpoint = endpoint or constants.ENDPOINT
     parts = urlsplit(endpoint)
+    if _proxied(parts.scheme or "https", parts.hostname or ""):
+        return None  # the proxy resolves the name, not this machine
     try:
         socket.getaddrinfo(parts.hostname or "", parts.port or 443)
     except (socket.gaierror, UnicodeError) as exc:
@@ -38,13 +40,19 @@ def unreachable(endpoint: str | None = None) -> str | None:
     return None
 
 
+def _proxied(scheme: str, host: str) -> bool:
+    from urllib.request import getproxies, proxy_bypass
+
+    return scheme in getproxies() and not proxy_bypass(host)
+
+
 def pull(spec: ModelSpec) -> str:
     """Download one model at its revision; returns the local snapshot directory."""
     from huggingface_hub import HfApi, snapshot_download
     from huggingface_hub.utils import logging as hub_logging
 
-    # The hub's warnings (retries) reach ringkas's own log handler; its own would print
-    # each of them a second time.
+    # The hub prints its warnings (retries) with its own handler; passed on to ringkas's too,
+    # each would be printed twice.
     hub_logging.disable_propagation()
 
     files = HfApi().list_repo_files(spec.model, revision=spec.revision)

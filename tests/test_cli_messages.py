@@ -82,3 +82,20 @@ def test_a_first_in_process_command_says_it_is_converting(tiny_dir: Path,
                            capture_output=True, text=True, timeout=280, cwd=REPO,
                            env={**env, "RINGKAS_CT2_CACHE": str(tmp_path / "ct2-quiet")})
     assert quiet.returncode == 0 and "converting" not in quiet.stderr
+
+
+def test_behind_a_proxy_the_hub_is_not_judged_by_local_dns(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where only the proxy resolves outside names, a name this machine cannot resolve is
+    no sign the hub cannot be reached."""
+    from service.hub import unreachable
+
+    for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
+                "all_proxy", "NO_PROXY", "no_proxy", "HF_HUB_OFFLINE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)
+    assert "hub.invalid does not resolve" in (unreachable("https://hub.invalid") or "")
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    assert unreachable("https://hub.invalid") is None
+    monkeypatch.setenv("NO_PROXY", "hub.invalid")  # bypassed: judged again
+    assert unreachable("https://hub.invalid") is not None

@@ -692,6 +692,14 @@ def test_documents_count_against_the_keys_quota(keyed: tuple[str, dict[str, str]
     with pytest.raises(deepl.AuthorizationException):
         _translator(base, "rk_not-a-key").translate_document_get_status(handle)
     assert translator.translate_document_wait_until_done(handle).done
+    # LibreTranslate's keyless download URL is for its own uploads: a DeepL document's id
+    # and key there find nothing; its owner's key still downloads it.
+    url = f"{base}/download_file/{handle.document_id}.{handle.document_key}.a.txt"
+    for method in ("HEAD", "GET"):
+        assert requests.request(method, url, timeout=30).status_code == 404
+    out = io.BytesIO()
+    translator.translate_document_download(handle, out)
+    assert out.getvalue()
 
 
 @pytest.mark.usefixtures("fast_polling")

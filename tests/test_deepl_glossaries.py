@@ -433,3 +433,29 @@ def test_v3_refusals_answer_in_deepls_shape(server: str) -> None:
     missing = requests.get(f"{server}/v3/glossaries/{newsroom['glossary_id']}/entries",
                            params={"source_lang": "en", "target_lang": "id"}, timeout=30)
     assert missing.status_code == 404
+
+
+def test_a_v3_edit_that_fails_changes_nothing_and_v2_leaves_multilingual_ones(
+        server: str) -> None:
+    made = requests.post(f"{server}/v3/glossaries", timeout=30, json={
+        "name": "desk", "dictionaries": [
+            {"source_lang": "id", "target_lang": "en", "entries": "a\tb"},
+            {"source_lang": "en", "target_lang": "id", "entries": "b\ta"}]}).json()
+    url = f"{server}/v3/glossaries/{made['glossary_id']}"
+    bad = requests.patch(url, timeout=30, json={"name": "desk-2", "dictionaries": [
+        {"source_lang": "id", "target_lang": "en", "entries": "c\td"},
+        {"source_lang": "en", "target_lang": "id", "entries": "no tab here"}]})
+    assert bad.status_code == 400
+    after = requests.get(url, timeout=30).json()
+    assert after["name"] == "desk" and [d["entry_count"] for d in after["dictionaries"]] \
+        == [1, 1]
+    # v2 neither reads nor deletes a glossary of two dictionaries
+    v2 = requests.delete(f"{server}/v2/glossaries/{made['glossary_id']}", timeout=30)
+    assert v2.status_code == 400 and v2.json()["code"] == "glossary_multilingual"
+    # a regional variant names its language, as DeepL's clients may send it
+    entries = requests.get(f"{url}/entries", params={"source_lang": "ID",
+                                                     "target_lang": "EN-US"}, timeout=30)
+    assert entries.status_code == 200 and entries.json()["dictionaries"][0]["entries"] \
+        == "a\tb\n"
+    unknown = requests.patch(f"{server}/v3/glossaries/nope", json={"name": ""}, timeout=30)
+    assert unknown.status_code == 404  # not found wins over a bad body

@@ -223,6 +223,15 @@ def test_dockerfile_refers_to_real_things() -> None:
                for k, a in instructions)
     assert any(k == "RUN" and '".[deploy]"' in a for k, a in instructions)
     assert "deploy = [" in pyproject
+    # A dependency this repository holds (the client) is installed from it, before ringkas:
+    # never fetched from an index under its name.
+    client = tomllib.loads((REPO / "clients/python/pyproject.toml").read_text())
+    assert any(d.startswith(client["project"]["name"]) for d in project["project"]
+               ["dependencies"])
+    runs = [a for k, a in instructions if k == "RUN"]
+    local = next(i for i, a in enumerate(runs) if "pip install ./clients/python" in a)
+    assert local < next(i for i, a in enumerate(runs) if '".[deploy]"' in a)
+    assert "clients/python" in copied
 
     # ENV names the app reads.
     known = {var for _, var, _ in env_table()} | {"RINGKAS_MODELS_DIR", "RINGKAS_CONFIG"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import shutil
 import time
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -261,8 +262,15 @@ def test_documents_expire_unread(tmp_path: Path) -> None:
     store.finish(record, b"SECRET TEXT")
     assert store.get(record.id, key, None) is not None
     assert store.get(record.id, key, "someone-else") is None
-    assert store.get(record.id, key, KeyHolder.ANYONE) is not None  # the key alone admits
-    assert store.get(record.id, "not-its-key", KeyHolder.ANYONE) is None
+    # The key alone admits only a document made as a capability (LibreTranslate's URL).
+    assert store.get(record.id, key, KeyHolder.ANYONE) is None
+    other = DocumentStore(tmp_path / "other", retention_s=60, clock=lambda: now[0])
+    shared, shared_key = other.create("7", filename="b.txt", format="txt",
+                                      media_type="text/plain", source="id", target="en",
+                                      characters=5, capability=True)
+    assert other.get(shared.id, shared_key, KeyHolder.ANYONE) is not None
+    assert other.get(shared.id, "not-its-key", KeyHolder.ANYONE) is None
+    shutil.rmtree(tmp_path / "other")
     now[0] += 61
     assert store.purge_expired(force=True) == 1
     assert store.get(record.id, key, None) is None
@@ -289,6 +297,11 @@ def test_the_download_url_is_the_capability_as_in_libretranslate(settings: Setti
     path = resp.get_json()["translatedFileUrl"].removeprefix("http://localhost")
     # A LibreTranslate client fetches the URL with a plain GET, no key: the URL's own
     # unguessable key admits it, once.
+    # A HEAD (a link preview, a download manager) says what is there and takes nothing.
+    head = client.head(path)
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["Content-Type"].startswith("text/plain")
+    assert "a.txt" in head.headers["Content-Disposition"]
     got = client.get(path)
     assert got.status_code == 200 and got.data == b"DESA ITU KECIL."
     assert client.get(path, headers={"X-API-Key": desk}).status_code == 404  # spent

@@ -3,7 +3,9 @@ glossaries owned by their key, and resolving a request's glossary."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -192,7 +194,8 @@ def test_a_glossary_of_two_dictionaries_counts_once_and_its_entries_each(
     with pytest.raises(QuotaExceeded) as full:  # 3 held; 2 more would make 5 of 4
         store.put_dictionary(both.glossary_id, ("en", "id", "a\tb\nc\td\ne\tf\n", "tsv"))
     assert code_of(full) == "glossary_entries_limit"
-    assert store.named(both.glossary_id) == list(store.group(both.glossary_id).dictionaries)
+    assert sorted(store.named(both.glossary_id), key=lambda d: d.source_lang) == list(
+        store.group(both.glossary_id).dictionaries)
     store.delete_dictionary(both.glossary_id, "id", "en")
     store.delete_dictionary(both.glossary_id, "en", "id")  # the last: the glossary goes
     with pytest.raises(GlossaryNotFound):
@@ -216,3 +219,42 @@ def test_a_database_from_before_dictionaries_keeps_its_glossaries(tmp_path: Path
     assert [g.glossary_id for g in store.groups("7")] == ["g-old"]
     store.put_dictionary("g-old", ("en", "id", "b\ta\n", "tsv"), owner="7")
     assert len(store.group("g-old", "7").dictionaries) == 2
+
+
+def test_an_edit_changes_all_or_nothing(tmp_path: Path) -> None:
+    store = GlossaryStore(data_dir=tmp_path)
+    g = store.create_group("desk", [("id", "en", "a\tb\n", "tsv")])
+    for bad in ({"dictionaries": [("id", "en", "c\td\n", "tsv"), ("en", "id", "no tab", "tsv")]},
+                {"dictionaries": [("id", "en", "e\tf\n", "tsv")], "name": "   "},
+                {"dictionaries": [("id", "en", "g\th\n", "tsv"), ("id", "en", "i\tj\n", "tsv")]}):
+        with pytest.raises(RingkasError):
+            store.edit(g.glossary_id, bad["dictionaries"], name=bad.get("name"), merge=True)
+    assert store.group(g.glossary_id).dictionaries[0].entries == (("a", "b"),)
+    assert store.group(g.glossary_id).name == "desk"
+
+
+def test_an_edit_acts_on_what_it_reads_under_the_lock(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A glossary deleted (or changed) by another process while an edit parses its entries:
+    the edit finds it gone, never writes it back from a stale read."""
+    store = GlossaryStore(data_dir=tmp_path)
+    gone = store.create_group("desk", [("id", "en", "a\tb\n", "tsv")])
+    merged = store.create_group("wire", [("id", "en", "a\tb\n", "tsv")])
+    parse = GlossaryStore._parse
+
+    def meanwhile(then: Callable[[GlossaryStore], object]) -> None:
+        def hooked(self: GlossaryStore, *args: Any) -> Any:
+            monkeypatch.setattr(GlossaryStore, "_parse", parse)  # once
+            then(GlossaryStore(data_dir=tmp_path))
+            return parse(self, *args)
+        monkeypatch.setattr(GlossaryStore, "_parse", hooked)
+
+    meanwhile(lambda other: other.delete(gone.glossary_id))
+    with pytest.raises(GlossaryNotFound):
+        store.put_dictionary(gone.glossary_id, ("en", "id", "b\ta\n", "tsv"))
+    assert [g.glossary_id for g in store.groups()] == [merged.glossary_id]  # not back
+    meanwhile(lambda other: other.put_dictionary(merged.glossary_id,
+                                                 ("id", "en", "c\td\n", "tsv"), merge=True))
+    store.put_dictionary(merged.glossary_id, ("id", "en", "e\tf\n", "tsv"), merge=True)
+    assert dict(store.group(merged.glossary_id).dictionaries[0].entries) == {
+        "a": "b", "c": "d", "e": "f"}  # the other merge kept

@@ -42,25 +42,24 @@ def presented_keys() -> list[str]:
     header = request.headers.get("X-API-Key", "").strip()
     if header:
         keys.append(header)
-    if request.path in BODY_KEY_PATHS and (body := _body_key()):
-        keys.append(body)
+    if request.path in BODY_KEY_PATHS:
+        keys += _body_keys()
     return keys
 
 
-def _body_key() -> str:
+def _body_keys() -> list[str]:
+    """Each key field of the body (``api_key``, ``apiKey``) that holds one: all are judged."""
     if request.mimetype == "application/json":
         try:  # cached: the view reads (and judges) the same bytes
             body = json.loads(read_body())
         except (ValueError, RecursionError):
             body = None
-        value = next((body[k] for k in BODY_KEY_FIELDS if isinstance(body, dict)
-                      and isinstance(body.get(k), str) and body[k].strip()), None)
+        values = [body.get(k) for k in BODY_KEY_FIELDS] if isinstance(body, dict) else []
     else:
         read_body()  # the limit applies before the form parser reads it
         # the query string too, as LibreTranslate
-        value = next((request.values[k] for k in BODY_KEY_FIELDS
-                      if request.values.get(k, "").strip()), None)
-    return value.strip() if isinstance(value, str) else ""
+        values = [request.values.get(k) for k in BODY_KEY_FIELDS]
+    return [v.strip() for v in values if isinstance(v, str) and v.strip()]
 
 
 def init_auth(app: Flask, settings: Settings, store: KeyStore | None) -> None:

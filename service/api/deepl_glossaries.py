@@ -27,6 +27,7 @@ from service.contract.deepl_glossaries import (
     parse_dictionary_pair,
 )
 from service.glossary import GlossaryNotFound
+from service.glossary.store import check_pair
 
 bp = Blueprint("deepl_glossaries", __name__)
 TSV = "text/tab-separated-values"
@@ -56,6 +57,8 @@ def info(glossary_id: str) -> Response:
 
 @route(bp, routes.DEEPL_GLOSSARY, "delete")
 def delete(glossary_id: str) -> Response:
+    # v2 knows glossaries of one pair: it neither reads nor deletes the others
+    runtime().glossaries.get(glossary_id, owner())
     runtime().glossaries.delete(glossary_id, owner())
     return Response(status=204)
 
@@ -99,14 +102,11 @@ def info_v3(glossary_id: str) -> Response:
 @route(bp, routes.DEEPL_V3_GLOSSARY, "patch")
 def edit_v3(glossary_id: str) -> Response:
     rt = runtime()
-    store = rt.glossaries
+    rt.glossaries.group(glossary_id, owner())  # 404 before the body is judged
     req = parse_deepl_glossary_patch(deepl_body(), rt.settings.limits)
-    store.group(glossary_id, owner())  # 404 before anything is checked against it
-    for d in req.dictionaries:
-        store.put_dictionary(glossary_id, d.as_input(), owner=owner(), merge=True)
-    if req.name is not None:
-        store.rename(glossary_id, req.name, owner())
-    return jsonify(deepl_glossary_v3(store.group(glossary_id, owner())))
+    edited = rt.glossaries.edit(glossary_id, [d.as_input() for d in req.dictionaries],
+                                name=req.name, owner=owner(), merge=True)
+    return jsonify(deepl_glossary_v3(edited))
 
 
 @route(bp, routes.DEEPL_V3_GLOSSARY, "delete")
@@ -117,7 +117,7 @@ def delete_v3(glossary_id: str) -> Response:
 
 @route(bp, routes.DEEPL_V3_GLOSSARY_ENTRIES)
 def entries_v3(glossary_id: str) -> Response:
-    source, target = parse_dictionary_pair(request.args)
+    source, target = check_pair(*parse_dictionary_pair(request.args))
     found = runtime().glossaries.group(glossary_id, owner()).dictionary(source, target)
     if found is None:
         raise GlossaryNotFound(f"glossary {glossary_id!r} has no {source}->{target} "
@@ -128,6 +128,7 @@ def entries_v3(glossary_id: str) -> Response:
 @route(bp, routes.DEEPL_V3_GLOSSARY_DICTIONARIES, "put")
 def replace_dictionary(glossary_id: str) -> Response:
     rt = runtime()
+    rt.glossaries.group(glossary_id, owner())  # 404 before the body is judged
     d = parse_deepl_dictionary(deepl_body(), rt.settings.limits)
     made = rt.glossaries.put_dictionary(glossary_id, d.as_input(), owner=owner())
     return jsonify(deepl_dictionary(made))

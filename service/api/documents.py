@@ -15,7 +15,7 @@ from service.api.routing import route
 from service.api.runtime import runtime, services
 from service.contract import routes
 from service.contract.documents import parse_lt_translate_file
-from service.documents.store import DocumentNotFound, Download, KeyHolder
+from service.documents.store import DocumentNotFound, DocumentRecord, Download, KeyHolder
 from service.errors import UnsupportedMediaType
 from service.runtime.documents import DocumentJobs
 
@@ -59,14 +59,21 @@ def download_file(filename: str) -> Response:
     if not key:
         raise DocumentNotFound("no such file")
     # The URL is the capability: its key admits whoever holds it, as LibreTranslate's does.
+    if request.method == "HEAD":  # a link preview or a download manager's look: not a take
+        record = documents().ready(doc_id, key, KeyHolder.ANYONE)
+        return _file_headers(Response(content_type=record.media_type), record)
     return file_response(documents().download(doc_id, key, KeyHolder.ANYONE))
 
 
 def file_response(taken: Download) -> Response:
     """A translated file, under its own name; as is: text keeps its own encoding (a
     byte-order mark, or UTF-8)."""
-    response = Response(taken.data, content_type=taken.record.media_type)
+    return _file_headers(Response(taken.data, content_type=taken.record.media_type),
+                         taken.record)
+
+
+def _file_headers(response: Response, record: DocumentRecord) -> Response:
     response.headers["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''{quote(taken.record.filename)}")
+        f"attachment; filename*=UTF-8''{quote(record.filename)}")
     response.headers["Cache-Control"] = "no-store"
     return response

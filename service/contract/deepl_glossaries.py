@@ -188,7 +188,7 @@ def parse_dictionary_pair(query: Mapping[str, str]) -> tuple[str, str]:
         value = query.get(name)
         if not value:
             raise InvalidField(name, f"{name} is required", code="missing_field")
-        pair.append(value.lower())
+        pair.append(value.lower().split("-")[0])  # a regional variant names its language
     return pair[0], pair[1]
 
 

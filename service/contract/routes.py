@@ -212,7 +212,7 @@ DEEPL_V3_GLOSSARIES = Route("/v3/glossaries", "deepl", (
     Operation("post", "DeepL-compatible (v3) glossary creation: one or more dictionaries, "
               "one per language pair (TSV or CSV entries): 201 with the glossary. Not "
               "charged to the key's quota.", ref("DeepLMultilingualGlossary"), status=201,
-              request=DEEPL_GLOSSARY_V3_REQUEST,
+              request=DEEPL_GLOSSARY_V3_REQUEST, form=True,
               errors=(*_DEEPL_GLOSSARY_ERRORS, "413", "456"), error_schema="DeepLError"),
     Operation("get", "DeepL-compatible (v3) list of the glossaries this key may use: its "
               "own and the server-wide ones, each with its dictionaries.",
@@ -224,7 +224,7 @@ DEEPL_V3_GLOSSARY = Route("/v3/glossaries/{glossary_id}", "deepl", (
               error_schema="DeepLError", parameters=_GLOSSARY_ID),
     Operation("patch", "DeepL-compatible (v3) glossary edit: a new name, and entries merged "
               "into its dictionaries (a pair it lacks is added).",
-              ref("DeepLMultilingualGlossary"), request=DEEPL_PATCH_REQUEST,
+              ref("DeepLMultilingualGlossary"), request=DEEPL_PATCH_REQUEST, form=True,
               errors=(*_DEEPL_GLOSSARY_ERRORS, "413", "456"), error_schema="DeepLError",
               parameters=_GLOSSARY_ID),
     Operation("delete", "DeepL-compatible (v3) glossary deletion: 204; 404 for another "
@@ -239,7 +239,7 @@ DEEPL_V3_GLOSSARY_ENTRIES = Route("/v3/glossaries/{glossary_id}/entries", "deepl
 DEEPL_V3_GLOSSARY_DICTIONARIES = Route("/v3/glossaries/{glossary_id}/dictionaries", "deepl", (
     Operation("put", "DeepL-compatible (v3) dictionary replacement: the entries of one "
               "language pair replaced (or the dictionary added).",
-              ref("DeepLGlossaryDictionary"), request=DEEPL_DICTIONARY_REQUEST,
+              ref("DeepLGlossaryDictionary"), request=DEEPL_DICTIONARY_REQUEST, form=True,
               errors=(*_DEEPL_GLOSSARY_ERRORS, "413", "456"), error_schema="DeepLError",
               parameters=_GLOSSARY_ID),
     Operation("delete", "DeepL-compatible (v3) dictionary deletion (source_lang, "
@@ -330,7 +330,9 @@ DEEPL_NOT_SERVED: tuple[tuple[str, str], ...] = (
 
 def not_served(path: str) -> str | None:
     """Why a DeepL route ringkas knows of is not served here; None for any other path."""
-    return next((why for prefix, why in DEEPL_NOT_SERVED if path.startswith(prefix)), None)
+    return next((why for prefix, why in DEEPL_NOT_SERVED
+                 if path == prefix.rstrip("/") or path.startswith(prefix.rstrip("/") + "/")),
+                None)
 
 
 def is_deepl(path: str) -> bool:

@@ -32,8 +32,9 @@ from service.jobs.store import storage_fault
 
 
 class KeyHolder(enum.Enum):
-    """Whoever holds a document's key, whichever API key uploaded it: LibreTranslate's
-    download URL carries the key and is the capability, as LibreTranslate's is."""
+    """Whoever holds a document's key, whichever API key uploaded it, for a document made
+    as a capability (LibreTranslate's download URL carries the key and is the capability,
+    as LibreTranslate's is)."""
 
     ANYONE = "anyone"
 
@@ -67,6 +68,9 @@ class DocumentRecord:
     expires_at: float
     error: dict[str, Any] | None = None  # {"code", "message"} when status is error
     warnings: tuple[str, ...] = ()  # the translation's warning codes (glossary_not_applied)
+    # Its key alone admits its holder (LibreTranslate's download URL); a DeepL document
+    # also needs the API key that uploaded it.
+    capability: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,15 +100,15 @@ class DocumentStore:
             raise fault from None
 
     def create(self, owner: str | None, *, filename: str, format: str, media_type: str,
-               source: str, target: str, characters: int,
-               status: str = QUEUED) -> tuple[DocumentRecord, str]:
+               source: str, target: str, characters: int, status: str = QUEUED,
+               capability: bool = False) -> tuple[DocumentRecord, str]:
         """A new document's record, and its key (returned only now)."""
         self.purge_expired()
         key = secrets.token_urlsafe(24)
         now = self.clock()
         record = DocumentRecord(f"doc_{uuid.uuid4().hex}", owner, _hash(key), filename,
                                 format, media_type, source, target, status, characters, now,
-                                now, now + self.retention_s)
+                                now, now + self.retention_s, capability=capability)
         with self._storage():
             (self.root / record.id).mkdir(parents=True)
             self._write(record)
@@ -134,12 +138,14 @@ class DocumentStore:
         return self.update(record, status=DONE, warnings=warnings)
 
     def get(self, doc_id: str, key: str, owner: Asker) -> DocumentRecord | None:
-        """The document, if ``doc_id`` and ``key`` name one of ``owner``'s (any one's for
-        KeyHolder.ANYONE) that has not expired; else None (never saying which of these it
-        was)."""
+        """The document, if ``doc_id`` and ``key`` name one of ``owner``'s (for
+        KeyHolder.ANYONE: one made as a capability) that has not expired; else None (never
+        saying which of these it was)."""
         self.purge_expired()
         record = self._read(doc_id)
-        if (record is None or (owner is not KeyHolder.ANYONE and record.owner != owner)
+        if (record is None
+                or not (record.capability if owner is KeyHolder.ANYONE
+                        else record.owner == owner)
                 or not hmac.compare_digest(record.key_hash, _hash(key))
                 or record.expires_at <= self.clock()):
             return None

@@ -17,6 +17,7 @@ safe to share between threads.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import json
 import re
 import sqlite3
@@ -121,7 +122,7 @@ def _groups(dictionaries: builtins.list[Glossary]) -> builtins.list[GlossaryGrou
                           ds[0].server) for gid, ds in by_id.items()]
 
 
-def _check_pair(source_lang: str, target_lang: str) -> tuple[str, str]:
+def check_pair(source_lang: str, target_lang: str) -> tuple[str, str]:
     source_lang, target_lang = source_lang.lower(), target_lang.lower()
     if (source_lang, target_lang) not in PAIRS:
         raise InvalidGlossary(f"unsupported glossary language pair {source_lang!r} -> "
@@ -140,7 +141,7 @@ def load_dir(folder: Path) -> list[Glossary]:
         if not m or not path.is_file():
             continue
         try:
-            src, tgt = _check_pair(m["src"], m["tgt"])
+            src, tgt = check_pair(m["src"], m["tgt"])
             entries = parse_entries(path.read_text(encoding="utf-8"), m["fmt"],
                                     source_lang=src, target_lang=tgt)
         except (InvalidGlossary, OSError, UnicodeDecodeError) as exc:
@@ -201,7 +202,7 @@ class GlossaryStore:
     def _parse(self, source_lang: str, target_lang: str,
                entries: tuple[tuple[str, str], ...] | str,
                entries_format: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
-        source_lang, target_lang = _check_pair(source_lang, target_lang)
+        source_lang, target_lang = check_pair(source_lang, target_lang)
         if isinstance(entries, str):
             parsed = parse_entries(entries, entries_format, source_lang=source_lang,
                                    target_lang=target_lang)
@@ -261,14 +262,15 @@ class GlossaryStore:
             conn.execute("BEGIN IMMEDIATE")
             self._check_caps(conn, owner, new_glossary=True,
                              entries_added=sum(len(e) for _, _, e in parsed))
-            for d in made:
-                self._insert(conn, d)
+            for n, d in enumerate(made):
+                self._insert(conn, d, gid if n == 0 else None)
         return _groups(list(made))[0]
 
     @staticmethod
-    def _insert(conn: sqlite3.Connection, d: Glossary) -> None:
+    def _insert(conn: sqlite3.Connection, d: Glossary, row_id: str | None = None) -> None:
+        """One dictionary's row; a glossary's first row has the glossary's own id."""
         conn.execute(f"INSERT INTO glossaries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     (str(uuid.uuid4()), d.name, d.source_lang, d.target_lang,
+                     (row_id or str(uuid.uuid4()), d.name, d.source_lang, d.target_lang,
                       json.dumps(d.entries, ensure_ascii=False), d.creation_time, d.owner,
                       d.glossary_id))
 
@@ -312,64 +314,86 @@ class GlossaryStore:
     def entries(self, glossary_id: str, owner: str | None = None) -> tuple[tuple[str, str], ...]:
         return self.get(glossary_id, owner).entries
 
-    def _writable(self, glossary_id: str, owner: str | None) -> GlossaryGroup:
-        group = self.group(glossary_id, owner)
-        if group.server:
+    def _locked(self, conn: sqlite3.Connection, glossary_id: str,
+                owner: str | None) -> dict[tuple[str, str], tuple[str, Glossary]]:
+        """Under the caller's write lock: the glossary's dictionaries by pair, each with its
+        row id, read on that connection (so what is changed is what was read)."""
+        if any(d.glossary_id == glossary_id for d in self.server):
             raise InvalidGlossary("a server-wide glossary cannot be changed through the API",
                                   code="glossary_read_only",
                                   details={"glossary_id": glossary_id})
-        return group
+        conn.execute("BEGIN IMMEDIATE")
+        rows = conn.execute(f"SELECT {_COLUMNS} FROM glossaries WHERE group_id = ? AND "
+                            "owner IS ? ORDER BY rowid", (glossary_id, owner)).fetchall()
+        if not rows:
+            raise GlossaryNotFound("no such glossary", details={"glossary_id": glossary_id})
+        return {(r[2], r[3]): (r[0], _row(r)) for r in rows}
 
     def delete(self, glossary_id: str, owner: str | None = None) -> None:
-        self._writable(glossary_id, owner)
         with self._connect() as conn:
+            self._locked(conn, glossary_id, owner)
             conn.execute("DELETE FROM glossaries WHERE group_id = ? AND owner IS ?",
                          (glossary_id, owner))
 
     def rename(self, glossary_id: str, name: str, owner: str | None = None) -> GlossaryGroup:
-        self._writable(glossary_id, owner)
-        name = _check_name(name)
-        with self._connect() as conn:
-            conn.execute("UPDATE glossaries SET name = ? WHERE group_id = ? AND owner IS ?",
-                         (name, glossary_id, owner))
-        return self.group(glossary_id, owner)
+        return self.edit(glossary_id, name=name, owner=owner)
 
     def put_dictionary(self, glossary_id: str, dictionary: DictionaryInput, *,
                        owner: str | None = None, merge: bool = False) -> Glossary:
         """Replace (or, with ``merge``, update and add to) the entries of one dictionary,
         or add the dictionary when the glossary has none of its pair."""
-        group = self._writable(glossary_id, owner)
-        source_lang, target_lang, parsed = self._parse(*dictionary)
-        before = group.dictionary(source_lang, target_lang)
-        entries = parsed
-        if merge and before is not None:
-            entries = tuple({**dict(before.entries), **dict(parsed)}.items())
-            if len(entries) > MAX_ENTRIES:
-                raise InvalidGlossary(f"a dictionary holds at most {MAX_ENTRIES} entries",
-                                      code="too_many_glossary_entries")
-        held = len(before.entries) if before is not None else 0
-        made = Glossary(glossary_id, group.name, source_lang, target_lang, entries,
-                        group.creation_time, owner)
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            self._check_caps(conn, owner, new_glossary=False,
-                             entries_added=len(entries) - held)
-            conn.execute("DELETE FROM glossaries WHERE group_id = ? AND owner IS ? AND "
-                         "source_lang = ? AND target_lang = ?",
-                         (glossary_id, owner, source_lang, target_lang))
-            self._insert(conn, made)
+        group = self.edit(glossary_id, [dictionary], owner=owner, merge=merge)
+        made = group.dictionary(*check_pair(dictionary[0], dictionary[1]))
+        assert made is not None
         return made
+
+    def edit(self, glossary_id: str, dictionaries: Sequence[DictionaryInput] = (), *,
+             name: str | None = None, owner: str | None = None,
+             merge: bool = False) -> GlossaryGroup:
+        """Change a glossary at once or not at all: its name, and each dictionary's entries
+        replaced (or, with ``merge``, updated and added to; a pair it lacks is added). Every
+        entry and the caps are checked before anything is written."""
+        name = _check_name(name) if name is not None else None
+        parsed = [self._parse(*d) for d in dictionaries]
+        pairs = [(s, t) for s, t, _ in parsed]
+        if len(set(pairs)) != len(pairs):
+            raise InvalidGlossary("a glossary has one dictionary per language pair",
+                                  code="duplicate_glossary_dictionary")
+        with self._connect() as conn:
+            held = self._locked(conn, glossary_id, owner)
+            first = next(iter(held.values()))[1]
+            title = name if name is not None else first.name
+            added = 0
+            for source_lang, target_lang, entries in parsed:
+                row_id, before = held.get((source_lang, target_lang), (None, None))
+                if merge and before is not None:
+                    entries = tuple({**dict(before.entries), **dict(entries)}.items())
+                    if len(entries) > MAX_ENTRIES:
+                        raise InvalidGlossary(f"a dictionary holds at most {MAX_ENTRIES} "
+                                              "entries", code="too_many_glossary_entries")
+                added += len(entries) - (len(before.entries) if before is not None else 0)
+                held[(source_lang, target_lang)] = (
+                    row_id or str(uuid.uuid4()),
+                    Glossary(glossary_id, title, source_lang, target_lang, entries,
+                             first.creation_time, owner))
+            self._check_caps(conn, owner, new_glossary=False, entries_added=added)
+            conn.execute("DELETE FROM glossaries WHERE group_id = ? AND owner IS ?",
+                         (glossary_id, owner))
+            written = []
+            for row_id, d in held.values():
+                written.append(dataclasses.replace(d, name=title))
+                self._insert(conn, written[-1], row_id)
+            return _groups(written)[0]
 
     def delete_dictionary(self, glossary_id: str, source_lang: str, target_lang: str,
                           owner: str | None = None) -> None:
         """Remove one dictionary; removing a glossary's last removes the glossary."""
-        group = self._writable(glossary_id, owner)
-        source_lang, target_lang = _check_pair(source_lang, target_lang)
-        if group.dictionary(source_lang, target_lang) is None:
-            raise GlossaryNotFound(f"glossary {glossary_id!r} has no {source_lang}->"
-                                   f"{target_lang} dictionary",
-                                   details={"glossary_id": glossary_id})
+        source_lang, target_lang = check_pair(source_lang, target_lang)
         with self._connect() as conn:
+            if (source_lang, target_lang) not in self._locked(conn, glossary_id, owner):
+                raise GlossaryNotFound(f"glossary {glossary_id!r} has no {source_lang}->"
+                                       f"{target_lang} dictionary",
+                                       details={"glossary_id": glossary_id})
             conn.execute("DELETE FROM glossaries WHERE group_id = ? AND owner IS ? AND "
                          "source_lang = ? AND target_lang = ?",
                          (glossary_id, owner, source_lang, target_lang))

@@ -121,7 +121,8 @@ class DocumentJobs:
         rt.pipeline()  # 503 before any work when the models are not ready
         out = rt.run(lambda pipeline, deadline: doc.translate(
             pipeline_translator(pipeline, deadline, source, target)))
-        record, key = self._create(owner, doc, source, target, TRANSLATING)
+        # LibreTranslate's: the URL it answers is the capability
+        record, key = self._create(owner, doc, source, target, TRANSLATING, capability=True)
         return Submitted(self.store.finish(record, out), key)
 
     def submit(self, owner: str | None, filename: str, data: bytes, source: str,
@@ -150,10 +151,11 @@ class DocumentJobs:
         return Submitted(record, key)
 
     def _create(self, owner: str | None, doc: Document, source: str, target: str,
-                status: str) -> tuple[DocumentRecord, str]:
+                status: str, *, capability: bool = False) -> tuple[DocumentRecord, str]:
         return self.store.create(owner, filename=doc.filename, format=doc.format.name,
                                  media_type=doc.format.media_type, source=source,
-                                 target=target, characters=doc.characters, status=status)
+                                 target=target, characters=doc.characters, status=status,
+                                 capability=capability)
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -169,6 +171,15 @@ class DocumentJobs:
 
     def download(self, doc_id: str, key: str, owner: Asker) -> Download:
         """The translated file; the document is deleted with it."""
+        self.ready(doc_id, key, owner)
+        taken = self.store.take(doc_id, key, owner)
+        if taken is None:  # another download took it a moment ago
+            raise DocumentNotFound("no such document for this key (downloaded already)")
+        return taken
+
+    def ready(self, doc_id: str, key: str, owner: Asker) -> DocumentRecord:
+        """The document, when its translated file is there to download (nothing is taken:
+        a HEAD of the download, say)."""
         record = self.status(doc_id, key, owner)
         if record.status == ERROR:
             raise DocumentFailed("the document's translation failed; its status says why",
@@ -176,10 +187,7 @@ class DocumentJobs:
         if record.status != DONE:
             raise DocumentNotReady(f"the document is {record.status}, not done",
                                    details={"status": record.status})
-        taken = self.store.take(doc_id, key, owner)
-        if taken is None:  # another download took it a moment ago
-            raise DocumentNotFound("no such document for this key (downloaded already)")
-        return taken
+        return record
 
     def clock(self) -> float:
         return self.store.clock()

@@ -292,9 +292,10 @@ def translate_file(file: FileInput, *, filename: str | None, source: str,
 def download(url: str) -> Call[bytes]:
     """The download of a ``translatedFileUrl``, from the client's own base URL: the service
     writes the URL with the scheme and host it saw, which behind a proxy need not be the
-    ones the client can reach."""
+    ones the client can reach. Never sent twice: the URL serves one download, so a retry
+    after a lost answer would only meet a 404 and hide what went wrong."""
     at = url.find(DOWNLOAD_PATH)
-    return Call("GET", url[at:] if at >= 0 else url, _content, send_key=False,
+    return Call("GET", url[at:] if at >= 0 else url, _content, retry=False, send_key=False,
                 label=f"GET {DOWNLOAD_PATH}…")
 
 
