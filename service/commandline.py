@@ -28,7 +28,7 @@ def invoked_as(argv0: str | None = None) -> str:
     argv0 = sys.argv[0] if argv0 is None else argv0
     name = os.path.basename(argv0)
     if name == "__main__.py" and os.path.basename(os.path.dirname(argv0)) == "service":
-        return f"{os.path.basename(sys.executable)} -m service"
+        return f"{sys.executable} -m service"
     if not name.startswith("ringkas"):  # run from other code: the command's own name
         return "ringkas"
     found = shutil.which(name)
