@@ -38,9 +38,7 @@ class AsyncRingkasClient(ClientBase):
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         super().__init__(base_url, api_key=api_key, timeout=timeout, max_retries=max_retries,
                          max_wait_s=max_wait_s, retries=retries, backoff_s=backoff_s)
-        if http_client is not None and transport is not None:
-            raise TypeError("give http_client or transport, not both")
-        self._owns_http = http_client is None
+        self._owns_http = self._owns(http_client, transport)
         self.http = http_client or httpx.AsyncClient(transport=transport)
         self._sleep = sleep
 

@@ -36,6 +36,13 @@ class ClientBase:
         self.retry = RetryPolicy(max_retries=DEFAULT_MAX_RETRIES if given is None else given,
                                  max_wait_s=max_wait_s, backoff_s=backoff_s)
 
+    @staticmethod
+    def _owns(http_client: object | None, transport: object | None) -> bool:
+        """Whether the client makes (and so closes) its httpx client."""
+        if http_client is not None and transport is not None:
+            raise TypeError("give http_client or transport, not both")
+        return http_client is None
+
     @property
     def retries(self) -> int:
         """How many times a refused (429/503) or unsent request is tried again."""
