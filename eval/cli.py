@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,20 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
     from eval.systems import Http, Hypotheses, InProcess, System
 
     length_value: str | int = int(length) if length.isdigit() else length
+    summary_docs = dataset.summary_set()
+    if limit:
+        summary_docs = summary_docs[:limit]
+    files = dataset.eval_set_files()
+    meta: dict[str, Any] = {
+        "length": length_value,
+        "eval_set": {"sha256": dataset.fingerprint(files), "files": len(files),
+                     "summary_documents": len(summary_docs), "limit": limit},
+        "metrics": {"bootstrap": bootstrap},
+    }
+    saved = None
+    if baseline:  # a baseline measured otherwise is refused before minutes of work
+        saved = json.loads(baseline.read_text(encoding="utf-8"))
+        _comparable(gate.check_settings, meta, saved)
     system: System | None
     if hypotheses:
         try:
@@ -86,9 +101,6 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
         from eval.fidelity import evaluate as evaluate_fidelity
 
         fidelity = evaluate_fidelity(dataset.ntrex_documents(), limit)
-    summary_docs = dataset.summary_set()
-    if limit:
-        summary_docs = summary_docs[:limit]
     summaries = {}
     if task in {"summary", "all"}:
         assert system is not None  # every task but segmentation and fidelity has one
@@ -108,15 +120,8 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
                                 nusax.reference[: limit * 10])
         translation["nusax-mt"] = evaluate_translation([nusax], system, bootstrap, not quiet)
 
-    files = dataset.eval_set_files()
-    meta: dict[str, Any] = {
-        "system": (system.name if system is not None else "none") if not service_url
-        else f"http {service_url}",
-        "length": length_value,
-        "eval_set": {"sha256": dataset.fingerprint(files), "files": len(files),
-                     "summary_documents": len(summary_docs), "limit": limit},
-        "metrics": {"bootstrap": bootstrap},
-    }
+    meta["system"] = ((system.name if system is not None else "none") if not service_url
+                      else f"http {service_url}")
     result = report.build(summaries, translation, meta, segmentation, fidelity)
     for kind, path in report.write(result, out).items():
         click.echo(f"{kind}: {path}")
@@ -125,13 +130,8 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
     if failed:
         click.echo(f"warning: {failed} article(s) failed; see 'errors' in report.json",
                    err=True)
-    if baseline:
-        saved = json.loads(baseline.read_text(encoding="utf-8"))
-        try:
-            gate.check_comparable(result, saved)
-        except gate.IncomparableReports as exc:
-            click.echo(f"gate: {exc}", err=True)
-            sys.exit(2)
+    if baseline and saved is not None:
+        _comparable(gate.check_comparable, result, saved)
         regressions = gate.compare(result, saved, tolerance)
         if regressions:
             click.echo(f"REGRESSION against {baseline} (tolerance {tolerance}):", err=True)
@@ -154,3 +154,16 @@ def _served_strategies(system: Any) -> list[str]:
 
 def main() -> None:
     eval_command()
+
+
+NOT_COMPARABLE = 3  # the gate's own exit code: 1 is a regression, 2 a usage error
+
+
+def _comparable(check: Any, current: Mapping[str, Any], saved: Mapping[str, Any]) -> None:
+    from eval import gate
+
+    try:
+        check(current, saved)
+    except gate.IncomparableReports as exc:
+        click.echo(f"gate: {exc}", err=True)
+        sys.exit(NOT_COMPARABLE)

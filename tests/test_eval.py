@@ -90,7 +90,10 @@ def test_gate_passes_against_itself_and_fails_on_a_planted_regression(tmp_path: 
     lenient = run("--hypotheses", str(tmp_path / "worse.jsonl"), "--out",
                   str(tmp_path / "lenient"), "--baseline", str(baseline), "--tolerance", "1000",
                   "--limit", "2")
-    assert lenient.exit_code == 0
+    # --tolerance is for the scores; the trust measures keep their own half point.
+    assert lenient.exit_code == 1 and "rouge2" not in lenient.stderr
+    assert "oracle/attribution_coverage: 100.00 -> 0.00 (-100.00) (may worsen by 0.5)" \
+        in lenient.stderr
     # A run that produced nothing fails the gate, whatever the tolerance.
     empty = tmp_path / "empty.jsonl"
     empty.write_text(json.dumps({"doc_id": "nope", "strategy": "oracle", "summary": "x"}) + "\n")
@@ -100,7 +103,8 @@ def test_gate_passes_against_itself_and_fails_on_a_planted_regression(tmp_path: 
     # Different articles are not comparable at all.
     other = run("--hypotheses", str(tmp_path / "same.jsonl"), "--out", str(tmp_path / "other"),
                 "--baseline", str(baseline), "--limit", "3")
-    assert other.exit_code == 2 and "not comparable" in other.stderr
+    assert other.exit_code == 3 and "eval_set.limit=2, this run with 3" in other.stderr
+    assert not (tmp_path / "other").exists()  # refused before anything was run or scored
 
 
 def test_gate_directions() -> None:
@@ -252,3 +256,46 @@ def test_the_progress_bar_names_each_metric_while_scoring() -> None:
     _score(("bleu", "chrf"), [hyp], [[ref]], [ref], ["d1"], run, 10, bar=bar)
     assert bar.said == ["scoring extractive: bleu", "scoring extractive: chrf"]
     assert set(run.corpus) >= {"bleu", "chrf"}
+
+
+def test_each_metric_keeps_its_own_rule() -> None:
+    """A promised count may not rise at all; a rate of unsupported claims or the coverage
+    may worsen by half a point; other scores by --tolerance."""
+    from eval.gate import compare
+
+    def report(**values: float) -> dict[str, Any]:
+        lower = {"unsupported_entities", "numbers_unflagged_changes"}
+        return {"summaries": {"s": {"corpus": {m: {"value": v, "higher_is_better": m not in
+                                                   lower} for m, v in values.items()}}}}
+
+    base = report(numbers_unflagged_changes=0, unsupported_entities=0.1,
+                  attribution_coverage=100.0, rouge2=20.0)
+    same = compare(base, base, tolerance=1.0)
+    assert same == []
+    worse = compare(report(numbers_unflagged_changes=1, unsupported_entities=1.05,
+                           attribution_coverage=99.01, rouge2=19.2), base, tolerance=1.0)
+    assert sorted(r.metric for r in worse) == ["attribution_coverage",
+                                               "numbers_unflagged_changes",
+                                               "unsupported_entities"]  # rouge2 is in noise
+    assert "may not rise" in str(next(r for r in worse
+                                      if r.metric == "numbers_unflagged_changes"))
+
+
+def test_a_baseline_scored_another_way_is_refused(oracle_report: dict[str, Any],
+                                                 tmp_path: Path) -> None:
+    """A doctored signature (another sacrebleu, tokeniser or resampling) is not the same
+    measure: the gate refuses with its own exit code and names the metric."""
+    saved = json.loads(json.dumps({k: v for k, v in oracle_report.items() if k != "_dir"}))
+    bleu = saved["summaries"]["oracle"]["corpus"]["bleu"]
+    bleu["signature"] = bleu["signature"].replace("version:", "version:1.4.14-was-")
+    baseline = tmp_path / "doctored.json"
+    baseline.write_text(json.dumps(saved), encoding="utf-8")
+    hyps = _hypotheses(tmp_path / "h.jsonl", 1)
+    result = run("--hypotheses", str(hyps), "--out", str(tmp_path / "out"),
+                 "--baseline", str(baseline))
+    assert result.exit_code == 3, result.output
+    assert "summaries/oracle/bleu was scored differently" in result.stderr
+    bootstrap = run("--hypotheses", str(hyps), "--out", str(tmp_path / "b"), "--baseline",
+                    str(baseline), "--bootstrap", "10")  # other scoring settings
+    assert bootstrap.exit_code == 3 and "metrics.bootstrap=50" in bootstrap.stderr
+    assert not (tmp_path / "b").exists()
