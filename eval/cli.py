@@ -122,6 +122,11 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
 
     meta["system"] = ((system.name if system is not None else "none") if not service_url
                       else f"http {service_url}")
+    from eval.provenance import provenance
+
+    meta["provenance"] = provenance({"task": task, "strategies": ",".join(chosen),
+                                     "length": length_value, "prompt": prompt,
+                                     "limit": limit, "bootstrap": bootstrap})
     result = report.build(summaries, translation, meta, segmentation, fidelity)
     for kind, path in report.write(result, out).items():
         click.echo(f"{kind}: {path}")

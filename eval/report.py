@@ -114,6 +114,14 @@ def markdown(report: Mapping[str, Any]) -> str:
                   ""]
     if report.get("fidelity"):
         lines += _fidelity_section(report["fidelity"])
+    lines += _documents_section(report)
+    prov = report.get("provenance")
+    if prov:
+        libs = ", ".join(f"{k} {v}" for k, v in prov["versions"].items() if v)
+        lines += ["## Provenance", "", f"- ringkas commit `{prov['commit'] or 'unknown'}`",
+                  f"- {libs}",
+                  "- settings: " + ", ".join(f"{k}={v}" for k, v in prov["settings"].items()),
+                  ""]
     lines += ["## Signatures", ""]
     # Each distinct signature once, with the measures it signs.
     signed: dict[str, set[str]] = {}
@@ -123,6 +131,56 @@ def markdown(report: Mapping[str, Any]) -> str:
                 signed.setdefault(s["signature"], set()).add(f"{section}/{m}")
     lines += [f"- `{sig}`: " + ", ".join(sorted(ms)) for sig, ms in sorted(signed.items())]
     return "\n".join(lines) + "\n"
+
+
+# The per-document table's columns, and how many of the worst documents are listed.
+DOCUMENT_METRICS = ("rouge2", "rougeLsum", "chrf", "bleu")
+WORST = 3
+
+
+def _documents_section(report: Mapping[str, Any]) -> list[str]:
+    """Per strategy: each article's scores, and the worst ones per metric, each beside its
+    output, so a decision can read what the numbers stand for."""
+    lines: list[str] = []
+    for name, run in report.get("summaries", {}).items():
+        docs = run.get("documents", {})
+        if not docs:
+            continue
+        cols = [m for m in DOCUMENT_METRICS if any(m in d for d in docs.values())]
+        lines += [f"## Per article: {name}", "", "| article | " + " | ".join(cols) + " |",
+                  "|---" * (len(cols) + 1) + "|"]
+        for doc_id, scores in sorted(docs.items()):
+            cells = [f"{scores[m]:.2f}" if m in scores else "–" for m in cols]
+            lines.append(f"| {doc_id} | " + " | ".join(cells) + " |")
+        lines.append("")
+        for metric in cols[:2]:
+            ranked = sorted((d for d in docs if metric in docs[d]),
+                            key=lambda d: docs[d][metric])[:WORST]
+            lines += [f"Worst by {metric}:", ""]
+            for doc_id in ranked:
+                output = " ".join(run.get("outputs", {}).get(doc_id, "").split())
+                lines.append(f"- {doc_id} ({docs[doc_id][metric]:.2f}): {output[:300]}")
+            lines.append("")
+    return lines
+
+
+def documents_csv(report: Mapping[str, Any]) -> str:
+    """Every article's score of every metric, one row per strategy and article."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    metrics = sorted({m for section in ("summaries", "translation")
+                      for run in report.get(section, {}).values()
+                      for scores in run.get("documents", {}).values() for m in scores})
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["section", "strategy", "document", *metrics])
+    for section in ("summaries", "translation"):
+        for name, run in report.get(section, {}).items():
+            for doc_id, scores in sorted(run.get("documents", {}).items()):
+                writer.writerow([section, name, doc_id,
+                                 *(scores.get(m, "") for m in metrics)])
+    return out.getvalue()
 
 
 def _fidelity_section(runs: Mapping[str, Any]) -> list[str]:
@@ -242,7 +300,8 @@ def _fidelity_panel(ax: Any, runs: Mapping[str, Any]) -> None:
 def write(report: Mapping[str, Any], out: Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "report.json", "markdown": out / "report.md",
-             "chart": out / "report.png"}
+             "csv": out / "documents.csv", "chart": out / "report.png"}
+    paths["csv"].write_text(documents_csv(report), encoding="utf-8")
     paths["json"].write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
                              encoding="utf-8")
     paths["markdown"].write_text(markdown(report), encoding="utf-8")

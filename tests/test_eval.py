@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +73,22 @@ def test_report_files_and_provenance(oracle_report: dict[str, Any]) -> None:
     assert "ci95" in bleu
     docs = oracle_report["summaries"]["oracle"]["documents"]
     assert set(docs) == {d.doc_id for d in dataset.summary_set()}
+    # What it was measured with, beyond the date.
+    prov = oracle_report["provenance"]
+    assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?", prov["commit"] or "")
+    assert prov["versions"]["sacrebleu"] == metadata.version("sacrebleu")
+    assert prov["settings"]["bootstrap"] == 50 and prov["settings"]["task"] == "summary"
+    assert f"ringkas commit `{prov['commit']}`" in markdown
+    # A row per article, the worst beside their outputs, and the same as CSV.
+    table = markdown.split("## Per article: oracle", 1)[1].split("Worst by", 1)[0]
+    assert sum(line.startswith("| ") and not line.startswith("| article")
+               for line in table.splitlines()) == len(docs)
+    assert "Worst by rouge2:" in markdown
+    rows = list(csv.reader((out / "documents.csv").read_text(encoding="utf-8").splitlines()))
+    assert rows[0][:3] == ["section", "strategy", "document"] and len(rows) == len(docs) + 1
+    bleu_col = rows[0].index("bleu")
+    assert {r[2]: float(r[bleu_col]) for r in rows[1:]} == {d: s["bleu"]
+                                                           for d, s in docs.items()}
 
 
 def test_gate_passes_against_itself_and_fails_on_a_planted_regression(tmp_path: Path) -> None:
