@@ -128,6 +128,14 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
                                      "length": length_value, "prompt": prompt,
                                      "limit": limit, "bootstrap": bootstrap})
     result = report.build(summaries, translation, meta, segmentation, fidelity)
+    if saved is not None:
+        _comparable(gate.check_comparable, result, saved)
+        from eval.significance import compare_runs
+
+        refs = {d.doc_id: d.references for d in summary_docs}
+        result["significance"] = {"against": str(baseline), "test": "paired bootstrap "
+                                  "(sacrebleu, seed 12345)",
+                                  "summaries": compare_runs(result, saved, refs)}
     for kind, path in report.write(result, out).items():
         click.echo(f"{kind}: {path}")
     click.echo(report.markdown(result))
@@ -136,7 +144,6 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
         click.echo(f"warning: {failed} article(s) failed; see 'errors' in report.json",
                    err=True)
     if baseline and saved is not None:
-        _comparable(gate.check_comparable, result, saved)
         regressions = gate.compare(result, saved, tolerance)
         if regressions:
             click.echo(f"REGRESSION against {baseline} (tolerance {tolerance}):", err=True)

@@ -114,6 +114,7 @@ def markdown(report: Mapping[str, Any]) -> str:
                   ""]
     if report.get("fidelity"):
         lines += _fidelity_section(report["fidelity"])
+    lines += _significance_section(report)
     lines += _documents_section(report)
     prov = report.get("provenance")
     if prov:
@@ -131,6 +132,22 @@ def markdown(report: Mapping[str, Any]) -> str:
                 signed.setdefault(s["signature"], set()).add(f"{section}/{m}")
     lines += [f"- `{sig}`: " + ", ".join(sorted(ms)) for sig, ms in sorted(signed.items())]
     return "\n".join(lines) + "\n"
+
+
+def _significance_section(report: Mapping[str, Any]) -> list[str]:
+    found = report.get("significance")
+    if not found or not found.get("summaries"):
+        return []
+    lines = [f"## Against the baseline ({found['test']})", "",
+             f"Baseline: `{found['against']}`. p is the chance of a change at least this "
+             "large between two runs of the same system; * marks p < 0.05.", "",
+             "| strategy | metric | baseline | this run | change | p |", "|---" * 6 + "|"]
+    for strategy, metrics in found["summaries"].items():
+        for metric, r in metrics.items():
+            star = "*" if r["p_value"] < 0.05 else ""
+            lines.append(f"| {strategy} | {metric} | {r['baseline']:.2f} | {r['current']:.2f} "
+                         f"| {r['change']:+.2f} | {r['p_value']:.4f}{star} |")
+    return [*lines, ""]
 
 
 # The per-document table's columns, and how many of the worst documents are listed.

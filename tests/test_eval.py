@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import subprocess
 import sys
@@ -106,6 +107,11 @@ def test_gate_passes_against_itself_and_fails_on_a_planted_regression(tmp_path: 
                 "--out", str(tmp_path / "worse"), "--baseline", str(baseline), "--limit", "2")
     assert worse.exit_code == 1
     assert "REGRESSION" in worse.stderr and "summaries/oracle/rouge2" in worse.stderr
+    # Beside the gate: is the change real? Paired tests against the baseline's outputs.
+    sig = json.loads((tmp_path / "worse" / "report.json").read_text())["significance"]
+    chrf = sig["summaries"]["oracle"]["chrf"]
+    assert chrf["change"] < 0 and chrf["documents"] == 2 and 0 < chrf["p_value"] <= 1
+    assert "## Against the baseline" in (tmp_path / "worse" / "report.md").read_text()
     lenient = run("--hypotheses", str(tmp_path / "worse.jsonl"), "--out",
                   str(tmp_path / "lenient"), "--baseline", str(baseline), "--tolerance", "1000",
                   "--limit", "2")
@@ -318,3 +324,32 @@ def test_a_baseline_scored_another_way_is_refused(oracle_report: dict[str, Any],
                     str(baseline), "--bootstrap", "10")  # other scoring settings
     assert bootstrap.exit_code == 3 and "metrics.bootstrap=50" in bootstrap.stderr
     assert not (tmp_path / "b").exists()
+
+
+def test_paired_p_values_equal_sacrebleus_command_line(tmp_path: Path) -> None:
+    """The paired bootstrap gives the p-values `sacrebleu --paired-bs` prints for the same
+    files: first sentences of the brief digests against the digests themselves."""
+    from eval.significance import paired
+
+    docs = dataset.summary_set()[:6]
+
+    def norm(text: str) -> str:
+        return " ".join(text.split())
+
+    refs = [[norm(r) for r in d.references] for d in docs]
+    current = [r[1] for r in refs]
+    base = [r[1].split(". ")[0] + "." for r in refs]
+    ours = {r.metric: r for r in paired(base, current, refs)}
+    for i in range(2):
+        (tmp_path / f"ref{i}").write_text("\n".join(r[i] for r in refs) + "\n")
+    (tmp_path / "base").write_text("\n".join(base) + "\n")
+    (tmp_path / "current").write_text("\n".join(current) + "\n")
+    cli = subprocess.run([sys.executable, "-m", "sacrebleu", "ref0", "ref1", "-i", "base",
+                          "current", "--paired-bs", "-m", "bleu", "chrf", "ter",
+                          "--chrf-word-order", "2", "-f", "text"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "SACREBLEU_SEED": "12345"})
+    assert cli.returncode == 0, cli.stderr
+    printed = [float(p) for p in re.findall(r"\(p = ([0-9.]+)\)", cli.stdout)]
+    assert printed == [round(ours[m].p_value, 4) for m in ("bleu", "chrf", "ter")]
+    assert ours["chrf"].p_value < 0.05 and ours["chrf"].change > 0
