@@ -8,7 +8,9 @@ naming the difference, before any number is set beside another.
 What counts as worse is each metric's own rule (:data:`RULES`): a count the product
 promises to keep at its value (a change no warning names, a glossary miss) fails on any
 rise; a rate of unsupported claims or a coverage fails past half a point; every other
-score past the run's ``--tolerance``, in its own direction.
+score past the run's ``--tolerance``, in its own direction. The summaries' length may change
+by a quarter at most, and the share of summaries that loop may not rise: a run of
+first-sentence or repeated-text summaries fails even where BLEU ties.
 """
 
 from __future__ import annotations
@@ -28,10 +30,13 @@ class Rule:
 
     tolerance: float | None = None
     must_not_rise: bool = False
+    relative: float | None = None  # a share of the baseline's value instead of points
 
     def describe(self, default: float) -> str:
         if self.must_not_rise:
             return "may not rise"
+        if self.relative is not None:
+            return f"may change by {self.relative:.0%}"
         allowed = self.tolerance if self.tolerance is not None else default
         return f"may worsen by {allowed:g}"
 
@@ -43,6 +48,10 @@ RULES: Mapping[str, Rule] = {
     "attribution_coverage": Rule(tolerance=0.5),
     "unsupported_numeric_pct": Rule(tolerance=0.5),
     "unsupported_entities": Rule(tolerance=0.5),
+    # Summaries shrinking to a sentence, or looping: BLEU against a brief reference may
+    # not move, these do.
+    "words": Rule(relative=0.25),
+    "repetition_pct": Rule(must_not_rise=True),
 }
 DEFAULT_RULE = Rule()
 
@@ -143,6 +152,8 @@ def _worse(base: Mapping[str, Any], cur: Mapping[str, Any], rule: Rule,
     change = cur["value"] - base["value"]
     if rule.must_not_rise:
         return change > 0
+    if rule.relative is not None:  # either way: a length is right, not better, when kept
+        return abs(change) > rule.relative * abs(base["value"])
     if not base.get("higher_is_better", True):
         change = -change
     allowed = rule.tolerance if rule.tolerance is not None else tolerance

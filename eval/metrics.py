@@ -184,9 +184,22 @@ class Rouge(Metric):
                 for d in self._per_doc(hyps, refs)]
 
 
+# A summary whose word 3-grams repeat this much is degenerate (a loop, a pasted sentence).
+REPEATED_SHARE = 0.3
+
+
+def repeated_share(text: str, n: int = 3) -> float:
+    """The share of a text's word n-grams that are a repeat of an earlier one."""
+    words = text.lower().split()
+    grams = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+    return 1 - len(set(grams)) / len(grams) if grams else 0.0
+
+
 @register
 class Length(Metric):
-    """Summary length in words and compression (summary words / article words)."""
+    """Summary length in words, compression (summary words / article words), and the share
+    of summaries that repeat themselves (``repetition_pct``): what BLEU against a short
+    reference does not see when summaries shrink to a sentence or loop."""
 
     name = "length"
 
@@ -194,9 +207,12 @@ class Length(Metric):
                sources: Sequence[str]) -> list[Score]:
         words = [len(h.split()) for h in hyps]
         ratios = [w / max(1, len(s.split())) for w, s in zip(words, sources, strict=True)]
-        sig = "words:whitespace|compression:summary/article"
+        looped = [repeated_share(h) >= REPEATED_SHARE for h in hyps]
+        sig = (f"words:whitespace|compression:summary/article|repetition:3gram>="
+               f"{REPEATED_SHARE}")
         return [Score("words", mean(words) if words else 0.0, sig, True),
-                Score("compression", mean(ratios) if ratios else 0.0, sig, False)]
+                Score("compression", mean(ratios) if ratios else 0.0, sig, False),
+                Score("repetition_pct", 100 * mean(looped) if looped else 0.0, sig, False)]
 
 
 @register

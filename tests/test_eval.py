@@ -353,3 +353,36 @@ def test_paired_p_values_equal_sacrebleus_command_line(tmp_path: Path) -> None:
     printed = [float(p) for p in re.findall(r"\(p = ([0-9.]+)\)", cli.stdout)]
     assert printed == [round(ours[m].p_value, 4) for m in ("bleu", "chrf", "ter")]
     assert ours["chrf"].p_value < 0.05 and ours["chrf"].change > 0
+
+
+def _summaries(path: Path, make: Any) -> Path:
+    with path.open("w", encoding="utf-8") as fh:
+        for doc in dataset.summary_set()[:2]:
+            fh.write(json.dumps({"doc_id": doc.doc_id, "strategy": "oracle",
+                                 "summary": make(doc.references[1])}) + "\n")
+    return path
+
+
+def test_shrunk_or_looping_summaries_fail_the_gate_whatever_the_scores(
+        tmp_path: Path) -> None:
+    """One-sentence summaries, or a sentence pasted over and over to the same length, fail
+    on length and repetition even with every score's tolerance set aside."""
+    base = run("--hypotheses", str(_summaries(tmp_path / "b.jsonl", lambda r: r)),
+               "--limit", "2", "--out", str(tmp_path / "base"))
+    assert base.exit_code == 0, base.output
+    baseline = str(tmp_path / "base" / "report.json")
+
+    def first(text: str) -> str:
+        return text.split(". ")[0] + "."
+
+    def looped(text: str) -> str:
+        times = max(1, len(text.split()) // max(1, len(first(text).split())))
+        return " ".join([first(text)] * times)
+
+    for name, make, metric in (("first", first, "summaries/oracle/words"),
+                               ("looped", looped, "summaries/oracle/repetition_pct")):
+        out = run("--hypotheses", str(_summaries(tmp_path / f"{name}.jsonl", make)),
+                  "--limit", "2", "--out", str(tmp_path / name), "--baseline", baseline,
+                  "--tolerance", "1000")
+        assert out.exit_code == 1, (name, out.output)
+        assert metric in out.stderr, (name, out.stderr)
