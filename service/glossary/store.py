@@ -335,9 +335,6 @@ class GlossaryStore:
             conn.execute("DELETE FROM glossaries WHERE group_id = ? AND owner IS ?",
                          (glossary_id, owner))
 
-    def rename(self, glossary_id: str, name: str, owner: str | None = None) -> GlossaryGroup:
-        return self.edit(glossary_id, name=name, owner=owner)
-
     def put_dictionary(self, glossary_id: str, dictionary: DictionaryInput, *,
                        owner: str | None = None, merge: bool = False) -> Glossary:
         """Replace (or, with ``merge``, update and add to) the entries of one dictionary,
