@@ -30,9 +30,26 @@ from service.runtime.assembly import build_pipeline
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               default=Path("artifacts/eval"), show_default=True)
 @click.option("--baseline", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="A saved report.json: exit 1 when a metric drops more than --tolerance.")
+              help="A saved report.json to gate against: exit 1 on a regression, 3 when "
+                   "the two were not measured the same way.")
 @click.option("--tolerance", type=float, default=1.0, show_default=True,
-              help="Allowed drop, in metric points, before the gate fails.")
+              help="The smallest drop, in metric points, of a score that fails the gate "
+                   "(when also significant at --level).")
+@click.option("--level", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=0.05, show_default=True,
+              help="Significance level a score's drop must reach to fail the gate.")
+@click.option("--paired-test", type=click.Choice(["bs", "ar"]), default="bs",
+              show_default=True,
+              help="Against --baseline: paired bootstrap resampling (bs) or approximate "
+                   "randomisation (ar), as sacrebleu's --paired-bs / --paired-ar.")
+@click.option("--strict", is_flag=True,
+              help="Refuse a baseline made with other models, decoding, prompts or "
+                   "library versions (default: a notice).")
+@click.option("--lsum-split", type=click.Choice(["ringkas", "nltk", "newline"]),
+              default="ringkas", show_default=True,
+              help="How ROUGE-Lsum finds sentences: ringkas's splitter, nltk's Punkt (the "
+                   "split of published figures; needs its punkt_tab data) or the text's "
+                   "own lines (rouge-score and Hugging Face evaluate on raw text).")
 @click.option("--hypotheses", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="JSONL of {doc_id, summary[, strategy]} to score without running a model.")
 @click.option("--service", "service_url", default=None,
@@ -45,16 +62,24 @@ from service.runtime.assembly import build_pipeline
 @friendly_errors
 @settings_options
 def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, task: str,
-                 limit: int, out: Path, baseline: Path | None, tolerance: float,
-                 hypotheses: Path | None, service_url: str | None, api_key: str | None,
-                 bootstrap: int, quiet: bool, settings: Settings) -> None:
+                 limit: int, out: Path, baseline: Path | None, tolerance: float, level: float,
+                 paired_test: str, strict: bool, lsum_split: str, hypotheses: Path | None,
+                 service_url: str | None, api_key: str | None, bootstrap: int, quiet: bool,
+                 settings: Settings) -> None:
     """Score summaries (and translations) against the evaluation set; write report.json,
     report.md and report.png."""
     from eval import dataset, gate, report
+    from eval.metrics import MetricSetupError, check_lsum_split
     from eval.run import evaluate_glossary, evaluate_summaries, evaluate_translation
     from eval.systems import Http, Hypotheses, InProcess, System
 
-    length_value: str | int = int(length) if length.isdigit() else length
+    try:
+        check_lsum_split(lsum_split)
+    except MetricSetupError as exc:
+        raise click.UsageError(str(exc)) from None
+    # A hypotheses file's summaries are as long as they are: no --length was asked of them.
+    length_value: str | int | None = (None if hypotheses else
+                                      int(length) if length.isdigit() else length)
     summary_docs = dataset.summary_set()
     if limit:
         summary_docs = summary_docs[:limit]
@@ -63,12 +88,20 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
         "length": length_value,
         "eval_set": {"sha256": dataset.fingerprint(files), "files": len(files),
                      "summary_documents": len(summary_docs), "limit": limit},
-        "metrics": {"bootstrap": bootstrap},
+        "metrics": {"bootstrap": bootstrap, "lsum_split": lsum_split},
     }
     saved = None
+    from eval.provenance import provenance
+
+    meta["provenance"] = provenance({"task": task, "strategies": ",".join(strategies),
+                                     "length": length_value, "prompt": prompt,
+                                     "limit": limit, "bootstrap": bootstrap,
+                                     "lsum_split": lsum_split})
     if baseline:  # a baseline measured otherwise is refused before minutes of work
-        saved = json.loads(baseline.read_text(encoding="utf-8"))
+        saved = _read_baseline(baseline)
         _comparable(gate.check_settings, meta, saved)
+        if strict:
+            _comparable(_same_versions, meta, saved)
     system: System | None
     if hypotheses:
         try:
@@ -104,8 +137,9 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
     summaries = {}
     if task in {"summary", "all"}:
         assert system is not None  # every task but segmentation and fidelity has one
-        summaries = evaluate_summaries(summary_docs, system, chosen, length_value, prompt,
-                                       n_bootstrap=bootstrap, progress=not quiet)
+        summaries = evaluate_summaries(summary_docs, system, chosen, length_value or
+                                       DEFAULT_LENGTH, prompt, n_bootstrap=bootstrap,
+                                       progress=not quiet, lsum_split=lsum_split)
     translation = {}
     if task in {"translation", "all"}:
         assert system is not None
@@ -122,20 +156,26 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
 
     meta["system"] = ((system.name if system is not None else "none") if not service_url
                       else f"http {service_url}")
-    from eval.provenance import provenance
-
-    meta["provenance"] = provenance({"task": task, "strategies": ",".join(chosen),
-                                     "length": length_value, "prompt": prompt,
-                                     "limit": limit, "bootstrap": bootstrap})
+    meta["provenance"]["settings"]["strategies"] = ",".join(chosen)
+    if summaries:  # what each output is read beside, in the report and for later tests
+        meta["references"] = {d.doc_id: list(d.references) for d in summary_docs}
     result = report.build(summaries, translation, meta, segmentation, fidelity)
     if saved is not None:
         _comparable(gate.check_comparable, result, saved)
-        from eval.significance import compare_runs
+        noticed = gate.differences(result, saved)
+        if noticed and strict:
+            click.echo("gate: --strict: the baseline was made otherwise:\n  "
+                       + "\n  ".join(noticed), err=True)
+            sys.exit(NOT_COMPARABLE)
+        for line in noticed:
+            click.echo(f"notice: {line} (compared anyway; --strict refuses)", err=True)
+        from eval.significance import SEED, TEST_NAMES, compare_runs
 
         refs = {d.doc_id: d.references for d in summary_docs}
-        result["significance"] = {"against": str(baseline), "test": "paired bootstrap "
-                                  "(sacrebleu, seed 12345)",
-                                  "summaries": compare_runs(result, saved, refs)}
+        result["significance"] = {"against": str(baseline), "level": level,
+                                  "test": f"{TEST_NAMES[paired_test]} (seed {SEED})",
+                                  "summaries": compare_runs(result, saved, refs,
+                                                            test=paired_test)}
     for kind, path in report.write(result, out).items():
         click.echo(f"{kind}: {path}")
     click.echo(report.markdown(result))
@@ -144,13 +184,16 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
         click.echo(f"warning: {failed} article(s) failed; see 'errors' in report.json",
                    err=True)
     if baseline and saved is not None:
-        regressions = gate.compare(result, saved, tolerance)
+        regressions = gate.compare(result, saved, tolerance,
+                                   result["significance"]["summaries"], level)
         if regressions:
-            click.echo(f"REGRESSION against {baseline} (tolerance {tolerance}):", err=True)
+            click.echo(f"REGRESSION against {baseline} (tolerance {tolerance}, level "
+                       f"{level}):", err=True)
             for r in regressions:
                 click.echo(f"  {r}", err=True)
             sys.exit(1)
-        click.echo(f"gate: no metric dropped more than {tolerance} against {baseline}")
+        click.echo(f"gate: passed against {baseline} (no count rose; no score dropped more "
+                   f"than its minimum at p < {level})")
 
 
 def _served_strategies(system: Any) -> list[str]:
@@ -169,6 +212,25 @@ def main() -> None:
 
 
 NOT_COMPARABLE = 3  # the gate's own exit code: 1 is a regression, 2 a usage error
+
+
+def _read_baseline(path: Path) -> dict[str, Any]:
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise click.UsageError(f"--baseline {path} is not a report.json: {exc}") from None
+    if not isinstance(saved, dict):
+        raise click.UsageError(f"--baseline {path} is not a report.json")
+    return saved
+
+
+def _same_versions(current: Mapping[str, Any], saved: Mapping[str, Any]) -> None:
+    """--strict, before the run: the library versions (models are known after it)."""
+    from eval import gate
+
+    said = [line for line in gate.differences(current, saved) if line.startswith("version")]
+    if said:
+        raise gate.IncomparableReports("--strict: " + "; ".join(said))
 
 
 def _comparable(check: Any, current: Mapping[str, Any], saved: Mapping[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from statistics import mean
 from typing import Any, ClassVar
 
@@ -19,6 +20,10 @@ class Score:
     higher_is_better: bool = True
     ci: float | None = None  # 95% half-width from bootstrap resampling, where available
     extra: dict[str, Any] = field(default_factory=dict)
+    # A document's share of a pooled corpus value (the claims or sentences its rate is
+    # over), so a paired test resamples the same statistic the corpus value is; None: the
+    # corpus value is the mean of the documents'.
+    weight: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"value": round(self.value, 4), "signature": self.signature,
@@ -132,30 +137,75 @@ class Ter(_SacreBleu):
     higher_is_better = False
 
 
+# How ROUGE-Lsum finds a text's sentences (rouge-score reads one sentence per line):
+# ``ringkas`` the service's own splitter; ``nltk`` nltk's Punkt for English, the split of
+# published summarisation figures and of Hugging Face's examples (needs nltk's
+# ``punkt_tab`` data); ``newline`` the text's own lines, as rouge-score and Hugging Face
+# ``evaluate`` read a text given as is.
+LSUM_SPLITS = ("ringkas", "nltk", "newline")
+
+
+class MetricSetupError(ValueError):
+    """A metric cannot be scored as asked on this machine (missing data, unknown option)."""
+
+
+def check_lsum_split(split: str) -> None:
+    """Raise :class:`MetricSetupError` unless ``split`` can be used here: known before any
+    summary is written, not after."""
+    if split not in LSUM_SPLITS:
+        raise MetricSetupError(f"unknown ROUGE-Lsum split {split!r}; known: "
+                               f"{', '.join(LSUM_SPLITS)}")
+    if split == "nltk":
+        import nltk
+
+        try:
+            nltk.data.find("tokenizers/punkt_tab/english/")
+        except LookupError:
+            raise MetricSetupError(
+                "--lsum-split nltk needs nltk's Punkt data: "
+                "python -m nltk.downloader punkt_tab") from None
+
+
+def _splitter(split: str) -> Any:
+    if split == "ringkas":
+        from service.text.segment import split_sentences
+
+        return lambda text: split_sentences(text, "en")
+    if split == "nltk":
+        import nltk
+
+        return lambda text: nltk.sent_tokenize(text, language="english")
+    return lambda text: [line for line in text.split("\n") if line.strip()]
+
+
 @register
 class Rouge(Metric):
-    """ROUGE-1/2/Lsum F1 (x100) with rouge-score; multi-reference = best reference."""
+    """ROUGE-1/2/L/Lsum F1 (x100) with rouge-score; multi-reference = best reference."""
 
     name = "rouge"
-    TYPES = ("rouge1", "rouge2", "rougeLsum")
+    TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 
-    def __init__(self, n_bootstrap: int = N_BOOTSTRAP, seed: int = 12345) -> None:
+    def __init__(self, n_bootstrap: int = N_BOOTSTRAP, seed: int = 12345,
+                 lsum_split: str = "ringkas") -> None:
+        check_lsum_split(lsum_split)
         self.n_bootstrap = n_bootstrap
         self.seed = seed
+        self.lsum_split = lsum_split
 
     def _signature(self) -> str:
         from importlib.metadata import version
 
         return (f"rouge-score:{version('rouge-score')}|types:{','.join(self.TYPES)}|"
-                f"stemmer:porter|multiref:max|sentences:ringkas-split|bs:{self.n_bootstrap}")
+                f"stemmer:porter|multiref:max|lsum-split:{self.lsum_split}|"
+                f"bs:{self.n_bootstrap}|seed:{self.seed}")
 
     def _per_doc(self, hyps: Sequence[str], refs: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
         from rouge_score import rouge_scorer
 
-        from service.text.segment import split_sentences
+        split = _splitter(self.lsum_split)
 
         def lines(text: str) -> str:  # rougeLsum reads one sentence per line
-            return "\n".join(split_sentences(text, "en"))
+            return "\n".join(split(text))
 
         scorer = rouge_scorer.RougeScorer(list(self.TYPES), use_stemmer=True)
         return [scorer.score_multi([lines(r) for r in rs], lines(h))
@@ -195,24 +245,128 @@ def repeated_share(text: str, n: int = 3) -> float:
     return 1 - len(set(grams)) / len(grams) if grams else 0.0
 
 
+# What ends a complete sentence, and what may close after it (a quote, a bracket).
+_FINAL = ".!?\u2026"
+_CLOSERS = "\"'\u201d\u2019)]"
+
+
+def truncated(text: str) -> bool:
+    """A summary cut off mid-sentence (decoding stopped at its length limit)."""
+    tail = text.rstrip().rstrip(_CLOSERS)
+    return bool(tail) and tail[-1] not in _FINAL
+
+
 @register
 class Length(Metric):
-    """Summary length in words, compression (summary words / article words), and the share
-    of summaries that repeat themselves (``repetition_pct``): what BLEU against a short
-    reference does not see when summaries shrink to a sentence or loop."""
+    """Summary length in words and sentences, compression (summary words / article words),
+    the share of summaries that repeat themselves (``repetition_pct``) and that stop
+    mid-sentence (``truncated_pct``): what BLEU against a short reference does not see when
+    summaries shrink to a sentence, loop or are cut off."""
 
     name = "length"
 
     def corpus(self, hyps: Sequence[str], refs: Sequence[Sequence[str]],
                sources: Sequence[str]) -> list[Score]:
+        from service.text.segment import split_sentences
+
         words = [len(h.split()) for h in hyps]
+        sentences = [len(split_sentences(h, "en")) for h in hyps]
         ratios = [w / max(1, len(s.split())) for w, s in zip(words, sources, strict=True)]
         looped = [repeated_share(h) >= REPEATED_SHARE for h in hyps]
-        sig = (f"words:whitespace|compression:summary/article|repetition:3gram>="
-               f"{REPEATED_SHARE}")
-        return [Score("words", mean(words) if words else 0.0, sig, True),
-                Score("compression", mean(ratios) if ratios else 0.0, sig, False),
-                Score("repetition_pct", 100 * mean(looped) if looped else 0.0, sig, False)]
+        cut = [truncated(h) for h in hyps]
+        sig = (f"words:whitespace|sentences:ringkas-split|compression:summary/article|"
+               f"repetition:3gram>={REPEATED_SHARE}|truncated:no-final-punctuation")
+
+        def avg(values: Sequence[float]) -> float:
+            return mean(values) if values else 0.0
+
+        return [Score("words", avg(words), sig, True),
+                Score("sentences", avg(sentences), sig, True),
+                Score("compression", avg(ratios), sig, False),
+                Score("repetition_pct", 100 * avg(looped), sig, False),
+                Score("truncated_pct", 100 * avg(cut), sig, False)]
+
+
+# English closed-class words: what a summary shares with any English text, not content.
+_FUNCTION_WORDS_TEXT = """
+a about above after again against all also am an and any are as at be because been before
+being below between both but by can could did do does doing down during each few for from
+further had has have having he her here hers herself him himself his how i if in into is it
+its itself just me more most my myself no nor not now of off on once only or other our ours
+ourselves out over own s same she should so some such t than that the their theirs them
+themselves then there these they this those through to too under until up very was we were
+what when where which while who whom why will with would you your yours yourself
+yourselves said says say
+"""
+_FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
+
+
+def _content(text: str, stem: bool) -> list[str]:
+    from rouge_score import tokenizers
+
+    return [t for t in tokenizers.DefaultTokenizer(use_stemmer=stem).tokenize(text)
+            if t not in _FUNCTION_WORDS]
+
+
+def _bigrams(tokens: Sequence[str]) -> set[tuple[str, str]]:
+    return set(pairwise(tokens))
+
+
+@register
+class Coverage(Metric):
+    """What a summary holds of what it should, as SummEval's statistics read it:
+    ``reference_coverage``, the share of a reference's content words (stemmed, English
+    function words aside) the summary has (best reference); ``reference_length_ratio``, its
+    words over the references' mean words; ``novel_bigrams_pct``, the share of its bigrams
+    the article's English original does not have (only where the set has one: how much it
+    rewrites rather than copies)."""
+
+    name = "coverage"
+
+    def __init__(self, sources_en: Sequence[str | None] | None = None) -> None:
+        self.sources_en = sources_en
+
+    def _doc(self, hyp: str, refs: Sequence[str], english: str | None
+             ) -> tuple[float, float, float | None, int]:
+        mine = set(_content(hyp, stem=True))
+        covered = max((len(mine & set(_content(r, stem=True)))
+                       / max(1, len(set(_content(r, stem=True)))) for r in refs), default=0.0)
+        ref_words = mean(len(r.split()) for r in refs) if refs else 0
+        ratio = len(hyp.split()) / ref_words if ref_words else 0.0
+        novel, grams = None, 0
+        if english is not None:
+            from rouge_score import tokenizers
+
+            tokenise = tokenizers.DefaultTokenizer(use_stemmer=False).tokenize
+            own = _bigrams(tokenise(hyp))
+            grams = len(own)
+            novel = 100 * len(own - _bigrams(tokenise(english))) / grams if grams else 0.0
+        return 100 * covered, ratio, novel, grams
+
+    def corpus(self, hyps: Sequence[str], refs: Sequence[Sequence[str]],
+               sources: Sequence[str]) -> list[Score]:
+        english = list(self.sources_en or [None] * len(hyps))
+        found = [self._doc(h, r, e) for h, r, e in zip(hyps, refs, english, strict=True)]
+        sig = ("ringkas-coverage:v1|tokens:rouge-score|stemmer:porter|"
+               "content:no-function-words|multiref:max|novel:bigrams-vs-english-original")
+        scores = [Score("reference_coverage", mean(f[0] for f in found) if found else 0.0,
+                        sig, True),
+                  Score("reference_length_ratio", mean(f[1] for f in found) if found else 0.0,
+                        sig, True)]
+        novel = [(f[2], f[3]) for f in found if f[2] is not None]
+        if novel:
+            grams = sum(g for _, g in novel)
+            pooled = sum(v * g for v, g in novel) / grams if grams else 0.0
+            weight = float(grams) if len(hyps) == 1 else None
+            scores.append(Score("novel_bigrams_pct", pooled, sig, True,
+                                extra={"documents": len(novel)}, weight=weight))
+        return scores
+
+    def documents(self, hyps: Sequence[str], refs: Sequence[Sequence[str]],
+                  sources: Sequence[str]) -> list[list[Score]]:
+        english = self.sources_en or [None] * len(hyps)
+        return [Coverage([e]).corpus([h], [r], [s])
+                for h, r, s, e in zip(hyps, refs, sources, english, strict=True)]
 
 
 @register
@@ -246,11 +400,13 @@ class Fidelity(Metric):
         # (claims and sentences pooled over the corpus: weighted rates, not means of rates)
         sig = ("ringkas-fidelity:v2|claims:per-sentence|source:article"
                + ("+english-original" if self.sources_en else ""))
+        one = len(hyps) == 1  # a document's rate, weighed by what it is a rate over
         return [
             Score("attribution_coverage", 100 * supported / sentences if sentences else 100.0,
-                  sig, True, extra={"summary_sentences": sentences}),
+                  sig, True, extra={"summary_sentences": sentences},
+                  weight=float(sentences) if one else None),
             Score("unsupported_numeric_pct", 100 * bad / numeric if numeric else 0.0, sig, False,
-                  extra={"numeric_claims": numeric}),
+                  extra={"numeric_claims": numeric}, weight=float(numeric) if one else None),
             Score("unsupported_entities", mean(entities) if entities else 0.0, sig, False),
         ]
 

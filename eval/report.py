@@ -11,8 +11,11 @@ from typing import Any
 
 from eval.run import StrategyRun
 
-TABLE_METRICS = ("rouge1", "rouge2", "rougeLsum", "bleu", "chrf", "ter", "words",
-                 "compression", "attribution_coverage", "unsupported_numeric_pct",
+TABLE_METRICS = ("rouge1", "rouge2", "rougeL", "rougeLsum", "bleu", "chrf", "ter")
+# What the n-gram scores do not see: how long, how complete, how repetitive, how true.
+SHAPE_METRICS = ("words", "sentences", "compression", "reference_length_ratio",
+                 "reference_coverage", "novel_bigrams_pct", "repetition_pct",
+                 "truncated_pct", "attribution_coverage", "unsupported_numeric_pct",
                  "unsupported_entities")
 CHART_METRICS = ("rouge1", "rouge2", "rougeLsum", "bleu", "chrf")
 # The trust panel: percentages, one higher and one lower is better.
@@ -65,7 +68,7 @@ def markdown(report: Mapping[str, Any]) -> str:
     lines = [f"# ringkas evaluation ({report['created']})", "",
              f"eval set sha256 `{report['eval_set']['sha256'][:16]}`, "
              f"{report['eval_set']['summary_documents']} articles, system "
-             f"`{report['system']}`, length `{report['length']}`", ""]
+             f"`{report['system']}`, length `{report['length'] or 'as given'}`", ""]
     noise = random_weight_roles(report)
     if noise:
         lines += [f"> **{RANDOM_NOTE}** (random weights: {', '.join(noise)}).", ""]
@@ -76,10 +79,22 @@ def markdown(report: Mapping[str, Any]) -> str:
         for name, run in report["summaries"].items():
             cells = [_cell(run, m) for m in TABLE_METRICS]
             lines.append(f"| {name} | " + " | ".join(cells) + f" | {len(run['errors'])} |")
-        lines += ["", "Higher is better except ter, compression and the unsupported_* columns "
-                  "(fidelity: numeric claims their supporting sentences do not support, names "
-                  "the article does not have). attribution_coverage is the % of summary "
-                  "sentences the article supports. ± is the 95% bootstrap half-width.", ""]
+        lines += ["", "Higher is better except ter. ± is the 95% bootstrap half-width.", "",
+                  "| strategy | " + " | ".join(SHAPE_METRICS) + " |",
+                  "|---" * (len(SHAPE_METRICS) + 1) + "|"]
+        for name, run in report["summaries"].items():
+            lines.append(f"| {name} | " + " | ".join(_cell(run, m) for m in SHAPE_METRICS)
+                         + " |")
+        lines += ["", "words and sentences per summary; compression: summary words / article "
+                  "words; reference_length_ratio: summary words / the references' mean; "
+                  "reference_coverage: % of a reference's content words the summary has "
+                  "(best reference); novel_bigrams_pct: % of the summary's bigrams not in "
+                  "the article's English original (where the set has one); repetition_pct "
+                  "and truncated_pct: % of summaries that loop (3-grams repeat 30% or more) "
+                  "or stop mid-sentence. attribution_coverage is the % of summary sentences "
+                  "the article supports; the unsupported_* columns (lower is better) count "
+                  "numeric claims their supporting sentences do not support and names the "
+                  "article does not have.", ""]
         for name, run in report["summaries"].items():
             models = ", ".join(f"{m['role']}={m['id']}@{m['revision']}"
                                + (" (random weights)" if m.get("random_weights") else "")
@@ -138,20 +153,24 @@ def _significance_section(report: Mapping[str, Any]) -> list[str]:
     found = report.get("significance")
     if not found or not found.get("summaries"):
         return []
+    level = found.get("level", 0.05)
     lines = [f"## Against the baseline ({found['test']})", "",
              f"Baseline: `{found['against']}`. p is the chance of a change at least this "
-             "large between two runs of the same system; * marks p < 0.05.", "",
-             "| strategy | metric | baseline | this run | change | p |", "|---" * 6 + "|"]
+             f"large between two runs of the same system; * marks p < {level:g}, the level "
+             "a score's drop must reach to fail the gate.", "",
+             "| strategy | metric | baseline | this run | change | p | documents |",
+             "|---" * 7 + "|"]
     for strategy, metrics in found["summaries"].items():
         for metric, r in metrics.items():
-            star = "*" if r["p_value"] < 0.05 else ""
+            star = "*" if r["p_value"] < level else ""
             lines.append(f"| {strategy} | {metric} | {r['baseline']:.2f} | {r['current']:.2f} "
-                         f"| {r['change']:+.2f} | {r['p_value']:.4f}{star} |")
+                         f"| {r['change']:+.2f} | {r['p_value']:.4f}{star} | "
+                         f"{r.get('documents', '')} |")
     return [*lines, ""]
 
 
 # The per-document table's columns, and how many of the worst documents are listed.
-DOCUMENT_METRICS = ("rouge2", "rougeLsum", "chrf", "bleu")
+DOCUMENT_METRICS = ("rouge2", "rougeLsum", "chrf", "bleu", "reference_coverage", "words")
 WORST = 3
 
 
@@ -177,6 +196,8 @@ def _documents_section(report: Mapping[str, Any]) -> list[str]:
             for doc_id in ranked:
                 output = " ".join(run.get("outputs", {}).get(doc_id, "").split())
                 lines.append(f"- {doc_id} ({docs[doc_id][metric]:.2f}): {output[:300]}")
+                for i, ref in enumerate(report.get("references", {}).get(doc_id, []), 1):
+                    lines.append(f"  - reference {i}: {' '.join(ref.split())[:300]}")
             lines.append("")
     return lines
 

@@ -10,10 +10,11 @@ from eval.dataset import SummaryDoc, TranslationDoc
 from eval.metrics import N_BOOTSTRAP, Score, get_metric
 from eval.systems import System
 
-SUMMARY_METRICS = ("rouge", "bleu", "chrf", "ter", "length", "fidelity")
+SUMMARY_METRICS = ("rouge", "bleu", "chrf", "ter", "length", "coverage", "fidelity")
 TRANSLATION_METRICS = ("bleu", "chrf", "ter")
-# Informational only: a longer summary is not a regression.
-NOT_GATED = {"compression"}
+# Informational only: a longer or more abstractive summary is not a regression, and the
+# words, the coverage and the loops already see a summary that shrinks.
+NOT_GATED = {"compression", "sentences", "reference_length_ratio", "novel_bigrams_pct"}
 
 
 @dataclass
@@ -25,6 +26,8 @@ class StrategyRun:
     models: list[dict[str, Any]] = field(default_factory=list)
     prompt: dict[str, Any] | None = None
     errors: dict[str, str] = field(default_factory=dict)
+    # Per document, what its value of a pooled metric is a rate over (Score.weight).
+    weights: dict[str, dict[str, float]] = field(default_factory=dict)
     # Per document, each line's translation and warnings: for later runs to compare with,
     # not written to the report.
     lines: dict[str, list[tuple[str, list[dict[str, Any]]]]] = field(default_factory=dict,
@@ -38,12 +41,14 @@ class StrategyRun:
             "documents": self.documents,
             "outputs": self.outputs,
             "errors": self.errors,
+            **({"weights": self.weights} if self.weights else {}),
         }
 
 
 def _score(names: Sequence[str], hyps: list[str], refs: list[list[str]], sources: list[str],
            doc_ids: list[str], run: StrategyRun, n_bootstrap: int,
-           sources_en: list[str | None] | None = None, bar: Any = None) -> None:
+           sources_en: list[str | None] | None = None, bar: Any = None,
+           lsum_split: str = "ringkas") -> None:
     """Each metric of ``names`` over the run; ``bar`` (a progress bar) names the metric being
     scored, since TER on long texts takes minutes after the last document came back."""
     for name in names:
@@ -52,7 +57,9 @@ def _score(names: Sequence[str], hyps: list[str], refs: list[list[str]], sources
         kwargs: dict[str, Any] = {}
         if name in {"rouge", "bleu", "chrf", "ter"}:
             kwargs["n_bootstrap"] = n_bootstrap
-        elif name == "fidelity":
+        if name == "rouge":
+            kwargs["lsum_split"] = lsum_split
+        elif name in {"fidelity", "coverage"}:
             kwargs["sources_en"] = sources_en
         metric = get_metric(name, **kwargs)
         for score in metric.corpus(hyps, refs, sources):
@@ -60,6 +67,9 @@ def _score(names: Sequence[str], hyps: list[str], refs: list[list[str]], sources
         for doc_id, scores in zip(doc_ids, metric.documents(hyps, refs, sources), strict=True):
             run.documents.setdefault(doc_id, {}).update(
                 {s.name: round(s.value, 4) for s in scores})
+            weights = {s.name: s.weight for s in scores if s.weight is not None}
+            if weights:
+                run.weights.setdefault(doc_id, {}).update(weights)
 
 
 def _progress(total: int, desc: str, enabled: bool) -> Any:
@@ -71,7 +81,7 @@ def _progress(total: int, desc: str, enabled: bool) -> Any:
 def evaluate_summaries(docs: Sequence[SummaryDoc], system: System, strategies: Sequence[str],
                        length: str | int = "medium", prompt: str | None = None,
                        n_bootstrap: int = N_BOOTSTRAP, progress: bool = True,
-                       ) -> dict[str, StrategyRun]:
+                       lsum_split: str = "ringkas") -> dict[str, StrategyRun]:
     results: dict[str, StrategyRun] = {}
     with _progress(len(docs) * len(strategies), "summaries", progress) as bar:
         for strategy in strategies:
@@ -91,7 +101,7 @@ def evaluate_summaries(docs: Sequence[SummaryDoc], system: System, strategies: S
                 _score(SUMMARY_METRICS, [run.outputs[d.doc_id] for d in done],
                        [list(d.references) for d in done], [d.source for d in done],
                        [d.doc_id for d in done], run, n_bootstrap,
-                       [d.source_en for d in done], bar=bar)
+                       [d.source_en for d in done], bar=bar, lsum_split=lsum_split)
             results[strategy] = run
     return results
 

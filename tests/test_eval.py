@@ -93,43 +93,70 @@ def test_report_files_and_provenance(oracle_report: dict[str, Any]) -> None:
 
 
 def test_gate_passes_against_itself_and_fails_on_a_planted_regression(tmp_path: Path) -> None:
-    # (--limit 2: TER on long dissimilar texts takes seconds per article.)
-    base = run("--hypotheses", str(_hypotheses(tmp_path / "base.jsonl", 1)), "--limit", "2",
+    # (The brief digests, 6 articles: enough for a paired test to tell a real drop, short
+    # enough for TER, which takes seconds per long dissimilar article.)
+    base = run("--hypotheses", str(_hypotheses(tmp_path / "base.jsonl", 0)), "--limit", "6",
                "--out", str(tmp_path / "base"))
     assert base.exit_code == 0, base.output
     baseline = tmp_path / "base" / "report.json"
-    same = run("--hypotheses", str(_hypotheses(tmp_path / "same.jsonl", 1)),
-               "--out", str(tmp_path / "same"), "--baseline", str(baseline), "--limit", "2")
+    same = run("--hypotheses", str(_hypotheses(tmp_path / "same.jsonl", 0)),
+               "--out", str(tmp_path / "same"), "--baseline", str(baseline), "--limit", "6")
     assert same.exit_code == 0, same.output
-    assert "gate: no metric dropped" in same.output
+    assert "gate: passed against" in same.output
     # Another article's digest scores far lower than the article's own.
-    worse = run("--hypotheses", str(_hypotheses(tmp_path / "worse.jsonl", 1, shift=1)),
-                "--out", str(tmp_path / "worse"), "--baseline", str(baseline), "--limit", "2")
+    worse = run("--hypotheses", str(_hypotheses(tmp_path / "worse.jsonl", 0, shift=1)),
+                "--out", str(tmp_path / "worse"), "--baseline", str(baseline), "--limit", "6")
     assert worse.exit_code == 1
-    assert "REGRESSION" in worse.stderr and "summaries/oracle/rouge2" in worse.stderr
+    assert "REGRESSION" in worse.stderr
+    line = next(x for x in worse.stderr.splitlines() if "summaries/oracle/rouge2:" in x)
+    # direction, change, both intervals and the p-value the verdict rests on
+    assert re.search(r"rouge2: 100\.00 ±0\.00 -> [0-9.]+ ±[0-9.]+ \(-[0-9.]+; higher is better; "
+                     r"p = 0\.0[0-4][0-9]*; a drop over 1 significant at p < 0\.05 fails\)",
+                     line), line
     # Beside the gate: is the change real? Paired tests against the baseline's outputs.
     sig = json.loads((tmp_path / "worse" / "report.json").read_text())["significance"]
     chrf = sig["summaries"]["oracle"]["chrf"]
-    assert chrf["change"] < 0 and chrf["documents"] == 2 and 0 < chrf["p_value"] <= 1
+    assert chrf["change"] < 0 and chrf["documents"] == 6 and 0 < chrf["p_value"] < 0.05
+    assert {"rouge1", "rouge2", "rougeL", "rougeLsum", "reference_coverage",
+            "attribution_coverage"} <= set(sig["summaries"]["oracle"])
     assert "## Against the baseline" in (tmp_path / "worse" / "report.md").read_text()
     lenient = run("--hypotheses", str(tmp_path / "worse.jsonl"), "--out",
                   str(tmp_path / "lenient"), "--baseline", str(baseline), "--tolerance", "1000",
-                  "--limit", "2")
+                  "--limit", "6")
     # --tolerance is for the scores; the trust measures keep their own half point.
     assert lenient.exit_code == 1 and "rouge2" not in lenient.stderr
-    assert "oracle/attribution_coverage: 100.00 -> 0.00 (-100.00) (may worsen by 0.5)" \
-        in lenient.stderr
+    assert re.search(r"oracle/attribution_coverage: 100\.00 -> [0-9.]+ \(-[0-9.]+; higher is "
+                     r"better; may worsen by 0\.5\)", lenient.stderr), lenient.stderr
     # A run that produced nothing fails the gate, whatever the tolerance.
     empty = tmp_path / "empty.jsonl"
     empty.write_text(json.dumps({"doc_id": "nope", "strategy": "oracle", "summary": "x"}) + "\n")
     nothing = run("--hypotheses", str(empty), "--out", str(tmp_path / "nothing"),
-                  "--baseline", str(baseline), "--tolerance", "1000", "--limit", "2")
+                  "--baseline", str(baseline), "--tolerance", "1000", "--limit", "6")
     assert nothing.exit_code == 1 and "oracle/errors" in nothing.stderr
     # Different articles are not comparable at all.
     other = run("--hypotheses", str(tmp_path / "same.jsonl"), "--out", str(tmp_path / "other"),
                 "--baseline", str(baseline), "--limit", "3")
-    assert other.exit_code == 3 and "eval_set.limit=2, this run with 3" in other.stderr
+    assert other.exit_code == 3 and "eval_set.limit=6, this run with 3" in other.stderr
     assert not (tmp_path / "other").exists()  # refused before anything was run or scored
+
+
+def test_a_drop_inside_the_noise_passes_and_the_same_drop_made_real_fails() -> None:
+    """A score's drop past --tolerance fails only when the paired test finds it
+    significant; without a test (a baseline without outputs) the minimum alone decides."""
+    from eval.gate import compare
+
+    def report(rouge2: float) -> dict[str, Any]:
+        return {"summaries": {"s": {"corpus": {"rouge2": {"value": rouge2, "ci95": 4.0}}}}}
+
+    base, cur = report(30.0), report(27.0)
+    noisy = {"s": {"rouge2": {"p_value": 0.31}}}
+    real = {"s": {"rouge2": {"p_value": 0.004}}}
+    assert compare(cur, base, 1.0, noisy) == []
+    (found,) = compare(cur, base, 1.0, real)
+    assert found.p_value == 0.004 and "30.00 ±4.00 -> 27.00 ±4.00" in str(found)
+    assert len(compare(cur, base, 1.0, None)) == 1  # untested: the minimum decides
+    assert compare(cur, base, 5.0, real) == []  # significant but smaller than the minimum
+    assert len(compare(cur, base, 1.0, noisy, level=0.5)) == 1
 
 
 def test_gate_directions() -> None:
@@ -344,15 +371,21 @@ def test_paired_p_values_equal_sacrebleus_command_line(tmp_path: Path) -> None:
         (tmp_path / f"ref{i}").write_text("\n".join(r[i] for r in refs) + "\n")
     (tmp_path / "base").write_text("\n".join(base) + "\n")
     (tmp_path / "current").write_text("\n".join(current) + "\n")
-    cli = subprocess.run([sys.executable, "-m", "sacrebleu", "ref0", "ref1", "-i", "base",
-                          "current", "--paired-bs", "-m", "bleu", "chrf", "ter",
-                          "--chrf-word-order", "2", "-f", "text"], cwd=tmp_path,
-                         capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "SACREBLEU_SEED": "12345"})
-    assert cli.returncode == 0, cli.stderr
-    printed = [float(p) for p in re.findall(r"\(p = ([0-9.]+)\)", cli.stdout)]
-    assert printed == [round(ours[m].p_value, 4) for m in ("bleu", "chrf", "ter")]
+    def sacrebleu_p(test: str) -> list[float]:
+        cli = subprocess.run([sys.executable, "-m", "sacrebleu", "ref0", "ref1", "-i", "base",
+                              "current", f"--paired-{test}", "-m", "bleu", "chrf", "ter",
+                              "--chrf-word-order", "2", "-f", "text"], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=300,
+                             env={**os.environ, "SACREBLEU_SEED": "12345"})
+        assert cli.returncode == 0, cli.stderr
+        return [float(p) for p in re.findall(r"\(p = ([0-9.]+)\)", cli.stdout)]
+
+    assert sacrebleu_p("bs") == [round(ours[m].p_value, 4) for m in ("bleu", "chrf", "ter")]
     assert ours["chrf"].p_value < 0.05 and ours["chrf"].change > 0
+    # and approximate randomisation, as --paired-ar (10,000 shuffles)
+    shuffled = {r.metric: r for r in paired(base, current, refs, test="ar")}
+    assert sacrebleu_p("ar") == [round(shuffled[m].p_value, 4)
+                                 for m in ("bleu", "chrf", "ter")]
 
 
 def _summaries(path: Path, make: Any) -> Path:
@@ -386,3 +419,130 @@ def test_shrunk_or_looping_summaries_fail_the_gate_whatever_the_scores(
                   "--tolerance", "1000")
         assert out.exit_code == 1, (name, out.output)
         assert metric in out.stderr, (name, out.stderr)
+
+
+def test_paired_tests_on_per_document_values() -> None:
+    """ROUGE, coverage and the trust rates get the same paired tests as sacrebleu's
+    metrics: approximate randomisation agrees with the exact sign-flip test over every
+    assignment, a real difference is significant, none is p = 1, and a pooled rate is
+    tested on the value the corpus reports (claims weighed, not documents)."""
+    import itertools
+
+    from eval.significance import paired_values
+
+    base = [20.0, 31.0, 25.0, 40.0, 18.0, 27.0, 33.0, 22.0]
+    cur = [b + d for b, d in zip(base, [-4, -1, 2, -6, -3, 1, -5, -2], strict=True)]
+    real = abs(sum(cur) - sum(base)) / len(base)
+    flips = [abs(sum(c - b if keep else b - c for b, c, keep in zip(base, cur, signs,
+                                                                     strict=True)))
+             / len(base) for signs in itertools.product([True, False], repeat=len(base))]
+    # sacrebleu's count: shuffles strictly beyond the real difference
+    exact = sum(f > real + 1e-9 for f in flips) / len(flips)
+    ar = paired_values("rouge2", base, cur, test="ar", n_samples=20000)
+    assert abs(ar.p_value - exact) < 0.02, (ar.p_value, exact)
+    assert ar.change == sum(cur) / len(cur) - sum(base) / len(base)
+    bs = paired_values("rouge2", base, cur, test="bs")
+    assert bs.p_value < 0.05 and ar.p_value < 0.1
+    assert paired_values("rouge2", base, base).p_value == 1.0
+    assert paired_values("rouge2", base, base, test="ar").p_value == 1.0
+    # one document with 9 claims, all unsupported, against three with one claim each
+    pooled = paired_values("unsupported_numeric_pct", [0, 0, 0, 0], [100, 0, 0, 0],
+                           ([9, 1, 1, 1], [9, 1, 1, 1]))
+    assert pooled.current == 75.0 and pooled.baseline == 0.0
+    with pytest.raises(ValueError, match="unknown paired test"):
+        paired_values("rouge2", base, cur, test="t")
+
+
+def test_rouge_l_the_lsum_split_and_the_seed_are_in_the_signature(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch
+                                                                 ) -> None:
+    from eval.metrics import MetricSetupError, Rouge
+
+    # the reference's two sentences in the other order: Lsum, read per sentence, is whole
+    hyp = "Production starts next year. The minister opened a new plant."
+    ref = ["The minister opened a new plant. Production starts next year."]
+    scores = {s.name: s for s in Rouge(n_bootstrap=1).corpus([hyp], [ref], [""])}
+    assert set(scores) == {"rouge1", "rouge2", "rougeL", "rougeLsum"}
+    assert "lsum-split:ringkas" in scores["rougeL"].signature
+    assert "seed:12345" in scores["rougeL"].signature
+    assert "seed:7" in Rouge(seed=7).corpus([hyp], [ref], [""])[0].signature
+    assert scores["rougeLsum"].value == 100.0 > scores["rougeL"].value
+    # the text's own lines (it has none): the two sentences read as one, as plain L does
+    own = {s.name: s.value for s in Rouge(n_bootstrap=1, lsum_split="newline").corpus(
+        [hyp], [ref], [""])}
+    assert own["rougeLsum"] == own["rougeL"] < 100.0
+    assert own["rougeL"] == scores["rougeL"].value  # plain L ignores sentences
+    import nltk
+
+    monkeypatch.setattr(nltk.data, "path", [str(tmp_path / "none")])
+    with pytest.raises(MetricSetupError, match=r"nltk\.downloader punkt_tab"):
+        Rouge(lsum_split="nltk")
+    missing = run("--hypotheses", str(_hypotheses(tmp_path / "h.jsonl", 0)), "--out",
+                  str(tmp_path / "out"), "--lsum-split", "nltk")
+    assert missing.exit_code == 2 and "punkt_tab" in missing.output
+    assert not (tmp_path / "out").exists()  # said before anything ran
+    # with Punkt's data (here a minimal English model) the published convention is used
+    english = tmp_path / "nltk" / "tokenizers" / "punkt_tab" / "english"
+    english.mkdir(parents=True)
+    for name in ("collocations.tab", "sent_starters.txt", "ortho_context.tab"):
+        (english / name).write_text("")
+    (english / "abbrev_types.txt").write_text("mr\n")
+    monkeypatch.setattr(nltk.data, "path", [str(tmp_path / "nltk")])
+    punkt = {s.name: s for s in Rouge(n_bootstrap=1, lsum_split="nltk").corpus(
+        [hyp], [ref], [""])}
+    assert "lsum-split:nltk" in punkt["rougeLsum"].signature
+    assert punkt["rougeLsum"].value == scores["rougeLsum"].value  # same three sentences
+
+
+def test_length_and_coverage_see_a_cut_or_shrunk_summary() -> None:
+    from eval.metrics import Coverage, Length, truncated
+
+    article_en = "The minister opened a new plant in Bekasi. It will employ 300 workers."
+    refs = ["The minister opened a new plant in Bekasi that will employ 300 workers."]
+    full = "The minister opened a new plant in Bekasi. It will employ 300 workers."
+    first = "The minister opened a new plant in Bekasi."
+    cut = "The minister opened a new plant in Bekasi. It will employ"
+    cov = {s.name: s for s in Coverage([article_en]).corpus([full], [refs], [""])}
+    short = {s.name: s for s in Coverage([article_en]).corpus([first], [refs], [""])}
+    assert cov["reference_coverage"].value == 100.0
+    assert short["reference_coverage"].value < 70
+    assert cov["novel_bigrams_pct"].value == 0.0  # a copy of the English original
+    assert short["reference_length_ratio"].value < cov["reference_length_ratio"].value
+    assert "novel_bigrams_pct" not in {s.name for s in Coverage(None).corpus([full], [refs],
+                                                                             [""])}
+    assert truncated(cut) and not truncated(full) and not truncated('He said "no."')
+    lengths = {s.name: s.value for s in Length().corpus([full, cut], [refs, refs],
+                                                        [article_en] * 2)}
+    assert lengths["truncated_pct"] == 50.0 and lengths["sentences"] == 2.0
+
+
+def test_a_hypotheses_run_has_no_length_and_meets_any_baseline(oracle_report: dict[str, Any],
+                                                               tmp_path: Path) -> None:
+    """A file's summaries were not asked for a length: a baseline made with --length short
+    is still compared, not refused."""
+    assert oracle_report["length"] is None
+    saved = json.loads(json.dumps({k: v for k, v in oracle_report.items() if k != "_dir"}))
+    saved["length"] = "short"
+    baseline = tmp_path / "short.json"
+    baseline.write_text(json.dumps(saved), encoding="utf-8")
+    result = run("--hypotheses", str(_hypotheses(tmp_path / "h.jsonl", 1)), "--out",
+                 str(tmp_path / "out"), "--baseline", str(baseline))
+    assert result.exit_code == 0, result.output
+
+
+def test_other_versions_are_a_notice_and_strict_refuses_them(oracle_report: dict[str, Any],
+                                                            tmp_path: Path) -> None:
+    saved = json.loads(json.dumps({k: v for k, v in oracle_report.items() if k != "_dir"}))
+    saved["provenance"]["versions"]["torch"] = "1.0.0"
+    saved["summaries"]["oracle"]["models"] = [{"role": "summarizer", "id": "a/b"}]
+    baseline = tmp_path / "old.json"
+    baseline.write_text(json.dumps(saved), encoding="utf-8")
+    hyps = str(_hypotheses(tmp_path / "h.jsonl", 1))
+    lenient = run("--hypotheses", hyps, "--out", str(tmp_path / "a"), "--baseline",
+                  str(baseline))
+    assert lenient.exit_code == 0, lenient.output
+    assert "notice: version of torch: 1.0.0 ->" in lenient.stderr
+    strict = run("--hypotheses", hyps, "--out", str(tmp_path / "b"), "--baseline",
+                 str(baseline), "--strict")
+    assert strict.exit_code == 3 and "version of torch: 1.0.0" in strict.stderr
+    assert not (tmp_path / "b").exists()  # refused before the run
