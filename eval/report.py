@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,20 @@ SECTIONS = ("summaries", "translation", "segmentation", "fidelity")
 # Percentages of the translation runs: values kept, glossary terms as the glossary says.
 TRANSLATION_CHART = ("numbers_preserved", "glossary_term_accuracy",
                      "glossary_term_accuracy_without")
+
+
+# Display names of the measures, for report.md and the chart; report.json, documents.csv
+# and the gate's messages keep the keys. A measure missing here is shown by its key.
+METRIC_NAMES: dict[str, str] = {
+    "rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L", "rougeLsum": "ROUGE-Lsum",
+    "bleu": "BLEU",
+    "chrf": "chrF++",  # word_order=2 (eval/metrics.py): chrF++, not chrF
+    "ter": "TER",
+}
+
+
+def metric_name(metric: str) -> str:
+    return METRIC_NAMES.get(metric, metric)
 
 
 def build(summaries: Mapping[str, StrategyRun], translation: Mapping[str, StrategyRun],
@@ -74,13 +89,13 @@ def markdown(report: Mapping[str, Any]) -> str:
         lines += [f"> **{RANDOM_NOTE}** (random weights: {', '.join(noise)}).", ""]
     if report["summaries"]:
         lines += ["## Summaries (English, against reference digests)", "",
-                  "| strategy | " + " | ".join(TABLE_METRICS) + " | errors |",
+                  "| strategy | " + " | ".join(map(metric_name, TABLE_METRICS)) + " | errors |",
                   "|---" * (len(TABLE_METRICS) + 2) + "|"]
         for name, run in report["summaries"].items():
             cells = [_cell(run, m) for m in TABLE_METRICS]
             lines.append(f"| {name} | " + " | ".join(cells) + f" | {len(run['errors'])} |")
-        lines += ["", "Higher is better except ter. ± is the 95% bootstrap half-width.", "",
-                  "| strategy | " + " | ".join(SHAPE_METRICS) + " |",
+        lines += ["", "Higher is better except TER. ± is the 95% bootstrap half-width.", "",
+                  "| strategy | " + " | ".join(map(metric_name, SHAPE_METRICS)) + " |",
                   "|---" * (len(SHAPE_METRICS) + 1) + "|"]
         for name, run in report["summaries"].items():
             lines.append(f"| {name} | " + " | ".join(_cell(run, m) for m in SHAPE_METRICS)
@@ -105,7 +120,7 @@ def markdown(report: Mapping[str, Any]) -> str:
         lines.append("")
     if report["translation"]:
         lines += ["## Translation id→en", "",
-                  "| test set | " + " | ".join(TRANSLATION_TABLE) + " |",
+                  "| test set | " + " | ".join(map(metric_name, TRANSLATION_TABLE)) + " |",
                   "|---" * (len(TRANSLATION_TABLE) + 1) + "|"]
         for name, run in report["translation"].items():
             lines.append(f"| {name} | " + " | ".join(_cell(run, m) for m in TRANSLATION_TABLE)
@@ -163,8 +178,8 @@ def _significance_section(report: Mapping[str, Any]) -> list[str]:
     for strategy, metrics in found["summaries"].items():
         for metric, r in metrics.items():
             star = "*" if r["p_value"] < level else ""
-            lines.append(f"| {strategy} | {metric} | {r['baseline']:.2f} | {r['current']:.2f} "
-                         f"| {r['change']:+.2f} | {r['p_value']:.4f}{star} | "
+            lines.append(f"| {strategy} | {metric_name(metric)} | {r['baseline']:.2f} "
+                         f"| {r['current']:.2f} | {r['change']:+.2f} | {r['p_value']:.4f}{star} | "
                          f"{r.get('documents', '')} |")
     return [*lines, ""]
 
@@ -183,7 +198,8 @@ def _documents_section(report: Mapping[str, Any]) -> list[str]:
         if not docs:
             continue
         cols = [m for m in DOCUMENT_METRICS if any(m in d for d in docs.values())]
-        lines += [f"## Per article: {name}", "", "| article | " + " | ".join(cols) + " |",
+        lines += [f"## Per article: {name}", "",
+                  "| article | " + " | ".join(map(metric_name, cols)) + " |",
                   "|---" * (len(cols) + 1) + "|"]
         for doc_id, scores in sorted(docs.items()):
             cells = [f"{scores[m]:.2f}" if m in scores else "–" for m in cols]
@@ -192,7 +208,7 @@ def _documents_section(report: Mapping[str, Any]) -> list[str]:
         for metric in cols[:2]:
             ranked = sorted((d for d in docs if metric in docs[d]),
                             key=lambda d: docs[d][metric])[:WORST]
-            lines += [f"Worst by {metric}:", ""]
+            lines += [f"Worst by {metric_name(metric)}:", ""]
             for doc_id in ranked:
                 output = " ".join(run.get("outputs", {}).get(doc_id, "").split())
                 lines.append(f"- {doc_id} ({docs[doc_id][metric]:.2f}): {output[:300]}")
@@ -243,96 +259,194 @@ def _fidelity_section(runs: Mapping[str, Any]) -> list[str]:
     return [*lines, ""] if any(run.get("missed") for run in runs.values()) else lines
 
 
-def chart(report: Mapping[str, Any], path: Path) -> None:
+@dataclass(frozen=True)
+class Series:
+    """One run's bars in a panel: ``values[i]`` is None where the run was not scored on
+    ``ticks[i]`` (no bar, labelled n/a), so a missing measure never reads as a 0 result."""
+
+    label: str  # its legend entry
+    values: tuple[float | None, ...]
+    errors: tuple[float, ...] = ()  # 95% half-widths, 0 where none
+
+    @property
+    def value_labels(self) -> tuple[str, ...]:
+        return tuple("n/a" if v is None else f"{v:.1f}" for v in self.values)
+
+
+@dataclass(frozen=True)
+class Panel:
+    title: str
+    ylabel: str
+    ticks: tuple[str, ...]
+    series: tuple[Series, ...]
+    width: int  # relative to the other panels
+    ylim: tuple[float, float] | None = None  # None: from the values
+    tick_size: str = "medium"
+    legend_size: str = "small"
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    panels: tuple[Panel, ...]
+    suptitle: str | None = None  # the random-weights warning
+
+
+TRUST_TICKS = ("supported\nsentences % ↑", "unsupported\nnumbers % ↓")
+TRANSLATION_TICKS = ("numbers kept", "terms (glossary)", "terms (none)")
+
+
+def bar_values(run: Mapping[str, Any], metrics: tuple[str, ...]) -> tuple[float | None, ...]:
+    """A run's value of each measure; None for one it was not scored on: a 0 bar would
+    read as a result (0% terms kept, or no unsupported numbers at all)."""
+    return tuple(run["corpus"][m]["value"] if m in run["corpus"] else None for m in metrics)
+
+
+def failed_label(name: str, run: Mapping[str, Any]) -> str:
+    """``name`` with how many of its documents failed, if any: its scores are over the
+    others only, which the bars alone cannot say."""
+    failed = len(run.get("errors") or {})
+    if not failed:
+        return name
+    if "outputs" in run:  # a summary run: every article has an output or an error
+        return f"{name} ({failed} of {len(run['outputs']) + failed} failed)"
+    return f"{name} ({failed} failed)"
+
+
+def summaries_title(system: str | None) -> str:
+    """What the summaries panel compares: ringkas's strategies only when ringkas wrote
+    them (in-process or over HTTP), not a hypotheses file of any system's outputs."""
+    if system == "in-process":
+        who = "ringkas summary strategies"
+    elif system and system.startswith("http "):
+        who = f"ringkas at {system.removeprefix('http ')}: summary strategies"
+    elif system == "hypotheses":
+        who = "summary systems (hypotheses file)"
+    elif system:
+        who = f"summaries: {system}"
+    else:
+        who = "summary systems"
+    return f"{who}\nagainst reference digests"
+
+
+def chart_spec(report: Mapping[str, Any]) -> ChartSpec:
+    """The chart as data: its panels left to right, what each bar and label says."""
+    panels: list[Panel] = []
+    runs = report["summaries"]
+    if runs:
+        labels = [failed_label(name, run) for name, run in runs.items()]
+        panels.append(Panel(
+            summaries_title(report.get("system")), "score (higher is better)",
+            tuple(metric_name(m) for m in CHART_METRICS),
+            tuple(Series(label, bar_values(run, CHART_METRICS),
+                         tuple(run["corpus"].get(m, {}).get("ci95", 0.0)
+                               for m in CHART_METRICS))
+                  for label, run in zip(labels, runs.values(), strict=True)),
+            width=5))
+        panels.append(Panel(
+            "trust (against the article)", "%", TRUST_TICKS,
+            tuple(Series(label, bar_values(run, TRUST_METRICS))
+                  for label, run in zip(labels, runs.values(), strict=True)),
+            width=2, ylim=(0, 100), legend_size="x-small"))
+    translation = {name: run for name, run in report["translation"].items()
+                   if any(m in run["corpus"] for m in TRANSLATION_CHART)}
+    if translation:
+        panels.append(Panel(
+            "translation id→en: values and glossary names", "% (higher is better)",
+            TRANSLATION_TICKS,
+            tuple(Series(failed_label(name, run), bar_values(run, TRANSLATION_CHART))
+                  for name, run in translation.items()),
+            width=3, ylim=(0, 100)))
+    planted = report.get("fidelity") or {}
+    if planted:
+        kinds = sorted({m[len("recall_"):] for run in planted.values() for m in run["corpus"]
+                        if m.startswith("recall_") and m != "recall_all"})
+        series = []
+        for name, run in planted.items():
+            alarms = run["corpus"].get("false_alarms_per_digest", {}).get("value")
+            said = "n/a" if alarms is None else f"{alarms:g}"
+            series.append(Series(f"{name}: {said} false alarms per digest",
+                                 bar_values(run, tuple(f"recall_{k}" for k in kinds))))
+        panels.append(Panel(
+            "fidelity check: planted errors by kind", "% of planted errors caught",
+            tuple(k.replace("_", "\n") for k in kinds), tuple(series), width=5,
+            ylim=(0, 100), tick_size="x-small", legend_size="x-small"))
+    noise = bool(random_weight_roles(report))
+    return ChartSpec(tuple(panels), RANDOM_NOTE if noise else None)
+
+
+def figure(report: Mapping[str, Any]) -> Any:
+    """The chart as a matplotlib Figure (Agg: files only, no display); the caller closes
+    it (``plt.close``)."""
     import matplotlib
 
-    matplotlib.use("Agg")  # files only, no display
+    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
 
-    runs = report["summaries"]
-    fidelity = {name: run for name, run in report["translation"].items()
-                if any(m in run["corpus"] for m in TRANSLATION_CHART)}
-    # Summary scores and their trust panel (when there are summaries), then the
-    # translation panel (when there are translation runs with those measures).
-    planted = report.get("fidelity") or {}
-    ratios = ([5, 2] if runs else []) + ([3] if fidelity else []) + ([5] if planted else [])
-    fig, axes = plt.subplots(1, max(1, len(ratios)), figsize=(4 + 2 * sum(ratios) / 2, 4.5),
-                             dpi=100, squeeze=False,
-                             gridspec_kw={"width_ratios": ratios or [1]})
-    noise = bool(random_weight_roles(report))
-    if noise:
-        fig.suptitle(RANDOM_NOTE, color="#b00020", fontweight="bold")
-    room = (0.0, 0.0, 1.0, 0.92 if noise else 1.0)  # the note above the panels
-    if planted:
-        _fidelity_panel(axes[0][-1], planted)
-    if fidelity:
-        _translation_panel(axes[0][len(ratios) - 1 - bool(planted)], fidelity)
-    if not runs:
-        fig.tight_layout(rect=room)
-        fig.savefig(path)
-        plt.close(fig)
-        return
-    ax, trust = axes[0][0], axes[0][1]
-    width = 0.8 / max(1, len(runs))
-    x = np.arange(len(CHART_METRICS))
-    t = np.arange(len(TRUST_METRICS))
-    for i, (name, run) in enumerate(runs.items()):
-        values = bar_values(run, CHART_METRICS)
-        errors = [run["corpus"].get(m, {}).get("ci95", 0.0) for m in CHART_METRICS]
-        ax.bar(x + i * width, values, width, yerr=errors, capsize=2, label=name)
-        trust.bar(t + i * width, bar_values(run, TRUST_METRICS), width, label=name)
-    ax.set_xticks(x + width * (len(runs) - 1) / 2, CHART_METRICS)
-    ax.set_ylabel("score (higher is better)")
-    ax.set_title("ringkas summary strategies against reference digests")
-    ax.legend(fontsize="small")
-    trust.set_xticks(t + width * (len(runs) - 1) / 2,
-                     ["supported\nsentences % ↑", "unsupported\nnumbers % ↓"])
-    trust.set_ylim(0, 100)
-    trust.set_title("trust (against the article)")
-    fig.tight_layout(rect=room)
+    spec = chart_spec(report)
+    ratios = [p.width for p in spec.panels] or [1]
+    rows = max((len(p.series) for p in spec.panels), default=0)  # legend rows, below
+    fig, axes = plt.subplots(1, len(ratios), figsize=(4 + sum(ratios), 5 + 0.18 * rows),
+                             dpi=100, squeeze=False, gridspec_kw={"width_ratios": ratios})
+    if spec.suptitle:
+        fig.suptitle(spec.suptitle, color="#b00020", fontweight="bold")
+    for ax, panel in zip(axes[0], spec.panels, strict=False):
+        _draw(ax, panel)
+    fig.tight_layout(rect=(0.0, 0.0, 1.0, 0.95 if spec.suptitle else 1.0))
+    return fig
+
+
+def chart(report: Mapping[str, Any], path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = figure(report)
     fig.savefig(path)
     plt.close(fig)
 
 
-def bar_values(run: Mapping[str, Any], metrics: tuple[str, ...]) -> list[float]:
-    """A run's value of each measure; NaN (no bar) for one it was not scored on: a 0 bar
-    would read as a result (0% terms kept, or no unsupported numbers at all)."""
-    return [run["corpus"][m]["value"] if m in run["corpus"] else math.nan for m in metrics]
+def _errors(series: Series) -> tuple[float, ...]:
+    return series.errors or (0.0,) * len(series.values)
 
 
-def _translation_panel(ax: Any, runs: Mapping[str, Any]) -> None:
+def _draw(ax: Any, panel: Panel) -> None:
+    """Grouped bars, one group per tick, each labelled with its value. A 0 bar has no
+    height, so it gets a marker on the axis; a missing value gets no bar and "n/a"."""
     import numpy as np
 
-    x = np.arange(len(TRANSLATION_CHART))
-    width = 0.8 / max(1, len(runs))
-    for i, (name, run) in enumerate(runs.items()):
-        ax.bar(x + i * width, bar_values(run, TRANSLATION_CHART), width, label=name)
-    ax.set_xticks(x + width * (len(runs) - 1) / 2,
-                  ["numbers kept", "terms (glossary)", "terms (none)"])
-    ax.set_ylim(0, 100)
-    ax.set_ylabel("% (higher is better)")
-    ax.set_title("translation id→en: values and glossary names")
-    ax.legend(fontsize="small")
-
-
-def _fidelity_panel(ax: Any, runs: Mapping[str, Any]) -> None:
-    import numpy as np
-
-    kinds = sorted({m[len("recall_"):] for run in runs.values() for m in run["corpus"]
-                    if m.startswith("recall_") and m != "recall_all"})
-    x = np.arange(len(kinds))
-    width = 0.8 / max(1, len(runs))
-    for i, (name, run) in enumerate(runs.items()):
-        alarms = run["corpus"]["false_alarms_per_digest"]["value"]
-        ax.bar(x + i * width, bar_values(run, tuple(f"recall_{k}" for k in kinds)), width,
-               label=f"{name}: {alarms:g} false alarms per digest")
-    ax.set_xticks(x + width * (len(runs) - 1) / 2, [k.replace("_", "\n") for k in kinds],
-                  fontsize="x-small")
-    ax.set_ylim(0, 100)
-    ax.set_ylabel("% of planted errors caught")
-    ax.set_title("fidelity check: planted errors by kind")
-    ax.legend(fontsize="x-small")
+    x = np.arange(len(panel.ticks))
+    width = 0.8 / max(1, len(panel.series))
+    tops = [v + e for s in panel.series for v, e in zip(s.values, _errors(s), strict=True)
+            if v is not None]
+    low, high = panel.ylim or (0.0, max([*tops, 1.0]))
+    pad = (high - low) * 0.02
+    crowded = len(panel.series) > 2  # side by side, the labels would run together
+    for i, series in enumerate(panel.series):
+        at = x + i * width
+        heights = [math.nan if v is None else v for v in series.values]
+        errors = _errors(series)
+        bars = ax.bar(at, heights, width, yerr=errors if series.errors else None,
+                      capsize=2, label=series.label)
+        color = bars.patches[0].get_facecolor() if bars.patches else None
+        for j, (value, text) in enumerate(zip(series.values, series.value_labels,
+                                              strict=True)):
+            if value == 0:
+                ax.plot([at[j]], [0], marker="^", color=color, markeredgecolor="black",
+                        markersize=6, clip_on=False, zorder=3)
+            top = 0.0 if value is None else value + errors[j]
+            ax.text(at[j], top + pad, text, ha="center", va="bottom",
+                    fontsize="xx-small", rotation=90 if crowded else 0,
+                    color="gray" if value is None else "black")
+    ax.set_xticks(x + width * (len(panel.series) - 1) / 2, panel.ticks,
+                  fontsize=panel.tick_size)
+    # Every group's full width, as missing (NaN) bars at either end do not widen the axis.
+    ax.set_xlim(-width / 2 - 0.1, len(panel.ticks) - 1 + 0.8 - width / 2 + 0.1)
+    ax.set_ylim(low, high * 1.12)  # room for the labels of the highest bars
+    if panel.ylim is not None:  # a percentage: no tick above 100
+        ax.set_yticks(np.linspace(low, high, 6))
+    ax.set_ylabel(panel.ylabel)
+    ax.set_title(panel.title, fontsize="medium")
+    # Below the ticks: inside, it would cover the bars of a full panel.
+    ax.legend(fontsize=panel.legend_size, loc="upper center",
+              bbox_to_anchor=(0.5, -0.22 if "\n" in "".join(panel.ticks) else -0.12))
 
 
 def write(report: Mapping[str, Any], out: Path) -> dict[str, Path]:

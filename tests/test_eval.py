@@ -84,7 +84,7 @@ def test_report_files_and_provenance(oracle_report: dict[str, Any]) -> None:
     table = markdown.split("## Per article: oracle", 1)[1].split("Worst by", 1)[0]
     assert sum(line.startswith("| ") and not line.startswith("| article")
                for line in table.splitlines()) == len(docs)
-    assert "Worst by rouge2:" in markdown
+    assert "Worst by ROUGE-2:" in markdown
     rows = list(csv.reader((out / "documents.csv").read_text(encoding="utf-8").splitlines()))
     assert rows[0][:3] == ["section", "strategy", "document"] and len(rows) == len(docs) + 1
     bleu_col = rows[0].index("bleu")
@@ -282,13 +282,126 @@ def test_python_dash_m_eval() -> None:
 
 
 def test_a_measure_a_run_was_not_scored_on_gets_no_bar() -> None:
-    import math
-
     from eval.report import TRANSLATION_CHART, bar_values
 
     run = {"corpus": {"numbers_preserved": {"value": 97.5}}}
-    values = bar_values(run, TRANSLATION_CHART)
-    assert values[0] == 97.5 and all(math.isnan(v) for v in values[1:])
+    assert bar_values(run, TRANSLATION_CHART) == (97.5, None, None)
+
+
+def _score(value: float, ci: float | None = None) -> dict[str, Any]:
+    return {"value": value, "signature": "sig", "higher_is_better": True,
+            **({"ci95": ci} if ci is not None else {})}
+
+
+def _summary_run(corpus: dict[str, Any], failed: int = 0, articles: int = 13) -> dict[str, Any]:
+    """A summary strategy's run as report.json has it, ``failed`` of its articles errors."""
+    return {"models": [], "prompt": None, "corpus": corpus, "documents": {},
+            "outputs": {f"doc{i}": "A summary." for i in range(articles - failed)},
+            "errors": {f"bad{i}": "KeyError: no summary" for i in range(failed)}}
+
+
+SCORES = {"rouge1": _score(40.0, 2.0), "rouge2": _score(18.0, 1.5),
+          "rougeLsum": _score(35.0, 2.0), "bleu": _score(12.0, 1.0), "chrf": _score(45.0, 1.0),
+          "attribution_coverage": _score(92.0)}
+
+
+def _chart_report(system: str = "in-process") -> dict[str, Any]:
+    """Two strategies: one with no unsupported numbers (0%), one never scored on them and
+    with 2 of its 13 articles failed."""
+    return {"created": "now", "system": system, "length": "medium",
+            "eval_set": {"sha256": "0" * 64, "summary_documents": 13},
+            "summaries": {
+                "extractive": _summary_run({**SCORES,
+                                            "unsupported_numeric_pct": _score(0.0)}),
+                "direct": _summary_run(SCORES, failed=2)},
+            "translation": {}, "fidelity": {}}
+
+
+def test_chart_trust_panel_has_a_legend_of_the_runs() -> None:
+    from eval.report import chart_spec
+
+    scores, trust = chart_spec(_chart_report()).panels
+    assert trust.title.startswith("trust")
+    assert [s.label for s in trust.series] == [s.label for s in scores.series]
+    assert [s.label for s in trust.series] == ["extractive", "direct (2 of 13 failed)"]
+
+
+def test_chart_tells_zero_from_not_measured() -> None:
+    from eval.report import chart_spec
+
+    _, trust = chart_spec(_chart_report()).panels
+    extractive, direct = trust.series
+    assert extractive.values == (92.0, 0.0) and extractive.value_labels == ("92.0", "0.0")
+    assert direct.values == (92.0, None) and direct.value_labels == ("92.0", "n/a")
+
+
+def test_chart_says_how_many_articles_failed() -> None:
+    from eval.report import chart_spec
+
+    report = _chart_report()
+    report["summaries"]["direct"] = _summary_run({}, failed=13)  # nothing to score
+    scores, trust = chart_spec(report).panels
+    assert scores.series[1].label == trust.series[1].label == "direct (13 of 13 failed)"
+    assert set(scores.series[1].value_labels) == {"n/a"}
+    report["translation"] = {"ntrex-128": {"corpus": {"numbers_preserved": _score(97.0)},
+                                           "errors": {"doc-1": "TimeoutError"}}}
+    assert chart_spec(report).panels[2].series[0].label == "ntrex-128 (1 failed)"
+
+
+@pytest.mark.parametrize(("system", "title"), [
+    ("in-process", "ringkas summary strategies"),
+    ("http http://127.0.0.1:8000", "ringkas at http://127.0.0.1:8000: summary strategies"),
+    ("hypotheses", "summary systems (hypotheses file)"),
+    ("some-other", "summaries: some-other"),
+])
+def test_chart_title_names_what_was_evaluated(system: str, title: str) -> None:
+    from eval.report import chart_spec
+
+    scores = chart_spec(_chart_report(system)).panels[0]
+    assert scores.title == f"{title}\nagainst reference digests"
+
+
+def test_measures_go_by_their_names_in_chart_and_markdown() -> None:
+    """chrf is chrF++ (word_order=2); the chart's ticks and report.md's headings say so."""
+    from eval.report import chart_spec
+
+    assert chart_spec(_chart_report()).panels[0].ticks == (
+        "ROUGE-1", "ROUGE-2", "ROUGE-Lsum", "BLEU", "chrF++")
+    report = _chart_report()
+    report["summaries"]["extractive"]["documents"] = {"doc0": {"rouge2": 18.0, "chrf": 45.0}}
+    text = markdown_of(report)
+    heading = next(line for line in text.splitlines() if line.startswith("| strategy |"))
+    assert "| BLEU | chrF++ | TER |" in heading and "chrf" not in heading
+    assert "| article | ROUGE-2 | chrF++ |" in text and "Worst by ROUGE-2:" in text
+
+
+def test_chart_figure_shows_legends_titles_and_labels(tmp_path: Path) -> None:
+    """The drawn figure, not only its spec: a legend in every panel, the title, the 0 bar's
+    marker and the labels."""
+    import matplotlib.pyplot as plt
+
+    from eval.report import figure
+
+    fig = figure(_chart_report("hypotheses"))
+    try:
+        scores, trust = fig.axes
+        for ax in (scores, trust):
+            legend = ax.get_legend()
+            assert legend is not None
+            assert [t.get_text() for t in legend.get_texts()] == [
+                "extractive", "direct (2 of 13 failed)"]
+        assert scores.get_title() == "summary systems (hypotheses file)\nagainst reference digests"
+        assert "chrF++" in [t.get_text() for t in scores.get_xticklabels()]
+        texts = [t.get_text() for t in trust.texts]
+        assert texts == ["92.0", "0.0", "92.0", "n/a"]
+        # the 0% bar has no height; its marker sits on the axis
+        assert [tuple(line.get_ydata()) for line in trust.lines if line.get_marker() == "^"] \
+            == [(0,)]
+        assert fig.get_suptitle() == ""  # no random weights, no warning
+    finally:
+        plt.close(fig)
+    chart(_chart_report(), tmp_path / "report.png")
+    assert (tmp_path / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_the_progress_bar_names_each_metric_while_scoring() -> None:
