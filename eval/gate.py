@@ -188,7 +188,8 @@ def compare(current: Mapping[str, Any], baseline: Mapping[str, Any], tolerance: 
                     found.append(Regression(section, strategy, metric, base["value"], nan))
                     continue
                 rule = RULES.get(metric, DEFAULT_RULE)
-                p = paired.get(metric, {}).get("p_value") if rule.tested else None
+                weighed = rule.tested and not rule.must_not_rise and rule.relative is None
+                p = paired.get(metric, {}).get("p_value") if weighed else None
                 if _worse(base, cur, rule, tolerance) and (p is None or p < level):
                     found.append(Regression(
                         section, strategy, metric, base["value"], cur["value"],

@@ -8,7 +8,8 @@ seeds it (SACREBLEU_SEED, 12345), so the p-values equal ``sacrebleu REF -i BASE 
 ROUGE family, reference coverage, the trust rates) is tested the same way on its
 per-document values: the same resampling, the same seed, the same p-value, over the
 statistic its corpus value is (a mean of documents, or a rate pooled over the claims or
-sentences each document holds).
+sentences each document holds). The one departure from sacrebleu's p-values: a score that
+did not change has p = 1.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eval.metrics import METRICS, _SacreBleu, _streams
+from eval.run import NOT_GATED
 
 # The metrics sacrebleu tests itself, as ringkas scores them.
 PAIRED = ("bleu", "chrf", "ter")
@@ -69,17 +71,16 @@ def paired(baseline: Sequence[str], current: Sequence[str], refs: Sequence[Seque
         base, cur = scores[column][0], scores[column][1]
         assert not isinstance(base, str) and not isinstance(cur, str)
         p = float(cur.p_value if cur.p_value is not None else 1.0)
-        same = list(baseline) == list(current)
-        out.append(PairedResult(name, float(base.score), float(cur.score), _unchanged(same, p),
-                                test))
+        out.append(PairedResult(name, float(base.score), float(cur.score),
+                                _unchanged(float(base.score), float(cur.score), p), test))
     return out
 
 
-def _unchanged(same: bool, p: float) -> float:
-    """The same outputs are no evidence of a change: p = 1. (sacrebleu's count of samples
-    strictly beyond a zero difference gives a system against itself its smallest p,
-    1 / (samples + 1).)"""
-    return 1.0 if same else p
+def _unchanged(base: float, cur: float, p: float) -> float:
+    """A score that did not change is no evidence of a change: p = 1. (sacrebleu counts the
+    samples strictly beyond the real difference, so to a zero difference it gives as little
+    as 1 / (samples + 1), where every sample is zero too.)"""
+    return 1.0 if abs(cur - base) <= 1e-9 * max(1.0, abs(base)) else p
 
 
 def _p_value(stats: Any, real: float) -> float:
@@ -131,8 +132,8 @@ def paired_values(metric: str, baseline: Sequence[float], current: Sequence[floa
         a = pooled(np.where(keep, v[0], v[1]), np.where(keep, w[0], w[1]), 1.0)
         b = pooled(np.where(keep, v[1], v[0]), np.where(keep, w[1], w[0]), 1.0)
         p = _p_value(np.abs(a - b), real)
-    same = bool(np.array_equal(v[0], v[1]) and np.array_equal(w[0], w[1]))
-    return PairedResult(metric, base_value, cur_value, _unchanged(same, p), test)
+    return PairedResult(metric, base_value, cur_value, _unchanged(base_value, cur_value, p),
+                        test)
 
 
 def _per_document(run: Mapping[str, Any], base: Mapping[str, Any], docs: Sequence[str]
@@ -142,7 +143,7 @@ def _per_document(run: Mapping[str, Any], base: Mapping[str, Any], docs: Sequenc
     out = {}
     cur_docs, base_docs = run.get("documents", {}), base.get("documents", {})
     names = set.intersection(*(set(cur_docs.get(d, {})) & set(base_docs.get(d, {}))
-                               for d in docs)) - set(PAIRED)
+                               for d in docs)) - set(PAIRED) - NOT_GATED
     for name in sorted(names):
         cw = [run.get("weights", {}).get(d, {}).get(name) for d in docs]
         bw = [base.get("weights", {}).get(d, {}).get(name) for d in docs]
