@@ -1,22 +1,53 @@
-"""``ringkas eval`` / ``python -m eval``: run strategies, score them, write the report, gate."""
+"""``ringkas eval`` / ``python -m eval``: run strategies, score them, write the report, gate;
+``ringkas eval export-for-review`` / ``import-review``: editors' ratings of the summaries
+against the report's metrics (eval/review.py)."""
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
-from service.commandline import friendly_errors, settings_options
+from service.commandline import for_a_person, friendly_errors, settings_options
 from service.config import Settings
 from service.pipeline.requests import DEFAULT_LENGTH
 from service.runtime.assembly import build_pipeline
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-@click.command("eval")
+
+def _only_without_subcommand(fn: F) -> F:
+    """The group's own run happens only for a bare ``ringkas eval [OPTIONS]``: with a
+    subcommand click calls the group first, and nothing of a run (its settings, models)
+    may be made then. An option of the run given before a subcommand would be silently
+    ignored, so it is refused instead."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        if ctx.invoked_subcommand is None:
+            return fn(*args, **kwargs)
+        given = [p.opts[0] for p in ctx.command.params
+                 if ctx.get_parameter_source(p.name or "") is
+                 click.core.ParameterSource.COMMANDLINE]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} belong to `ringkas eval` itself, not "
+                                   f"to {ctx.invoked_subcommand}: give the subcommand's "
+                                   "options after its name")
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+# A group that runs itself when given no subcommand: `ringkas eval --limit 2 ...` is the
+# evaluation as it always was, and the review round trip lives beside it.
+@click.group("eval", invoke_without_command=True)
 @click.option("--strategy", "strategies", multiple=True,
               help="Strategy to evaluate (repeat). Default: every one the system offers.")
 @click.option("--length", default=DEFAULT_LENGTH, show_default=True)
@@ -59,6 +90,7 @@ from service.runtime.assembly import build_pipeline
 @click.option("--bootstrap", type=int, default=1000, show_default=True,
               help="Bootstrap resamples for confidence intervals (1: none).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
+@_only_without_subcommand
 @friendly_errors
 @settings_options
 def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, task: str,
@@ -67,7 +99,8 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
                  service_url: str | None, api_key: str | None, bootstrap: int, quiet: bool,
                  settings: Settings) -> None:
     """Score summaries (and translations) against the evaluation set; write report.json,
-    report.md and report.png."""
+    report.md and report.png. The subcommands take the report's summaries to editors and
+    their ratings back."""
     from eval import dataset, gate, report
     from eval.metrics import MetricSetupError, check_lsum_split
     from eval.run import evaluate_glossary, evaluate_summaries, evaluate_translation
@@ -209,6 +242,126 @@ def _served_strategies(system: Any) -> list[str]:
 
 def main() -> None:
     eval_command()
+
+
+REPORT = Path("artifacts/eval/report.json")
+
+
+def _load_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise click.ClickException(f"cannot read {what} {path}: {exc}") from None
+
+
+def _write(path: Path, text: str) -> None:
+    """Whole or not at all: a report.json cut short by an interrupted write would lose
+    the run it records."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8", newline="")
+    os.replace(tmp, path)
+
+
+@eval_command.command("export-for-review")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, exists=True,
+                                                         path_type=Path),
+              default=REPORT, show_default=True, help="The report whose summaries to rate.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("artifacts/eval/review"), show_default=True,
+              help="Folder for review.csv, review.html and review-key.json.")
+@click.option("--strategy", "strategies", multiple=True,
+              help="Strategy whose summaries to rate (repeat). Default: every one the report "
+                   "has.")
+@click.option("--limit", type=int, default=0,
+              help="The first N articles (each under every strategy; 0: all).")
+@click.option("--seed", type=int, default=None,
+              help="Shuffle seed. [default: eval/review.py's SEED]")
+@click.option("--force", is_flag=True, help="Replace a key of another sheet in --out.")
+def export_for_review(report_path: Path, out: Path, strategies: tuple[str, ...], limit: int,
+                      seed: int | None, force: bool) -> None:
+    """Write a blind review sheet of the report's summaries beside their articles for editors
+    to rate: review.html (open it in a browser) and review.csv for them, review-key.json
+    (which strategy wrote what) for import-review."""
+    from eval import dataset, review
+
+    report = _load_json(report_path, "report")
+    here = dataset.fingerprint(dataset.eval_set_files())
+    if report.get("eval_set", {}).get("sha256") != here:
+        # The articles come from this checkout, the summaries from the report: they must be
+        # of one eval set or an editor rates a summary beside another article.
+        raise click.ClickException(f"{report_path} was measured on eval set "
+                                   f"{str(report.get('eval_set', {}).get('sha256'))[:16]}…, "
+                                   f"this checkout has {here[:16]}…: its articles are not "
+                                   "these")
+    seed = review.SEED if seed is None else seed
+    try:
+        items = review.review_items(report, dataset.summary_set(), strategies, limit, seed)
+    except review.ReviewError as exc:
+        raise click.ClickException(str(exc)) from None
+    key = review.review_key(items, report, seed)
+    key_path = out / "review-key.json"
+    if key_path.is_file() and not force:
+        old = _load_json(key_path, "key")
+        if old.get("sheet") != key["sheet"]:
+            raise click.ClickException(
+                f"{key_path} is the key of sheet {old.get('sheet')}, which editors may be "
+                f"rating; this export is sheet {key['sheet']}. Another --out, or --force")
+    out.mkdir(parents=True, exist_ok=True)
+    _write(out / "review.csv", review.sheet_csv(items))
+    _write(out / "review.html", review.sheet_html(items))
+    _write(key_path, json.dumps(key, indent=2, ensure_ascii=False) + "\n")
+    chosen = sorted({i.strategy for i in items})
+    click.echo(f"sheet {key['sheet']}: {len(items)} summaries ({len(chosen)} strategies, "
+               f"{len({i.doc_id for i in items})} articles), shuffled with seed {seed}")
+    for name in ("review.html", "review.csv", "review-key.json"):
+        click.echo(f"  {out / name}")
+    click.echo(for_a_person("Give editors review.html (or review.csv), not the key; with "
+                            f"their {review.RATINGS_FILE}: `ringkas eval import-review "
+                            f"{review.RATINGS_FILE} --key {key_path} --report {report_path}`"))
+
+
+@eval_command.command("import-review")
+@click.argument("ratings", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--key", "key_path", required=True,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The review-key.json export-for-review wrote with the sheet.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, exists=True,
+                                                         path_type=Path),
+              default=REPORT, show_default=True)
+@click.option("--bootstrap", type=int, default=1000, show_default=True,
+              help="Bootstrap resamples for the tau intervals (1: none).")
+def import_review(ratings: Path, key_path: Path, report_path: Path, bootstrap: int) -> None:
+    """Read editors' ratings (the CSV review.html downloads, or review.csv filled in) and
+    set them beside the report's metrics: review.json next to the report, the report's
+    `review`, and an "Editors' ratings" section in its report.md."""
+    from eval import report as report_module
+    from eval import review
+
+    report = _load_json(report_path, "report")
+    key = _load_json(key_path, "key")
+    try:
+        text = ratings.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{ratings} is not UTF-8 text (save it as CSV UTF-8)") \
+            from None
+    try:
+        review.check_key(key, report)
+        read = review.read_ratings(text, key, ratings.name)
+    except review.ReviewError as exc:
+        raise click.ClickException(str(exc)) from None
+    analysis = review.analyse(read, report, bootstrap)
+    result = review.review_json(read, analysis, key, bootstrap, source=ratings.name)
+    folder = report_path.parent
+    _write(folder / "review.json", json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    report["review"] = {k: v for k, v in result.items() if k != "ratings"}
+    _write(report_path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    markdown = report_module.markdown(report)
+    _write(folder / "report.md", markdown)
+    click.echo(f"{len(read.rated)} of {read.items} items rated; {read.blank} blank rows "
+               "skipped")
+    for path in (folder / "review.json", report_path, folder / "report.md"):
+        click.echo(f"  {path}")
+    click.echo("\n".join(report_module.review_section(report["review"])))
 
 
 NOT_COMPARABLE = 3  # the gate's own exit code: 1 is a regression, 2 a usage error

@@ -145,6 +145,8 @@ def markdown(report: Mapping[str, Any]) -> str:
     if report.get("fidelity"):
         lines += _fidelity_section(report["fidelity"])
     lines += _significance_section(report)
+    if report.get("review"):
+        lines += review_section(report["review"])
     lines += _documents_section(report)
     prov = report.get("provenance")
     if prov:
@@ -181,6 +183,47 @@ def _significance_section(report: Mapping[str, Any]) -> list[str]:
             lines.append(f"| {strategy} | {metric_name(metric)} | {r['baseline']:.2f} "
                          f"| {r['current']:.2f} | {r['change']:+.2f} | {r['p_value']:.4f}{star} | "
                          f"{r.get('documents', '')} |")
+    return [*lines, ""]
+
+
+def _interval(found: Mapping[str, Any]) -> str:
+    if found.get("tau") is None:
+        return "–"
+    low, high = found.get("ci95") or (None, None)
+    ci = f" [{low:+.2f}, {high:+.2f}]" if low is not None and high is not None else ""
+    return f"{found['tau']:+.2f}{ci}"
+
+
+def review_section(review: Mapping[str, Any]) -> list[str]:
+    """Editors' ratings (``ringkas eval import-review``): the mean rating of each strategy
+    and, per automatic metric, its agreement with the editors (Kendall's tau-b)."""
+    dims = list(review["dimensions"])
+    boot = review["bootstrap"]
+    lower = set(review.get("lower_is_better", ()))
+    lines = ["## Editors' ratings", "",
+             f"Sheet `{review['sheet']}`: {review['rated']} of {review['items']} summaries "
+             f"rated ({review['blank']} returned blank), blind (the editors were not told "
+             f"which strategy wrote which), {review['scale'][0]} (worst) to "
+             f"{review['scale'][1]} (best).", "",
+             "| strategy | " + " | ".join(dims) + " |", "|---" * (len(dims) + 1) + "|"]
+    for strategy, means in review["means"].items():
+        cells = [f"{means[d]['mean']:.2f} (n {means[d]['n']})" if d in means else "–"
+                 for d in dims]
+        lines.append(f"| {strategy} | " + " | ".join(cells) + " |")
+    lines += ["", "Agreement of each per-article metric with the editors: Kendall's tau-b "
+              "over the rated summaries of every strategy, with its 95% bootstrap interval "
+              f"({boot['resamples']} resamples of the items, seed {boot['seed']}). ↓ marks a "
+              "metric where lower is better, not flipped: there agreement is a negative "
+              "tau. An interval that spans 0 is no evidence either way; – is no tau (the "
+              "metric, or the rating, is the same throughout).", "",
+              "| metric | " + " | ".join(dims) + " | n |", "|---" * (len(dims) + 2) + "|"]
+    for metric, per_dim in review["agreement"].items():
+        # One n where every dimension had as many items, else each dimension's in order.
+        ns = [per_dim[d]["n"] if d in per_dim else 0 for d in dims]
+        n = str(ns[0]) if len(set(ns)) == 1 else "/".join(str(k) for k in ns)
+        name = f"{metric} ↓" if metric in lower else metric
+        lines.append(f"| {name} | " + " | ".join(_interval(per_dim.get(d, {})) for d in dims)
+                     + f" | {n} |")
     return [*lines, ""]
 
 
