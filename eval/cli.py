@@ -315,9 +315,10 @@ def export_for_review(report_path: Path, out: Path, strategies: tuple[str, ...],
                f"{len({i.doc_id for i in items})} articles), shuffled with seed {seed}")
     for name in ("review.html", "review.csv", "review-key.json"):
         click.echo(f"  {out / name}")
-    click.echo(for_a_person("Give editors review.html (or review.csv), not the key; with "
-                            f"their {review.RATINGS_FILE}: `ringkas eval import-review "
-                            f"{review.RATINGS_FILE} --key {key_path} --report {report_path}`"))
+    click.echo(for_a_person("Give editors review.html (or review.csv), not the key; save "
+                            f"their {review.RATINGS_FILE} as {out / review.RATINGS_FILE}, "
+                            f"then `ringkas eval import-review {out / review.RATINGS_FILE} "
+                            f"--key {key_path} --report {report_path}`"))
 
 
 @eval_command.command("import-review")

@@ -216,14 +216,15 @@ header{position:sticky;top:0;background:#fff;border-bottom:1px solid #ccc;paddin
 z-index:1}
 header h1{font-size:1.2em;margin:0 0 .3em}
 header p{margin:.2em 0}
+.intro{max-width:60em}
 main{padding:1em;max-width:110em;margin:auto}
 section{background:#fff;border:1px solid #ddd;border-radius:4px;margin:0 0 1.5em;padding:.5em 1em}
 section.done{border-color:#4a8}
 section h2{font-size:1em;margin:.3em 0}
-.pair{display:grid;grid-template-columns:3fr 2fr;gap:1.5em}
+.pair{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1.5em}
 .pair h3{font-size:.9em;text-transform:uppercase;color:#555;margin:.3em 0}
 .article{max-height:32em;overflow:auto;border-right:1px solid #eee;padding-right:1em}
-.text p{white-space:pre-wrap;margin:0 0 .7em}
+.text p{white-space:pre-wrap;overflow-wrap:anywhere;margin:0 0 .7em}
 .ratings{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start;margin:.7em 0}
 .ratings label{display:flex;flex-direction:column;font-size:.9em}
 .ratings textarea{width:28em;max-width:90vw;height:3.5em}
@@ -347,13 +348,13 @@ def sheet_html(items: Sequence[ReviewItem]) -> str:
         f"<style>{_STYLE}</style></head>",
         f'<body data-sheet="{html.escape(sheet)}"><header>',
         f"<h1>Summary review, sheet {html.escape(sheet)}</h1>",
+        '<p><button type="button" id="download">Download ratings (CSV)</button> '
+        '<span id="progress"></span></p></header><main><div class="intro">',
         "<p>Rate each English summary against the Indonesian article beside it, 1 (worst) "
         "to 5 (best); leave a rating blank if you cannot judge it. Note any error you find "
         "(a wrong number, name or claim) under errors. Your work is kept in this browser; "
         f"when done, download the sheet and send back <code>{RATINGS_FILE}</code>.</p>",
-        f"<dl>{rubric}</dl>",
-        '<p><button type="button" id="download">Download ratings (CSV)</button> '
-        '<span id="progress"></span></p></header><main>',
+        f"<dl>{rubric}</dl></div>",
     ]
     for i in items:
         item = html.escape(i.item)

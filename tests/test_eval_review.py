@@ -537,20 +537,28 @@ def test_the_page_from_file_rates_and_downloads_a_sheet_import_reads(
     """Opened from file:// as an editor would: hostile text shows as text and runs nothing,
     the CSP blocks nothing of the page's own, ratings survive a reload, and the CSV it
     downloads is a sheet import-review reads."""
-    hostile = synthetic_report(lambda s, i: HOSTILE if i == 0 else f"Summary {i}, {s}.")
+    long_word = "x" * 3000  # a model's runaway token (or a URL): no column may take it all
+    hostile = synthetic_report(lambda s, i: HOSTILE if i == 0 else long_word if i == 1
+                               else f"Summary {i}, {s}.")
     report_path = tmp_path / "report.json"
     report_path.write_text(json.dumps(hostile))
     out = tmp_path / "review"
     assert invoke("export-for-review", "--report", str(report_path), "--out", str(out),
                   "--limit", "5").exit_code == 0
     key = json.loads((out / "review-key.json").read_text())
-    context = chromium.new_context(accept_downloads=True)
+    context = chromium.new_context(accept_downloads=True, viewport={"width": 1280,
+                                                                    "height": 900})
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda m: m.type in ("error", "warning") and problems.append(m.text))
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.goto((out / "review.html").as_uri())
     assert page.evaluate("window.pwned") is None
+    # Every article keeps its half of the page beside even an unbroken 3,000-letter summary.
+    widths = page.evaluate("Array.from(document.querySelectorAll('.article'))"
+                           ".map(e => e.getBoundingClientRect().width)")
+    assert len(widths) == len(key["items"]) and min(widths) > 500, widths
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     assert HOSTILE.split("\n")[0] in page.inner_text("body")
     items = list(key["items"])
     for n, item in enumerate(items):
