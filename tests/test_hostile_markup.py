@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -104,3 +105,90 @@ def test_a_lone_surrogate_anywhere_in_a_json_body_is_400(client: FlaskClient, ro
     resp = client.post(route, data=body.encode("utf-8"), content_type="application/json")
     assert resp.status_code == 400, resp.get_data(as_text=True)
     assert "surrogate" in resp.get_data(as_text=True)
+
+
+# --- XML is read strictly: what lxml's recovery would change or drop is refused ---------------
+
+NOT_WELL_FORMED = [
+    "</r>kucing <s>anjing</s>",  # a stray end tag: recovery dropped everything
+    "<r>kucing</r></r>anjing",
+    "Tom & Jerry makan",  # a bare ampersand: recovery dropped it
+    "a < b kucing",
+    "<<<<<kucing",
+    "<1a>kucing</1a>",
+    '<r a=1>kucing</r>',
+    "<r>kucing",
+    "<x:y>kucing</x:z>",
+    "<r>kucing</r><!DOCTYPE r><s>anjing</s>",  # a DOCTYPE after the start is not a prolog
+    "kucing &nbsp; anjing",  # no DTD is read, so no entity but XML's five
+    '<!DOCTYPE r [<!ENTITY e "kucing">]><r>&e; makan</r>',
+    "&#xD800 kucing",
+]
+# Characters XML 1.0 does not allow, raw or as character references.
+FORBIDDEN_CHARACTERS = [
+    "&#x1;kucing", "&#0;kucing", "&#xFFFE;kucing", "&#x110000;kucing", "&#55296;kucing",
+    '<r a="&#x1;">kucing</r>', "\x01kucing", "<r>kucing\x0b</r>", "<!-- \x01 --><r>kucing</r>",
+    "kucing\ufffe",
+]
+
+
+def _usage(client: FlaskClient) -> int:
+    count: int = client.get("/v2/usage").get_json()["character_count"]
+    return count
+
+
+@pytest.mark.parametrize("text", NOT_WELL_FORMED + FORBIDDEN_CHARACTERS)
+def test_xml_that_is_not_well_formed_is_400_and_not_billed(client: FlaskClient,
+                                                           text: str) -> None:
+    before = _usage(client)
+    for source in ({"source_lang": "ID"}, {}):  # detected too
+        resp = client.post("/v2/translate", json={"text": [text, "kucing"], "target_lang": "EN",
+                                                  "tag_handling": "xml", **source})
+        assert resp.status_code == 400, resp.get_data(as_text=True)
+        body = resp.get_json()
+        assert body["code"] == "invalid_markup"
+        assert "not well-formed" in body["message"] and "line 1, column" in body["message"]
+    assert _usage(client) == before
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("<r>kucing</r>\n<s>a &amp b</s>", "line 2, column 10"),  # where the ";" is missing
+    ('<?xml version="1.0"?><r>a & b</r>', "line 1, column 28"),  # just past the "&"
+    ("<r>kucing", "line 1, column 10"),  # the end of the text: <r> is not closed
+    ('<?xml version="1.0"?>\n<r>\x01</r>', "line 2, column 4"),
+    ("\x01", "line 1, column 1"),
+])
+def test_the_xml_error_names_where_in_the_text(text: str, where: str) -> None:
+    from service.errors import InvalidMarkup
+
+    with pytest.raises(InvalidMarkup) as info:
+        MarkupText(text, "xml")
+    assert where in info.value.message
+    assert "ringkas-fragment" not in info.value.message  # the wrapper is ours, not theirs
+
+
+@pytest.mark.parametrize("text", [
+    "\ufeff<!DOCTYPE r><r>kucing makan</r>",  # a byte-order mark before the prolog
+    '<!DOCTYPE r [<!ENTITY e "a]b>c">]><r>kucing</r>',  # ] and > inside a literal
+    "<!DOCTYPE r [<!-- ]> --><!ELEMENT r ANY>]><r>kucing</r>",
+    '<!DOCTYPE r SYSTEM "x>y.dtd"><r>kucing</r>',
+    "<!DOCTYPE r [<!ENTITY % p SYSTEM 'http://127.0.0.1:9/x.dtd'> %p;]><r>kucing</r>",
+])
+def test_an_xml_prolog_comes_back_as_written(client: FlaskClient, text: str) -> None:
+    resp = client.post("/v2/translate", json={"text": [text], "target_lang": "EN",
+                                              "source_lang": "ID", "tag_handling": "xml"})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    out = resp.get_json()["translations"][0]["text"]
+    assert out == text.replace("kucing makan", "KUCING MAKAN").replace(
+        "<r>kucing</r>", "<r>KUCING</r>")
+
+
+def test_an_external_entity_is_never_read(client: FlaskClient, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("rahasia negara")
+    for text in (f'<!DOCTYPE r [<!ENTITY e SYSTEM "{secret.as_uri()}">]><r>&e; kucing</r>',
+                 f'<r xmlns:xi="http://www.w3.org/2001/XInclude">kucing '
+                 f'<xi:include href="{secret.as_uri()}" parse="text"/></r>'):
+        resp = client.post("/v2/translate", json={"text": [text], "target_lang": "EN",
+                                                  "source_lang": "ID", "tag_handling": "xml"})
+        assert "rahasia" not in resp.get_data(as_text=True).lower()

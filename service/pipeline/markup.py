@@ -10,14 +10,11 @@ tags (on any ancestor), and pieces without letters ("2024", "—", "12,5%")."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Sequence
 
-from bs4 import BeautifulSoup, NavigableString
+from bs4 import NavigableString
 from bs4.element import PreformattedString
-from bs4.exceptions import ParserRejectedMarkup
 
-from service.errors import InvalidMarkup
 from service.glossary.terms import GlossaryPolicy
 from service.languages import LANGUAGES, Markup
 from service.overload import Deadline
@@ -25,16 +22,12 @@ from service.pipeline.pipeline import Pipeline
 from service.pipeline.report import RunWarning
 from service.pipeline.requests import TranslateRequest
 from service.text.language import likelier_language
+from service.text.parse import FRAGMENT_ROOT, parse_markup, split_prolog
 
 # Texts in, their translations out (same length, same order).
 TranslateTexts = Callable[[Sequence[str]], list[str]]
 # Never translated: code, scripts, styles (HTML's names; an XML document's own are its tags).
 SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "code", "pre"})
-# BeautifulSoup's names: html.parser is stdlib; "xml" is lxml's XML parser (keeps case and
-# namespaces, which html.parser would lowercase or drop). html.parser writes whitespace
-# between tags as the one space or newline a browser shows (``pre`` keeps its own).
-_PARSER = {"html": "html.parser", "xml": "xml"}
-_ROOT = "ringkas-fragment"
 
 
 def has_letters(text: str) -> bool:
@@ -52,10 +45,11 @@ def split_space(text: str) -> tuple[str, str, str]:
 
 
 def plain_text(text: str, markup: Markup | None) -> str:
-    """What a person reads of ``text``: its text nodes, when it is markup."""
+    """What a person reads of ``text``: its text nodes, when it is markup (InvalidMarkup
+    when it cannot be parsed)."""
     if markup is None:
         return text
-    return _parse(text, markup).get_text(" ")
+    return parse_markup(text, markup).get_text(" ")
 
 
 def detect(text: str, markup: Markup | None = None) -> tuple[str, float]:
@@ -151,8 +145,8 @@ class MarkupText:
     def __init__(self, doc: str, markup: Markup = "html",
                  skip_tags: Collection[str] = SKIP_TAGS) -> None:
         self.markup = markup
-        self.declaration = _split_declaration(doc)[0] if markup == "xml" else ""
-        self.soup = _parse(doc, markup)
+        self.declaration = split_prolog(doc)[0] if markup == "xml" else ""
+        self.soup = parse_markup(doc, markup)
         skip = frozenset(skip_tags)
         # PreformattedString: comments, the doctype, CDATA, processing instructions, which
         # the parser gives as string nodes too; they are not the page's text.
@@ -173,39 +167,6 @@ class MarkupText:
             node.replace_with(NavigableString(f"{lead}{text}{trail}"))
         if self.markup == "html":
             return str(self.soup)
-        root = self.soup.find(_ROOT)
+        root = self.soup.find(FRAGMENT_ROOT)
         assert root is not None
         return self.declaration + root.decode_contents()
-
-
-def _parse(text: str, markup: Markup) -> BeautifulSoup:
-    try:
-        if markup == "xml":
-            # A fragment (several elements, or text around them) has no single root: wrap
-            # it, declaring the namespace prefixes it uses so that none is lost.
-            body = _split_declaration(text)[1]
-            spaces = "".join(f' xmlns:{p}="urn:ringkas:prefix:{p}"'
-                             for p in sorted(set(_PREFIX.findall(body)) - {"xml", "xmlns"}))
-            return BeautifulSoup(f"<{_ROOT}{spaces}>{body}</{_ROOT}>", _PARSER["xml"])
-        return BeautifulSoup(text, _PARSER["html"])
-    except ParserRejectedMarkup:
-        raise InvalidMarkup(f"the {markup.upper()} cannot be parsed (for instance a lone "
-                            "surrogate character reference or an unterminated declaration)"
-                            ) from None
-
-
-# An element or attribute name with a namespace prefix: "<x:y", "</x:y", ' x:attr='.
-_PREFIX = re.compile(r"(?:</?|\s)([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*(?=[\s/>=])")
-# What may stand before an XML document's root: the declaration, a DOCTYPE (with its
-# internal subset), comments and processing instructions; kept as written, never parsed
-# inside the fragment wrapper, where lxml would drop the document around them.
-_PROLOG = re.compile(
-    r"\A(?:\s+|<\?[^>]*\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[[^\]]*\])*>)*", re.DOTALL)
-
-
-def _split_declaration(text: str) -> tuple[str, str]:
-    """An XML document's prolog (its declaration, DOCTYPE, leading comments and processing
-    instructions, kept as they were) and the rest."""
-    end = _PROLOG.match(text)
-    at = end.end() if end else 0
-    return text[:at], text[at:]
