@@ -107,6 +107,15 @@ def test_a_lone_surrogate_anywhere_in_a_json_body_is_400(client: FlaskClient, ro
     assert "surrogate" in resp.get_data(as_text=True)
 
 
+# --- every HTML parse is guarded, the article's too ------------------------------------------
+
+def test_an_article_the_html_parser_rejects_is_400_on_summarize(client: FlaskClient) -> None:
+    resp = client.post("/v1/summarize", json={"text": "<![x Pabrik sepatu itu besar.",
+                                              "html": True})
+    assert resp.status_code == 400, resp.get_data(as_text=True)
+    assert resp.get_json()["error"]["code"] == "invalid_markup"
+
+
 # --- XML is read strictly: what lxml's recovery would change or drop is refused ---------------
 
 NOT_WELL_FORMED = [

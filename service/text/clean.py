@@ -8,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 from bs4.element import PreformattedString
 
+from service.text.parse import parse_markup
 from service.text.segment import join_wrapped
 
 
@@ -159,7 +160,7 @@ _BLOCK_TAGS = (
 
 def html_to_text(html: str) -> str:
     """Visible article text of an HTML page; block elements become blank-line paragraph breaks."""
-    soup = BeautifulSoup(html, "html.parser")
+    soup = parse_markup(html, "html")  # InvalidMarkup (400) for what html.parser refuses
     # Comments, doctype, CDATA and processing instructions are never visible text.
     for special in soup.find_all(string=lambda s: isinstance(s, PreformattedString)):
         special.extract()
