@@ -116,6 +116,17 @@ def test_an_article_the_html_parser_rejects_is_400_on_summarize(client: FlaskCli
     assert resp.get_json()["error"]["code"] == "invalid_markup"
 
 
+def test_detection_reads_text_the_markup_parser_rejects(client: FlaskClient) -> None:
+    """Detection needs the words only: a text that is not valid markup (nor meant as markup,
+    with format text) still has a language."""
+    resp = client.post("/detect", json={"q": "<![x Pabrik sepatu itu besar."})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    resp = client.post("/translate", json={"q": "kucing <![x makan", "source": "auto",
+                                           "target": "en", "format": "text"})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    assert "KUCING" in resp.get_json()["translatedText"]
+
+
 # --- XML is read strictly: what lxml's recovery would change or drop is refused ---------------
 
 NOT_WELL_FORMED = [

@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection, Sequence
 from bs4 import NavigableString
 from bs4.element import PreformattedString
 
+from service.errors import InvalidMarkup
 from service.glossary.terms import GlossaryPolicy
 from service.languages import LANGUAGES, Markup
 from service.overload import Deadline
@@ -54,8 +55,14 @@ def plain_text(text: str, markup: Markup | None) -> str:
 
 def detect(text: str, markup: Markup | None = None) -> tuple[str, float]:
     """The more likely of id and en for ``text`` (of its text, for markup), and its
-    probability (0-1)."""
-    return likelier_language(plain_text(text, markup))
+    probability (0-1). Markup that cannot be parsed is read as it is: a guess needs only
+    its words, and the refusal, where the markup is to be translated, is the translation's
+    to make (LibreTranslate's detection reads every text as HTML, even format text)."""
+    try:
+        read = plain_text(text, markup)
+    except InvalidMarkup:
+        read = text
+    return likelier_language(read)
 
 
 def pipeline_translator(pipeline: Pipeline, deadline: Deadline | None, source: str,
