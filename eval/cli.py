@@ -206,7 +206,7 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
 
         refs = {d.doc_id: d.references for d in summary_docs}
         result["significance"] = {"against": str(baseline), "level": level,
-                                  "test": f"{TEST_NAMES[paired_test]} (seed {SEED})",
+                                  "test": f"{TEST_NAMES[paired_test]}, seed {SEED}",
                                   "summaries": compare_runs(result, saved, refs,
                                                             test=paired_test)}
     for kind, path in report.write(result, out).items():

@@ -665,3 +665,30 @@ def test_other_versions_are_a_notice_and_strict_refuses_them(oracle_report: dict
                  str(baseline), "--strict")
     assert strict.exit_code == 3 and "version of torch: 1.0.0" in strict.stderr
     assert not (tmp_path / "b").exists()  # refused before the run
+
+
+def test_the_documented_gate_failure_is_what_the_commands_print(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/evaluation.md's gate example, run verbatim: its commands work from a checkout's
+    layout and print the regression lines the page shows."""
+    import shlex
+
+    from eval import examples
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "evaluation.md").read_text(
+        encoding="utf-8")
+    section = text.split("- **What fails**", 1)[1].split("- **Significance**", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    shown = section.split("```text\n", 1)[1].split("```", 1)[0]
+    commands = [shlex.split(line) for line in block.replace("\\\n", " ").splitlines()
+                if line.strip()]
+    assert commands[0][:3] == [".venv/bin/python", "-m", "eval.examples"]
+    monkeypatch.chdir(tmp_path)
+    assert examples.main(commands[0][3:]) == 0
+    results = []
+    for command in commands[1:]:
+        assert command[:2] == [".venv/bin/ringkas", "eval"]
+        results.append(CliRunner().invoke(main, [*command[1:], "--quiet"]))
+    assert [r.exit_code for r in results] == [0, 1], [r.output for r in results]
+    printed = [line.strip() for line in results[1].stderr.splitlines()]
+    assert [line.strip() for line in shown.splitlines() if line.strip()] == printed
