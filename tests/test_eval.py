@@ -692,3 +692,20 @@ def test_the_documented_gate_failure_is_what_the_commands_print(
     assert [r.exit_code for r in results] == [0, 1], [r.output for r in results]
     printed = [line.strip() for line in results[1].stderr.splitlines()]
     assert [line.strip() for line in shown.splitlines() if line.strip()] == printed
+
+
+def test_what_produced_the_summaries_is_listed_when_it_differs() -> None:
+    from eval.gate import differences
+
+    def report(commit: str, beams: int, prompt: int, torch: str) -> dict[str, Any]:
+        model = {"role": "summarizer", "id": "sshleifer/distilbart-cnn-12-6", "revision": "main",
+                 "commit": commit, "backend": "ctranslate2", "decoding": {"num_beams": beams}}
+        return {"system": "in-process", "provenance": {"versions": {"torch": torch}},
+                "summaries": {"direct": {"models": [model], "prompt": {"version": prompt}}}}
+
+    assert differences(report("a1", 4, 1, "2.13.0"), report("a1", 4, 1, "2.13.0")) == []
+    said = differences(report("b2", 2, 2, "2.13.0"), report("a1", 4, 1, "2.12.0"))
+    assert "version of torch: 2.12.0 -> 2.13.0" in said
+    assert "summaries/direct: summarizer model commit a1 -> b2" in said
+    assert any("summarizer decoding {'num_beams': 4} -> {'num_beams': 2}" in s for s in said)
+    assert any(s.startswith("summaries/direct: prompt") for s in said)
