@@ -135,6 +135,11 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
         _comparable(gate.check_settings, meta, saved)
         if strict:
             _comparable(_same_versions, meta, saved)
+        if task in {"summary", "all"}:
+            from eval.run import expected_signatures
+
+            signatures = expected_signatures(summary_docs, bootstrap, lsum_split)
+            _comparable(lambda _, base: gate.check_signatures(signatures, base), meta, saved)
     system: System | None
     if hypotheses:
         try:

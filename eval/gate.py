@@ -147,6 +147,17 @@ def _signed(report: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
                 yield f"{section}/{strategy}/{metric}", score.get("signature", "")
 
 
+def check_signatures(expected: Mapping[str, str], baseline: Mapping[str, Any]) -> None:
+    """Before the run: each summary metric of the baseline against the signature this run
+    will score it with (``expected``: metric -> signature)."""
+    for name, signature in _signed({"summaries": baseline.get("summaries", {})}):
+        metric = name.rsplit("/", 1)[1]
+        if metric in expected and expected[metric] != signature:
+            raise IncomparableReports(f"{name} was scored differently: the baseline with "
+                                      f"{signature!r}, this run would score with "
+                                      f"{expected[metric]!r}: not comparable")
+
+
 def check_comparable(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> None:
     """The settings, and each metric both reports scored: scored the same way (its
     signature: library version, tokenisation, stemming, references, resampling)."""

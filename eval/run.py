@@ -72,6 +72,22 @@ def _score(names: Sequence[str], hyps: list[str], refs: list[list[str]], sources
                 run.weights.setdefault(doc_id, {}).update(weights)
 
 
+def expected_signatures(docs: Sequence[SummaryDoc], n_bootstrap: int,
+                        lsum_split: str = "ringkas") -> dict[str, str]:
+    """Each summary metric's signature as this run will write it, from scoring a
+    reference of the first articles (milliseconds), so a baseline scored another way is
+    refused before minutes of summarising, not after."""
+    sample = list(docs[:2])
+    if not sample:
+        return {}
+    run = StrategyRun("signatures")
+    _score(SUMMARY_METRICS, [d.references[0] for d in sample], [list(d.references)
+                                                              for d in sample],
+           [d.source for d in sample], [d.doc_id for d in sample], run, n_bootstrap,
+           [d.source_en for d in sample], lsum_split=lsum_split)
+    return {name: score.signature for name, score in run.corpus.items()}
+
+
 def _progress(total: int, desc: str, enabled: bool) -> Any:
     from tqdm import tqdm
 

@@ -460,6 +460,7 @@ def test_a_baseline_scored_another_way_is_refused(oracle_report: dict[str, Any],
                  "--baseline", str(baseline))
     assert result.exit_code == 3, result.output
     assert "summaries/oracle/bleu was scored differently" in result.stderr
+    assert not (tmp_path / "out").exists()  # known before a summary was scored
     bootstrap = run("--hypotheses", str(hyps), "--out", str(tmp_path / "b"), "--baseline",
                     str(baseline), "--bootstrap", "10")  # other scoring settings
     assert bootstrap.exit_code == 3 and "metrics.bootstrap=50" in bootstrap.stderr
