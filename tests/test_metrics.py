@@ -55,7 +55,7 @@ SENTENCE: list[tuple[str, type[Any], dict[str, Any], Any]] = [
     ("ter", TER, {}, lambda h, r: sacrebleu.sentence_ter(h, r)),
 ]
 SACRE_IDS = [s[0] for s in SACRE]
-ROUGE_TYPES = ["rouge1", "rouge2", "rougeLsum"]
+ROUGE_TYPES = ["rouge1", "rouge2", "rougeL", "rougeLsum"]
 
 
 def _lines(text: str) -> str:
@@ -176,7 +176,7 @@ def test_rouge_lsum_uses_sentence_split() -> None:
     ("bleu", {"bleu": 100.0}),
     ("chrf", {"chrf": 100.0}),
     ("ter", {"ter": 0.0}),
-    ("rouge", {"rouge1": 100.0, "rouge2": 100.0, "rougeLsum": 100.0}),
+    ("rouge", {"rouge1": 100.0, "rouge2": 100.0, "rougeL": 100.0, "rougeLsum": 100.0}),
 ])
 def test_reference_against_itself_is_maximal(name: str, best: dict[str, float]) -> None:
     hyps = [r[0] for r in REFS]
@@ -340,7 +340,7 @@ def test_unknown_metric_raises_key_error() -> None:
 
 
 def test_registry_names() -> None:
-    assert set(METRICS) == {"bleu", "chrf", "ter", "rouge", "length", "fidelity"}
+    assert set(METRICS) == {"bleu", "chrf", "ter", "rouge", "length", "coverage", "fidelity"}
 
 
 @pytest.mark.parametrize("name", sorted(METRICS))
@@ -356,6 +356,7 @@ def test_every_metric_builds(name: str) -> None:
     ("ter", "ter", False),
     ("rouge", "rouge1", True),
     ("rouge", "rouge2", True),
+    ("rouge", "rougeL", True),
     ("rouge", "rougeLsum", True),
     ("length", "words", True),
     ("length", "compression", False),
