@@ -101,6 +101,13 @@ class _SacreBleu(Metric):
         result = scorer.corpus_score(list(hyps), _streams(refs, len(hyps)), n_bootstrap=n_boot)
         # sacrebleu leaves a -1 placeholder in _ci when it did not resample.
         ci = abs(float(result._ci)) if n_boot > 1 else None
+        if n_boot < self.n_bootstrap:
+            # Signed with the settings it was scored under, as a run of many articles is:
+            # one article alone is comparable with them (it just has no interval).
+            import os
+
+            scorer.n_bootstrap = self.n_bootstrap
+            scorer.seed = os.environ.get("SACREBLEU_SEED", "12345").lower()
         return [Score(self.name, float(result.score), scorer.get_signature().format(),
                       self.higher_is_better, ci)]
 
@@ -399,7 +406,7 @@ class Fidelity(Metric):
         entities = [sum(c.kind == "entity" for c in r.unsupported) for r in reports]
         # (claims and sentences pooled over the corpus: weighted rates, not means of rates)
         sig = ("ringkas-fidelity:v2|claims:per-sentence|source:article"
-               + ("+english-original" if self.sources_en else ""))
+               + ("+english-original" if any(self.sources_en or ()) else ""))
         one = len(hyps) == 1  # a document's rate, weighed by what it is a rate over
         return [
             Score("attribution_coverage", 100 * supported / sentences if sentences else 100.0,

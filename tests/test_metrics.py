@@ -397,3 +397,23 @@ def test_score_to_json_rounds_and_merges_extra() -> None:
                                "ci95": 0.1235, "n": 3}
     assert Score("y", 2.0, "sig").to_json() == {"value": 2.0, "signature": "sig",
                                                 "higher_is_better": True}
+
+
+@pytest.mark.parametrize("name", ["bleu", "chrf", "ter", "rouge"])
+def test_one_article_is_signed_as_many_are(name: str) -> None:
+    """A strategy with one scored article has no interval, but it was scored with the same
+    settings: its signature must match a many-article run's, or the gate would refuse it."""
+    one = get_metric(name, n_bootstrap=NB).corpus(HYPS[:1], REFS[:1], SOURCES[:1])
+    many = get_metric(name, n_bootstrap=NB).corpus(HYPS, REFS, SOURCES)
+    assert [s.signature for s in one] == [s.signature for s in many]
+    assert all(s.ci is None for s in one)
+
+
+def test_fidelity_signs_english_originals_only_when_one_was_read() -> None:
+    source = SEED.read_text(encoding="utf-8")
+    none = get_metric("fidelity", sources_en=[None, None]).corpus(HYPS[:2], REFS[:2],
+                                                                  [source] * 2)
+    some = get_metric("fidelity", sources_en=[None, "The English original."]).corpus(
+        HYPS[:2], REFS[:2], [source] * 2)
+    assert "english-original" not in none[0].signature
+    assert "+english-original" in some[0].signature
