@@ -384,7 +384,9 @@ def check_key(key: Mapping[str, Any], report: Mapping[str, Any]) -> None:
     if key.get("format") != KEY_FORMAT or not isinstance(key.get("items"), dict):
         raise ReviewError(f"not a review key ({KEY_FORMAT}): write one with "
                           "`ringkas eval export-for-review`")
-    theirs, ours = key.get("eval_set_sha256"), report["eval_set"]["sha256"]
+    theirs, ours = key.get("eval_set_sha256"), (report.get("eval_set") or {}).get("sha256")
+    if not isinstance(ours, str):
+        raise ReviewError("the report names no eval set: not a report of `ringkas eval`")
     if theirs != ours:
         raise ReviewError(f"the key is of eval set {str(theirs)[:16]}…, the report of "
                           f"{ours[:16]}…: these ratings are of another eval set")

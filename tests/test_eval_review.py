@@ -597,3 +597,20 @@ def test_the_page_from_file_rates_and_downloads_a_sheet_import_reads(
     assert found["agreement"]["rouge1"]["fluency"]["n"] == len(items) - 2
     noted = next(r for r in found["ratings"] if r["item"] == items[2])
     assert noted["errors"] == "=wrong year, \"1953\""
+
+
+@pytest.mark.parametrize("report_text", ['{"summaries": {}}', "[1, 2]"])
+def test_import_review_of_something_not_a_report_is_a_message(tmp_path: Path,
+                                                              report_text: str) -> None:
+    """A report without an eval set, or a JSON file that is no report at all: a message
+    naming the file, not a KeyError traceback."""
+    (tmp_path / "report.json").write_text(report_text, encoding="utf-8")
+    (tmp_path / "key.json").write_text(json.dumps({"format": review.KEY_FORMAT, "items": {},
+                                                   "eval_set_sha256": "x"}),
+                                       encoding="utf-8")
+    (tmp_path / "ratings.csv").write_text("item,faithful\n", encoding="utf-8")
+    result = invoke("import-review", str(tmp_path / "ratings.csv"), "--key",
+                    str(tmp_path / "key.json"), "--report", str(tmp_path / "report.json"))
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "not a report" in result.output or "is not a report" in result.output
