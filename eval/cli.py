@@ -120,7 +120,8 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
     meta: dict[str, Any] = {
         "length": length_value,
         "eval_set": {"sha256": dataset.fingerprint(files), "files": len(files),
-                     "summary_documents": len(summary_docs), "limit": limit},
+                     "summary_documents": len(summary_docs),
+                     "limit": _effective_limit(task, limit)},
         "metrics": {"bootstrap": bootstrap, "lsum_split": lsum_split},
     }
     saved = None
@@ -135,11 +136,12 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
         _comparable(gate.check_settings, meta, saved)
         if strict:
             _comparable(_same_versions, meta, saved)
-        if task in {"summary", "all"}:
-            from eval.run import expected_signatures
+        from eval.run import expected_signatures
 
-            signatures = expected_signatures(summary_docs, bootstrap, lsum_split)
-            _comparable(lambda _, base: gate.check_signatures(signatures, base), meta, saved)
+        signatures = expected_signatures(summary_docs, bootstrap, lsum_split,
+                                         summaries=task in {"summary", "all"},
+                                         translation=task in {"translation", "all"})
+        _comparable(lambda _, base: gate.check_signatures(signatures, base), meta, saved)
     system: System | None
     if hypotheses:
         try:
@@ -199,11 +201,20 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
         meta["references"] = {d.doc_id: list(d.references) for d in summary_docs}
     result = report.build(summaries, translation, meta, segmentation, fidelity)
     if saved is not None:
-        _comparable(gate.check_comparable, result, saved)
+        refusal = None
+        try:
+            gate.check_comparable(result, saved)
+        except gate.IncomparableReports as exc:
+            refusal = f"gate: {exc}"
         noticed = gate.differences(result, saved)
-        if noticed and strict:
-            click.echo("gate: --strict: the baseline was made otherwise:\n  "
-                       + "\n  ".join(noticed), err=True)
+        if noticed and strict and refusal is None:
+            refusal = ("gate: --strict: the baseline was made otherwise:\n  "
+                       + "\n  ".join(noticed))
+        if refusal is not None:
+            # What the run produced is kept (minutes of summarising), just not compared.
+            for kind, path in report.write(result, out).items():
+                click.echo(f"{kind}: {path}")
+            click.echo(refusal, err=True)
             sys.exit(NOT_COMPARABLE)
         for line in noticed:
             click.echo(f"notice: {line} (compared anyway; --strict refuses)", err=True)
@@ -252,11 +263,15 @@ def main() -> None:
 REPORT = Path("artifacts/eval/report.json")
 
 
-def _load_json(path: Path, what: str) -> Any:
+def _load_json(path: Path, what: str) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        found = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise click.ClickException(f"cannot read {what} {path}: {exc}") from None
+    if not isinstance(found, dict):
+        raise click.ClickException(f"{path} is not a {what}: it holds a JSON "
+                                   f"{type(found).__name__}, not an object")
+    return found
 
 
 def _write(path: Path, text: str) -> None:
@@ -371,6 +386,26 @@ def import_review(ratings: Path, key_path: Path, report_path: Path, bootstrap: i
 
 
 NOT_COMPARABLE = 3  # the gate's own exit code: 1 is a regression, 2 a usage error
+
+
+def _effective_limit(task: str, limit: int) -> int:
+    """--limit as what it kept: 0 where it cut none of the task's collections (--limit 50
+    on the 13 summary articles is all of them, and compares with a run of no limit)."""
+    if limit <= 0:
+        return 0
+    from eval import dataset
+    from eval.fidelity import load_planted
+
+    sizes = {"summary": [len(dataset.summary_set())]}
+    if task in {"translation", "segmentation", "all"}:
+        # (NusaX keeps 10 lines an article of the limit)
+        sizes[task] = [len(dataset.ntrex_documents()),
+                       -(-len(dataset.nusax("test").source) // 10)]
+    if task in {"fidelity", "all"}:
+        sizes.setdefault(task, []).append(len(load_planted().documents))
+    if task == "all":
+        sizes[task].extend(sizes["summary"])
+    return limit if limit < max(sizes.get(task, sizes["summary"])) else 0
 
 
 def _read_baseline(path: Path) -> dict[str, Any]:

@@ -44,15 +44,18 @@ class Rule:
     must_not_rise: bool = False
     relative: float | None = None
 
-    def describe(self, default: float, level: float) -> str:
+    def describe(self, default: float, level: float, tested: bool = True) -> str:
+        """``tested``: whether a paired test ran for this comparison (none runs for
+        translations, a baseline without outputs, or too few articles in common)."""
         if self.must_not_rise:
             return "may not rise"
         if self.relative is not None:
             return f"may change by {self.relative:.0%}"
         allowed = self.minimum if self.minimum is not None else default
-        if self.tested:
-            return f"a drop over {allowed:g} significant at p < {level:g} fails"
-        return f"may worsen by {allowed:g}"
+        if self.tested and tested:
+            return f"worse by over {allowed:g} and significant at p < {level:g} fails"
+        why = "not tested for significance" if self.tested else "untested by rule"
+        return f"{why}: worse by over {allowed:g} fails"
 
 
 # Each metric's rule, in one place (docs/evaluation.md lists them). Scores not named here
@@ -147,15 +150,17 @@ def _signed(report: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
                 yield f"{section}/{strategy}/{metric}", score.get("signature", "")
 
 
-def check_signatures(expected: Mapping[str, str], baseline: Mapping[str, Any]) -> None:
-    """Before the run: each summary metric of the baseline against the signature this run
-    will score it with (``expected``: metric -> signature)."""
-    for name, signature in _signed({"summaries": baseline.get("summaries", {})}):
-        metric = name.rsplit("/", 1)[1]
-        if metric in expected and expected[metric] != signature:
+def check_signatures(expected: Mapping[str, Mapping[str, str]],
+                     baseline: Mapping[str, Any]) -> None:
+    """Before the run: each metric of the baseline against the signature this run will score
+    it with (``expected``: section -> metric -> signature)."""
+    for name, signature in _signed(baseline):
+        section, metric = name.split("/", 1)[0], name.rsplit("/", 1)[1]
+        mine = expected.get(section, {}).get(metric)
+        if mine is not None and mine != signature:
             raise IncomparableReports(f"{name} was scored differently: the baseline with "
                                       f"{signature!r}, this run would score with "
-                                      f"{expected[metric]!r}: not comparable")
+                                      f"{mine!r}: not comparable")
 
 
 def check_comparable(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> None:
@@ -191,7 +196,7 @@ def compare(current: Mapping[str, Any], baseline: Mapping[str, Any], tolerance: 
                 found.append(Regression(section, strategy, "errors", len(base_run.get(
                     "errors", {})), len(cur_run["errors"]), "may not rise", False))
             paired = tests.get(strategy, {}) if section == "summaries" else {}
-            for metric, base in base_run["corpus"].items():
+            for metric, base in (base_run.get("corpus") or {}).items():
                 if metric in NOT_GATED:
                     continue
                 cur = cur_run["corpus"].get(metric)
@@ -204,7 +209,8 @@ def compare(current: Mapping[str, Any], baseline: Mapping[str, Any], tolerance: 
                 if _worse(base, cur, rule, tolerance) and (p is None or p < level):
                     found.append(Regression(
                         section, strategy, metric, base["value"], cur["value"],
-                        rule.describe(tolerance, level), base.get("higher_is_better", True),
+                        rule.describe(tolerance, level, p is not None),
+                        base.get("higher_is_better", True),
                         base.get("ci95"), cur.get("ci95"), p))
     return found
 
@@ -242,7 +248,14 @@ def differences(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> list
             cur_run = current.get(section, {}).get(strategy) or {}
             base_models = {m.get("role"): m for m in base_run.get("models") or []}
             cur_models = {m.get("role"): m for m in cur_run.get("models") or []}
-            for role in sorted(set(base_models) & set(cur_models), key=str):
+            for role in sorted(set(base_models) | set(cur_models), key=str):
+                if role not in cur_models or role not in base_models:
+                    gone = role not in cur_models
+                    model = (base_models if gone else cur_models)[role]
+                    if cur_run:  # (a strategy this run lacks fails the gate itself)
+                        said.append(f"{section}/{strategy}: {role} model "
+                                    f"{'removed' if gone else 'added'}: {model.get('id')}")
+                    continue
                 b, c = base_models[role], cur_models[role]
                 for key in _MODEL_FIELDS:
                     if b.get(key) != c.get(key):

@@ -73,19 +73,30 @@ def _score(names: Sequence[str], hyps: list[str], refs: list[list[str]], sources
 
 
 def expected_signatures(docs: Sequence[SummaryDoc], n_bootstrap: int,
-                        lsum_split: str = "ringkas") -> dict[str, str]:
-    """Each summary metric's signature as this run will write it, from scoring a
-    reference of the first articles (milliseconds), so a baseline scored another way is
-    refused before minutes of summarising, not after."""
+                        lsum_split: str = "ringkas", *, summaries: bool = True,
+                        translation: bool = False) -> dict[str, dict[str, str]]:
+    """Per report section, each metric's signature as this run will write it, from scoring
+    a reference of the first articles (under a second), so that a baseline scored another way
+    is refused before minutes of summarising or translating, not after."""
+    out: dict[str, dict[str, str]] = {}
     sample = list(docs[:2])
-    if not sample:
-        return {}
-    run = StrategyRun("signatures")
-    _score(SUMMARY_METRICS, [d.references[0] for d in sample], [list(d.references)
-                                                              for d in sample],
-           [d.source for d in sample], [d.doc_id for d in sample], run, n_bootstrap,
-           [d.source_en for d in sample], lsum_split=lsum_split)
-    return {name: score.signature for name, score in run.corpus.items()}
+    if summaries and sample:
+        run = StrategyRun("signatures")
+        _score(SUMMARY_METRICS, [d.references[0] for d in sample],
+               [list(d.references) for d in sample], [d.source for d in sample],
+               [d.doc_id for d in sample], run, n_bootstrap, [d.source_en for d in sample],
+               lsum_split=lsum_split)
+        out["summaries"] = {name: score.signature for name, score in run.corpus.items()}
+    if translation and sample:
+        # Translations have one reference a line and are scored as evaluate_translation
+        # scores their corpus.
+        lines = [d.references[0] for d in sample]
+        out["translation"] = {
+            name: score.signature
+            for name in TRANSLATION_METRICS
+            for score in get_metric(name, n_bootstrap=n_bootstrap).corpus(
+                lines, [[line] for line in lines], [""] * len(lines))}
+    return out
 
 
 def _progress(total: int, desc: str, enabled: bool) -> Any:
