@@ -178,6 +178,45 @@ def start_server(tiny_dir: Path, env: Mapping[str, str] | None = None,
     pytest.fail(f"server did not become ready within {READY_TIMEOUT_S} s")
 
 
+def start_gunicorn(tiny_dir: Path, env: Mapping[str, str] | None = None,
+                   ) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """gunicorn with the shipped config (service/deploy/gunicorn.conf.py) and the app
+    factory, on a free loopback port, once /v1/ready is 200: (process, base URL, log)."""
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or \
+        shutil.which("gunicorn")
+    if gunicorn is None:
+        pytest.skip("gunicorn is not installed (pip install -e '.[test]')")
+    port = _free_port()
+    log_path = Path(tempfile.mkstemp(prefix="ringkas-gunicorn-", suffix=".log")[1])
+    state = Path(tempfile.mkdtemp(prefix="ringkas-gunicorn-state-"))
+    full = {**os.environ, "HF_HUB_OFFLINE": "1", "RINGKAS_MODELS_DIR": str(tiny_dir),
+            "RINGKAS_HOST": "127.0.0.1", "RINGKAS_PORT": str(port),
+            "RINGKAS_DATA_DIR": str(state / "data"),
+            "RINGKAS_KEYS_DB": str(state / "keys.sqlite3"),
+            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+            **(env or {})}
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([gunicorn, "-c", str(REPO / "service" / "deploy" /
+                                                     "gunicorn.conf.py"),
+                                 "service.api:create_app()"],
+                                cwd=REPO, env=full, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"gunicorn exited early:\n{log_path.read_text()}")
+        if time.monotonic() > deadline:
+            stop_server(proc)
+            pytest.fail(f"gunicorn not ready within {READY_TIMEOUT_S} s:\n"
+                        f"{log_path.read_text()}")
+        try:
+            if requests.get(f"{base}/v1/ready", timeout=2).status_code == 200:
+                return proc, base, log_path
+        except (requests.ConnectionError, requests.Timeout):  # the worker is still loading
+            pass
+        time.sleep(0.3)
+
+
 def poll_job(base: str, job_id: str, until: Any, timeout_s: float = 180) -> dict[str, Any]:
     """GET /v1/jobs/<id> until ``until(body)`` holds (fails the test after ``timeout_s``)."""
     end = time.monotonic() + timeout_s

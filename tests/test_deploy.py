@@ -15,7 +15,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import tomllib
@@ -28,7 +27,7 @@ from service.api import create_app
 from service.config import Limits, Settings
 from service.config.settings import env_table
 from service.models import ROLES
-from tests.conftest import REPO, _free_port
+from tests.conftest import REPO, start_gunicorn
 from tests.test_http_limits import assert_oversize_answered
 
 DEPLOY = REPO / "service" / "deploy"
@@ -61,33 +60,9 @@ OVERSIZE_LIMIT = 100_000
 
 @pytest.fixture(scope="module")
 def gunicorn_server(tiny_dir: Path) -> object:
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or \
-        shutil.which("gunicorn")
-    if gunicorn is None:
-        pytest.skip("gunicorn is not installed (pip install -e '.[test]')")
-    port = _free_port()
-    log_path = Path(tempfile.mkstemp(prefix="ringkas-gunicorn-", suffix=".log")[1])
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "RINGKAS_MODELS_DIR": str(tiny_dir),
-           "RINGKAS_HOST": "127.0.0.1", "RINGKAS_PORT": str(port),
-           "RINGKAS_MAX_REQUEST_BYTES": str(OVERSIZE_LIMIT), "RINGKAS_READ_TIMEOUT": "2",
-           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    with log_path.open("w") as log:
-        proc = subprocess.Popen([gunicorn, "-c", str(DEPLOY / "gunicorn.conf.py"), APP_SPEC],
-                                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
+    proc, base, log_path = start_gunicorn(tiny_dir, {
+        "RINGKAS_MAX_REQUEST_BYTES": str(OVERSIZE_LIMIT), "RINGKAS_READ_TIMEOUT": "2"})
     try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"gunicorn exited early:\n{log_path.read_text()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"gunicorn not ready within 180 s:\n{log_path.read_text()}")
-            try:
-                if requests.get(f"{base}/v1/ready", timeout=2).status_code == 200:
-                    break
-            except (requests.ConnectionError, requests.Timeout):  # the worker is still loading
-                pass
-            time.sleep(0.3)
         yield proc, base, log_path
     finally:
         if proc.poll() is None:

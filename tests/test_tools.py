@@ -63,8 +63,10 @@ def test_fuzz_run(tools_server: Server) -> None:
     for code in ("invalid_type", "unknown_field", "malformed_json", "not_found"):
         assert re.search(rf"^{code} +\d+$", out, re.M), code
     # Jobs, LibreTranslate and DeepL.
-    for kind in ("jobs-valid", "jobs-invalid", "jobs-lookup", "lt", "deepl"):
+    for kind in ("jobs-valid", "jobs-invalid", "jobs-lookup", "lt", "deepl", "markup",
+                 "glossary"):
         assert re.search(rf"^{kind} +\d+ ", out, re.M), kind
+    assert re.search(r"^metrics: \d+ bytes, \d+ lines \(within \d+ bytes\)$", out, re.M)
     assert out.rstrip().endswith("fuzz: OK")
     assert result.returncode == 0
 

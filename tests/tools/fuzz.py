@@ -9,7 +9,11 @@ are valid summarise (strategy ``extractive``) and translate requests on short te
 (``POST /v1/jobs`` bodies, items, webhooks and ids; ``GET``/``DELETE /v1/jobs/{id}``) and
 LibreTranslate's routes (``/translate``, ``/detect``, ``/languages``; JSON, form and
 query-string parameters) and DeepL's (``/v2/translate``, ``/v2/languages``, ``/v2/usage``;
-JSON and form) get their own valid and hostile requests. Request
+JSON and form) get their own valid and hostile requests; so do markup (unclosed CDATA,
+DOCTYPEs and entities, namespaces, surrogate character references, deep nesting: DeepL's
+tag_handling, LibreTranslate's format html and /detect, /v1/summarize's html) and glossary
+inputs (DeepL glossary creation in TSV and CSV, glossary ids, /v1's glossary_entries).
+After the run, ``/metrics`` must stay under 512 KiB. Request
 ``i`` is generated from ``(seed, i)`` alone, so a run is reproducible whatever the
 concurrency, and ``--show I`` prints one request without sending anything.
 
@@ -588,6 +592,91 @@ def deepl(rng: random.Random) -> Case:
                 content_type="application/x-www-form-urlencoded")
 
 
+# Markup a parser may refuse, recover from wrongly or choke on: each must be a 4xx or a 200
+# that keeps the text, never a 500.
+MARKUP_PIECES = (
+    "<![CDATA[{s}", "<![CDATA[{s}]]>", "<![x {s}", "<!DOCTYPE r>", "<!DOCTYPE html>",
+    '<!DOCTYPE r [<!ENTITY e "{s}">]>', '<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+    '<!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;">]>',
+    '<?xml version="1.0"?>', '<?xml version="1.0" encoding="latin-1"?>', "<?php echo 1; ?>",
+    "&e;", "&x;", "&c;", "&undefined;", "&#xD800;", "&#55296;", "&#0;", "&#x110000;",
+    "&#xFFFE;", "&#x1F600;", "&amp", "&", "<x:y>{s}</x:y>", '<r xmlns:x="urn:x"><x:b>{s}</x:b></r>',
+    '<a xmlns="urn:a"><b>{s}</b></a>', "<!-- {s}", "<!-- a -- b -->", "</p>", "<p>{s}",
+    "<b><i>{s}</b></i>", '<p title="{s}>', "<p\x00>{s}</p>", "<{s}>", "<1>{s}</1>",
+    "<script>{s}", "<style>{s}", "<textarea>{s}", "<svg><foreignObject>{s}",
+)
+
+
+def hostile_markup(rng: random.Random) -> str:
+    """A short text of pool sentences among hostile markup pieces; sometimes deep nesting
+    (a few thousand open elements) or many siblings."""
+    sentence = rng.choice(ID_SENTENCES)
+    parts = [rng.choice(MARKUP_PIECES).format(s=sentence)
+             for _ in range(rng.randint(1, 4))]
+    if rng.random() < 0.15:
+        depth = rng.choice((100, 1000, 5000))
+        tag = rng.choice(("b", "div", "x:y", "p"))
+        parts.append(f"<{tag}>" * depth + sentence + f"</{tag}>" * rng.choice((0, depth)))
+    if rng.random() < 0.1:
+        parts.append("<i/>" * rng.choice((1000, 20000)))
+    rng.shuffle(parts)
+    return "".join(parts)
+
+
+def markup(rng: random.Random) -> Case:
+    """Hostile markup through every route that reads it: DeepL's tag_handling html/xml,
+    LibreTranslate's format html and /detect, /v1/summarize's html."""
+    text = hostile_markup(rng)
+    route = rng.choice(("deepl", "deepl", "lt", "detect", "summarize"))
+    if route == "deepl":
+        params: dict[str, Any] = {"text": [text], "target_lang": "EN-US",
+                                  "tag_handling": rng.choice(("html", "xml"))}
+        return Case("markup", "POST", "/v2/translate", encode_json(params, rng))
+    if route == "lt":
+        params = {"q": text, "source": rng.choice(("id", "auto")), "target": "en",
+                  "format": "html"}
+        return Case("markup", "POST", "/translate", encode_json(params, rng))
+    if route == "detect":
+        return Case("markup", "POST", "/detect", encode_json({"q": text}, rng))
+    body = {"text": text, "html": True, "strategy": "extractive", "languages": ["en"]}
+    return Case("markup", "POST", "/v1/summarize", encode_json(body, rng))
+
+
+GLOSSARY_TERMS = ("Menteri", "pabrik", "Bogor", "Bank Indonesia", "\ud800", "a\udc80b", "",
+                  " ", "x" * 2000, "tab\there", "line\nbreak", '"quoted"', "a,b", "\x00",
+                  "\u200b", "ＭＥＮＴＥＲＩ", "menteri", "Menteri ")
+
+
+def glossary(rng: random.Random) -> Case:
+    """Glossary inputs: DeepL glossary creation (TSV and CSV entries, names) and a
+    glossary named by id on /v2/translate, /v1/translate's glossary_entries."""
+    route = rng.choice(("create", "create", "use", "entries"))
+    if route == "create":
+        fmt = rng.choice(("tsv", "csv", "xlsx", ""))
+        sep = "\t" if fmt == "tsv" else ","
+        rows = [f"{rng.choice(GLOSSARY_TERMS)}{sep}{rng.choice(GLOSSARY_TERMS)}"
+                for _ in range(rng.choice((1, 3, 50)))]
+        body = {"name": rng.choice(("g", "\ud800", "", "x" * 3000, 1, None)),
+                "source_lang": rng.choice(("id", "ID", "en", "fr")),
+                "target_lang": rng.choice(("en", "EN", "id", "")),
+                "entries": rng.choice(("\n".join(rows), "\r\n".join(rows), 1, None)),
+                "entries_format": fmt}
+        return Case("glossary", "POST", "/v2/glossaries", encode_json(body, rng))
+    if route == "use":
+        params = {"text": [rng.choice(ID_SENTENCES)], "target_lang": "EN-US",
+                  "source_lang": "ID",
+                  "glossary_id": rng.choice(("\ud800", "x" * 500, "", "nope", "../g", 1))}
+        return Case("glossary", "POST", "/v2/translate", encode_json(params, rng))
+    entries: Any = {rng.choice(GLOSSARY_TERMS): rng.choice(GLOSSARY_TERMS)
+                    for _ in range(rng.choice((1, 5)))}
+    if rng.random() < 0.2:
+        entries = rng.choice(([["Menteri", "Minister"]], "Menteri", 1, {"Menteri": 1},
+                              {f"t{i}": "x" for i in range(rng.choice((600, 20000)))}))
+    body = {"text": rng.choice(ID_SENTENCES), "source": "id", "target": "en",
+            "glossary_entries": entries}
+    return Case("glossary", "POST", "/v1/translate", encode_json(body, rng))
+
+
 def protocol(rng: random.Random) -> Case:
     """Below the app: a header byte waitress refuses. Only with --protocol: waitress
     answers these itself, in plain text. (A body over the limit is not one of these: the
@@ -603,7 +692,7 @@ GENERATORS = (
     (valid_summarize, 4), (valid_translate, 4), (invalid_summarize, 17),
     (invalid_translate, 12), (random_fields, 8), (raw_body, 14), (content_type, 8),
     (method_path, 11), (oversize, 1), (jobs, 9), (job_lookup, 4), (libretranslate, 8),
-    (deepl, 6),
+    (deepl, 6), (markup, 6), (glossary, 4),
 )
 
 
@@ -739,7 +828,8 @@ def run(base: str, doc: Mapping[str, Any], count: int, seed: int, concurrency: i
 
 
 def report(outcomes: list[Outcome], *, finished: bool, count: int, wall_s: float,
-           out: Any = sys.stdout) -> bool:
+           out: Any = sys.stdout, metrics: tuple[bool, str] | None = None) -> bool:
+    """``metrics``: metrics_bounded's verdict and line, after the run."""
     statuses = Counter("no answer" if o.status is None else str(o.status) for o in outcomes)
     codes = Counter(o.code for o in outcomes if o.code)
     kinds = Counter(o.case.kind for o in outcomes)
@@ -764,7 +854,9 @@ def report(outcomes: list[Outcome], *, finished: bool, count: int, wall_s: float
               file=out)
     if len(bad) > 10:
         print(f"... and {len(bad) - 10} more", file=out)
-    ok = finished and not bad
+    ok = finished and not bad and (metrics is None or metrics[0])
+    if metrics is not None:
+        print(metrics[1], file=out)
     print(f"unexpected: {len(bad)} (5xx other than 503/504: {unexpected_5xx}, no answer: "
           f"{statuses.get('no answer', 0)}, contract: {len(bad)})", file=out)
     if not finished:
@@ -811,9 +903,33 @@ def main(argv: list[str] | None = None) -> int:
     outcomes, finished = run(base, doc, args.count, args.seed, args.concurrency,
                              args.timeout_s, args.request_timeout_s,
                              with_protocol=args.protocol)
+    metrics = metrics_bounded(base, args.request_timeout_s)
     ok = report(outcomes, finished=finished, count=args.count,
-                wall_s=time.monotonic() - started)
+                wall_s=time.monotonic() - started, metrics=metrics)
     return 0 if ok else 1
+
+
+# /metrics after a run: its labels come from a closed set (routes, statuses, codes, methods
+# folded to "other"), so invented paths, methods and codes must not grow it without bound.
+METRICS_MAX_BYTES = 512 * 1024
+
+
+def metrics_bounded(base: str, timeout_s: float) -> tuple[bool, str]:
+    """Whether /metrics is within METRICS_MAX_BYTES, and a line that says so."""
+    import requests
+
+    with requests.Session() as session:
+        session.trust_env = False
+        try:
+            resp = session.get(base + "/metrics", timeout=timeout_s)
+        except OSError as exc:
+            return False, f"metrics: no answer ({exc})"
+    if resp.status_code != 200:
+        return True, f"metrics: status {resp.status_code} (not checked)"
+    size = len(resp.content)
+    ok = size <= METRICS_MAX_BYTES
+    return ok, (f"metrics: {size} bytes, {resp.text.count(chr(10))} lines "
+                f"({'within' if ok else 'OVER'} {METRICS_MAX_BYTES} bytes)")
 
 
 if __name__ == "__main__":
