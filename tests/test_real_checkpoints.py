@@ -313,3 +313,41 @@ def test_models_check_on_a_directory_of_models_not_yet_converted(tiny_dir: Path)
                                        "--role", "translate_id_en"])
     assert result.exit_code == 0, result.output
     assert "parity: ok" in result.output
+
+
+def test_models_check_shows_the_check_that_sent_a_role_to_transformers(
+        tiny_dir: Path, ct2_cache: Path, tmp_path: Path) -> None:
+    """A cached conversion that failed its check leaves the role on transformers, and the
+    service's warning names `ringkas models check`: the check shows that failure and exits
+    1, not "nothing to compare" as for a role configured for transformers."""
+    from service.engine.convert import record_parity
+    from service.engine.ct2_cache import ensure_converted, entry_for
+    from service.models import resolve_specs
+
+    spec = resolve_specs(models_dir=tiny_dir, env={})["translate_id_en"]
+    shared = ensure_converted(spec, "int8", ct2_cache)  # the session's conversion
+    assert shared.meta.parity is not None
+    cache = tmp_path / "cache"
+    entry = entry_for(spec, "int8", cache)
+    shutil.copytree(shared.path, entry)
+    record_parity(entry, {**shared.meta.parity, "max_logprob_diff": 3.25, "ok": False})
+    result = CliRunner().invoke(main, ["models", "check", "--models", str(tiny_dir),
+                                       "--role", "translate_id_en"],
+                                env={"RINGKAS_CT2_CACHE": str(cache),
+                                     "RINGKAS_BACKEND": "ctranslate2"})
+    assert result.exit_code == 1, result.output
+    assert "nothing to compare" not in result.output
+    assert "runs on transformers" in result.output
+    assert "mean |diff| per token 3.250000 nats" in result.output
+    assert "parity MISMATCH: translate_id_en" in result.output
+
+    # No conversion to be had at all: the note says why, and that is a failure too.
+    shutil.rmtree(entry)
+    entry.with_name(entry.name + ".failed").write_text("converting role translate_id_en to "
+                                                       "CTranslate2 failed: boom")
+    result = CliRunner().invoke(main, ["models", "check", "--models", str(tiny_dir),
+                                       "--role", "translate_id_en"],
+                                env={"RINGKAS_CT2_CACHE": str(cache),
+                                     "RINGKAS_BACKEND": "ctranslate2"})
+    assert result.exit_code == 1, result.output
+    assert "failed: boom" in result.output and "translate_id_en" in result.output

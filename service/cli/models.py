@@ -89,10 +89,11 @@ def pull(settings: Settings) -> None:
 def _convert_for_ctranslate2(settings: Settings, specs: list[ModelSpec]) -> int:
     """Convert the roles configured for CTranslate2 into its cache; the count that failed."""
     from service.engine.convert import is_ct2_dir
-    from service.engine.ct2_cache import default_cache_dir, ensure_converted
+    from service.engine.ct2_cache import ensure_converted
     from service.engine.loading import check
+    from service.runtime.assembly import ct2_cache_dir
 
-    cache = settings.engines.ct2_cache_dir or default_cache_dir()
+    cache = ct2_cache_dir(settings)
     failed = 0
     for spec in specs:
         opts = settings.engines.roles[spec.role]
@@ -206,7 +207,7 @@ def _check_role(role: str, engine: Engine) -> ParityResult | None:
     None when there is nothing to compare (a transformers model)."""
     from service.engine.ct2 import CT2Seq2SeqEngine
     from service.engine.hf import HFSeq2SeqEngine
-    from service.engine.parity import GREEDY_TOKENS, check_parity
+    from service.engine.parity import check_parity
 
     info = engine.info
     source = f" from {info.converted_from}" if info.converted_from else ""
@@ -217,13 +218,22 @@ def _check_role(role: str, engine: Engine) -> ParityResult | None:
             click.echo(f"  never generated: {len(info.decoding.suppressed)} pieces "
                        "(language tokens, sentinels)")
     if not isinstance(engine, CT2Seq2SeqEngine):
-        click.echo("  parity: nothing to compare (runs the source model itself)")
+        # A note says why a role configured for CTranslate2 runs on transformers instead.
+        click.echo(f"  {info.note}" if info.note
+                   else "  parity: nothing to compare (runs the source model itself)")
         return None
     meta = engine.meta
     # The commit converted, not the branch: a later pull may have moved the branch.
     origin = HFSeq2SeqEngine.from_pretrained(role, meta.source, meta.commit or meta.revision,
                                              local_files_only=True, decoding=engine.decoding)
     result = check_parity(role, origin, engine)
+    _show_parity(result)
+    return result
+
+
+def _show_parity(result: ParityResult) -> None:
+    from service.engine.parity import GREEDY_TOKENS
+
     n = result.sentences
     click.echo(f"  teacher-forced log-prob: mean |diff| per token {result.max_logprob_diff:.6f} "
                f"nats, worst of {n} sentences (tolerance {result.tolerance:g})"
@@ -234,7 +244,23 @@ def _check_role(role: str, engine: Engine) -> ParityResult | None:
                f"{result.beam_worse} scored lower by the source model (by up to "
                f"{result.beam_max_gap:g} nats/token)")
     click.echo(f"  parity: {'ok' if result.ok else 'MISMATCH'}")
-    return result
+
+
+def _recorded_parity(role: str, settings: Settings) -> ParityResult | None:
+    """The check recorded with ``role``'s cached CTranslate2 conversion: the one the loader
+    read when it put the role on transformers. None when no conversion was made."""
+    from service.engine.convert import ConvertedMeta, is_ct2_dir
+    from service.engine.ct2_cache import entry_for
+    from service.engine.parity import ParityResult
+    from service.runtime.assembly import ct2_cache_dir
+
+    entry = entry_for(settings.models[role],
+                      settings.engines.roles[role].effective_compute_type,
+                      ct2_cache_dir(settings))
+    parity = ConvertedMeta.read(entry).parity if is_ct2_dir(entry) else None
+    if not parity:
+        return None
+    return ParityResult(**{k: v for k, v in parity.items() if k != "ok"})
 
 
 @models.command()
@@ -246,7 +272,9 @@ def _check_role(role: str, engine: Engine) -> ParityResult | None:
 def check(roles: tuple[str, ...], settings: Settings) -> None:
     """Load each configured role and show how it decodes; for a converted (CTranslate2)
     model, compare it with the model it was converted from on fixed sentences. Exits 1
-    when a comparison is outside its tolerance."""
+    when a comparison is outside its tolerance, or a role configured for CTranslate2 runs
+    on transformers because its conversion failed (then the check it failed is shown)."""
+    from service.engine.ct2 import CT2Seq2SeqEngine
     from service.pipeline.strategies import roles_for
     from service.runtime.assembly import load_models
 
@@ -256,8 +284,24 @@ def check(roles: tuple[str, ...], settings: Settings) -> None:
                                  f"{', '.join(settings.models)}", param_hint="--role")
     wanted = list(roles) or roles_for(settings.features.strategies)
     engines = load_models(settings, wanted)
-    failed = [role for role, engine in engines.items()
-              if (result := _check_role(role, engine)) is not None and not result.ok]
+    failed, unconverted = [], []
+    for role, engine in engines.items():
+        result = _check_role(role, engine)
+        if result is None and settings.engines.roles[role].backend == "ctranslate2" \
+                and not isinstance(engine, CT2Seq2SeqEngine):
+            # The loader's fallback, whose warning sends the operator here.
+            result = _recorded_parity(role, settings)
+            if result is None:
+                unconverted.append(role)
+                continue
+            click.echo("  the check recorded with its cached conversion:")
+            _show_parity(result)
+        if result is not None and not result.ok:
+            failed.append(role)
     if failed:
         click.echo(f"\nparity MISMATCH: {', '.join(failed)}", err=True)
+    if unconverted:
+        click.echo(f"\nno CTranslate2 conversion, as configured: {', '.join(unconverted)}",
+                   err=True)
+    if failed or unconverted:
         sys.exit(1)

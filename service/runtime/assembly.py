@@ -36,15 +36,21 @@ EngineLoader = Callable[[], Mapping[str, Engine]]
 T = TypeVar("T")
 
 
+def ct2_cache_dir(settings: Settings) -> str:
+    """Where conversions to CTranslate2 are cached: RINGKAS_CT2_CACHE, or the user's cache."""
+    from service.engine.ct2_cache import default_cache_dir
+
+    return settings.engines.ct2_cache_dir or default_cache_dir()
+
+
 def loader_for(settings: Settings) -> Loader:
     """The loader every entry point uses: each role on its configured backend, threads and
     decoding, converting to CTranslate2 on demand into the settings' cache."""
-    from service.engine.ct2_cache import default_cache_dir
     from service.engine.loading import configured_loader
 
     return configured_loader(settings.engines.roles, intra_threads=settings.engines.intra_threads,
                              inter_threads=settings.engines.inter_threads,
-                             ct2_cache=settings.engines.ct2_cache_dir or default_cache_dir(),
+                             ct2_cache=ct2_cache_dir(settings),
                              torch_threads=torch_threads(settings))
 
 
