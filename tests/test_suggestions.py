@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -223,3 +224,31 @@ def test_one_key_fills_only_its_own_share(tmp_path: Path) -> None:
     store.add("Kucing itu tidur.", "The cat sleeps.", "id", "en", 2)  # another key may
     store.add("Kucing itu tidur.", "The cat sleeps.", "id", "en", None)  # and keys off
     assert len(store.find()) == 4
+
+
+def test_concurrent_suggestions_through_the_api_keep_the_cap_and_each_keys_share(
+        settings: Settings, engines: Mapping[str, Engine]) -> None:
+    """As `ringkas serve` takes them: 90 at once from one key fill only its share, and
+    another key's then still fit, up to the server's cap and never past it."""
+    from tests.test_batcher import run_concurrently
+
+    on = _on(settings, suggestions_max=50, suggestions_max_per_key=30,
+             require_api_keys=True)
+    store = KeyStore(on.auth.keys_db)
+    (_, busy), (_, other) = store.add("busy"), store.add("other")
+    client = create_app(on, engines=engines).test_client()
+
+    def suggest(key: str) -> tuple[int, Any]:
+        resp = client.post("/suggest", json={"q": Q, "s": S, "source": "id", "target": "en",
+                                             "api_key": key})
+        return resp.status_code, resp.get_json()
+
+    first = run_concurrently([lambda: suggest(busy) for _ in range(90)])
+    assert sorted(status for status, _ in first) == [200] * 30 + [507] * 60
+    refused = next(body for status, body in first if status == 507)
+    assert refused["code"] == "suggestions_key_full"
+    assert isinstance(refused["error"], str)  # LibreTranslate's {"error": "message"}
+    second = run_concurrently([lambda: suggest(other) for _ in range(40)])
+    assert sorted(status for status, _ in second) == [200] * 20 + [507] * 20
+    assert {body["code"] for status, body in second if status == 507} == {"suggestions_full"}
+    assert len(_store(on).find()) == 50
