@@ -167,12 +167,18 @@ def test_every_credential_presented_must_be_the_same_valid_key(keyed: FlaskClien
         {"Authorization": "Basic dXNlcjpwYXNz", "X-API-Key": key},  # beside a valid key
         {"Authorization": "Bearer wrong", "X-API-Key": key},
         {"Authorization": f"Bearer {key}", "X-API-Key": other},  # two keys, both valid
+        {"Authorization": "DeepL-Auth-Key wrong", "X-API-Key": key},
+        {"Authorization": f"DeepL-Auth-Key {other}", "X-API-Key": key},
+        {"Authorization": "DeepL-Auth-Key", "X-API-Key": key},  # the scheme without a key
     ]
     for headers in refused:
         resp = keyed.get("/v1/models", headers=headers)
         assert resp.status_code == 401 and error_code(resp) == "invalid_api_key", headers
     for headers in ({"Authorization": f"bearer  {key} "}, {"X-API-Key": key},
-                    {"Authorization": f"Bearer {key}", "X-API-Key": key}):
+                    {"Authorization": f"Bearer {key}", "X-API-Key": key},
+                    # DeepL's clients send their key so
+                    {"Authorization": f"DeepL-Auth-Key {key}"},
+                    {"Authorization": f"DeepL-Auth-Key {key}", "X-API-Key": key}):
         assert keyed.get("/v1/models", headers=headers).status_code == 200, headers
 
 
