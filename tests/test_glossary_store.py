@@ -258,3 +258,26 @@ def test_an_edit_acts_on_what_it_reads_under_the_lock(tmp_path: Path,
     store.put_dictionary(merged.glossary_id, ("id", "en", "e\tf\n", "tsv"), merge=True)
     assert dict(store.group(merged.glossary_id).dictionaries[0].entries) == {
         "a": "b", "c": "d", "e": "f"}  # the other merge kept
+
+
+def test_a_glossary_is_matched_by_one_matcher_per_version(tmp_path: Path) -> None:
+    """Every request naming a glossary uses the automaton its first one built, by name or
+    by id; an edit (another version) gets its own."""
+    from service.contract.glossary_asks import GlossaryById, NamedGlossary
+
+    store = GlossaryStore(None, tmp_path)
+    made = store.create("desk", "id", "en", "kucing\tcat\nanjing\tdog\n")
+
+    def matchers() -> list[object]:
+        by_name = NamedGlossary(("id", "en"), "desk").resolve(store, None)
+        by_id = GlossaryById(made.glossary_id, ("id", "en")).resolve(store, None)
+        return [p.dictionaries[0].matcher for p in (by_name, by_id)]
+
+    first = matchers()
+    assert first[0] is not None and first[0] is first[1]
+    assert matchers() == first and all(a is b for a, b in zip(matchers(), first, strict=True))
+    store.edit(made.glossary_id, [("id", "en", "kucing\tkitty\n", "tsv")], merge=True)
+    edited = matchers()
+    assert edited[0] is edited[1] and edited[0] is not first[0]
+    terms = NamedGlossary(("id", "en"), "desk").resolve(store, None).dictionaries[0]
+    assert terms.substitute("kucing dan anjing") == "kitty dan dog"

@@ -56,7 +56,8 @@ class NamedGlossary:
                 raise InvalidField("glossary", f"glossary {self.name!r} has no "
                                    f"{self.pair[0]}->{self.pair[1]} entries (it has {pairs})",
                                    code="glossary_language_mismatch")
-        return policy(found, dict(self.entries) or None, self.pair, self.name)
+        return policy(found, dict(self.entries) or None, self.pair, self.name,
+                      store.matchers if store is not None else None)
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,9 @@ class GlossaryById:
             raise InvalidField("glossary_id", f"glossary {self.glossary_id!r} is {has}, the "
                                f"request {self.pair[0]}->{self.pair[1]}",
                                code="glossary_language_mismatch")
-        return GlossaryPolicy((found.terms(),), found.name)
+        terms = store.matchers.terms(found.source_lang, found.target_lang, found.entries,
+                                     found.name)
+        return GlossaryPolicy((terms,), found.name)
 
 
 class _HasGlossary(Protocol):

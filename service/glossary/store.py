@@ -39,7 +39,7 @@ from service.glossary.parse import (
     check_entries,
     parse_entries,
 )
-from service.glossary.terms import GlossaryPolicy, Terms
+from service.glossary.terms import GlossaryPolicy, Matchers, Terms
 from service.languages import PAIRS, PAIRS_TEXT
 
 DB_NAME = "glossaries.sqlite3"
@@ -169,6 +169,8 @@ class GlossaryStore:
         self._ready = False
         self.max_per_owner = max_per_owner
         self.max_entries_per_owner = max_entries_per_owner
+        # Each dictionary's matcher, built once per content and shared by the requests.
+        self.matchers = Matchers()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> GlossaryStore:
@@ -442,11 +444,13 @@ def _row(row: tuple[Any, ...]) -> Glossary:
 
 
 def policy(glossaries: list[Glossary], inline: Mapping[str, str] | None, pair: tuple[str, str],
-           name: str | None = None) -> GlossaryPolicy:
+           name: str | None = None, matchers: Matchers | None = None) -> GlossaryPolicy:
     """One request's glossary: the named glossaries' dictionaries, with the inline entries
-    (for ``pair``, the request's main translation direction) added over them."""
+    (for ``pair``, the request's main translation direction) added over them; their
+    matchers from ``matchers`` (the store's) where given."""
     by_pair = {(g.source_lang, g.target_lang): dict(g.entries) for g in glossaries}
     if inline:
         by_pair[pair] = {**by_pair.get(pair, {}), **dict(check_entries(inline))}
-    return GlossaryPolicy(tuple(Terms(s, t, tuple(e.items()), name)
+    make = matchers.terms if matchers is not None else Terms
+    return GlossaryPolicy(tuple(make(s, t, tuple(e.items()), name)
                                 for (s, t), e in by_pair.items()), name)
