@@ -258,3 +258,51 @@ def test_matches_are_looked_up_not_scanned(monkeypatch: pytest.MonkeyPatch) -> N
     assert compiled == []
     substituted = terms.substitute("Kata BI dan bi serta Bank Indonesia.")
     assert substituted == "Kata BI (central bank) dan bi-word serta Bank Indonesia (central bank)."
+
+
+def test_the_request_deadline_is_honoured_inside_glossary_matching(
+        engines: Mapping[str, Engine], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deadline that passes once the model has answered, while the glossary is matched
+    and enforced, ends the request with the deadline error there, not after the work."""
+    import time
+
+    from service.errors import DeadlineExceeded
+    from service.glossary.terms import Matcher
+    from service.overload import Deadline
+
+    class Passing(Deadline):
+        passed = False
+
+        def remaining(self) -> float:
+            return -1.0 if self.passed else 60.0
+
+    deadline = Passing(time.monotonic() + 60, 60)
+    seen: list[str] = []
+    finditer = Matcher.finditer
+
+    def slow(self: Matcher, text: str, deadline_: Deadline | None = None) -> Any:
+        seen.append(text)
+        deadline.passed = True  # as a 10,000-entry glossary once took minutes here
+        return finditer(self, text, deadline_)
+
+    monkeypatch.setattr(Matcher, "finditer", slow)
+    engine = Phrasebook(engines["translate_id_en"], words(BASE))
+    req = TranslateRequest((SOURCE,), "id", "en", True, glossary=GLOSSARY)
+    with pytest.raises(DeadlineExceeded):
+        Pipeline({"translate_id_en": engine}).translate(req, deadline)
+    assert seen == [SOURCE]  # the source was matched, after the model's one call
+    assert engine.inputs == [SOURCE]
+
+
+def test_enforcement_reads_the_deadline_between_terms() -> None:
+    from service.errors import DeadlineExceeded
+    from service.glossary.enforce import enforce
+    from service.overload import Deadline
+
+    terms = Terms("id", "en", (("Kemenperin", "Ministry of Industry"),))
+    with pytest.raises(DeadlineExceeded):
+        enforce([SOURCE], ["The ministry adds 14 craftsmen."], terms,
+                lambda texts: list(texts), Deadline.after(-1))
+    out, misses = enforce([SOURCE], ["Kemenperin adds 14 craftsmen."], terms,
+                          lambda texts: list(texts), Deadline.after(60))
+    assert out == ["Ministry of Industry adds 14 craftsmen."] and misses == []

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from service.glossary.terms import Terms, count, count_exact, replace
+from service.overload import Deadline
 
 Translate = Callable[[Sequence[str]], list[str]]
 Entry = tuple[str, str]
@@ -37,10 +38,12 @@ class TermMiss:
 
 
 def _fix(text: str, needs: Mapping[Entry, int], renderings: Mapping[str, str],
-         ) -> tuple[str, list[Entry]]:
+         deadline: Deadline | None = None) -> tuple[str, list[Entry]]:
     """Steps 1-3 on one translation: the corrected text and the entries still missing."""
     missing: list[Entry] = []
     for (source, target), n in needs.items():
+        if deadline is not None:
+            deadline.check()
         if count_exact(target, text) >= n:
             continue
         if count(target, text) >= n:
@@ -60,15 +63,17 @@ def _fix(text: str, needs: Mapping[Entry, int], renderings: Mapping[str, str],
 
 
 def enforce(sources: Sequence[str], outputs: Sequence[str], terms: Terms,
-            translate: Translate) -> tuple[list[str], list[TermMiss]]:
+            translate: Translate, deadline: Deadline | None = None,
+            ) -> tuple[list[str], list[TermMiss]]:
     """``outputs`` (the translations of ``sources``) made to follow ``terms``; ``translate``
-    is the same model, for the terms alone and the retries."""
+    is the same model, for the terms alone and the retries. Past ``deadline`` (read as it
+    goes, not only between model calls): DeadlineExceeded."""
     result = list(outputs)
-    needs = [terms.occurrences(s) for s in sources]
+    needs = [terms.occurrences(s, deadline) for s in sources]
     missing: dict[int, list[Entry]] = {}
     for i, need in enumerate(needs):
         if need:
-            result[i], miss = _fix(result[i], need, {})
+            result[i], miss = _fix(result[i], need, {}, deadline)
             if miss:
                 missing[i] = miss
     if not missing:
@@ -76,7 +81,7 @@ def enforce(sources: Sequence[str], outputs: Sequence[str], terms: Terms,
     alone = list(dict.fromkeys(s for miss in missing.values() for s, _ in miss))
     renderings = {s: r.strip(_STRIP) for s, r in zip(alone, translate(alone), strict=True)}
     for i in list(missing):
-        result[i], miss = _fix(result[i], needs[i], renderings)
+        result[i], miss = _fix(result[i], needs[i], renderings, deadline)
         if miss:
             missing[i] = miss
         else:
@@ -86,7 +91,7 @@ def enforce(sources: Sequence[str], outputs: Sequence[str], terms: Terms,
     if retry_ids:
         retried = translate([_switch(sources[i], missing[i]) for i in retry_ids])
         for i, text in zip(retry_ids, retried, strict=True):
-            text, miss = _fix(text, needs[i], renderings)
+            text, miss = _fix(text, needs[i], renderings, deadline)
             if len(miss) < len(missing[i]):
                 result[i] = text
                 missing[i] = miss

@@ -95,12 +95,12 @@ class Pipeline:
                             f"fewer than the {req.length.sentences} asked for")
             with report.stage("language"):
                 check_language(report, cleaned.body, "id", "the article")
-            ctx = Context(engines, self.batch_size, self.prompts, req.glossary)
+            ctx = Context(engines, self.batch_size, self.prompts, req.glossary, deadline)
             out = strategy.run(ctx, Article(sentences), req.length, report, req.prompt)
             roles = list(strategy.roles)
             terms = req.glossary.for_pair(*SUMMARY_PAIR) if req.glossary else None
             # A term the summariser copied in its Indonesian form gets the glossary's English.
-            summary = {"en": terms.substitute(out.en) if terms else out.en}
+            summary = {"en": terms.substitute(out.en, deadline) if terms else out.en}
             if "id" in req.languages:
                 summary["id"] = out.id if out.id is not None else self._back_translate(
                     ctx, summary["en"], report, roles)
@@ -169,7 +169,8 @@ class Pipeline:
         report = Report()
         terms = req.glossary.for_pair(req.source, req.target) if req.glossary else None
         translator = Translator(self._engines(deadline)[role], self.batch_size,
-                                pair=(req.source, req.target), glossary=terms)
+                                pair=(req.source, req.target), glossary=terms,
+                                deadline=deadline)
         names = ["the translation" if req.single else f"translation {i}"
                  for i in range(len(req.texts))]
         with report.stage("total"):

@@ -11,6 +11,7 @@ from service.engine import Engine
 from service.errors import InvalidField
 from service.glossary.terms import GlossaryPolicy
 from service.languages import PAIR_ROLE, ROLE_PAIR
+from service.overload import Deadline
 from service.pipeline.extractive import rank
 from service.pipeline.report import Report
 from service.pipeline.requests import Length
@@ -42,12 +43,13 @@ class Context:
     batch_size: int
     prompts: PromptRegistry
     glossary: GlossaryPolicy | None = None  # the request's, enforced in every translation
+    deadline: Deadline | None = None  # the request's
 
     def translator(self, role: str, label: str = "the translation") -> Translator:
         pair = ROLE_PAIR[role]
         terms = self.glossary.for_pair(*pair) if self.glossary else None
         return Translator(self.engines[role], self.batch_size, pair=pair, glossary=terms,
-                          label=label)
+                          label=label, deadline=self.deadline)
 
 
 class Strategy(ABC):

@@ -12,6 +12,7 @@ from service.fidelity.numbers import Lang
 from service.fidelity.preserve import NumberChange, preserve_numbers
 from service.glossary.enforce import TermMiss, enforce
 from service.glossary.terms import Terms
+from service.overload import Deadline
 from service.pipeline.chunking import fit_pieces
 from service.pipeline.report import Report
 from service.text.clean import normalise_text
@@ -35,16 +36,19 @@ Locate = Callable[[int], tuple[str, dict[str, Any]]]
 class Translator:
     """``pair`` (source, target) turns on the number check (service/fidelity/preserve.py);
     ``glossary`` is enforced in every sentence (service/glossary/enforce.py); ``label``
-    names the output in warnings ("the translation", "the Indonesian summary")."""
+    names the output in warnings ("the translation", "the Indonesian summary");
+    ``deadline`` is the request's, for the work between model calls (the engine bounds
+    its own)."""
 
     def __init__(self, engine: Engine, batch_size: int = 16, *,
                  pair: tuple[str, str] | None = None, glossary: Terms | None = None,
-                 label: str = "the translation") -> None:
+                 label: str = "the translation", deadline: Deadline | None = None) -> None:
         self.engine = engine
         self.batch_size = max(1, batch_size)
         self.pair = pair
         self.glossary = glossary
         self.label = label
+        self.deadline = deadline
 
     def sentences(self, sentences: Sequence[str], report: Report | None = None,
                   locate: Locate | None = None) -> list[str]:
@@ -72,7 +76,8 @@ class Translator:
         if self.glossary is not None:
             outputs, misses = enforce(
                 sentences, outputs, self.glossary,
-                lambda texts: [hyps[0] for hyps in self._translate(texts, 1, None)])
+                lambda texts: [hyps[0] for hyps in self._translate(texts, 1, None)],
+                self.deadline)
             if report is not None:
                 for miss in misses:
                     _warn_term(report, miss, *where(miss.sentence))
