@@ -185,3 +185,13 @@ def test_a_matcher_is_built_once_per_content() -> None:
     assert matchers.terms("id", "en", (("kota", "city"), ("desa", "village"))).matcher \
         is not a.matcher  # the least recently used went first
     assert isinstance(a.matcher, Matcher)
+
+
+def test_the_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """tests/tools/glossary_bench.py (its figures are in docs/glossaries.md) still runs and
+    still checks the automaton against the alternation; its timings are not judged here."""
+    from tests.tools import glossary_bench
+
+    assert glossary_bench.main(["--entries", "300", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "(450 occurrences)" in out and "cpu" in out and "wall" in out
