@@ -201,3 +201,30 @@ def test_deepl_glossary_creation_past_the_keys_cap_is_456(settings: Settings,
     assert refused.status_code == 456, refused.get_json()
     assert refused.get_json()["code"] == "glossary_limit"
     assert len(client.get("/v2/glossaries").get_json()["glossaries"]) == 1
+
+
+def test_deepl_v3_glossaries_past_the_keys_caps_are_456(settings: Settings,
+                                                        engines: Mapping[str, Engine]) -> None:
+    """Both caps on DeepL's v3 API: a glossary past the count, and an edit that would pass
+    the entries held (the glossary stays as it was)."""
+    app = create_app(settings.changed(max_glossaries_per_key=1,
+                                      max_glossary_entries_per_key=3), engines=engines)
+    client = app.test_client()
+    try:
+        body = {"name": "desk", "dictionaries": [
+            {"source_lang": "id", "target_lang": "en", "entries": "kucing\tcat\n",
+             "entries_format": "tsv"}]}
+        made = client.post("/v3/glossaries", json=body)
+        assert made.status_code == 201, made.get_json()
+        refused = client.post("/v3/glossaries", json=body)
+        assert (refused.status_code, refused.get_json()["code"]) == (456, "glossary_limit")
+        gid = made.get_json()["glossary_id"]
+        grown = client.patch(f"/v3/glossaries/{gid}", json={"dictionaries": [
+            {"source_lang": "id", "target_lang": "en", "entries_format": "tsv",
+             "entries": "anjing\tdog\nburung\tbird\nikan\tfish\n"}]})
+        assert (grown.status_code, grown.get_json()["code"]) == (456,
+                                                                 "glossary_entries_limit")
+        kept = client.get(f"/v3/glossaries/{gid}").get_json()
+        assert [d["entry_count"] for d in kept["dictionaries"]] == [1]
+    finally:
+        services_of(app).jobs.stop()

@@ -189,7 +189,7 @@ DEEPL_GLOSSARIES = Route("/v2/glossaries", "deepl", (
     Operation("post", "DeepL-compatible glossary creation (one language pair; TSV or CSV "
               "entries): 201 with the glossary. Not charged to the key's quota.",
               ref("DeepLGlossary"), status=201, request=DEEPL_GLOSSARY_REQUEST, form=True,
-              errors=(*_DEEPL_GLOSSARY_ERRORS, "413"), error_schema="DeepLError"),
+              errors=(*_DEEPL_GLOSSARY_ERRORS, "413", "456"), error_schema="DeepLError"),
     Operation("get", "DeepL-compatible list of the glossaries this key may use: its own and "
               "the server-wide ones.", ref("DeepLGlossaries"),
               errors=_DEEPL_GLOSSARY_ERRORS, error_schema="DeepLError")))
