@@ -281,3 +281,34 @@ def test_a_glossary_is_matched_by_one_matcher_per_version(tmp_path: Path) -> Non
     assert edited[0] is edited[1] and edited[0] is not first[0]
     terms = NamedGlossary(("id", "en"), "desk").resolve(store, None).dictionaries[0]
     assert terms.substitute("kucing dan anjing") == "kitty dan dog"
+
+
+def test_naming_a_glossary_reads_only_its_rows(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request naming one glossary costs the same whatever else the key keeps: only the
+    named glossary's rows are read, by name (the newest per pair) or by id."""
+    import service.glossary.store as store_module
+
+    store = GlossaryStore(None, tmp_path)
+    for n in range(30):
+        store.create(f"other{n}", "id", "en", "".join(f"k{n}x{i}\tv\n" for i in range(50)),
+                     owner="k")
+    old = store.create("desk", "id", "en", "kucing\tcat\n", owner="k")
+    new = store.create("desk", "id", "en", "kucing\tkitty\n", owner="k")
+    back = store.create("desk", "en", "id", "cat\tkucing\n", owner="k")
+    store.create("desk", "id", "en", "kucing\tpus\n", owner="someone else")
+    read: list[object] = []
+    row = store_module._row
+
+    def counted(r: tuple[object, ...]) -> Glossary:
+        read.append(r)
+        return row(r)
+
+    monkeypatch.setattr(store_module, "_row", counted)
+    assert [(g.glossary_id, g.entries) for g in store.named("desk", "k")] == [
+        (new.glossary_id, (("kucing", "kitty"),)), (back.glossary_id, (("cat", "kucing"),))]
+    assert len(read) == 3
+    read.clear()
+    assert [g.glossary_id for g in store.named(old.glossary_id, "k")] == [old.glossary_id]
+    assert len(read) == 1
+    assert store.named("desk", "nobody") == [] and store.named("other3", "k")[0].entry_count == 50

@@ -410,7 +410,14 @@ class GlossaryStore:
                  or [g for g in self.server if g.glossary_id == ref])
         if found:
             return found
-        mine = [g for g in self.list(owner, server=False) if ref in (g.glossary_id, g.name)]
+        mine: builtins.list[Glossary] = []
+        if self._has_db():
+            # Only the rows named: a request's cost does not grow with the key's glossaries.
+            with self._connect() as conn:
+                rows = conn.execute(f"SELECT {_COLUMNS} FROM glossaries WHERE owner IS ? AND "
+                                    "(group_id = ? OR name = ?) ORDER BY creation_time, rowid",
+                                    (owner, ref, ref)).fetchall()
+            mine = [_row(r) for r in rows]
         by_pair: dict[tuple[str, str], Glossary] = {}
         for g in mine:  # in creation order: the newest of each pair wins
             by_pair[(g.source_lang, g.target_lang)] = g
