@@ -68,3 +68,12 @@ def test_a_bad_term_option(tiny_dir: Path) -> None:
     result = run("translate", "-", "--models", str(tiny_dir), "--term", "no-equals", stdin=TEXT)
     assert result.exit_code == 2
     assert "SOURCE=TARGET" in result.output
+
+
+def test_a_term_with_undecodable_bytes_is_an_error(tiny_dir: Path, tmp_path: Path) -> None:
+    """argv's undecodable bytes reach Python as lone surrogates (surrogateescape): the
+    term is refused as invalid_encoding, not a crash."""
+    result = run("translate", "-", "--models", str(tiny_dir), "--term", "kucing\udcff=cat",
+                 stdin=TEXT, env={"RINGKAS_DATA_DIR": str(tmp_path)})
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert "invalid_encoding" in result.output

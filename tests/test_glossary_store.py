@@ -312,3 +312,35 @@ def test_naming_a_glossary_reads_only_its_rows(tmp_path: Path,
     assert [g.glossary_id for g in store.named(old.glossary_id, "k")] == [old.glossary_id]
     assert len(read) == 1
     assert store.named("desk", "nobody") == [] and store.named("other3", "k")[0].entry_count == 50
+
+
+@pytest.mark.parametrize(("make", "field"), [
+    (lambda s: check_entries({"kucing\ud800": "cat"}), "term"),
+    (lambda s: check_entries({"kucing": "cat\udcff"}), "term"),
+    (lambda s: parse_entries("kucing\ud800\tcat\n", "tsv"), "line"),
+    (lambda s: parse_entries("kucing,\"cat\udfff\"\n", "csv"), "line"),
+    (lambda s: s.create("desk", "id", "en", (("kucing\ud800", "cat"),)), "term"),
+    (lambda s: s.create("desk\ud800", "id", "en", "kucing\tcat\n"), "field"),
+])
+def test_a_lone_surrogate_is_invalid_encoding(tmp_path: Path, make: Callable[[Any], Any],
+                                              field: str) -> None:
+    """Whoever hands the store entries or a name (the HTTP boundary refuses them first; the
+    command line's argv can hold them): 400 invalid_encoding, as the boundary answers, never
+    a UnicodeEncodeError from SQLite or the byte count."""
+    store = GlossaryStore(None, tmp_path)
+    with pytest.raises(RingkasError) as info:
+        make(store)
+    assert (info.value.status, info.value.code) == (400, "invalid_encoding")
+    assert field in info.value.details
+    assert store.list() == []
+
+
+def test_a_lone_surrogate_names_no_glossary(tmp_path: Path) -> None:
+    store = GlossaryStore(None, tmp_path)
+    made = store.create("desk", "id", "en", "kucing\tcat\n")
+    assert store.named("desk\ud800") == [] and store.named(made.glossary_id + "\udcff") == []
+    for call in (lambda: store.group("x\ud800"), lambda: store.delete("x\ud800"),
+                 lambda: store.edit("x\ud800", name="new")):
+        with pytest.raises(GlossaryNotFound):
+            call()
+    assert [g.name for g in store.list()] == ["desk"]

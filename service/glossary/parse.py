@@ -15,7 +15,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from service.errors import RingkasError
+from service.errors import MalformedRequest, RingkasError
+from service.text.encoding import unpaired_surrogate
 
 MAX_ENTRIES = 10_000
 MAX_TERM_BYTES = 1024
@@ -42,6 +43,12 @@ def _bad_char(term: str) -> bool:
 
 
 def _check_term(term: str, where: dict[str, Any]) -> str:
+    # The request boundary refuses these in a JSON body; entries also come from the command
+    # line (argv's undecodable bytes) and from callers of the store, which must not fail
+    # later, storing or matching the term.
+    if unpaired_surrogate(term):
+        raise MalformedRequest("a glossary term contains an unpaired UTF-16 surrogate",
+                               code="invalid_encoding", details=where)
     term = term.strip()
     if not term:
         raise InvalidGlossary("a glossary term is empty", code="empty_glossary_term",

@@ -31,7 +31,7 @@ from typing import Any
 
 from service.config import ConfigError, Settings
 from service.config.settings import FeatureSettings
-from service.errors import InvalidField, QuotaExceeded
+from service.errors import InvalidField, MalformedRequest, QuotaExceeded
 from service.glossary.parse import (
     MAX_ENTRIES,
     GlossaryNotFound,
@@ -41,6 +41,7 @@ from service.glossary.parse import (
 )
 from service.glossary.terms import GlossaryPolicy, Matchers, Terms
 from service.languages import PAIRS, PAIRS_TEXT
+from service.text.encoding import unpaired_surrogate
 
 DB_NAME = "glossaries.sqlite3"
 _FILE = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9_-]*)\.(?P<src>[a-z]{2})-(?P<tgt>[a-z]{2})"
@@ -293,7 +294,8 @@ class GlossaryStore:
 
     def group(self, glossary_id: str, owner: str | None = None) -> GlossaryGroup:
         found = [d for d in self.server if d.glossary_id == glossary_id]
-        if not found and self._has_db():
+        # No glossary's id or name holds a lone surrogate (SQLite could not even be asked).
+        if not found and self._has_db() and not unpaired_surrogate(glossary_id):
             with self._connect() as conn:
                 rows = conn.execute(f"SELECT {_COLUMNS} FROM glossaries WHERE group_id = ? "
                                     "AND owner IS ? ORDER BY rowid",
@@ -324,6 +326,8 @@ class GlossaryStore:
             raise InvalidGlossary("a server-wide glossary cannot be changed through the API",
                                   code="glossary_read_only",
                                   details={"glossary_id": glossary_id})
+        if unpaired_surrogate(glossary_id):
+            raise GlossaryNotFound("no such glossary", details={"glossary_id": glossary_id})
         conn.execute("BEGIN IMMEDIATE")
         rows = conn.execute(f"SELECT {_COLUMNS} FROM glossaries WHERE group_id = ? AND "
                             "owner IS ? ORDER BY rowid", (glossary_id, owner)).fetchall()
@@ -411,7 +415,7 @@ class GlossaryStore:
         if found:
             return found
         mine: builtins.list[Glossary] = []
-        if self._has_db():
+        if self._has_db() and not unpaired_surrogate(ref):
             # Only the rows named: a request's cost does not grow with the key's glossaries.
             with self._connect() as conn:
                 rows = conn.execute(f"SELECT {_COLUMNS} FROM glossaries WHERE owner IS ? AND "
@@ -425,6 +429,9 @@ class GlossaryStore:
 
 
 def _check_name(name: str) -> str:
+    if isinstance(name, str) and unpaired_surrogate(name):
+        raise MalformedRequest("name contains an unpaired UTF-16 surrogate",
+                               code="invalid_encoding", details={"field": "name"})
     name = name.strip() if isinstance(name, str) else ""
     if not name or len(name) > _MAX_NAME:
         raise InvalidField("name", f"a glossary name is 1 to {_MAX_NAME} characters",
