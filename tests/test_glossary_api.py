@@ -228,3 +228,45 @@ def test_deepl_v3_glossaries_past_the_keys_caps_are_456(settings: Settings,
         assert [d["entry_count"] for d in kept["dictionaries"]] == [1]
     finally:
         services_of(app).jobs.stop()
+
+
+_LONE = "\\ud800"  # a lone surrogate escape: valid JSON, no text
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/v2/glossaries", '{"name": "a", "source_lang": "id", "target_lang": "en", '
+     f'"entries": "kucing{_LONE}\\tcat", "entries_format": "tsv"}}', "entries"),
+    ("/v2/glossaries", '{"name": "a", "source_lang": "id", "target_lang": "en", '
+     f'"entries": "kucing,cat{_LONE}", "entries_format": "csv"}}', "entries"),
+    ("/v2/glossaries", f'{{"name": "a{_LONE}", "source_lang": "id", "target_lang": "en", '
+     '"entries": "kucing\\tcat"}', "name"),
+    ("/v3/glossaries", '{"name": "a", "dictionaries": [{"source_lang": "id", "target_lang": '
+     f'"en", "entries": "kucing\\tcat{_LONE}", "entries_format": "tsv"}}]}}', "dictionaries"),
+    ("/v2/translate", f'{{"text": ["Kemenperin"], "source_lang": "ID", "target_lang": "EN", '
+     f'"glossary_id": "g{_LONE}"}}', "glossary_id"),
+    ("/v1/translate", f'{{"text": "Kemenperin", "glossary": "newsroom{_LONE}"}}', "glossary"),
+    ("/v1/translate", f'{{"text": "Kemenperin", "glossary_entries": {{"x{_LONE}": "y"}}}}',
+     "glossary_entries"),
+    ("/v1/translate", f'{{"text": "Kemenperin", "glossary_entries": {{"x": "y{_LONE}"}}}}',
+     "glossary_entries"),
+    ("PATCH /v3/glossaries/{id}", f'{{"name": "b{_LONE}"}}', "name"),
+    ("PUT /v3/glossaries/{id}/dictionaries", '{"source_lang": "id", "target_lang": "en", '
+     f'"entries": "kucing{_LONE}\\tcat", "entries_format": "tsv"}}', "entries"),
+])
+def test_a_lone_surrogate_in_glossary_input_is_400(client: FlaskClient, path: str, body: str,
+                                                   field: str) -> None:
+    """400 invalid_encoding in each API family's own error shape, never a 500."""
+    method, _, path = path.rpartition(" ")
+    if "{id}" in path:  # an existing glossary: an unknown id is 404 before the body is read
+        made = client.post("/v2/glossaries", json={
+            "name": "a", "source_lang": "id", "target_lang": "en", "entries": "kucing\tcat"})
+        path = path.replace("{id}", made.get_json()["glossary_id"])
+    resp = client.open(path, method=method or "POST", data=body,
+                       content_type="application/json")
+    assert resp.status_code == 400, resp.get_data(as_text=True)
+    got = resp.get_json()
+    if path.startswith("/v1/"):
+        assert got["error"]["code"] == "invalid_encoding"
+        assert got["error"]["details"] == {"field": field}
+    else:
+        assert got["code"] == "invalid_encoding" and field in got["message"]
