@@ -76,3 +76,19 @@ def test_a_job_item_whose_glossary_is_missing_fails_alone(store: GlossaryStore) 
     assert bad.error is not None and bad.error["code"] == "glossary_not_found"
     with pytest.raises(Exception, match="no item of the job is valid"):
         parse_job({"items": items[1:]}, Limits(), STRATEGIES, ()).resolve(store, None)
+
+
+def test_a_jobs_items_share_the_stores_matchers(tmp_path: Path) -> None:
+    """A job's glossary is frozen at submission and thawed per item: with the store's
+    matchers, every item uses one automaton per dictionary instead of building its own."""
+    from service.contract.jobs import freeze_glossary, thaw_glossary
+
+    store = GlossaryStore(None, tmp_path)
+    store.create("desk", "id", "en", "kucing\tcat\nanjing\tdog\n")
+    frozen = freeze_glossary(NamedGlossary(("id", "en"), "desk").resolve(store, None))
+    items = [thaw_glossary(frozen, store.matchers).dictionaries[0] for _ in range(3)]
+    assert items[0].matcher is not None
+    assert all(t.matcher is items[0].matcher for t in items)
+    alone = thaw_glossary(frozen).dictionaries[0]  # without a store: its own, equal in use
+    assert alone.matcher is not items[0].matcher
+    assert alone.substitute("kucing anjing") == items[0].substitute("kucing anjing") == "cat dog"

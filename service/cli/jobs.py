@@ -97,5 +97,5 @@ def worker(redis_url: str | None, name: str | None, burst: bool, settings: Setti
     connection = Redis.from_url(settings.jobs.redis_url)
     # The pipeline exactly as the service builds it: backends, compute types, decoding.
     rt = Runtime.build(settings, roles_for_worker(settings))
-    WORKER.set(WorkerContext(rt.pipeline(), settings, connection))
+    WORKER.set(WorkerContext(rt.pipeline(), settings, connection, rt.glossaries.matchers))
     make_worker(settings, connection, name).work(burst=burst, logging_level="INFO")

@@ -21,7 +21,7 @@ from service.contract.requests import parse_summarize, parse_translate
 from service.contract.spec import Field, ObjectSpec, SpecContext
 from service.errors import InvalidField, MalformedRequest, PayloadTooLarge, RingkasError
 from service.glossary.store import GlossaryStore
-from service.glossary.terms import GlossaryPolicy, Terms
+from service.glossary.terms import GlossaryPolicy, Matchers, Terms
 from service.jobs.model import KINDS, Item, JobRequest
 from service.jobs.webhook import check_webhook
 from service.text.encoding import refuse_surrogates, unpaired_surrogate
@@ -152,8 +152,11 @@ def freeze_glossary(glossary: GlossaryPolicy) -> dict[str, Any]:
                              for t in glossary.dictionaries]}
 
 
-def thaw_glossary(frozen: Mapping[str, Any]) -> GlossaryPolicy:
+def thaw_glossary(frozen: Mapping[str, Any], matchers: Matchers | None = None) -> GlossaryPolicy:
+    """``frozen``'s glossary; its matchers from ``matchers`` (the store's) where given, so
+    that the items of a job share one per dictionary."""
     name = frozen.get("name")
-    return GlossaryPolicy(tuple(Terms(d["source_lang"], d["target_lang"],
-                                      tuple((s, t) for s, t in d["entries"]), name)
+    make = matchers.terms if matchers is not None else Terms
+    return GlossaryPolicy(tuple(make(d["source_lang"], d["target_lang"],
+                                     tuple((s, t) for s, t in d["entries"]), name)
                                 for d in frozen["dictionaries"]), name)

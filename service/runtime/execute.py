@@ -15,6 +15,7 @@ from service.contract.jobs import FROZEN_GLOSSARY, thaw_glossary
 from service.contract.requests import parse_summarize, parse_translate
 from service.contract.serialize import summary_json, translation_json
 from service.errors import RingkasError
+from service.glossary.terms import Matchers
 from service.overload import Deadline
 from service.pipeline import Pipeline
 
@@ -23,12 +24,13 @@ Outcome = tuple[dict[str, Any] | None, dict[str, Any] | None]  # (result, error)
 
 
 def run_item(pipeline: Pipeline, kind: str, request: Mapping[str, Any], limits: Limits,
-             deadline: Deadline | None) -> dict[str, Any]:
-    """The item's result JSON; a RingkasError is the item's own error."""
+             deadline: Deadline | None, matchers: Matchers | None = None) -> dict[str, Any]:
+    """The item's result JSON; a RingkasError is the item's own error. ``matchers``: the
+    glossary store's, for the item's frozen glossary."""
     frozen = request.get(FROZEN_GLOSSARY)
     # A stored body has no glossary fields: its glossary was looked up and frozen at submit.
     body = {k: v for k, v in request.items() if k != FROZEN_GLOSSARY}
-    glossary = thaw_glossary(frozen) if frozen else None
+    glossary = thaw_glossary(frozen, matchers) if frozen else None
     if kind == "translate":
         treq = parse_translate(body, limits).resolve(None, None)
         treq = dataclasses.replace(treq, glossary=glossary)
@@ -39,11 +41,11 @@ def run_item(pipeline: Pipeline, kind: str, request: Mapping[str, Any], limits: 
 
 
 def outcome(pipeline: Pipeline, kind: str, request: Mapping[str, Any], limits: Limits,
-            deadline: Deadline | None, label: str) -> Outcome:
+            deadline: Deadline | None, label: str, matchers: Matchers | None = None) -> Outcome:
     """Result or error JSON of one item; an unexpected exception is an ``internal_error``
     (logged by type and frames only: its message may quote the article)."""
     try:
-        return run_item(pipeline, kind, request, limits, deadline), None
+        return run_item(pipeline, kind, request, limits, deadline, matchers), None
     except RingkasError as exc:
         return None, error_of(exc)
     except Exception as exc:

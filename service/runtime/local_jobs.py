@@ -339,7 +339,8 @@ class LocalJobs:
             deadline = rt.admission.deadline(self.settings.jobs.job_item_timeout_s)
             with rt.admission.slot(deadline):
                 done = outcome(pipeline, item.kind, item.request, self.settings.limits,
-                               deadline, f"{item.job_id}[{item.index}]")
+                               deadline, f"{item.job_id}[{item.index}]",
+                               rt.glossaries.matchers)
             if deadline.aborted:
                 raise _Busy
             return done

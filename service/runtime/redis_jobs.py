@@ -32,6 +32,7 @@ from rq.worker import WorkerStatus
 
 from service.config import Settings
 from service.errors import JobsStorageUnavailable
+from service.glossary.terms import Matchers
 from service.jobs.model import (
     CANCELLED,
     FINAL,
@@ -191,6 +192,7 @@ class WorkerContext:
     pipeline: Pipeline
     settings: Settings
     redis: Redis
+    matchers: Matchers | None = None  # the worker's glossary matchers, shared by its items
 
 
 # Set by `ringkas worker` before it starts consuming; RQ runs items in that same thread.
@@ -212,7 +214,7 @@ def run_item(job_id: str, index: int) -> int:
     r.sadd(k["started"], field)
     result, error = outcome(ctx.pipeline, kind, json.loads(raw_req), ctx.settings.limits,
                             Deadline.after(ctx.settings.jobs.job_item_timeout_s),
-                            f"{job_id}[{index}]")
+                            f"{job_id}[{index}]", ctx.matchers)
     value = json.dumps({"error": error} if error is not None else {"result": result})
     now = time.time()
     recorded = int(r.eval(_FINISH, 3, k["job"], k["res"], k["req"], field, value,
