@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import re
 import time
+from typing import Any
 
 import pytest
 
@@ -195,3 +196,40 @@ def test_the_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert glossary_bench.main(["--entries", "300", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     assert "(450 occurrences)" in out and "cpu" in out and "wall" in out
+
+
+def test_nested_terms_are_bounded_by_the_deadline() -> None:
+    """Terms nested in one another ("a", "a a", "a a a", ...) end by the hundreds at each
+    position of such a text: the deadline is read while they are gathered too."""
+    terms = Terms("id", "en", tuple((" ".join(["a"] * n), f"t{n}") for n in range(1, 400)))
+    text = " ".join(["a"] * 2000)
+
+    class Counting(Deadline):
+        checks = 0
+
+        def check(self) -> None:
+            self.checks += 1
+            if self.checks > 2:
+                raise DeadlineExceeded("passed")
+
+    matcher = terms.matcher
+    assert matcher is not None
+    automaton = matcher._automaton
+    read: list[object] = []
+
+    class Reading:
+        """The automaton, counting the matches it hands out."""
+
+        def iter(self, folded: str) -> Any:
+            for hit in automaton.iter(folded):
+                read.append(hit)
+                yield hit
+
+    total = sum(1 for _ in automaton.iter(" ".join(["a"] * 2000)))
+    matcher._automaton = Reading()
+    with pytest.raises(DeadlineExceeded):
+        terms.occurrences(text, Counting(time.monotonic() + 60, 60))
+    assert len(read) < total / 100  # stopped while gathering, long before the end
+    matcher._automaton = automaton
+    found = terms.occurrences(text)
+    assert found == {(" ".join(["a"] * 399), "t399"): 5, (" ".join(["a"] * 5), "t5"): 1}

@@ -102,16 +102,16 @@ class Matcher:
         # Each entry's pattern, compiled the first time it is tried (most never are).
         self._patterns: dict[int, re.Pattern[str]] = {}
 
-    def _candidates(self, text: str, folded: str) -> list[tuple[int, int]]:
+    def _candidates(self, text: str, folded: str,
+                    deadline: Deadline | None) -> list[tuple[int, int]]:
         """(start in ``text``, rank) of every entry whose folded term occurs in the folded
-        text where it starts and ends at word boundaries of ``text``."""
+        text where it starts and ends at word boundaries of ``text``, in order."""
         # Where the folding shortened whitespace runs: (folded position, characters dropped
         # before it), to map a folded position back.
-        runs = [m for m in re.finditer(r"\s{2,}", text)]
         starts: list[int] = []
         shifts: list[int] = []
         dropped = 0
-        for m in runs:
+        for m in re.finditer(r"\s{2,}", text):
             dropped += m.end() - m.start() - 1
             starts.append(m.end() - dropped)
             shifts.append(dropped)
@@ -121,7 +121,10 @@ class Matcher:
             return pos + (shifts[i - 1] if i else 0)
 
         found: list[tuple[int, int]] = []
-        for end, (length, ranks) in self._automaton.iter(folded):
+        # Terms nested in terms ("a", "a a", "a a a", ...) can end many at one position.
+        for n, (end, (length, ranks)) in enumerate(self._automaton.iter(folded), 1):
+            if deadline is not None and n % _CHECK_EVERY == 0:
+                deadline.check()
             start = origin(end - length + 1)
             stop = origin(end) + 1
             if (start and _word(text[start - 1])) or (stop < len(text) and _word(text[stop])):
@@ -137,7 +140,7 @@ class Matcher:
         if deadline is not None:
             deadline.check()
         pos = 0
-        for n, (start, rank) in enumerate(self._candidates(text, fold(text)), 1):
+        for n, (start, rank) in enumerate(self._candidates(text, fold(text), deadline), 1):
             if deadline is not None and n % _CHECK_EVERY == 0:
                 deadline.check()
             if start < pos:
