@@ -95,9 +95,6 @@ class JobSettings:
     job_item_timeout_s: int = setting("RINGKAS_JOB_ITEM_TIMEOUT", 600)
     # A translated document is deleted once downloaded, or this long after it was made.
     document_retention_s: int = setting("RINGKAS_DOCUMENT_RETENTION", 3600)
-    # One key's share of the documents waiting for the background thread (0: none of its
-    # own), so one key's uploads cannot take every place in that queue from the others.
-    max_queued_documents_per_key: int = setting("RINGKAS_MAX_QUEUED_DOCUMENTS_PER_KEY", 4)
     # allow-list of webhook hosts; empty: no webhooks
     webhook_hosts: tuple[str, ...] = setting("RINGKAS_WEBHOOK_HOSTS", ())
     # signs webhook bodies (HMAC-SHA256) when set

@@ -17,7 +17,6 @@ import queue
 import threading
 import time
 import traceback
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,19 +60,6 @@ class DocumentNotReady(RingkasError):
     default_code = "document_not_ready"
 
 
-class DocumentsKeyBusy(RingkasError):
-    """This key holds its share of the document queue (RINGKAS_MAX_QUEUED_DOCUMENTS_PER_KEY):
-    HTTP 429, as DeepL answers a client sending too much, so its clients back off and retry;
-    other keys' documents are still taken."""
-
-    status = 429
-    default_code = "documents_key_busy"
-
-    def __init__(self, message: str, retry_after_s: int, *, limit: int) -> None:
-        super().__init__(message, details={"retry_after_s": retry_after_s, "limit": limit},
-                         headers={"Retry-After": str(retry_after_s)})
-
-
 class DocumentFailed(DocumentNotReady):
     """A download asked for a document whose translation failed: it never will be ready
     (HTTP 409, DeepL's too); its status says why."""
@@ -113,10 +99,6 @@ class DocumentJobs:
                                        GlossaryPolicy | None]] = queue.Queue(MAX_QUEUED)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        # Each key's documents in the queue, counted under _queued_lock with the queue's own
-        # put, so concurrent uploads of one key never pass its share together.
-        self._queued: Counter[str] = Counter()
-        self._queued_lock = threading.Lock()
         # the file extensions translated (LibreTranslate's /frontend/settings reports them)
         self.formats: tuple[str, ...] = tuple(SUPPORTED_EXTENSIONS)
 
@@ -155,44 +137,18 @@ class DocumentJobs:
         try:
             record, key = self._create(owner, doc, source, target, QUEUED)
             try:
-                self._enqueue(record, doc, refund, glossary)
-            except (Overloaded, DocumentsKeyBusy) as busy:
+                self._queue.put_nowait((record, doc, refund, glossary))
+            except queue.Full:
+                busy = Overloaded(f"{MAX_QUEUED} documents are waiting already; retry "
+                                  "shortly", self.runtime.admission.retry_after_s(),
+                                  code="documents_busy")
                 self.store.update(record, status=ERROR, error=error_of(busy))
-                raise
+                raise busy from None
         except BaseException:
             refund()
             raise
         self._start()
         return Submitted(record, key)
-
-    def _enqueue(self, record: DocumentRecord, doc: Document, refund: Refund,
-                 glossary: GlossaryPolicy | None) -> None:
-        """Into the queue, when it has room and the document's key holds less than its
-        share of it. With keys off there is one caller: the whole queue is its."""
-        owner, share = record.owner, self.settings.jobs.max_queued_documents_per_key
-        with self._queued_lock:
-            if owner is not None and share and self._queued[owner] >= share:
-                raise DocumentsKeyBusy(
-                    f"this key has {self._queued[owner]} documents waiting already, its "
-                    "share of the queue; retry when one has started",
-                    self.runtime.admission.retry_after_s(), limit=share)
-            try:
-                self._queue.put_nowait((record, doc, refund, glossary))
-            except queue.Full:
-                raise Overloaded(f"{MAX_QUEUED} documents are waiting already; retry "
-                                 "shortly", self.runtime.admission.retry_after_s(),
-                                 code="documents_busy") from None
-            if owner is not None:
-                self._queued[owner] += 1
-
-    def _dequeued(self, record: DocumentRecord) -> None:
-        """The background thread took ``record`` from the queue: its key's place is free."""
-        if record.owner is None:
-            return
-        with self._queued_lock:
-            self._queued[record.owner] -= 1
-            if self._queued[record.owner] <= 0:
-                del self._queued[record.owner]
 
     def _create(self, owner: str | None, doc: Document, source: str, target: str,
                 status: str, *, capability: bool = False) -> tuple[DocumentRecord, str]:
@@ -253,7 +209,6 @@ class DocumentJobs:
     def _work(self) -> None:
         while True:
             record, doc, refund, glossary = self._queue.get()
-            self._dequeued(record)
             translated = False
             try:
                 translated = self._run(record, doc, glossary)
