@@ -505,13 +505,21 @@ def test_a_document_left_live_by_a_stopped_process_is_reported_interrupted(
     now = [1000.0]
     store = DocumentStore(tmp_path, retention_s=3600, clock=lambda: now[0])
     jobs = DocumentJobs(settings, runtime_of(app), store)
+    # Held by a process on another machine: only its lease tells whether it still lives.
     record, key = store.create(None, filename="a.txt", format="txt", media_type="text/plain",
-                               source="id", target="en", characters=3, status="translating")
+                               source="id", target="en", characters=3, status="translating",
+                               lease_owner="another-host:123:456:abc")
+    now[0] += settings.jobs.document_lease_s - 1
     assert jobs.status(record.id, key, None).status == "translating"
-    now[0] += settings.jobs.job_item_timeout_s + 61
+    store.renew([record.id], "another-host:123:456:abc")  # its process still lives
+    now[0] += settings.jobs.document_lease_s - 1
+    assert jobs.status(record.id, key, None).status == "translating"
+    now[0] += 2  # no renewal for longer than the lease: its process stopped
     status = jobs.status(record.id, key, None)
     assert status.status == ERROR and status.error is not None
     assert status.error["code"] == "document_interrupted"
+    # Its retention counts from its end, not from its upload.
+    assert status.expires_at == now[0] + 3600
 
 
 # --- a live server, as a LibreTranslate client uses it ---------------------------------------

@@ -12,14 +12,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from service.api.caller import owner, usage_key
-from service.api.deepl import deepl_body, meter, with_warnings
+from service.api.deepl import deepl_body, with_warnings
 from service.api.documents import documents, file_part, file_response
 from service.api.routing import route
 from service.api.runtime import runtime
 from service.contract import routes
 from service.contract.deepl_documents import parse_deepl_document, parse_document_key
 from service.documents.store import DONE, ERROR, DocumentRecord
-from service.runtime.documents import Refund
 
 bp = Blueprint("deepl_documents", __name__)
 
@@ -31,14 +30,10 @@ def upload() -> Response:
     file = file_part()
     parsed = parse_deepl_document(request.values.to_dict(), file, rt.settings.limits)
     req = parsed.resolve(rt.glossaries, owner())
-    charged, key = meter(), usage_key()
-
-    def charge(characters: int) -> Refund:
-        period = charged.charge(key, characters)  # 456 when the quota would be passed
-        return lambda: charged.refund(key, characters, period)
-
+    # Charged to the key once checked (456 when the quota would be passed); given back if
+    # its translation fails.
     done = documents().submit(owner(), req.filename, req.data, req.source, req.target,
-                              charge, req.glossary)
+                              usage_key(), req.glossary)
     return jsonify({"document_id": done.record.id, "document_key": done.key})
 
 

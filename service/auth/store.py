@@ -48,6 +48,16 @@ CREATE TABLE IF NOT EXISTS key_usage (
     period      TEXT NOT NULL,
     characters  INTEGER NOT NULL
 );
+-- A charge that may have to be given back later, by whichever process finds its work
+-- failed (a document's): written in the transaction that counts it, marked refunded in the
+-- one that gives it back, so that it is given back at most once.
+CREATE TABLE IF NOT EXISTS key_charges (
+    ref         TEXT PRIMARY KEY,
+    key_id      INTEGER NOT NULL,
+    period      TEXT NOT NULL,
+    characters  INTEGER NOT NULL,
+    refunded    INTEGER NOT NULL DEFAULT 0
+);
 """
 # Columns added after the first release, with their definitions: a store made before them
 # gets them when it is opened.
@@ -193,10 +203,11 @@ class KeyStore:
         with self._connect() as conn:
             return _usage(conn, key_id, period)
 
-    def charge(self, key_id: int, characters: int) -> str:
+    def charge(self, key_id: int, characters: int, ref: str | None = None) -> str:
         """Count ``characters`` against the key's quota for this month, or raise
         :class:`QuotaExceeded` (and count nothing) when they would pass it. Returns the
-        period charged, for :meth:`refund`."""
+        period charged, for :meth:`refund`; with ``ref``, the charge is recorded for
+        :meth:`refund_charge`."""
         period = current_period()
         with self._immediate() as conn:
             used = _usage(conn, key_id, period)
@@ -212,6 +223,11 @@ class KeyStore:
                 "CASE WHEN key_usage.period = excluded.period "
                 "THEN key_usage.characters + excluded.characters "
                 "ELSE excluded.characters END", (key_id, period, characters))
+            if ref is not None:
+                # A charge of a past month could no longer be given back (refund).
+                conn.execute("DELETE FROM key_charges WHERE period <> ?", (period,))
+                conn.execute("INSERT INTO key_charges (ref, key_id, period, characters) "
+                             "VALUES (?, ?, ?, ?)", (ref, key_id, period, characters))
         return period
 
     def refund(self, key_id: int, characters: int, period: str) -> None:
@@ -220,6 +236,19 @@ class KeyStore:
             conn.execute("UPDATE key_usage SET characters = max(0, characters - ?) "
                          "WHERE key_id = ? AND period = ?", (characters, key_id,
                                                              period))
+
+    def refund_charge(self, key_id: int, ref: str) -> bool:
+        """Give back the charge made with ``ref``, at most once whichever processes ask;
+        False when there is nothing to give back (given back already, or never made)."""
+        with self._immediate() as conn:
+            row = conn.execute("SELECT period, characters FROM key_charges WHERE ref = ? "
+                               "AND key_id = ? AND refunded = 0", (ref, key_id)).fetchone()
+            if row is None:
+                return False
+            conn.execute("UPDATE key_usage SET characters = max(0, characters - ?) "
+                         "WHERE key_id = ? AND period = ?", (row[1], key_id, row[0]))
+            conn.execute("UPDATE key_charges SET refunded = 1 WHERE ref = ?", (ref,))
+        return True
 
 
 def _usage(conn: sqlite3.Connection, key_id: int, period: str) -> CharUsage:

@@ -93,8 +93,13 @@ class JobSettings:
     job_retention_s: int = setting("RINGKAS_JOB_RETENTION", 7 * 24 * 3600)
     # one item's deadline (a job has no proxy to outlive)
     job_item_timeout_s: int = setting("RINGKAS_JOB_ITEM_TIMEOUT", 600)
-    # A translated document is deleted once downloaded, or this long after it was made.
+    # A translated document is deleted once downloaded, or this long after its translation
+    # ended (done or failed).
     document_retention_s: int = setting("RINGKAS_DOCUMENT_RETENTION", 3600)
+    # The process translating a document renews its lease on it every third of this; a
+    # document whose lease lapsed (its process was killed) is reported failed, and its
+    # characters given back, by the next process that looks.
+    document_lease_s: int = setting("RINGKAS_DOCUMENT_LEASE", 30)
     # allow-list of webhook hosts; empty: no webhooks
     webhook_hosts: tuple[str, ...] = setting("RINGKAS_WEBHOOK_HOSTS", ())
     # signs webhook bodies (HMAC-SHA256) when set

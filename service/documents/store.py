@@ -4,8 +4,14 @@ status, names, languages, times, never any text) and, once translated, the trans
 A document is reached with its id *and* its key (a secret handed out once, at upload; only
 its hash is kept) and only by the API key that uploaded it. The translated file is deleted
 when it is downloaded (the first download wins: the directory is renamed away first), and
-every document when its retention ends, as job text is. The uploaded file itself is never
-written: it is translated from memory.
+every document when its retention ends, counted from the end of its work, as job text is.
+The uploaded file itself is never written: it is translated from memory.
+
+A live document (queued, translating) is held by the process translating it: the record
+names that process (``lease_owner``) and when it last said it still holds it
+(``lease_at``); a document whose holder stopped is found by any process that reads it. A
+document charged to a key's quota says so (``charged_key``) until the charge is settled:
+translated, or given back (``refunded``); one not settled is never purged.
 """
 
 from __future__ import annotations
@@ -71,6 +77,16 @@ class DocumentRecord:
     # Its key alone admits its holder (LibreTranslate's download URL); a DeepL document
     # also needs the API key that uploaded it.
     capability: bool = False
+    charged_key: int | None = None  # the usage key its characters were charged to
+    refunded: bool = False  # the charge was given back (its translation failed)
+    lease_owner: str | None = None  # the process translating it (service/documents/lease.py)
+    lease_at: float = 0.0  # when that process last renewed its lease
+
+    @property
+    def unsettled(self) -> bool:
+        """Live, or failed with its charge not given back yet: not to be purged."""
+        return self.status in LIVE or (self.status == ERROR and self.charged_key is not None
+                                       and not self.refunded)
 
 
 @dataclass(frozen=True)
@@ -87,6 +103,9 @@ class DocumentStore:
         self.clock = clock
         self._purged_at = float("-inf")
         self._purge_lock = threading.Lock()
+        # One read-change-write of a record at a time in this process (the lease renewals
+        # and the translation's own updates).
+        self._write_lock = threading.Lock()
 
     @contextmanager
     def _storage(self) -> Iterator[None]:
@@ -101,33 +120,77 @@ class DocumentStore:
 
     def create(self, owner: str | None, *, filename: str, format: str, media_type: str,
                source: str, target: str, characters: int, status: str = QUEUED,
-               capability: bool = False) -> tuple[DocumentRecord, str]:
+               capability: bool = False, charged_key: int | None = None,
+               lease_owner: str | None = None) -> tuple[DocumentRecord, str]:
         """A new document's record, and its key (returned only now)."""
         self.purge_expired()
         key = secrets.token_urlsafe(24)
         now = self.clock()
         record = DocumentRecord(f"doc_{uuid.uuid4().hex}", owner, _hash(key), filename,
                                 format, media_type, source, target, status, characters, now,
-                                now, now + self.retention_s, capability=capability)
+                                now, now + self.retention_s, capability=capability,
+                                charged_key=charged_key, lease_owner=lease_owner,
+                                lease_at=now)
         with self._storage():
             (self.root / record.id).mkdir(parents=True)
             self._write(record)
         return record, key
 
-    def update(self, record: DocumentRecord, **changes: Any) -> DocumentRecord:
-        """The record with ``changes`` written (a document deleted meanwhile stays deleted)."""
-        now = self.clock()
-        record = replace(record, **changes, updated_at=now)
-        if record.status not in LIVE:  # retention counts from the end of the work
-            record = replace(record, expires_at=now + self.retention_s)
-        with self._storage():
-            if (self.root / record.id).is_dir():
-                self._write(record)
-        return record
+    def update(self, record: DocumentRecord, *,
+               only_if: Callable[[DocumentRecord], bool] | None = None,
+               **changes: Any) -> DocumentRecord:
+        """The record as stored, with ``changes`` written; a document deleted meanwhile stays
+        deleted. With ``only_if``, only when it holds of the stored record (which is
+        returned as it is otherwise): a translation finishing as another process declares
+        it interrupted does not undo that, nor the other way round."""
+        with self._write_lock:
+            now = self.clock()
+            current = self._read(record.id)
+            if current is None:
+                return replace(record, **changes, updated_at=now)
+            if only_if is not None and not only_if(current):
+                return current
+            updated = replace(current, **changes, updated_at=now)
+            if updated.status not in LIVE and current.status in LIVE:
+                # retention counts from the end of the work
+                updated = replace(updated, expires_at=now + self.retention_s)
+            with self._storage():
+                self._write(updated)
+            return updated
 
-    def finish(self, record: DocumentRecord, data: bytes,
-               warnings: tuple[str, ...] = ()) -> DocumentRecord:
-        """The translated file stored, and the document done (with ``warnings``' codes)."""
+    def renew(self, doc_ids: list[str], holder: str) -> None:
+        """The leases of ``holder``'s live documents renewed, and their retention with them
+        (a live document does not expire while its process works on it)."""
+        for doc_id in doc_ids:
+            with self._write_lock:
+                current = self._read(doc_id)
+                if current is None or current.status not in LIVE or (
+                        current.lease_owner != holder):
+                    continue
+                now = self.clock()
+                with self._storage():
+                    self._write(replace(current, lease_at=now,
+                                        expires_at=max(current.expires_at,
+                                                       now + self.retention_s)))
+
+    def discard(self, doc_id: str) -> None:
+        """The document gone (its upload was refused after its record was made)."""
+        if _ID.fullmatch(doc_id):
+            shutil.rmtree(self.root / doc_id, ignore_errors=True)
+
+    def records(self) -> Iterator[DocumentRecord]:
+        """Every document's record (for the sweep that finds those whose holder stopped)."""
+        if not self.root.is_dir():
+            return
+        for path in self.root.iterdir():
+            record = self._read(path.name)
+            if record is not None:
+                yield record
+
+    def finish(self, record: DocumentRecord, data: bytes, warnings: tuple[str, ...] = (),
+               only_if: Callable[[DocumentRecord], bool] | None = None) -> DocumentRecord:
+        """The translated file stored, and the document done (with ``warnings``' codes);
+        with ``only_if``, only when it holds (see update)."""
         path = self.root / record.id
         with self._storage():
             if not path.is_dir():
@@ -135,7 +198,7 @@ class DocumentStore:
             tmp = path / f".{_RESULT}.tmp"
             tmp.write_bytes(data)
             os.replace(tmp, path / _RESULT)
-        return self.update(record, status=DONE, warnings=warnings)
+        return self.update(record, only_if=only_if, status=DONE, warnings=warnings)
 
     def get(self, doc_id: str, key: str, owner: Asker) -> DocumentRecord | None:
         """The document, if ``doc_id`` and ``key`` name one of ``owner``'s (for
@@ -183,7 +246,7 @@ class DocumentStore:
                 shutil.rmtree(path, ignore_errors=True)
                 continue
             record = self._read(path.name)
-            if record is not None and record.expires_at <= now:
+            if record is not None and record.expires_at <= now and not record.unsettled:
                 shutil.rmtree(path, ignore_errors=True)
                 purged += 1
         return purged

@@ -5,9 +5,13 @@ it); the translated file waits in the data dir for its download.
 
 A background document runs like a job item: through the same admission queue as the
 interactive requests, behind any of them that are waiting, under the job item deadline.
-The upload is held in memory until it is translated, never written: a document whose
-process stopped before it finished is reported as failed (``document_interrupted``) once
-it has been live for longer than it could have been.
+The upload is held in memory until it is translated, never written. The process holds a
+lease on each of its live documents and renews it every third of
+``jobs.document_lease_s``; a document whose process stopped (its lease lapsed, or its
+process is certainly gone: service/documents/lease.py) is reported as failed
+(``document_interrupted``) by whichever process next looks, a starting one first of all.
+A document's characters are charged to its key with the document's id, and given back with
+that id when it fails, so exactly once whichever process finds it failed.
 """
 
 from __future__ import annotations
@@ -22,14 +26,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from service.auth.usage import Meter
 from service.config import Settings
 from service.contract.errors import error_object, error_of
 from service.documents.document import Document, open_document
 from service.documents.formats import SUPPORTED_EXTENSIONS
+from service.documents.lease import process_gone, process_id
 from service.documents.store import (
     DONE,
     ERROR,
     LIVE,
+    PURGE_EVERY_S,
     QUEUED,
     TRANSLATING,
     Asker,
@@ -67,16 +74,6 @@ class DocumentFailed(DocumentNotReady):
     default_code = "document_failed"
 
 
-# Charging a document's characters (to a key's quota) before it is queued: called with the
-# count, it raises to refuse the document, or returns what gives the charge back.
-Refund = Callable[[], None]
-Charge = Callable[[int], Refund]
-
-
-def _no_refund() -> None:
-    return None
-
-
 @dataclass(frozen=True)
 class Submitted:
     record: DocumentRecord
@@ -90,17 +87,23 @@ def detect_source(units: Sequence[str]) -> str:
 
 class DocumentJobs:
     def __init__(self, settings: Settings, runtime: Runtime,
-                 store: DocumentStore | None = None) -> None:
+                 store: DocumentStore | None = None, meter: Meter | None = None) -> None:
+        """``meter``: where documents' characters are charged (None: they are not)."""
         self.settings = settings
         self.runtime = runtime
         self.store = store or DocumentStore(Path(settings.data_dir).expanduser() / "documents",
                                             retention_s=settings.jobs.document_retention_s)
-        self._queue: queue.Queue[tuple[DocumentRecord, Document, Refund,
+        self.meter = meter
+        self.holder = process_id()  # this process's name on the leases it holds
+        self.lease_s = settings.jobs.document_lease_s
+        self._held: set[str] = set()  # the ids of the live documents this process holds
+        self._queue: queue.Queue[tuple[DocumentRecord, Document,
                                        GlossaryPolicy | None]] = queue.Queue(MAX_QUEUED)
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         # the file extensions translated (LibreTranslate's /frontend/settings reports them)
         self.formats: tuple[str, ...] = tuple(SUPPORTED_EXTENSIONS)
+        self.recover()  # what a stopped process left live is failed, and given back, now
 
     # --- uploads ----------------------------------------------------------------------------
 
@@ -126,36 +129,109 @@ class DocumentJobs:
         return Submitted(self.store.finish(record, out), key)
 
     def submit(self, owner: str | None, filename: str, data: bytes, source: str,
-               target: str, charge: Charge | None = None,
+               target: str, charge_key: int | None = None,
                glossary: GlossaryPolicy | None = None) -> Submitted:
         """Queue for the background thread; poll :meth:`status`, then :meth:`download`.
-        ``charge`` is called with the document's characters once it is checked; its refund
-        runs when the document is not translated after all. ``glossary`` is followed (a
-        term it could not apply is in the record's warnings)."""
+        With ``charge_key``, the document's characters are charged to that key (the
+        meter's 456 refuses the upload), and given back when it is not translated after
+        all. ``glossary`` is followed (a term it could not apply is in the record's
+        warnings)."""
         doc, source = self.open(filename, data, source, target)
-        refund = charge(doc.characters) if charge is not None else _no_refund
-        try:
-            record, key = self._create(owner, doc, source, target, QUEUED)
+        charged = charge_key if self.meter is not None else None
+        record, key = self._create(owner, doc, source, target, QUEUED, charged_key=charged)
+        with self._lock:
+            self._held.add(record.id)
+        if self.meter is not None and charge_key is not None:
             try:
-                self._queue.put_nowait((record, doc, refund, glossary))
-            except queue.Full:
-                busy = Overloaded(f"{MAX_QUEUED} documents are waiting already; retry "
-                                  "shortly", self.runtime.admission.retry_after_s(),
-                                  code="documents_busy")
-                self.store.update(record, status=ERROR, error=error_of(busy))
-                raise busy from None
-        except BaseException:
-            refund()
-            raise
+                # With the record's id: the charge can be given back by any process later.
+                self.meter.charge(charge_key, doc.characters, ref=record.id)
+            except BaseException:
+                self._release(record.id)
+                self.store.discard(record.id)  # refused: as if never uploaded
+                raise
+        try:
+            self._queue.put_nowait((record, doc, glossary))
+        except queue.Full:
+            busy = Overloaded(f"{MAX_QUEUED} documents are waiting already; retry shortly",
+                              self.runtime.admission.retry_after_s(), code="documents_busy")
+            self._fail(record, error_of(busy), self._holds)
+            raise busy from None
         self._start()
         return Submitted(record, key)
 
     def _create(self, owner: str | None, doc: Document, source: str, target: str,
-                status: str, *, capability: bool = False) -> tuple[DocumentRecord, str]:
+                status: str, *, capability: bool = False, charged_key: int | None = None,
+                ) -> tuple[DocumentRecord, str]:
         return self.store.create(owner, filename=doc.filename, format=doc.format.name,
                                  media_type=doc.format.media_type, source=source,
                                  target=target, characters=doc.characters, status=status,
-                                 capability=capability)
+                                 capability=capability, charged_key=charged_key,
+                                 lease_owner=self.holder)
+
+    # --- failure, leases and recovery -------------------------------------------------------
+
+    def _holds(self, record: DocumentRecord) -> bool:
+        """Whether this process still holds the live document (no other declared it
+        interrupted)."""
+        return record.status in LIVE and record.lease_owner == self.holder
+
+    def _fail(self, record: DocumentRecord, error: dict[str, object],
+              only_if: Callable[[DocumentRecord], bool]) -> DocumentRecord:
+        """The document failed with ``error`` when ``only_if`` holds of its stored record,
+        then its charge given back. The failure is written first: a process that stops
+        between the two leaves a failed, unsettled document, which the next sweep
+        settles."""
+        record = self.store.update(record, only_if=only_if, status=ERROR, error=error)
+        self._release(record.id)
+        return self._settle(record)
+
+    def _settle(self, record: DocumentRecord) -> DocumentRecord:
+        """A failed document's charge given back (at most once: the meter keeps the charge
+        by the document's id), then the record marked so."""
+        if record.status != ERROR or record.charged_key is None or record.refunded:
+            return record
+        if self.meter is not None:
+            try:
+                self.meter.refund_charge(record.charged_key, record.id)
+            except Exception as exc:  # the next sweep tries again: the record says it is due
+                log.error("document %s: its refund failed with %s", record.id,
+                          type(exc).__name__)
+                return record
+        return self.store.update(record, refunded=True)
+
+    def _release(self, doc_id: str) -> None:
+        with self._lock:
+            self._held.discard(doc_id)
+
+    def lapsed(self, record: DocumentRecord) -> bool:
+        """Whether a live document's process has stopped: its lease was not renewed in
+        time, or its process is certainly gone."""
+        if record.status not in LIVE:
+            return False
+        if record.lease_owner == self.holder:
+            with self._lock:
+                if record.id in self._held:
+                    return False
+        return (self.clock() - record.lease_at > self.lease_s
+                or process_gone(record.lease_owner))
+
+    def _check(self, record: DocumentRecord) -> DocumentRecord:
+        """The record, failed as interrupted if its process stopped, and settled."""
+        if self.lapsed(record):
+            record = self._fail(record, _INTERRUPTED, self.lapsed)
+        return self._settle(record)
+
+    def recover(self) -> int:
+        """Every document whose process stopped failed, and every failed charge given
+        back; how many documents were failed."""
+        failed = 0
+        try:
+            for record in self.store.records():
+                if record.unsettled:
+                    failed += self._check(record).status != record.status
+        except RingkasError as exc:  # the data dir is not writable: readers will retry
+            log.error("documents: the recovery sweep failed: %s", exc.message)
+        return failed
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -164,10 +240,7 @@ class DocumentJobs:
         if record is None:
             raise DocumentNotFound("no such document for this key (expired, downloaded "
                                    "already, or never made)")
-        if record.status in LIVE and self.clock() - record.updated_at > self._live_bound(
-                record.status):
-            record = self.store.update(record, status=ERROR, error=_INTERRUPTED)
-        return record
+        return self._check(record)
 
     def download(self, doc_id: str, key: str, owner: Asker) -> Download:
         """The translated file; the document is deleted with it."""
@@ -192,42 +265,55 @@ class DocumentJobs:
     def clock(self) -> float:
         return self.store.clock()
 
-    def _live_bound(self, status: str) -> float:
-        """How long a document can stay queued or translating while its process lives."""
-        item = self.settings.jobs.job_item_timeout_s + 60
-        return item if status == TRANSLATING else (MAX_QUEUED + 1) * item
-
-    # --- the background thread --------------------------------------------------------------
+    # --- the background threads -------------------------------------------------------------
 
     def _start(self) -> None:
         with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._work, name="documents",
-                                                daemon=True)
-                self._thread.start()
+            if not self._threads or not all(t.is_alive() for t in self._threads):
+                self._threads = [
+                    threading.Thread(target=self._work, name="documents", daemon=True),
+                    threading.Thread(target=self._keep_leases, name="documents-leases",
+                                     daemon=True)]
+                for thread in self._threads:
+                    thread.start()
+
+    def _keep_leases(self) -> None:
+        """Renew this process's leases; now and then sweep for what stopped processes left
+        (documents nobody reads are settled too)."""
+        swept = time.monotonic()
+        while True:
+            time.sleep(self.lease_s / 3)
+            with self._lock:
+                held = sorted(self._held)
+            try:
+                self.store.renew(held, self.holder)
+            except Exception as exc:  # the next renewal tries again
+                log.error("documents: renewing leases failed with %s", type(exc).__name__)
+            if time.monotonic() - swept > PURGE_EVERY_S:
+                swept = time.monotonic()
+                self.recover()
 
     def _work(self) -> None:
         while True:
-            record, doc, refund, glossary = self._queue.get()
-            translated = False
+            record, doc, glossary = self._queue.get()
             try:
-                translated = self._run(record, doc, glossary)
+                self._run(record, doc, glossary)
             except Exception as exc:  # the thread lives on; frames only reach the log
                 log.error("document %s: the background thread failed with %s\n%s", record.id,
                           type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)))
-            if not translated:
-                try:
-                    refund()  # only translated characters count
-                except Exception as exc:
-                    log.error("document %s: its refund failed with %s", record.id,
-                              type(exc).__name__)
+                self._fail(record, error_object("internal_error", "internal error while "
+                                                "translating this document; see the service "
+                                                "log"), self._holds)
+            finally:
+                self._release(record.id)
 
     def _run(self, record: DocumentRecord, doc: Document,
-             glossary: GlossaryPolicy | None = None) -> bool:
-        """Whether the document was translated."""
+             glossary: GlossaryPolicy | None = None) -> None:
         warnings: list[RunWarning] = []
         rt = self.runtime
-        record = self.store.update(record, status=TRANSLATING)
+        record = self.store.update(record, only_if=self._holds, status=TRANSLATING)
+        if record.status != TRANSLATING:  # declared interrupted meanwhile
+            return
         deadline = rt.admission.deadline(self.settings.jobs.job_item_timeout_s)
         try:
             while True:
@@ -244,14 +330,7 @@ class DocumentJobs:
                 out = doc.translate(pipeline_translator(pipeline, deadline, record.source,
                                                         record.target, glossary, warnings))
         except RingkasError as exc:
-            self.store.update(record, status=ERROR, error=error_of(exc))
-            return False
-        except Exception as exc:
-            log.error("document %s failed with %s\n%s", record.id, type(exc).__name__,
-                      "".join(traceback.format_tb(exc.__traceback__)))
-            self.store.update(record, status=ERROR, error=error_object(
-                "internal_error", "internal error while translating this document; see the "
-                "service log"))
-            return False
-        self.store.finish(record, out, tuple(dict.fromkeys(w.code for w in warnings)))
-        return True
+            self._fail(record, error_of(exc), self._holds)
+            return
+        self.store.finish(record, out, tuple(dict.fromkeys(w.code for w in warnings)),
+                          only_if=self._holds)

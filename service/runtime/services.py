@@ -35,8 +35,9 @@ class Services:
         count its engines' tokens."""
         settings = runtime.settings
         keys = KeyStore(settings.auth.keys_db) if settings.auth.require_api_keys else None
-        return cls(runtime, make_backend(settings, runtime), DocumentJobs(settings, runtime),
-                   keys, keys if keys is not None else ProcessMeter(), metrics)
+        usage: Meter = keys if keys is not None else ProcessMeter()
+        return cls(runtime, make_backend(settings, runtime),
+                   DocumentJobs(settings, runtime, meter=usage), keys, usage, metrics)
 
     @property
     def settings(self) -> Settings:
