@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
@@ -68,9 +69,14 @@ def detect(filename: str, data: bytes, limits: Limits) -> DocumentFormat:
     if fmt is DOCX:
         if not data.startswith(_ZIP):
             _mismatch(suffix, sniffed or "not a zip archive")
-        check_docx_zip(data)
+        check_docx_zip(data, limits)
     elif sniffed is not None:
         _mismatch(suffix, sniffed)
+    elif fmt is HTML:
+        # UTF-16's "</" is not the bytes b"</": counted in UTF-8 (a 1.5 MB file at most).
+        markup = (data.decode("utf-16", "replace").encode()
+                  if data.startswith((b"\xff\xfe", b"\xfe\xff")) else data)
+        check_elements(count_elements([markup], limits.max_document_elements), limits)
     return fmt
 
 
@@ -79,8 +85,9 @@ def _mismatch(suffix: str, found: str) -> None:
                           code="file_format_mismatch", details={"field": "file"})
 
 
-def check_docx_zip(data: bytes) -> None:
-    """A readable zip, not a bomb, holding a Word document's parts."""
+def check_docx_zip(data: bytes, limits: Limits) -> None:
+    """A readable zip, not a bomb, holding a Word document's parts, whose XML parts hold at
+    most ``limits.max_document_elements`` elements together."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
@@ -98,6 +105,54 @@ def check_docx_zip(data: bytes) -> None:
     if missing:
         raise InvalidDocument(f"the zip archive is not an Office document (no {missing[0]})",
                               code="invalid_document", details={"field": "file"})
+    check_elements(_count_zip_elements(data, limits.max_document_elements), limits)
+
+
+_CHUNK = 1 << 20
+
+
+def _count_zip_elements(data: bytes, limit: int) -> int:
+    """The elements of the package's XML parts, inflated a chunk at a time (never a whole
+    part in memory), stopping once past ``limit``."""
+    total = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for member in archive.infolist():
+                if not member.filename.endswith((".xml", ".rels")):
+                    continue
+                with archive.open(member) as part:
+                    total += count_elements(iter(lambda: part.read(_CHUNK), b""),
+                                            limit - total)
+                if total > limit:
+                    break
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise InvalidDocument("the DOCX cannot be read (a damaged zip member)",
+                              code="invalid_document", details={"field": "file"}) from None
+    return total
+
+
+def count_elements(chunks: Iterable[bytes], limit: int) -> int:
+    """How many elements markup in ``chunks`` can hold at most: its ``<`` that open no end
+    tag, comment, declaration or processing instruction (a ``<`` in text is escaped; one in
+    a comment or CDATA section only counts too many). Stops once past ``limit``: the cost of
+    a bomb is bounded by the limit, and each chunk's count runs in C."""
+    total, last = 0, b""
+    for chunk in chunks:
+        pairs = last + chunk  # an end tag's "</" may straddle two chunks
+        total += (chunk.count(b"<") - pairs.count(b"</") - pairs.count(b"<!")
+                  - pairs.count(b"<?"))
+        last = chunk[-1:]
+        if total > limit:
+            break
+    return total
+
+
+def check_elements(elements: int, limits: Limits) -> None:
+    if elements > limits.max_document_elements:
+        raise PayloadTooLarge("the document's markup holds more elements (tags) than the "
+                              f"limit, {limits.max_document_elements}",
+                              code="too_many_elements",
+                              details={"field": "file", "limit": limits.max_document_elements})
 
 
 def decode_text(data: bytes, what: str) -> tuple[str, str]:

@@ -30,7 +30,7 @@ from service.auth.usage import Meter
 from service.config import Settings
 from service.contract.errors import error_object, error_of
 from service.documents.document import Document, open_document
-from service.documents.formats import SUPPORTED_EXTENSIONS
+from service.documents.formats import SUPPORTED_EXTENSIONS, detect
 from service.documents.lease import process_gone, process_id
 from service.documents.store import (
     DONE,
@@ -52,10 +52,12 @@ from service.pipeline.report import RunWarning
 from service.text.language import likelier_language
 
 if TYPE_CHECKING:
+    from service.overload import Deadline
+    from service.pipeline.pipeline import Pipeline
     from service.runtime.assembly import Runtime
 
 log = logging.getLogger(__name__)
-MAX_QUEUED = 8  # documents waiting for the background thread, held in memory
+MAX_QUEUED = 8  # documents waiting for the background thread, their bytes held in memory
 _INTERRUPTED = error_object("document_interrupted", "the service stopped before this "
                             "document was translated; upload it again")
 
@@ -72,6 +74,15 @@ class DocumentFailed(DocumentNotReady):
     (HTTP 409, DeepL's too); its status says why."""
 
     default_code = "document_failed"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A queued document as uploaded: its bytes, not its parsed tree (a DOCX's tree takes
+    many times its file's size)."""
+
+    filename: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -97,7 +108,7 @@ class DocumentJobs:
         self.holder = process_id()  # this process's name on the leases it holds
         self.lease_s = settings.jobs.document_lease_s
         self._held: set[str] = set()  # the ids of the live documents this process holds
-        self._queue: queue.Queue[tuple[DocumentRecord, Document,
+        self._queue: queue.Queue[tuple[DocumentRecord, Upload,
                                        GlossaryPolicy | None]] = queue.Queue(MAX_QUEUED)
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -118,12 +129,19 @@ class DocumentJobs:
     def translate_now(self, owner: str | None, filename: str, data: bytes, source: str,
                       target: str) -> Submitted:
         """Translate in this request, under its deadline; the translated file is stored for
-        download. Errors are the request's own (nothing is stored then)."""
-        doc, source = self.open(filename, data, source, target)
+        download. Errors are the request's own (nothing is stored then). The file is parsed
+        inside the admission slot: how many are parsed at once is bounded as translations
+        are (the cheap checks, on the bytes, answer first)."""
+        detect(filename, data, self.settings.limits)
         rt = self.runtime
         rt.pipeline()  # 503 before any work when the models are not ready
-        out = rt.run(lambda pipeline, deadline: doc.translate(
-            pipeline_translator(pipeline, deadline, source, target)))
+
+        def work(pipeline: Pipeline, deadline: Deadline) -> tuple[Document, str, bytes]:
+            doc, found = self.open(filename, data, source, target)
+            return doc, found, doc.translate(pipeline_translator(pipeline, deadline, found,
+                                                                 target))
+
+        doc, source, out = rt.run(work)
         # LibreTranslate's: the URL it answers is the capability
         record, key = self._create(owner, doc, source, target, TRANSLATING, capability=True)
         return Submitted(self.store.finish(record, out), key)
@@ -136,7 +154,11 @@ class DocumentJobs:
         meter's 456 refuses the upload), and given back when it is not translated after
         all. ``glossary`` is followed (a term it could not apply is in the record's
         warnings)."""
-        doc, source = self.open(filename, data, source, target)
+        detect(filename, data, self.settings.limits)  # the cheap checks, before admission
+        # Parsed in an admission slot to count what it holds, then let go: the queue holds
+        # the bytes, and the background thread parses them again in its own slot.
+        doc, source = self.runtime.run(lambda _p, _d: self.open(filename, data, source,
+                                                                 target))
         charged = charge_key if self.meter is not None else None
         record, key = self._create(owner, doc, source, target, QUEUED, charged_key=charged)
         with self._lock:
@@ -150,7 +172,7 @@ class DocumentJobs:
                 self.store.discard(record.id)  # refused: as if never uploaded
                 raise
         try:
-            self._queue.put_nowait((record, doc, glossary))
+            self._queue.put_nowait((record, Upload(filename, data), glossary))
         except queue.Full:
             busy = Overloaded(f"{MAX_QUEUED} documents are waiting already; retry shortly",
                               self.runtime.admission.retry_after_s(), code="documents_busy")
@@ -295,9 +317,9 @@ class DocumentJobs:
 
     def _work(self) -> None:
         while True:
-            record, doc, glossary = self._queue.get()
+            record, upload, glossary = self._queue.get()
             try:
-                self._run(record, doc, glossary)
+                self._run(record, upload, glossary)
             except Exception as exc:  # the thread lives on; frames only reach the log
                 log.error("document %s: the background thread failed with %s\n%s", record.id,
                           type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)))
@@ -307,7 +329,7 @@ class DocumentJobs:
             finally:
                 self._release(record.id)
 
-    def _run(self, record: DocumentRecord, doc: Document,
+    def _run(self, record: DocumentRecord, upload: Upload,
              glossary: GlossaryPolicy | None = None) -> None:
         warnings: list[RunWarning] = []
         rt = self.runtime
@@ -327,6 +349,7 @@ class DocumentJobs:
             while rt.admission.depth[1] > 0 and deadline.remaining() > 0:
                 time.sleep(0.05)  # interactive requests are waiting: they go first
             with rt.admission.slot(deadline):
+                doc = open_document(upload.filename, upload.data, self.settings.limits)
                 out = doc.translate(pipeline_translator(pipeline, deadline, record.source,
                                                         record.target, glossary, warnings))
         except RingkasError as exc:
