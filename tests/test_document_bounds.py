@@ -6,18 +6,23 @@ tags) is refused from its bytes, before any parser builds a tree, with 413
 from __future__ import annotations
 
 import io
+import threading
+import time
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pytest
 from flask.testing import FlaskClient
 
 from service.api import create_app
+from service.api.runtime import services_of
 from service.config import Limits, Settings
 from service.documents.document import open_document
 from service.documents.formats import count_elements
-from service.engine import Engine
+from service.documents.store import TRANSLATING
+from service.engine import Engine, EngineWrapper, GenerationParams
 from service.errors import PayloadTooLarge
+from service.runtime.documents import Upload
 from tests.conftest import with_limits
 from tests.test_documents import article_docx, post_file
 
@@ -84,3 +89,33 @@ def test_a_document_under_the_element_bound_is_translated(client: FlaskClient) -
     # python-docx's own template holds some 18,600 elements (styles): a plain DOCX passes.
     assert post_file(client, "ok.html", bomb_html(20_000)).status_code == 200
     assert post_file(client, "ok.docx", article_docx()).status_code == 200
+
+
+class _Blocking(EngineWrapper):
+    def __init__(self, inner: Engine, release: threading.Event) -> None:
+        super().__init__(inner)
+        self.release = release
+
+    def generate(self, texts: Sequence[str], params: GenerationParams | None = None,
+                 ) -> list[str]:
+        self.release.wait(timeout=60)
+        return self.inner.generate(texts, params)
+
+
+def test_a_queued_document_waits_as_its_bytes_not_its_tree(
+        settings: Settings, engines: Mapping[str, Engine]) -> None:
+    release = threading.Event()
+    app = create_app(settings, engines={r: _Blocking(e, release) for r, e in engines.items()})
+    jobs = services_of(app).documents
+    try:
+        first = jobs.submit(None, "a.docx", article_docx(), "id", "en")
+        second = jobs.submit(None, "b.docx", article_docx(), "id", "en")
+        end = time.monotonic() + 30
+        while jobs.status(first.record.id, first.key, None).status != TRANSLATING:
+            assert time.monotonic() < end
+            time.sleep(0.02)
+        waiting = list(jobs._queue.queue)
+        assert [r.id for r, _, _ in waiting] == [second.record.id]
+        assert waiting[0][1] == Upload("b.docx", article_docx())
+    finally:
+        release.set()

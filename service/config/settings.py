@@ -40,9 +40,10 @@ class Limits:
     max_document_paragraphs: int = setting("RINGKAS_MAX_DOCUMENT_PARAGRAPHS", 5_000)
     max_document_chars: int = setting("RINGKAS_MAX_DOCUMENT_CHARS", 100_000)
     # Elements (tags) of a document's markup: of an HTML file, or of all a DOCX's XML parts
-    # together. Counted in the bytes before any parser builds a tree: a parsed element
-    # costs hundreds of bytes, so this bounds what one document can take in memory.
-    max_document_elements: int = setting("RINGKAS_MAX_DOCUMENT_ELEMENTS", 200_000)
+    # together. Counted in the bytes before any parser builds a tree: a parsed HTML element
+    # costs some 600 bytes, so this bounds what one document can take in memory (some
+    # 60 MB; a DOCX's, some 20).
+    max_document_elements: int = setting("RINGKAS_MAX_DOCUMENT_ELEMENTS", 100_000)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ import queue
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,17 +48,21 @@ from service.documents.store import (
 )
 from service.errors import NotReady, Overloaded, RingkasError
 from service.glossary.terms import GlossaryPolicy
+from service.overload import Deadline
 from service.pipeline.markup import pipeline_translator
 from service.pipeline.report import RunWarning
 from service.text.language import likelier_language
 
 if TYPE_CHECKING:
-    from service.overload import Deadline
     from service.pipeline.pipeline import Pipeline
     from service.runtime.assembly import Runtime
 
 log = logging.getLogger(__name__)
 MAX_QUEUED = 8  # documents waiting for the background thread, their bytes held in memory
+# Documents parsed (held as trees) at once in this process, whichever route: a parsed
+# document takes tens of MB (an HTML file at the element bound, some 60), many times its
+# bytes, so this and the element bound bound what documents add to the process's memory.
+MAX_OPEN = 2
 _INTERRUPTED = error_object("document_interrupted", "the service stopped before this "
                             "document was translated; upload it again")
 
@@ -111,6 +116,7 @@ class DocumentJobs:
         self._queue: queue.Queue[tuple[DocumentRecord, Upload,
                                        GlossaryPolicy | None]] = queue.Queue(MAX_QUEUED)
         self._threads: list[threading.Thread] = []
+        self._open = threading.BoundedSemaphore(MAX_OPEN)
         self._lock = threading.Lock()
         # the file extensions translated (LibreTranslate's /frontend/settings reports them)
         self.formats: tuple[str, ...] = tuple(SUPPORTED_EXTENSIONS)
@@ -126,6 +132,18 @@ class DocumentJobs:
             source = detect_source(doc.content.units) if doc.content.units else target
         return doc, source
 
+    @contextmanager
+    def _opening(self, deadline: Deadline) -> Iterator[None]:
+        """One of the MAX_OPEN places for a parsed document, waited for until
+        ``deadline``."""
+        if not self._open.acquire(timeout=max(0.0, deadline.remaining())):
+            raise Overloaded(f"{MAX_OPEN} documents are being read already; retry shortly",
+                             self.runtime.admission.retry_after_s(), code="documents_busy")
+        try:
+            yield
+        finally:
+            self._open.release()
+
     def translate_now(self, owner: str | None, filename: str, data: bytes, source: str,
                       target: str) -> Submitted:
         """Translate in this request, under its deadline; the translated file is stored for
@@ -137,9 +155,10 @@ class DocumentJobs:
         rt.pipeline()  # 503 before any work when the models are not ready
 
         def work(pipeline: Pipeline, deadline: Deadline) -> tuple[Document, str, bytes]:
-            doc, found = self.open(filename, data, source, target)
-            return doc, found, doc.translate(pipeline_translator(pipeline, deadline, found,
-                                                                 target))
+            with self._opening(deadline):
+                doc, found = self.open(filename, data, source, target)
+                return doc, found, doc.translate(pipeline_translator(pipeline, deadline,
+                                                                     found, target))
 
         doc, source, out = rt.run(work)
         # LibreTranslate's: the URL it answers is the capability
@@ -157,8 +176,11 @@ class DocumentJobs:
         detect(filename, data, self.settings.limits)  # the cheap checks, before admission
         # Parsed in an admission slot to count what it holds, then let go: the queue holds
         # the bytes, and the background thread parses them again in its own slot.
-        doc, source = self.runtime.run(lambda _p, _d: self.open(filename, data, source,
-                                                                 target))
+        def counted(_: Pipeline, deadline: Deadline) -> tuple[Document, str]:
+            with self._opening(deadline):
+                return self.open(filename, data, source, target)
+
+        doc, source = self.runtime.run(counted)
         charged = charge_key if self.meter is not None else None
         record, key = self._create(owner, doc, source, target, QUEUED, charged_key=charged)
         with self._lock:
@@ -348,7 +370,7 @@ class DocumentJobs:
                     time.sleep(0.5)
             while rt.admission.depth[1] > 0 and deadline.remaining() > 0:
                 time.sleep(0.05)  # interactive requests are waiting: they go first
-            with rt.admission.slot(deadline):
+            with rt.admission.slot(deadline), self._opening(deadline):
                 doc = open_document(upload.filename, upload.data, self.settings.limits)
                 out = doc.translate(pipeline_translator(pipeline, deadline, record.source,
                                                         record.target, glossary, warnings))
