@@ -119,3 +119,12 @@ def test_a_queued_document_waits_as_its_bytes_not_its_tree(
         assert waiting[0][1] == Upload("b.docx", article_docx())
     finally:
         release.set()
+
+
+def test_elements_nested_too_deep_are_refused() -> None:
+    deep = b"<html><body>" + b"<i>" * 300 + b"Desa itu kecil.</body></html>"
+    with pytest.raises(PayloadTooLarge) as info:
+        open_document("deep.html", deep, Limits())
+    assert info.value.code == "document_too_deep" and info.value.details["limit"] == 256
+    nested = b"<html><body>" + b"<i>" * 200 + b"Desa itu kecil.</body></html>"
+    assert open_document("ok.html", nested, Limits()).content.units == ["Desa itu kecil."]

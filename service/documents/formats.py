@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any
 
 from service.config import Limits
 from service.errors import InvalidDocument, PayloadTooLarge
@@ -34,6 +35,9 @@ SUPPORTED_EXTENSIONS: tuple[str, ...] = (".txt", ".html", ".docx")
 # (a member inflating past its declared size fails its CRC check), so checking them is
 # enough.
 MAX_ZIP_MEMBERS = 2_000
+# How deep elements may nest: libxml2's own bound without XML_PARSE_HUGE, which python-docx
+# reads a DOCX's parts under (deeper is a damaged DOCX there); HTML is held to it too.
+MAX_DEPTH = 256
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 _ZIP = b"PK\x03\x04"
 _BINARY = {_ZIP: "a zip archive (DOCX, XLSX, ...)", b"%PDF": "a PDF file",
@@ -145,6 +149,20 @@ def count_elements(chunks: Iterable[bytes], limit: int) -> int:
         if total > limit:
             break
     return total
+
+
+def check_depth(root: Any) -> None:
+    """``root``'s elements nest at most MAX_DEPTH deep (a walk without recursion: the
+    tree may be as deep as it has elements)."""
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise PayloadTooLarge(f"the document's elements nest more than {MAX_DEPTH} deep",
+                                  code="document_too_deep",
+                                  details={"field": "file", "limit": MAX_DEPTH})
+        stack.extend((child, depth + 1) for child in getattr(node, "contents", ())
+                     if getattr(child, "contents", None) is not None)
 
 
 def check_elements(elements: int, limits: Limits) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from service.documents.formats import decode_text
+from service.documents.formats import check_depth, decode_text
 from service.errors import InvalidDocument, InvalidMarkup
 from service.pipeline.markup import MarkupText, has_letters, split_space
 
@@ -47,6 +47,7 @@ class HtmlFile:
         except InvalidMarkup as exc:
             raise InvalidDocument(f"the HTML file cannot be read: {exc.message}",
                                   code="invalid_markup", details={"field": "file"}) from None
+        check_depth(self.page.soup)  # before anything walks the tree recursively
 
     @property
     def units(self) -> list[str]:
