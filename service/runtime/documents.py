@@ -31,7 +31,7 @@ from service.auth.usage import Meter
 from service.config import Settings
 from service.contract.errors import error_object, error_of
 from service.documents.document import Document, open_document
-from service.documents.formats import SUPPORTED_EXTENSIONS, detect
+from service.documents.formats import SUPPORTED_EXTENSIONS, DocumentFormat, detect
 from service.documents.lease import process_gone, process_id
 from service.documents.store import (
     DONE,
@@ -79,6 +79,19 @@ class DocumentFailed(DocumentNotReady):
     (HTTP 409, DeepL's too); its status says why."""
 
     default_code = "document_failed"
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What the record of a parsed document needs: not its tree."""
+
+    filename: str
+    format: DocumentFormat
+    characters: int
+
+    @classmethod
+    def of(cls, doc: Document) -> Checked:
+        return cls(doc.filename, doc.format, doc.characters)
 
 
 @dataclass(frozen=True)
@@ -154,11 +167,11 @@ class DocumentJobs:
         rt = self.runtime
         rt.pipeline()  # 503 before any work when the models are not ready
 
-        def work(pipeline: Pipeline, deadline: Deadline) -> tuple[Document, str, bytes]:
+        def work(pipeline: Pipeline, deadline: Deadline) -> tuple[Checked, str, bytes]:
             with self._opening(deadline):
                 doc, found = self.open(filename, data, source, target)
-                return doc, found, doc.translate(pipeline_translator(pipeline, deadline,
-                                                                     found, target))
+                return Checked.of(doc), found, doc.translate(
+                    pipeline_translator(pipeline, deadline, found, target))
 
         doc, source, out = rt.run(work)
         # LibreTranslate's: the URL it answers is the capability
@@ -176,9 +189,10 @@ class DocumentJobs:
         detect(filename, data, self.settings.limits)  # the cheap checks, before admission
         # Parsed in an admission slot to count what it holds, then let go: the queue holds
         # the bytes, and the background thread parses them again in its own slot.
-        def counted(_: Pipeline, deadline: Deadline) -> tuple[Document, str]:
+        def counted(_: Pipeline, deadline: Deadline) -> tuple[Checked, str]:
             with self._opening(deadline):
-                return self.open(filename, data, source, target)
+                doc, found = self.open(filename, data, source, target)
+                return Checked.of(doc), found  # the tree goes with the slot
 
         doc, source = self.runtime.run(counted)
         charged = charge_key if self.meter is not None else None
@@ -203,7 +217,7 @@ class DocumentJobs:
         self._start()
         return Submitted(record, key)
 
-    def _create(self, owner: str | None, doc: Document, source: str, target: str,
+    def _create(self, owner: str | None, doc: Checked, source: str, target: str,
                 status: str, *, capability: bool = False, charged_key: int | None = None,
                 ) -> tuple[DocumentRecord, str]:
         return self.store.create(owner, filename=doc.filename, format=doc.format.name,
