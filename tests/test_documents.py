@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import shutil
+import threading
 import time
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -39,8 +40,8 @@ from service.documents.store import (
     KeyHolder,
 )
 from service.engine import Engine, EngineWrapper, GenerationParams
-from service.errors import InvalidDocument, PayloadTooLarge
-from service.runtime.documents import DocumentFailed, DocumentJobs
+from service.errors import InvalidDocument, Overloaded, PayloadTooLarge
+from service.runtime.documents import MAX_QUEUED, DocumentFailed, DocumentJobs
 from tests.conftest import with_limits
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -520,6 +521,71 @@ def test_a_document_left_live_by_a_stopped_process_is_reported_interrupted(
     assert status.error["code"] == "document_interrupted"
     # Its retention counts from its end, not from its upload.
     assert status.expires_at == now[0] + 3600
+
+
+class Gated(EngineWrapper):
+    """Upper-cases, once ``release`` is set: until then the background thread stays on its
+    first document, and every later upload waits in the queue."""
+
+    def __init__(self, inner: Engine) -> None:
+        super().__init__(inner)
+        self.entered, self.release = threading.Event(), threading.Event()
+
+    def generate(self, texts: Sequence[str], params: GenerationParams | None = None,
+                 ) -> list[str]:
+        self.entered.set()
+        self.release.wait(60)
+        return [t.upper() for t in texts]
+
+
+def test_one_key_holds_only_its_share_of_the_document_queue(
+        settings: Settings, upper: Mapping[str, Engine]) -> None:
+    gate = Gated(upper["translate_id_en"])
+    keyed = settings.changed(require_api_keys=True, max_queued_documents_per_key=2)
+    store = KeyStore(keyed.auth.keys_db)
+    (_, mine), (_, other) = store.add("busy"), store.add("other")
+    client = create_app(keyed, engines={**upper, "translate_id_en": gate}).test_client()
+
+    def upload(key: str) -> Any:
+        return client.post("/v2/document", headers={"Authorization": f"DeepL-Auth-Key {key}"},
+                           data={"file": (io.BytesIO(b"Satu desa."), "a.txt"),
+                                 "source_lang": "ID", "target_lang": "EN"})
+
+    try:
+        assert upload(mine).status_code == 200
+        assert gate.entered.wait(60)  # taken from the queue: it holds none of the places
+        assert [upload(mine).status_code for _ in range(2)] == [200, 200]
+        refused = upload(mine)
+        assert refused.status_code == 429, refused.get_json()
+        assert refused.get_json()["code"] == "documents_key_busy"
+        assert set(refused.get_json()) == {"message", "code"}  # DeepL's shape
+        assert int(refused.headers["Retry-After"]) >= 1
+        assert upload(other).status_code == 200  # the queue has room for another key
+    finally:
+        gate.release.set()
+    # Once its documents have started, the key has its places back.
+    end = time.monotonic() + 60
+    while (status := upload(mine).status_code) == 429 and time.monotonic() < end:
+        time.sleep(0.05)
+    assert status == 200
+
+
+def test_with_keys_off_the_whole_document_queue_is_the_one_callers(
+        settings: Settings, upper: Mapping[str, Engine]) -> None:
+    gate = Gated(upper["translate_id_en"])
+    app = create_app(settings.changed(max_queued_documents_per_key=2),
+                     engines={**upper, "translate_id_en": gate})
+    jobs: DocumentJobs = services_of(app).documents
+    try:
+        jobs.submit(None, "a.txt", b"Satu desa.", "id", "en")
+        assert gate.entered.wait(60)
+        for _ in range(MAX_QUEUED):
+            jobs.submit(None, "a.txt", b"Satu desa.", "id", "en")
+        with pytest.raises(Overloaded) as full:
+            jobs.submit(None, "a.txt", b"Satu desa.", "id", "en")
+        assert full.value.code == "documents_busy"
+    finally:
+        gate.release.set()
 
 
 # --- a live server, as a LibreTranslate client uses it ---------------------------------------

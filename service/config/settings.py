@@ -105,6 +105,9 @@ class JobSettings:
     # document whose lease lapsed (its process was killed) is reported failed, and its
     # characters given back, by the next process that looks.
     document_lease_s: int = setting("RINGKAS_DOCUMENT_LEASE", 30)
+    # One key's share of the documents waiting for the background thread (0: none of its
+    # own), so one key's uploads cannot take every place in that queue from the others.
+    max_queued_documents_per_key: int = setting("RINGKAS_MAX_QUEUED_DOCUMENTS_PER_KEY", 4)
     # allow-list of webhook hosts; empty: no webhooks
     webhook_hosts: tuple[str, ...] = setting("RINGKAS_WEBHOOK_HOSTS", ())
     # signs webhook bodies (HMAC-SHA256) when set

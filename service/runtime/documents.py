@@ -21,6 +21,7 @@ import queue
 import threading
 import time
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -72,6 +73,19 @@ class DocumentNotReady(RingkasError):
 
     status = 409
     default_code = "document_not_ready"
+
+
+class DocumentsKeyBusy(RingkasError):
+    """This key holds its share of the document queue (RINGKAS_MAX_QUEUED_DOCUMENTS_PER_KEY):
+    HTTP 429, as DeepL answers a client sending too much, so its clients back off and retry;
+    other keys' documents are still taken."""
+
+    status = 429
+    default_code = "documents_key_busy"
+
+    def __init__(self, message: str, retry_after_s: int, *, limit: int) -> None:
+        super().__init__(message, details={"retry_after_s": retry_after_s, "limit": limit},
+                         headers={"Retry-After": str(retry_after_s)})
 
 
 class DocumentFailed(DocumentNotReady):
@@ -131,6 +145,10 @@ class DocumentJobs:
         self._threads: list[threading.Thread] = []
         self._open = threading.BoundedSemaphore(MAX_OPEN)
         self._lock = threading.Lock()
+        # Each key's documents in the queue, counted under _queued_lock with the queue's own
+        # put, so concurrent uploads of one key never pass its share together.
+        self._queued: Counter[str] = Counter()
+        self._queued_lock = threading.Lock()
         # the file extensions translated (LibreTranslate's /frontend/settings reports them)
         self.formats: tuple[str, ...] = tuple(SUPPORTED_EXTENSIONS)
         self.recover()  # what a stopped process left live is failed, and given back, now
@@ -208,14 +226,41 @@ class DocumentJobs:
                 self.store.discard(record.id)  # refused: as if never uploaded
                 raise
         try:
-            self._queue.put_nowait((record, Upload(filename, data), glossary))
-        except queue.Full:
-            busy = Overloaded(f"{MAX_QUEUED} documents are waiting already; retry shortly",
-                              self.runtime.admission.retry_after_s(), code="documents_busy")
+            self._enqueue(record, Upload(filename, data), glossary)
+        except (Overloaded, DocumentsKeyBusy) as busy:
             self._fail(record, error_of(busy), self._holds)
-            raise busy from None
+            raise
         self._start()
         return Submitted(record, key)
+
+    def _enqueue(self, record: DocumentRecord, upload: Upload,
+                 glossary: GlossaryPolicy | None) -> None:
+        """Into the queue, when it has room and the document's key holds less than its
+        share of it. With keys off there is one caller: the whole queue is its."""
+        owner, share = record.owner, self.settings.jobs.max_queued_documents_per_key
+        with self._queued_lock:
+            if owner is not None and share and self._queued[owner] >= share:
+                raise DocumentsKeyBusy(
+                    f"this key has {self._queued[owner]} documents waiting already, its "
+                    "share of the queue; retry when one has started",
+                    self.runtime.admission.retry_after_s(), limit=share)
+            try:
+                self._queue.put_nowait((record, upload, glossary))
+            except queue.Full:
+                raise Overloaded(f"{MAX_QUEUED} documents are waiting already; retry "
+                                 "shortly", self.runtime.admission.retry_after_s(),
+                                 code="documents_busy") from None
+            if owner is not None:
+                self._queued[owner] += 1
+
+    def _dequeued(self, record: DocumentRecord) -> None:
+        """The background thread took ``record`` from the queue: its key's place is free."""
+        if record.owner is None:
+            return
+        with self._queued_lock:
+            self._queued[record.owner] -= 1
+            if self._queued[record.owner] <= 0:
+                del self._queued[record.owner]
 
     def _create(self, owner: str | None, doc: Checked, source: str, target: str,
                 status: str, *, capability: bool = False, charged_key: int | None = None,
@@ -354,6 +399,7 @@ class DocumentJobs:
     def _work(self) -> None:
         while True:
             record, upload, glossary = self._queue.get()
+            self._dequeued(record)
             try:
                 self._run(record, upload, glossary)
             except Exception as exc:  # the thread lives on; frames only reach the log
