@@ -479,3 +479,51 @@ def test_compare_quantities_of_one_sentence_pair(source: str, target: str,
     from tests.quantity_pairs import compare_quantities
 
     assert [(f.issue, f.text, f.expected) for f in compare_quantities(source, target)] == expected
+
+
+def test_the_fidelity_check_reads_the_deadline_between_sentences() -> None:
+    """The check's CPU work stops at the request's deadline: ``tick`` runs before each
+    summary sentence is attributed and reviewed, and what it raises ends the check."""
+    sources = build_sources(seed_sentences(), SEED_EN)
+    calls: list[int] = []
+
+    def count() -> None:
+        calls.append(1)
+
+    attribution, _ = check_summary(STANDARD, sources, count)
+    assert len(calls) == 2 * len(attribution.summary_sentences) > 2
+
+    class Late(Exception):
+        pass
+
+    def late() -> None:
+        if len(calls) >= 1:
+            raise Late
+        calls.append(1)
+
+    calls.clear()
+    with pytest.raises(Late):
+        check_summary(STANDARD, sources, late)
+    assert calls == [1]  # the second sentence was not attributed
+
+
+def test_a_summary_past_its_deadline_stops_in_the_fidelity_check(
+        engines: Mapping[str, Engine], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pipeline hands the check its request's deadline, and the deadline's error is the
+    request's answer (504 deadline_exceeded), not a finished check after it."""
+    import service.pipeline.pipeline as pipeline_module
+    from service.errors import DeadlineExceeded
+    from service.overload import Deadline
+
+    real = pipeline_module.check_summary
+    deadline = Deadline.after(300)
+
+    def expire(summary: str, sources: Sources, tick: object = None) -> object:
+        object.__setattr__(deadline, "expires_at", 0.0)  # it passes as the check starts
+        return real(summary, sources, tick)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline_module, "check_summary", expire)
+    pipeline, _ = _pipeline(engines, STANDARD, "direct")
+    req = SummarizeRequest(text=SEED, length=Length(5), strategy="direct")
+    with pytest.raises(DeadlineExceeded):
+        pipeline.summarize(req, deadline)

@@ -8,7 +8,7 @@ Rule-based and cheap: no model, no network, nothing logged. See ``align`` for at
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from service.fidelity.align import Attribution, SentenceAttribution, SourceLink, attribute
@@ -30,13 +30,15 @@ __all__ = [
 ]  # fmt: skip
 
 
-def check_summary(summary: str, sources: Sources) -> tuple[Attribution, FidelityReport]:
+def check_summary(summary: str, sources: Sources, tick: Callable[[], None] | None = None,
+                  ) -> tuple[Attribution, FidelityReport]:
     """Attribution of each summary sentence, and the claims checked against it, with the
-    sentences nothing supports."""
-    attribution = attribute(split_sentences(summary, "en"), sources)
+    sentences nothing supports. ``tick`` is called before each summary sentence is
+    attributed and reviewed (a request's deadline check: it raises to stop the work)."""
+    attribution = attribute(split_sentences(summary, "en"), sources, tick)
     unsupported = tuple(UnsupportedSentence(i, s.text)
                         for i, s in enumerate(attribution.summary_sentences) if not s.supported)
-    return attribution, replace(review(attribution, sources), sentences=unsupported)
+    return attribution, replace(review(attribution, sources, tick), sentences=unsupported)
 
 
 def check_fidelity(summary: str, source_id: str | Sequence[str],

@@ -14,7 +14,7 @@ weight they add; a summary sentence is supported when they cover ``SUPPORTED_AT`
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,8 +171,13 @@ def attribute_sentence(sentence: str, sources: Sources) -> SentenceAttribution:
     return SentenceAttribution(sentence, links, round(coverage, 2), coverage >= threshold)
 
 
-def attribute(summary_sentences: Sequence[str], sources: Sources) -> Attribution:
-    """Each summary sentence's supporting article sentences."""
+def attribute(summary_sentences: Sequence[str], sources: Sources,
+              tick: Callable[[], None] | None = None) -> Attribution:
+    """Each summary sentence's supporting article sentences; ``tick`` before each."""
     english = (tuple(s.english for s in sources.sentences) if sources.has_english else None)
-    return Attribution(sources.texts,
-                       tuple(attribute_sentence(s, sources) for s in summary_sentences), english)
+    found = []
+    for sentence in summary_sentences:
+        if tick is not None:
+            tick()
+        found.append(attribute_sentence(sentence, sources))
+    return Attribution(sources.texts, tuple(found), english)

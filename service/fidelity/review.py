@@ -498,11 +498,15 @@ def _check_name(name: Name, i: int, supporting: Sequence[Found],
                   best[1] if best is not None else None)
 
 
-def review(attribution: Attribution, sources: Sources) -> FidelityReport:
-    """The claims of every summary sentence, each checked against its supporting sentences."""
+def review(attribution: Attribution, sources: Sources,
+           tick: Callable[[], None] | None = None) -> FidelityReport:
+    """The claims of every summary sentence, each checked against its supporting sentences;
+    ``tick`` before each sentence."""
     ranked: list[tuple[int, int, Claim]] = []
     speakers = article_speakers(sources)
     for i, att in enumerate(attribution.summary_sentences):
+        if tick is not None:
+            tick()
         ranked += [(i, start, claim)
                    for start, claim in _review_sentence(i, att, sources, speakers)]
     seen: set[tuple[str, str, str | None]] = set()

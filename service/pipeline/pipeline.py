@@ -114,7 +114,8 @@ class Pipeline:
                 if translated is not None and (english is None or None in english):
                     english = translated
                 sources = build_sources(sentences, english)
-                attribution, fidelity = check_summary(summary["en"], sources)
+                attribution, fidelity = check_summary(
+                    summary["en"], sources, deadline.check if deadline is not None else None)
             if not summary["en"].strip():
                 fidelity = replace(fidelity, empty=True)
             # Always: a sentence nothing supports is a finding whether or not the request
