@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,6 +79,14 @@ def _cell(run: Mapping[str, Any], metric: str) -> str:
     return f"{score['value']:.2f}{ci}"
 
 
+def _metric_table(label: str, runs: Mapping[str, Any], metrics: Sequence[str]) -> list[str]:
+    """A markdown table of ``metrics`` (columns) for each of ``runs`` (rows)."""
+    return ["| " + label + " | " + " | ".join(map(metric_name, metrics)) + " |",
+            "|---" * (len(metrics) + 1) + "|",
+            *(f"| {name} | " + " | ".join(_cell(run, m) for m in metrics) + " |"
+              for name, run in runs.items())]
+
+
 def markdown(report: Mapping[str, Any]) -> str:
     lines = [f"# ringkas evaluation ({report['created']})", "",
              f"eval set sha256 `{report['eval_set']['sha256'][:16]}`, "
@@ -95,11 +103,7 @@ def markdown(report: Mapping[str, Any]) -> str:
             cells = [_cell(run, m) for m in TABLE_METRICS]
             lines.append(f"| {name} | " + " | ".join(cells) + f" | {len(run['errors'])} |")
         lines += ["", "Higher is better except TER. ± is the 95% bootstrap half-width.", "",
-                  "| strategy | " + " | ".join(map(metric_name, SHAPE_METRICS)) + " |",
-                  "|---" * (len(SHAPE_METRICS) + 1) + "|"]
-        for name, run in report["summaries"].items():
-            lines.append(f"| {name} | " + " | ".join(_cell(run, m) for m in SHAPE_METRICS)
-                         + " |")
+                  *_metric_table("strategy", report["summaries"], SHAPE_METRICS)]
         lines += ["", "words and sentences per summary; compression: summary words / article "
                   "words; reference_length_ratio: summary words / the references' mean; "
                   "reference_coverage: % of a reference's content words the summary has "
@@ -120,11 +124,7 @@ def markdown(report: Mapping[str, Any]) -> str:
         lines.append("")
     if report["translation"]:
         lines += ["## Translation id→en", "",
-                  "| test set | " + " | ".join(map(metric_name, TRANSLATION_TABLE)) + " |",
-                  "|---" * (len(TRANSLATION_TABLE) + 1) + "|"]
-        for name, run in report["translation"].items():
-            lines.append(f"| {name} | " + " | ".join(_cell(run, m) for m in TRANSLATION_TABLE)
-                         + " |")
+                  *_metric_table("test set", report["translation"], TRANSLATION_TABLE)]
         lines += ["", "numbers_preserved: % of the source lines' amounts, counts, percentages "
                   "and years that the translation keeps (after any restoring); "
                   "glossary_term_accuracy: % of names of the eval set's glossary rendered as "
