@@ -155,3 +155,16 @@ def test_a_quality_figure_is_given_only_where_one_is_published() -> None:
     assert published_quality("12-3@3") == "as beam 4 (ROUGE-2 20.57)"
     # Nothing published covers a beam below the author's, nor one above the card's 4.
     assert published_quality("12-3@2") == published_quality("12-6@8") == "not published"
+
+
+def test_a_ratio_over_an_unmeasurably_short_run_is_none() -> None:
+    """A tiny model's raw engine run can take less CPU than a clock can show: its ratio is
+    missing from the report, not a ZeroDivisionError that loses the whole run."""
+    from service.bench.child import _cpu_s, _ratio
+
+    assert _ratio(1.0, 0.0) is None
+    assert _ratio(3.0, 2.0) == 1.5
+    start = _cpu_s()
+    while _cpu_s() == start:  # a clock of ticks (os.times: 10 ms) stays still far longer
+        pass
+    assert 0 < _cpu_s() - start < 0.005

@@ -77,8 +77,13 @@ def peak_rss_mb() -> float:
 
 
 def _cpu_s() -> float:
-    t = os.times()
-    return t.user + t.system
+    # (os.times counts in clock ticks, 10 ms: a tiny model's whole run can read as 0)
+    return time.process_time()
+
+
+def _ratio(a: float, b: float) -> float | None:
+    """a / b to 3 places; None where b is too small to have been measured."""
+    return round(a / b, 3) if b > 0 else None
 
 
 @dataclass
@@ -223,10 +228,10 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
         ceiling()
         raw = _runs([timed(ceiling) for _ in range(cfg.repeats)], translate_tokens)
         translate["engine"] = raw
-        translate["service_vs_engine_wall"] = round(
-            translate["service"]["wall_s"] / raw["wall_s"], 3)
-        translate["service_vs_engine_cpu"] = round(
-            translate["service"]["cpu_s"] / raw["cpu_s"], 3)
+        translate["service_vs_engine_wall"] = _ratio(translate["service"]["wall_s"],
+                                                     raw["wall_s"])
+        translate["service_vs_engine_cpu"] = _ratio(translate["service"]["cpu_s"],
+                                                    raw["cpu_s"])
     rss: dict[str, float] = {"after_load": round(rss_loaded, 1),
                              "after_translate": round(_rss_mb(), 1)}
 
