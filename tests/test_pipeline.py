@@ -13,7 +13,7 @@ from service.pipeline.extractive import rank
 from service.pipeline.report import Report
 from service.pipeline.requests import Length, SummarizeRequest
 from service.pipeline.summarize import Summarizer, trim_sentences
-from service.pipeline.translate import Translator
+from service.pipeline.translate import Translator, cap_batches, output_cap
 from service.text.clean import clean_article
 from service.text.segment import split_sentences
 from tests.conftest import RecordingEngine
@@ -61,7 +61,38 @@ def test_translator_sends_every_sentence_in_batches(
     assert all(out)
     assert sorted(engine.inputs) == sorted(seed_sentences)  # each sentence once, none cut
     assert all(len(texts) <= 4 for texts, _ in engine.calls)
-    assert len(engine.calls) == -(-len(seed_sentences) // 4)
+    caps = {output_cap(t) for t in engine.count_tokens(seed_sentences)}
+    # Full batches of 4 within each output cap: at most one partial batch per cap.
+    assert len(engine.calls) <= -(-len(seed_sentences) // 4) + len(caps) - 1
+
+
+def test_a_sentence_is_decoded_under_its_own_cap_whatever_its_batch(
+        recording: dict[str, RecordingEngine], seed_sentences: list[str]) -> None:
+    """The translation memory keys a sentence on the parameters it was decoded with; a cap
+    taken from the longest sentence of its batch would make the same sentence a different
+    entry with other neighbours."""
+    engine = recording["translate_id_en"]
+    Translator(engine, batch_size=16).sentences(seed_sentences)
+    seen: dict[str, GenerationParams | None] = {}
+    for texts, params in engine.calls:
+        assert params is not None
+        for text, tokens in zip(texts, engine.count_tokens(texts), strict=True):
+            assert params.max_new_tokens == output_cap(tokens)
+            seen[text] = params
+    assert len({output_cap(t) for t in engine.count_tokens(seed_sentences)}) > 1
+    for sentence in seed_sentences[:3]:
+        engine.calls.clear()
+        Translator(engine, batch_size=16).sentences([sentence])
+        assert engine.calls == [([sentence], seen[sentence])]
+
+
+def test_cap_batches_keep_order_size_and_one_cap() -> None:
+    tokens = [5, 40, 3, 70, 41, 12, 200, 69]
+    batches = cap_batches(tokens, 2)
+    assert sorted(i for b in batches for i in b) == list(range(len(tokens)))
+    assert [tokens[i] for b in batches for i in b] == sorted(tokens)
+    assert all(1 <= len(b) <= 2 for b in batches)
+    assert all(len({output_cap(tokens[i]) for i in b}) == 1 for b in batches)
 
 
 def test_translator_output_matches_sentence_order(recording: dict[str, RecordingEngine],

@@ -30,6 +30,23 @@ def output_cap(input_tokens: int) -> int:
     return max(32, 1 << (need - 1).bit_length())
 
 
+def cap_batches(tokens: Sequence[int], batch_size: int) -> list[list[int]]:
+    """Indices of ``tokens`` in batches of at most ``batch_size``, shortest first (similar
+    lengths waste less padding), each batch one output cap: a sentence is decoded under
+    its own cap, whatever it is batched with, so what it came out as is the same answer
+    the next time it is asked (the translation memory keys on it)."""
+    order = sorted(range(len(tokens)), key=lambda i: tokens[i])
+    batches: list[list[int]] = []
+    for i in order:
+        last = batches[-1] if batches else None
+        if (last is None or len(last) >= batch_size
+                or output_cap(tokens[last[0]]) != output_cap(tokens[i])):
+            batches.append([i])
+        else:
+            last.append(i)
+    return batches
+
+
 Locate = Callable[[int], tuple[str, dict[str, Any]]]
 
 
@@ -102,18 +119,15 @@ class Translator:
         if report is not None and len(pieces) > len(sentences):
             report.warn("sentence_split", f"{len(pieces) - len(sentences)} over-long sentence "
                         "piece(s) were translated separately to fit the model's window")
-        # Similar lengths in one batch waste less padding.
-        order = sorted(range(len(pieces)), key=lambda i: pieces[i].tokens)
         outputs: list[list[str]] = [[] for _ in pieces]
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start:start + self.batch_size]
-            longest = max(pieces[i].tokens for i in batch)
+        for batch in cap_batches([p.tokens for p in pieces], self.batch_size):
+            cap = output_cap(pieces[batch[0]].tokens)
             texts = [pieces[i].text for i in batch]
             if n > 1:
-                params = GenerationParams(max_new_tokens=output_cap(longest), num_hypotheses=n)
+                params = GenerationParams(max_new_tokens=cap, num_hypotheses=n)
                 found = self.engine.generate_hypotheses(texts, params)
             else:  # the plain call: what every engine wrapper acts on
-                params = GenerationParams(max_new_tokens=output_cap(longest))
+                params = GenerationParams(max_new_tokens=cap)
                 found = [[text] for text in self.engine.generate(texts, params)]
             for i, hyps in zip(batch, found, strict=True):
                 outputs[i] = hyps
