@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import requests
+from redis import Redis
 
 from service.config import Settings
 from service.engine import Engine, EngineWrapper, GenerationParams
@@ -141,6 +142,34 @@ class RecordingEngine(EngineWrapper):
 @pytest.fixture()
 def recording(engines: Mapping[str, Engine]) -> Iterator[dict[str, RecordingEngine]]:
     yield {role: RecordingEngine(e) for role, e in engines.items()}
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    """A throwaway redis-server on a free loopback port, for one test module."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed; tests/setup/install-system-packages "
+                    "installs it (Debian package redis-server)")
+    port = _free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.STDOUT)
+    url = f"redis://127.0.0.1:{port}/0"
+    end = time.monotonic() + 20
+    while True:
+        try:
+            Redis.from_url(url).ping()
+            break
+        except Exception:
+            if time.monotonic() > end or proc.poll() is not None:
+                proc.kill()
+                pytest.fail("redis-server did not start")
+            time.sleep(0.1)
+    try:
+        yield url
+    finally:
+        stop_server(proc, 10)
 
 
 READY_TIMEOUT_S = 280  # under the suite's 300 s per-test timeout, which counts fixture setup

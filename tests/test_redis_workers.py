@@ -4,55 +4,25 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 from redis import Redis
 
 from service.config import Settings
 from service.contract.jobs import parse_job
 from service.engine import Engine
-from tests.conftest import REPO, _free_port, poll_job, start_server, stop_server
+from tests.conftest import REPO, poll_job, start_server, stop_server
 from tests.test_jobs import _Hook, comparable, items_for
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed; tests/setup/install-system-packages "
-                    "installs it (Debian package redis-server)")
-    port = _free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.STDOUT)
-    url = f"redis://127.0.0.1:{port}/0"
-    end = time.monotonic() + 20
-    while True:
-        try:
-            Redis.from_url(url).ping()
-            break
-        except Exception:
-            if time.monotonic() > end or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("redis-server did not start")
-            time.sleep(0.1)
-    try:
-        yield url
-    finally:
-        stop_server(proc, 10)
-
 
 WORKER_ENV = {"RINGKAS_WORKER_HEARTBEAT": "1", "RINGKAS_WORKER_GRACE": "2",
               "RINGKAS_WORKER_MAINTENANCE": "1"}

@@ -150,6 +150,13 @@ class EngineSettings:
     # Where models configured for CTranslate2 are converted on first load ("": the user's
     # cache, $XDG_CACHE_HOME/ringkas/ct2).
     ct2_cache_dir: str = setting("RINGKAS_CT2_CACHE", "")
+    # The translation memory (service/engine/recall.py): what the translators produced
+    # for each sentence, answered again without a model call. In process, at most
+    # tm_max_mb (0: off); or, with tm_redis_url, shared through Redis by every process
+    # that names it, each entry kept tm_ttl_s. Either way it holds article text.
+    tm_max_mb: int = setting("RINGKAS_TM_MAX_MB", 64)
+    tm_redis_url: str = setting("RINGKAS_TM_REDIS_URL", "")
+    tm_ttl_s: int = setting("RINGKAS_TM_TTL", 24 * 3600)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,12 @@ _WARNINGS = {"type": "array", "items": ref("Warning"),
                             "glossary_not_applied, number_changed, number_restored..."}
 _TIMINGS = {"type": "object", "additionalProperties": {"type": "number"},
             "description": "Milliseconds per pipeline stage."}
+_MEMORY = {"type": "object", "required": ["hits", "misses"],
+           "description": "Model inputs (sentences, or pieces of an over-long one) of this "
+                          "answer that the translation memory answered (hits) and that the "
+                          "model translated (misses). Absent when the memory is off.",
+           "properties": {"hits": {"type": "integer", "minimum": 0},
+                          "misses": {"type": "integer", "minimum": 0}}}
 
 RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": {
@@ -161,7 +167,7 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
                 "type": "object", "required": ["name", "version"],
                 "properties": {"name": _STR, "version": {"type": "integer"}}}]},
             "fidelity": ref("Fidelity"), "attribution": ref("Attribution"),
-            "timings_ms": _TIMINGS, "warnings": _WARNINGS,
+            "timings_ms": _TIMINGS, "warnings": _WARNINGS, "translation_memory": _MEMORY,
         }},
     "TranslateResponse": {
         "type": "object", "required": ["translation", "models", "timings_ms", "warnings"],
@@ -169,7 +175,7 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
             "translation": {"oneOf": [_STR, {"type": "array", "items": _STR}],
                             "description": "A string for a string, a list for a list."},
             "models": {"type": "array", "items": ref("ModelInfo")},
-            "timings_ms": _TIMINGS, "warnings": _WARNINGS,
+            "timings_ms": _TIMINGS, "warnings": _WARNINGS, "translation_memory": _MEMORY,
         }},
     "Health": {"type": "object", "required": ["status", "version"],
                "properties": {"status": {"const": "ok"}, "version": _STR}},

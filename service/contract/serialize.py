@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from service.auth.usage import CharUsage
+from service.engine.recall import Tally
 from service.pipeline.pipeline import SummaryResult, TranslationResult
 from service.pipeline.requests import SummarizeRequest
 
@@ -26,12 +27,20 @@ def summary_json(result: SummaryResult, req: SummarizeRequest) -> dict[str, Any]
            if req.attribution and result.attribution is not None else {}),
         "timings_ms": result.timings_ms,
         "warnings": [w.to_json() for w in result.warnings],
+        **_memory_json(result.translation_memory),
     }
 
 
 def translation_json(result: TranslationResult) -> dict[str, Any]:
     return {"translation": result.translation, "models": [m.to_json() for m in result.models],
-            "timings_ms": result.timings_ms, "warnings": [w.to_json() for w in result.warnings]}
+            "timings_ms": result.timings_ms, "warnings": [w.to_json() for w in result.warnings],
+            **_memory_json(result.translation_memory)}
+
+
+def _memory_json(tally: Tally | None) -> dict[str, Any]:
+    """Beside the models: how many of the answer's model inputs the translation memory
+    answered (none of it when the server runs without one)."""
+    return {"translation_memory": tally.to_json()} if tally is not None else {}
 
 
 # What DeepL reports as the character_limit of a key without a quota. DeepL always sends

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field, replace
 
 from service.config import Limits
 from service.engine import Engine, ModelInfo
+from service.engine.recall import Tally, TranslationMemory
 from service.errors import InvalidField, PayloadTooLarge
 from service.fidelity import Attribution, FidelityReport, build_sources, check_summary
-from service.languages import PAIR_ROLE, SUMMARY_PAIR
+from service.languages import PAIR_ROLE, ROLE_PAIR, SUMMARY_PAIR
 from service.overload import Deadline, DeadlineBound
 from service.pipeline.guards import check_empty, check_language, check_repetition, printable
 from service.pipeline.report import Report, RunWarning
@@ -36,6 +37,9 @@ class SummaryResult:
     translation: str | None = None  # the whole article in English, when asked
     # Each summary sentence's supporting article sentences, when asked.
     attribution: Attribution | None = None
+    # The translation memory's hits and misses over the sentences this answer translated
+    # (None: no memory on this server).
+    translation_memory: Tally | None = None
 
 
 @dataclass(frozen=True)
@@ -47,20 +51,31 @@ class TranslationResult:
     # Per text, when the request asked for alternatives: distinct other translations,
     # best first (never the translation itself).
     alternatives: list[list[str]] | None = None
+    translation_memory: Tally | None = None  # as SummaryResult's
 
 
 class Pipeline:
     def __init__(self, engines: Mapping[str, Engine], *, batch_size: int = 16,
-                 prompts: PromptRegistry | None = None, limits: Limits | None = None) -> None:
+                 prompts: PromptRegistry | None = None, limits: Limits | None = None,
+                 memory: TranslationMemory | None = None) -> None:
         self.engines = dict(engines)
         self.batch_size = batch_size
         self.prompts = prompts or PromptRegistry.from_dir()
         self.limits = limits or Limits()
+        self.memory = memory
 
-    def _engines(self, deadline: Deadline | None) -> dict[str, Engine]:
-        if deadline is None:
-            return self.engines
-        return {role: DeadlineBound(e, deadline) for role, e in self.engines.items()}
+    def _engines(self, deadline: Deadline | None, tally: Tally | None) -> dict[str, Engine]:
+        """One request's engines: under its deadline, and the translators behind the
+        translation memory (which counts the request's lookups in ``tally``)."""
+        engines = (self.engines if deadline is None else
+                   {role: DeadlineBound(e, deadline) for role, e in self.engines.items()})
+        if self.memory is None:
+            return dict(engines)
+        return {role: self.memory.recalling(e, tally) if role in ROLE_PAIR else e
+                for role, e in engines.items()}
+
+    def _tally(self) -> Tally | None:
+        return Tally() if self.memory is not None else None
 
     def _check_sentences(self, count: int) -> None:
         if count > self.limits.max_sentences:
@@ -75,7 +90,8 @@ class Pipeline:
 
     def summarize(self, req: SummarizeRequest, deadline: Deadline | None = None) -> SummaryResult:
         report = Report()
-        engines = self._engines(deadline)
+        tally = self._tally()
+        engines = self._engines(deadline, tally)
         strategy = self.strategies.get(req.strategy)
         if strategy is None:
             raise InvalidField("strategy", f"strategy {req.strategy!r} is not enabled on this "
@@ -136,7 +152,7 @@ class Pipeline:
         return SummaryResult(summary, req.strategy, req.length.to_json(),
                              self._provenance(roles, report, "summary"), report.timings_ms,
                              fidelity,
-                             out.prompt, report.warnings, translation, attribution)
+                             out.prompt, report.warnings, translation, attribution, tally)
 
     def _full_translation(self, ctx: Context, sentences: tuple[str, ...],
                           source_en: str | None, report: Report, roles: list[str],
@@ -168,8 +184,9 @@ class Pipeline:
                   ) -> TranslationResult:
         role = PAIR_ROLE[(req.source, req.target)]
         report = Report()
+        tally = self._tally()
         terms = req.glossary.for_pair(req.source, req.target) if req.glossary else None
-        translator = Translator(self._engines(deadline)[role], self.batch_size,
+        translator = Translator(self._engines(deadline, tally)[role], self.batch_size,
                                 pair=(req.source, req.target), glossary=terms,
                                 deadline=deadline)
         names = ["the translation" if req.single else f"translation {i}"
@@ -191,7 +208,7 @@ class Pipeline:
                             if req.alternatives else None)
         return TranslationResult(out[0] if req.single else out,
                                  self._provenance([role], report, "translation"),
-                                 report.timings_ms, report.warnings, alternatives)
+                                 report.timings_ms, report.warnings, alternatives, tally)
 
     def _provenance(self, roles: list[str], report: Report, product: str) -> list[ModelInfo]:
         infos = [self.engines[r].info for r in dict.fromkeys(roles)]

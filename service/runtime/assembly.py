@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 from service.config import Settings
 from service.engine import Engine
 from service.engine.guard import FaultListener, OutputGuard
+from service.engine.recall import LocalStore, RedisStore, TranslationMemory
 from service.errors import (
     ConfigError,
     InvalidField,
@@ -97,6 +98,7 @@ class Runtime:
         # Told of each engine fault (role, kind), e.g. by /metrics.
         self.fault_listeners: list[FaultListener] = []
         self.glossaries = GlossaryStore.from_settings(settings)
+        self.memory = translation_memory(settings)
 
     @classmethod
     def build(cls, settings: Settings, roles: Iterable[str], *,
@@ -129,7 +131,7 @@ class Runtime:
         self._pipeline = Pipeline(engines, batch_size=self.settings.engines.translate_batch_size,
                                   prompts=PromptRegistry.from_dir(
                                       Path(prompts_dir) if prompts_dir else None),
-                                  limits=self.settings.limits)
+                                  limits=self.settings.limits, memory=self.memory)
 
     def load(self, loader: EngineLoader, *, background: bool) -> None:
         """Load now (errors propagate: fail fast) or in a thread (health answers meanwhile)."""
@@ -189,6 +191,17 @@ def served_roles(settings: Settings) -> list[str]:
         return roles_for(settings.features.strategies)
     except InvalidField as exc:
         raise ConfigError(f"RINGKAS_STRATEGIES: {exc.message}", code="unknown_strategy") from None
+
+
+def translation_memory(settings: Settings) -> TranslationMemory | None:
+    """The settings' translation memory: shared through Redis when RINGKAS_TM_REDIS_URL is
+    set, else in this process (none with RINGKAS_TM_MAX_MB=0)."""
+    engines = settings.engines
+    if engines.tm_redis_url:
+        return TranslationMemory(RedisStore.from_url(engines.tm_redis_url, engines.tm_ttl_s))
+    if engines.tm_max_mb <= 0:
+        return None
+    return TranslationMemory(LocalStore(engines.tm_max_mb * 1024 * 1024))
 
 
 def batched(engines: Mapping[str, Engine], settings: Settings) -> dict[str, Engine]:

@@ -40,6 +40,16 @@ class Metrics:
                                   "Seconds the models took to load (NaN until loaded).",
                                   registry=r)
         self.ready = Gauge("ringkas_ready", "1 when the models are loaded.", registry=r)
+        self.memory_lookups = Counter("ringkas_translation_memory_lookups_total",
+                                      "Model inputs looked up in the translation memory, "
+                                      "by role and result (hit, miss).",
+                                      ["role", "result"], registry=r)
+
+    def count_lookups(self, role: str, hits: int, misses: int) -> None:
+        if hits:
+            self.memory_lookups.labels(role, "hit").inc(hits)
+        if misses:
+            self.memory_lookups.labels(role, "miss").inc(misses)
 
     def wrap(self, engines: Mapping[str, Engine]) -> dict[str, Engine]:
         return {role: TokenCounting(engine, self.tokens.labels(role))
@@ -58,6 +68,8 @@ class Metrics:
         metrics.load_seconds.set_function(
             lambda: float("nan") if rt.load_seconds is None else rt.load_seconds)
         metrics.ready.set_function(lambda: float(rt.ready))
+        if rt.memory is not None:
+            rt.memory.listeners.append(metrics.count_lookups)
         return metrics
 
 
