@@ -29,7 +29,7 @@ from tests.conftest import with_limits
 
 SHORT_ID = "Menteri itu meresmikan pabrik baru di Bogor. Pabrik itu mempekerjakan 200 orang."
 RESPONSE_KEYS = {"summary", "strategy", "length", "models", "prompt", "fidelity", "timings_ms",
-                 "warnings", "translation_memory"}
+                 "warnings", "translation_memory", "reused"}
 BOILERPLATE_ONLY = "Baca juga: x\n\nCopyright © ANTARA 2026"
 # Distinctive phrases of the seed article's body: none may ever reach a log.
 SEED_PHRASES = (

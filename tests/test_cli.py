@@ -22,7 +22,7 @@ RINGKAS = Path(sys.executable).parent / "ringkas"
 SHORT_ID = ("Jakarta (ANTARA) - Menteri itu meresmikan pabrik baru di Bogor.\n\n"
             "Pabrik itu mempekerjakan 200 orang dari desa sekitar.")
 RESPONSE_KEYS = {"summary", "strategy", "length", "models", "prompt", "fidelity", "timings_ms",
-                 "warnings", "translation_memory"}
+                 "warnings", "translation_memory", "reused"}
 DEFAULT_ROLES = ("translate_id_en", "summarize")
 
 

@@ -11,7 +11,7 @@ def test_seed_article_end_to_end(server: str, seed_text: str) -> None:
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert set(body) == {"summary", "strategy", "length", "models", "prompt", "fidelity",
-                         "timings_ms", "warnings", "translation_memory"}
+                         "timings_ms", "warnings", "translation_memory", "reused"}
     assert set(body["summary"]) == {"en", "id"} and all(body["summary"].values())
     assert body["strategy"] == "translate-summarise"
     assert {m["role"] for m in body["models"]} == {"translate_id_en", "summarize",

@@ -157,6 +157,10 @@ class EngineSettings:
     tm_max_mb: int = setting("RINGKAS_TM_MAX_MB", 64)
     tm_redis_url: str = setting("RINGKAS_TM_REDIS_URL", "")
     tm_ttl_s: int = setting("RINGKAS_TM_TTL", 24 * 3600)
+    # Summaries kept whole (service/pipeline/reuse.py): an identical request is answered
+    # with the one made before, and identical requests at once are computed once. How
+    # many are kept, in process (0: none kept; concurrent ones are still computed once).
+    result_cache_size: int = setting("RINGKAS_RESULT_CACHE", 256)
 
 
 @dataclass(frozen=True)

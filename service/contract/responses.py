@@ -154,7 +154,7 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
     "SummarizeResponse": {
         "type": "object",
         "required": ["summary", "strategy", "length", "models", "fidelity", "timings_ms",
-                     "warnings"],
+                     "warnings", "reused"],
         "properties": {
             "summary": {"type": "object", "additionalProperties": _STR,
                         "description": "One summary per requested language (en, id)."},
@@ -168,6 +168,11 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
                 "properties": {"name": _STR, "version": {"type": "integer"}}}]},
             "fidelity": ref("Fidelity"), "attribution": ref("Attribution"),
             "timings_ms": _TIMINGS, "warnings": _WARNINGS, "translation_memory": _MEMORY,
+            "reused": {"type": "boolean",
+                       "description": "true: the answer already made for an identical "
+                                      "request (the same cleaned article, options and "
+                                      "models), not computed again; its timings_ms and "
+                                      "translation_memory are that computation's."},
         }},
     "TranslateResponse": {
         "type": "object", "required": ["translation", "models", "timings_ms", "warnings"],

@@ -28,6 +28,7 @@ def summary_json(result: SummaryResult, req: SummarizeRequest) -> dict[str, Any]
         "timings_ms": result.timings_ms,
         "warnings": [w.to_json() for w in result.warnings],
         **_memory_json(result.translation_memory),
+        "reused": result.reused,
     }
 
 

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from service.config import Limits
 from service.engine import Engine, ModelInfo
-from service.engine.recall import Tally, TranslationMemory
+from service.engine.recall import Tally, TranslationMemory, model_fingerprint
 from service.errors import InvalidField, PayloadTooLarge
 from service.fidelity import Attribution, FidelityReport, build_sources, check_summary
+from service.glossary.terms import GlossaryPolicy
 from service.languages import PAIR_ROLE, ROLE_PAIR, SUMMARY_PAIR
 from service.overload import Deadline, DeadlineBound
 from service.pipeline.guards import check_empty, check_language, check_repetition, printable
 from service.pipeline.report import Report, RunWarning
 from service.pipeline.requests import SummarizeRequest, TranslateRequest
+from service.pipeline.reuse import ResultCache, request_key
 from service.pipeline.strategies import STRATEGIES, Article, Context, Strategy
 from service.pipeline.translate import Translator
 from service.prompts import Prompt, PromptRegistry
-from service.text.clean import clean_article
+from service.text.clean import CleanedArticle, clean_article
 from service.text.segment import split_sentences
 
 _LANG_NAME = {"en": "English", "id": "Indonesian"}
@@ -40,6 +43,9 @@ class SummaryResult:
     # The translation memory's hits and misses over the sentences this answer translated
     # (None: no memory on this server).
     translation_memory: Tally | None = None
+    # True: the result made for an identical earlier (or concurrent) request, whose timings
+    # and memory counts these are.
+    reused: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,12 +63,17 @@ class TranslationResult:
 class Pipeline:
     def __init__(self, engines: Mapping[str, Engine], *, batch_size: int = 16,
                  prompts: PromptRegistry | None = None, limits: Limits | None = None,
-                 memory: TranslationMemory | None = None) -> None:
+                 memory: TranslationMemory | None = None,
+                 results: ResultCache[SummaryResult] | None = None) -> None:
         self.engines = dict(engines)
         self.batch_size = batch_size
         self.prompts = prompts or PromptRegistry.from_dir()
         self.limits = limits or Limits()
         self.memory = memory
+        self.results = results
+        # What of the models decides an answer; part of every result cache key.
+        self._models_key = [model_fingerprint(self.engines[role].info)
+                            for role in sorted(self.engines)]
 
     def _engines(self, deadline: Deadline | None, tally: Tally | None) -> dict[str, Engine]:
         """One request's engines: under its deadline, and the translators behind the
@@ -89,57 +100,74 @@ class Pipeline:
         return {n: s for n, s in STRATEGIES.items() if all(r in self.engines for r in s.roles)}
 
     def summarize(self, req: SummarizeRequest, deadline: Deadline | None = None) -> SummaryResult:
-        report = Report()
-        tally = self._tally()
-        engines = self._engines(deadline, tally)
+        """The summary of ``req``; with a result cache, the one already made for an
+        identical request (the same cleaned article and options, on the same models), and
+        computed once for identical requests that arrive together."""
         strategy = self.strategies.get(req.strategy)
         if strategy is None:
             raise InvalidField("strategy", f"strategy {req.strategy!r} is not enabled on this "
                                f"server; enabled: {', '.join(self.strategies)}",
                                code="unknown_strategy")
+        report = Report()
+        # The result's timings_ms is this report's own dict: "total" lands in it as the
+        # stage closes, before the result leaves.
         with report.stage("total"):
             with report.stage("clean"):
                 cleaned = clean_article(req.text, html=req.html, title=req.title)
-            with report.stage("segment"):
-                sentences = tuple(split_sentences(cleaned.body, "id"))
-            if not sentences:
-                raise InvalidField("text", "no article text is left after removing markup and "
-                                   "boilerplate", code="empty_after_cleaning")
-            self._check_sentences(len(sentences))
-            if len(sentences) < req.length.sentences:
-                report.warn("short_article", f"the article has {len(sentences)} sentence(s), "
-                            f"fewer than the {req.length.sentences} asked for")
-            with report.stage("language"):
-                check_language(report, cleaned.body, "id", "the article")
-            ctx = Context(engines, self.batch_size, self.prompts, req.glossary, deadline)
-            out = strategy.run(ctx, Article(sentences), req.length, report, req.prompt)
-            roles = list(strategy.roles)
-            terms = req.glossary.for_pair(*SUMMARY_PAIR) if req.glossary else None
-            # A term the summariser copied in its Indonesian form gets the glossary's English.
-            summary = {"en": terms.substitute(out.en, deadline) if terms else out.en}
-            if "id" in req.languages:
-                summary["id"] = out.id if out.id is not None else self._back_translate(
-                    ctx, summary["en"], report, roles)
-            translation, translated = (self._full_translation(
-                ctx, sentences, out.source_en, report, roles) if req.translation
-                else (None, None))
-            with report.stage("fidelity"):
-                # The article's own sentences, with the English the strategy (or the full
-                # translation asked for) made: no extra model call.
-                english = out.source_en_sentences
-                if translated is not None and (english is None or None in english):
-                    english = translated
-                sources = build_sources(sentences, english)
-                attribution, fidelity = check_summary(
-                    summary["en"], sources, deadline.check if deadline is not None else None)
-            if not summary["en"].strip():
-                fidelity = replace(fidelity, empty=True)
-            # Always: a sentence nothing supports is a finding whether or not the request
-            # asked for the sentence-level detail (attribution).
-            for unsupported in fidelity.sentences:
-                report.warn("unsupported_sentence", unsupported.warning())
-            for message in fidelity.warnings():
-                report.warn("unsupported_claim", message)
+            if self.results is None:
+                return self._summarize(req, strategy, cleaned, report, deadline)
+            key = request_key("summary", cleaned.body, req.strategy, req.length.to_json(),
+                              req.languages, req.prompt, req.translation, req.attribution,
+                              _glossary_key(req.glossary), self._models_key)
+            result, reused = self.results.get_or_compute(
+                key, lambda: self._summarize(req, strategy, cleaned, report, deadline),
+                deadline.check if deadline is not None else None)
+        return replace(result, reused=True) if reused else result
+
+    def _summarize(self, req: SummarizeRequest, strategy: Strategy, cleaned: CleanedArticle,
+                   report: Report, deadline: Deadline | None) -> SummaryResult:
+        tally = self._tally()
+        engines = self._engines(deadline, tally)
+        with report.stage("segment"):
+            sentences = tuple(split_sentences(cleaned.body, "id"))
+        if not sentences:
+            raise InvalidField("text", "no article text is left after removing markup and "
+                               "boilerplate", code="empty_after_cleaning")
+        self._check_sentences(len(sentences))
+        if len(sentences) < req.length.sentences:
+            report.warn("short_article", f"the article has {len(sentences)} sentence(s), "
+                        f"fewer than the {req.length.sentences} asked for")
+        with report.stage("language"):
+            check_language(report, cleaned.body, "id", "the article")
+        ctx = Context(engines, self.batch_size, self.prompts, req.glossary, deadline)
+        out = strategy.run(ctx, Article(sentences), req.length, report, req.prompt)
+        roles = list(strategy.roles)
+        terms = req.glossary.for_pair(*SUMMARY_PAIR) if req.glossary else None
+        # A term the summariser copied in its Indonesian form gets the glossary's English.
+        summary = {"en": terms.substitute(out.en, deadline) if terms else out.en}
+        if "id" in req.languages:
+            summary["id"] = out.id if out.id is not None else self._back_translate(
+                ctx, summary["en"], report, roles)
+        translation, translated = (self._full_translation(
+            ctx, sentences, out.source_en, report, roles) if req.translation
+            else (None, None))
+        with report.stage("fidelity"):
+            # The article's own sentences, with the English the strategy (or the full
+            # translation asked for) made: no extra model call.
+            english = out.source_en_sentences
+            if translated is not None and (english is None or None in english):
+                english = translated
+            sources = build_sources(sentences, english)
+            attribution, fidelity = check_summary(
+                summary["en"], sources, deadline.check if deadline is not None else None)
+        if not summary["en"].strip():
+            fidelity = replace(fidelity, empty=True)
+        # Always: a sentence nothing supports is a finding whether or not the request
+        # asked for the sentence-level detail (attribution).
+        for unsupported in fidelity.sentences:
+            report.warn("unsupported_sentence", unsupported.warning())
+        for message in fidelity.warnings():
+            report.warn("unsupported_claim", message)
         summary = {lang: printable(report, summary[lang],
                                    f"the {_LANG_NAME[lang]} summary ({lang})")
                    for lang in req.languages}
@@ -217,6 +245,12 @@ class Pipeline:
             report.warn("random_weights", "model(s) for " + ", ".join(noisy) + " have random "
                         f"weights (ringkas models make-tiny): the text is noise, not a {product}")
         return infos
+
+
+def _glossary_key(policy: GlossaryPolicy | None) -> Any:
+    if policy is None:
+        return None
+    return [[t.source_lang, t.target_lang, t.entries] for t in policy.dictionaries]
 
 
 def _distinct(best: str, others: list[str]) -> list[str]:

@@ -27,6 +27,7 @@ from service.errors import (
 from service.glossary.store import GlossaryStore
 from service.overload import Admission, Deadline
 from service.pipeline import Pipeline
+from service.pipeline.reuse import ResultCache
 from service.prompts import PromptRegistry
 
 if TYPE_CHECKING:
@@ -131,7 +132,8 @@ class Runtime:
         self._pipeline = Pipeline(engines, batch_size=self.settings.engines.translate_batch_size,
                                   prompts=PromptRegistry.from_dir(
                                       Path(prompts_dir) if prompts_dir else None),
-                                  limits=self.settings.limits, memory=self.memory)
+                                  limits=self.settings.limits, memory=self.memory,
+                                  results=ResultCache(self.settings.engines.result_cache_size))
 
     def load(self, loader: EngineLoader, *, background: bool) -> None:
         """Load now (errors propagate: fail fast) or in a thread (health answers meanwhile)."""
