@@ -1,6 +1,6 @@
 """The deploy examples in service/deploy/: gunicorn really serves the app (a live process on
 the tiny models), and the Dockerfile, systemd unit and nginx config agree with the code and
-with each other. Docker cannot run here: the Dockerfile is checked, not built."""
+with each other. The Dockerfile is checked here; `make image-test` builds and runs it."""
 
 from __future__ import annotations
 
@@ -160,19 +160,41 @@ def test_gunicorn_config_follows_the_settings(monkeypatch: pytest.MonkeyPatch) -
     assert conf["graceful_timeout"] == 305
 
 
-# --- Dockerfile (not built here: no Docker engine) -----------------------------------------
+# --- Dockerfile (built and run by make image-test: tests/test_image.py) ---------------------
+
+
+def _stages() -> dict[str, list[tuple[str, str]]]:
+    """Each build stage's instructions, by its name (FROM ... AS NAME)."""
+    stages: dict[str, list[tuple[str, str]]] = {}
+    current: list[tuple[str, str]] | None = None
+    for kind, args in _dockerfile():
+        if kind == "FROM":
+            current = stages.setdefault(args.split()[-1], [])
+        if current is not None:
+            current.append((kind, args))
+    return stages
 
 
 def test_dockerfile_refers_to_real_things() -> None:
     instructions = _dockerfile()
     kinds = [k for k, _ in instructions]
-    assert kinds[0] == "FROM" and "USER" in kinds and "HEALTHCHECK" in kinds
-    # Runs as the unprivileged user it creates, from the USER line on.
-    user = next(args for k, args in instructions if k == "USER")
+    # The base image is a build argument (make image passes a bootstrapped one).
+    assert instructions[0][0] == "ARG" and instructions[0][1].startswith("BASE_IMAGE=")
+    assert instructions[1] == ("FROM", "${BASE_IMAGE} AS base")
+    stages = _stages()
+    assert list(stages) == ["base", "runtime", "converter"]
+    assert stages["runtime"][0] == ("FROM", "base AS runtime")
+    assert stages["converter"][0] == ("FROM", "runtime AS converter")
+    runtime = stages["runtime"]
+    runtime_kinds = [k for k, _ in runtime]
+    assert "USER" in runtime_kinds and "HEALTHCHECK" in runtime_kinds
+    # Runs as the unprivileged user the base creates, from the USER line on.
+    user = next(args for k, args in runtime if k == "USER")
     assert user not in {"root", "0"}
     assert any(k == "RUN" and re.search(rf"useradd --system .*\b{user}\b", a)
-               for k, a in instructions)
-    assert kinds.index("USER") < kinds.index("CMD")
+               for k, a in stages["base"])
+    assert runtime_kinds.index("USER") < runtime_kinds.index("CMD")
+    assert [a for k, a in stages["converter"] if k == "USER"][-1] == user
 
     copied = set()
     for kind, args in instructions:
@@ -190,22 +212,24 @@ def test_dockerfile_refers_to_real_things() -> None:
     ignore = (DEPLOY / "Dockerfile.dockerignore").read_text().split()
     assert ".venv" in ignore and not set(ignore) & copied
 
-    # The CPU torch, pinned as in pyproject.toml, from PyTorch's CPU index.
+    # The CPU torch, pinned as in pyproject.toml, from PyTorch's CPU index: in the converter
+    # only (tests/test_image.py checks the runtime's requirements leave it out).
     pyproject = (REPO / "pyproject.toml").read_text()
     torch_pin = re.search(r'"(torch==[^"]+)"', pyproject)
     assert torch_pin is not None
     assert any(k == "RUN" and "download.pytorch.org/whl/cpu" in a and torch_pin.group(1) in a
-               for k, a in instructions)
-    assert any(k == "RUN" and '".[deploy]"' in a for k, a in instructions)
-    assert "deploy = [" in pyproject
+               for k, a in stages["converter"])
+    assert not any(k == "RUN" and "torch==" in a for k, a in stages["base"] + runtime)
+    # The deploy extra (gunicorn) with the dependencies, ringkas itself without them.
+    runs = [a for k, a in runtime if k == "RUN"]
+    assert any('["deploy"]' in a for a in runs) and "deploy = [" in pyproject
     # A dependency this repository holds (the client) is installed from it, before ringkas:
     # never fetched from an index under its name.
     client = tomllib.loads((REPO / "clients/python/pyproject.toml").read_text())
     assert any(d.startswith(client["project"]["name"]) for d in project["project"]
                ["dependencies"])
-    runs = [a for k, a in instructions if k == "RUN"]
     local = next(i for i, a in enumerate(runs) if "pip install ./clients/python" in a)
-    assert local < next(i for i, a in enumerate(runs) if '".[deploy]"' in a)
+    assert local < next(i for i, a in enumerate(runs) if "pip install --no-deps" in a)
     assert "clients/python" in copied
 
     # ENV names the app reads.
@@ -214,25 +238,31 @@ def test_dockerfile_refers_to_real_things() -> None:
     env_args = " ".join(a for k, a in instructions if k == "ENV")
     for var in re.findall(r"(RINGKAS_[A-Z_]+)=", env_args):
         assert var in known, var
-    assert "HF_HUB_OFFLINE=1" in env_args
-    # The user has no home: what the service writes goes to the /data volume it owns.
-    assert "--no-create-home" in " ".join(a for k, a in instructions if k == "RUN")
-    assert "RINGKAS_CT2_CACHE=/data/" in env_args and "RINGKAS_KEYS_DB=/data/" in env_args
+    assert "HF_HUB_OFFLINE=1" in " ".join(a for k, a in runtime if k == "ENV")
+    # The user has no home: what the service writes goes to the volumes it owns (/data:
+    # keys and jobs; /cache: the CTranslate2 conversions the converter fills).
+    assert "--no-create-home" in " ".join(a for k, a in stages["base"] if k == "RUN")
+    assert "RINGKAS_CT2_CACHE=/cache/" in env_args and "RINGKAS_KEYS_DB=/data/" in env_args
     assert "RINGKAS_DATA_DIR=/data/" in env_args  # jobs too
+    volumes = json.loads(next(a for k, a in runtime if k == "VOLUME"))
+    assert {"/models", "/data", "/cache"} <= set(volumes)
 
-    # CMD: gunicorn with the config shipped at that path and an importable factory.
-    cmd = json.loads(next(a for k, a in instructions if k == "CMD"))
-    assert cmd[:2] == ["gunicorn", "-c"]
-    assert cmd[2].startswith("/app/") and (REPO / cmd[2].removeprefix("/app/")).is_file()
-    assert cmd[3] == APP_SPEC and callable(_import_factory(cmd[3]))
+    # CMD: ringkas serve (the console script pyproject.toml installs); the gunicorn config
+    # is in the image too, at the path docs/deploy.md names.
+    cmd = json.loads(next(a for k, a in runtime if k == "CMD"))
+    assert cmd == ["ringkas", "serve"] and "ringkas" in project["project"]["scripts"]
+    assert "service" in copied and (DEPLOY / "gunicorn.conf.py").is_file()
+    assert callable(_import_factory(APP_SPEC))
 
     # The health check asks a route the app has, on the port it listens on.
-    check = next(a for k, a in instructions if k == "HEALTHCHECK")
+    check = next(a for k, a in runtime if k == "HEALTHCHECK")
     path = re.search(r"http://127\.0\.0\.1:%s(/\S+?)'", check)
     assert path is not None, check
     app = create_app(Settings(), engines={})
     assert path.group(1) in {r.rule for r in app.url_map.iter_rules()}
-    assert "EXPOSE 8000" in [f"{k} {a}" for k, a in instructions]
+    assert "EXPOSE 8000" in [f"{k} {a}" for k, a in runtime]
+    assert ("HEALTHCHECK", "NONE") in stages["converter"]
+    assert kinds.count("CMD") == 2
 
 
 # --- systemd ------------------------------------------------------------------------------
