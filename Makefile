@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 ARGS ?=
 
-.PHONY: serve test lint setup system-packages node-clients
+.PHONY: serve test lint setup system-packages node-clients image image-test
 
 # pip shows what it fetches and installs (minutes on a fresh machine), a line a package.
 CLIENT := clients/python
@@ -50,9 +50,40 @@ $(NODE_CLIENTS): tests/clients/node/package-lock.json
 
 node-clients: system-packages $(NODE_CLIENTS)
 
-# The whole suite: lint, types, then every test (the tests need no network; setting up the
-# virtualenv and the Node clients does), a test file per
-# pytest-xdist worker (the files' servers and fixtures stay with their tests).
+# Container images (docs/deploy.md, "Container images"): the runtime (no torch) and the
+# converter (torch, CPU build), from service/deploy/Dockerfile, with podman (docker where
+# podman is missing). The base: BASE_IMAGE, else a Debian bookworm bootstrapped with
+# mmdebstrap from the package mirror when no registry answers (cached in IMAGE_CACHE).
+CONTAINER_ENGINE ?= $(shell command -v podman >/dev/null && echo podman || echo docker)
+# podman's own options (before its command): runc and cgroupfs work where systemd does not
+# run and crun is missing.
+PODMAN_FLAGS ?= --runtime runc --cgroup-manager cgroupfs
+# Options of every build and run: the host's network (no bridge, no slirp4netns), and
+# limits below the hard ones (podman's defaults, above them, fail to start a container).
+CONTAINER_FLAGS ?= --network host --ulimit nofile=20000:20000 --ulimit nproc=4096:4096
+IMAGE ?= localhost/ringkas:latest
+CONVERTER_IMAGE ?= localhost/ringkas-converter:latest
+BASE_IMAGE ?=
+IMAGE_CACHE ?= /var/tmp/ringkas-image
+# pip in the build trusts this bundle (a TLS-intercepting proxy's CA); empty: pip's own.
+CA_BUNDLE ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
+# A directory of wheels mounted into the build: the CPU torch where download.pytorch.org
+# cannot be reached (default: the host pip's find-links directory, if it has one).
+WHEELS ?= $(firstword $(PIP_FIND_LINKS) $(shell python3 -m pip config get global.find-links 2>/dev/null))
+IMAGE_ENV = CONTAINER_ENGINE="$(CONTAINER_ENGINE)" PODMAN_FLAGS="$(PODMAN_FLAGS)" \
+  CONTAINER_FLAGS="$(CONTAINER_FLAGS)" IMAGE="$(IMAGE)" CONVERTER_IMAGE="$(CONVERTER_IMAGE)"
+image:
+	$(IMAGE_ENV) BASE_IMAGE="$(BASE_IMAGE)" IMAGE_CACHE="$(IMAGE_CACHE)" \
+	  CA_BUNDLE="$(CA_BUNDLE)" WHEELS="$(WHEELS)" service/deploy/build-image
+
+# The runtime image serving the tiny models (converted by the converter image), read-only,
+# as an unprivileged user: health, readiness, a summary of the seed, a clean stop.
+image-test: system-packages image
+	$(IMAGE_ENV) tests/setup/image-test
+
+# The whole suite: lint, types, the container images' test, then every test (the tests need
+# no network; setting up the virtualenv and the Node clients and building the images do), a
+# test file per pytest-xdist worker (the files' servers and fixtures stay with their tests).
 TEST_WORKERS ?= 2
-test: lint system-packages node-clients
+test: lint system-packages node-clients image-test
 	RINGKAS_NO_SKIPS=1 $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
