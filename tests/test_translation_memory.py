@@ -295,3 +295,20 @@ def test_libretranslate_and_deepl_routes_share_the_memory(settings: Settings,
     metrics = client.get("/metrics").get_data(as_text=True)
     assert ('ringkas_translation_memory_lookups_total{result="hit",role="translate_id_en"} '
             '1.0') in metrics
+
+
+def test_the_indonesian_summary_after_the_english_one_summarises_once(
+        recording: dict[str, RecordingEngine], engines: Mapping[str, Engine],
+        seed_text: str) -> None:
+    """The summariser reads the same English article for both: its call is remembered like
+    a translator's, and the answer is the one a cold run gives."""
+    on = Pipeline(recording, memory=_memory())
+    on.summarize(SummarizeRequest(text=seed_text, languages=("en",)))
+    recording["summarize"].calls.clear()
+    recording["translate_id_en"].calls.clear()
+    indonesian = on.summarize(SummarizeRequest(text=seed_text, languages=("id",)))
+    assert recording["summarize"].calls == [] == recording["translate_id_en"].calls
+    cold = Pipeline(engines).summarize(SummarizeRequest(text=seed_text, languages=("id",)))
+    assert indonesian.summary == cold.summary
+    # Only the translators' lookups are the answer's counts.
+    assert indonesian.translation_memory.misses == len(recording["translate_en_id"].inputs)

@@ -76,13 +76,15 @@ class Pipeline:
                             for role in sorted(self.engines)]
 
     def _engines(self, deadline: Deadline | None, tally: Tally | None) -> dict[str, Engine]:
-        """One request's engines: under its deadline, and the translators behind the
-        translation memory (which counts the request's lookups in ``tally``)."""
+        """One request's engines: under its deadline, and behind the memory (every model
+        call is deterministic: a summariser asked the same twice, as for the English then
+        the Indonesian summary of one article, is answered once too). ``tally`` counts the
+        translators' lookups, which the answer reports."""
         engines = (self.engines if deadline is None else
                    {role: DeadlineBound(e, deadline) for role, e in self.engines.items()})
         if self.memory is None:
             return dict(engines)
-        return {role: self.memory.recalling(e, tally) if role in ROLE_PAIR else e
+        return {role: self.memory.recalling(e, tally if role in ROLE_PAIR else None)
                 for role, e in engines.items()}
 
     def _tally(self) -> Tally | None:
