@@ -54,10 +54,21 @@ def test_bench_smoke_run(tmp_path: Path) -> None:
         "output_tokens"]
     assert c["translate"]["service_vs_engine_wall"] > 0
     assert "engine" not in report["results"]["b"]["translate"]
+    rep = c["repeats"]
+    # Measured against the cold case of the same run: the repeat is answered whole, the
+    # updated article pays for its two new sentences only.
+    assert rep["identical"]["p50_s"] < rep["cold"]["summary"]["wall_s"]
+    assert rep["updated_translate"]["translation_memory"]["misses"] == 2
+    assert rep["updated_translate"]["translation_memory"]["hits"] > 2
+    assert 0 < rep["ratios_cpu"]["updated_translate"] < 1
+    assert 0 < rep["ratios_cpu"]["desk"] < 1
+    assert report["results"]["b"]["repeats"] is not None
     names = [t["target"] for t in report["targets"]]
-    assert len(names) == 7 and any("1.15x" in n for n in names)
+    assert len(names) == 11 and any("1.15x" in n for n in names)
+    assert any("identical repeat" in n for n in names)
     table = (out / "bench.md").read_text()
     assert "raw translate_batch" in table and "load average" in table
+    assert "Repeated and updated work" in table
     assert table in result.output
 
 
@@ -160,7 +171,8 @@ def test_a_quality_figure_is_given_only_where_one_is_published() -> None:
 def test_a_ratio_over_an_unmeasurably_short_run_is_none() -> None:
     """A tiny model's raw engine run can take less CPU than a clock can show: its ratio is
     missing from the report, not a ZeroDivisionError that loses the whole run."""
-    from service.bench.child import _cpu_s, _ratio
+    from service.bench.timing import cpu_s as _cpu_s
+    from service.bench.timing import ratio as _ratio
 
     assert _ratio(1.0, 0.0) is None
     assert _ratio(3.0, 2.0) == 1.5
@@ -168,3 +180,14 @@ def test_a_ratio_over_an_unmeasurably_short_run_is_none() -> None:
     while _cpu_s() == start:  # a clock of ticks (os.times: 10 ms) stays still far longer
         pass
     assert 0 < _cpu_s() - start < 0.005
+
+
+def test_the_updated_article_changes_one_sentence_and_adds_one(seed_text: str) -> None:
+    from service.bench.repeats import ADDED_SENTENCE, updated_article
+    from service.text.clean import clean_article
+    from service.text.segment import split_sentences
+
+    before = split_sentences(clean_article(seed_text).body, "id")
+    after = split_sentences(clean_article(updated_article(seed_text, before)).body, "id")
+    assert len(after) == len(before) + 1 and ADDED_SENTENCE in after
+    assert len(set(after) - set(before)) == 2 and len(set(before) - set(after)) == 1

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from service.bench.timing import Timing, cpu_s, ratio, timed
 from service.engine import Engine, EngineWrapper, GenerationParams
 
 
@@ -76,28 +77,6 @@ def peak_rss_mb() -> float:
     return _status_mb("VmHWM")
 
 
-def _cpu_s() -> float:
-    # (os.times counts in clock ticks, 10 ms: a tiny model's whole run can read as 0)
-    return time.process_time()
-
-
-def _ratio(a: float, b: float) -> float | None:
-    """a / b to 3 places; None where b is too small to have been measured."""
-    return round(a / b, 3) if b > 0 else None
-
-
-@dataclass
-class Timing:
-    wall_s: float
-    cpu_s: float
-
-
-def timed(fn: Callable[[], Any]) -> Timing:
-    cpu, started = _cpu_s(), time.perf_counter()
-    fn()
-    return Timing(time.perf_counter() - started, _cpu_s() - cpu)
-
-
 def _settings(cfg: ChildConfig) -> Any:
     from service.config import Settings
 
@@ -113,6 +92,10 @@ def _settings(cfg: ChildConfig) -> Any:
         "RINGKAS_MAX_QUEUE": "64",
         "RINGKAS_REQUEST_TIMEOUT": "3600",
         "RINGKAS_DATA_DIR": os.environ.get("RINGKAS_DATA_DIR", ""),
+        # The cold figures: every request does all its work (the repeat cases turn the
+        # memory and the result cache on, in apps of their own).
+        "RINGKAS_TM_MAX_MB": "0",
+        "RINGKAS_RESULT_CACHE": "0",
     }
     if cfg.beam_size is not None:
         env["RINGKAS_BEAM_SIZE"] = str(cfg.beam_size)
@@ -228,9 +211,9 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
         ceiling()
         raw = _runs([timed(ceiling) for _ in range(cfg.repeats)], translate_tokens)
         translate["engine"] = raw
-        translate["service_vs_engine_wall"] = _ratio(translate["service"]["wall_s"],
+        translate["service_vs_engine_wall"] = ratio(translate["service"]["wall_s"],
                                                      raw["wall_s"])
-        translate["service_vs_engine_cpu"] = _ratio(translate["service"]["cpu_s"],
+        translate["service_vs_engine_cpu"] = ratio(translate["service"]["cpu_s"],
                                                     raw["cpu_s"])
     rss: dict[str, float] = {"after_load": round(rss_loaded, 1),
                              "after_translate": round(_rss_mb(), 1)}
@@ -268,12 +251,12 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
 
         post("/translate", {"q": sentences[0], "source": "id", "target": "en"})
         threads = [threading.Thread(target=client_loop, args=(n * 7,)) for n in range(clients)]
-        cpu0, t0 = _cpu_s(), time.perf_counter()
+        cpu0, t0 = cpu_s(), time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        run = Timing(time.perf_counter() - t0, _cpu_s() - cpu0)
+        run = Timing(time.perf_counter() - t0, cpu_s() - cpu0)
         done = clients * each
         throughput[str(clients)] = {
             "requests": done, "wall_s": round(run.wall_s, 3),
@@ -284,6 +267,10 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
             **_per_1k(run, done * per_sentence)}
     server.close()
     rss["after_throughput"] = round(_rss_mb(), 1)
+    repeats = None
+    if not cfg.summaries_only:
+        fixed["summarize"].tokens = cfg.summary_tokens["typical"]
+        repeats = _repeats(settings, fixed, seed, sentences, cfg.repeats)
     return {
         "name": cfg.name,
         "config": cfg.__dict__,
@@ -292,12 +279,45 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
         "translate": translate,
         "summarize": summaries,
         "throughput": throughput,
+        "repeats": repeats,
         "torch_imported": "torch" in sys.modules,
         "rss_start_mb": round(rss_start, 1),
         "rss_after_load_mb": round(rss_loaded, 1),
         "rss_mb": rss,
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
+
+
+def _repeats(settings: Any, engines: Mapping[str, Engine], seed: str, sentences: list[str],
+             repeats: int) -> dict[str, Any]:
+    """service/bench/repeats.py's cases, each warm one on a fresh app of its own."""
+    import requests
+
+    from service.api import create_app
+    from service.bench.repeats import Post, measure_repeats
+
+    servers: list[Any] = []
+    warm = settings.changed(tm_max_mb=64, result_cache_size=256)
+
+    def serve(memory: bool) -> Post:
+        base, server = _serve(create_app(warm if memory else settings, engines=engines))
+        servers.append(server)
+        session = requests.Session()
+
+        def post(path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+            resp = session.post(base + path, json=body, timeout=3600)
+            if resp.status_code != 200:
+                raise RuntimeError(f"{path} answered {resp.status_code}: {resp.text[:300]}")
+            out: dict[str, Any] = resp.json()
+            return out
+
+        return post
+
+    try:
+        return measure_repeats(serve, seed, sentences, repeats)
+    finally:
+        for server in servers:
+            server.close()
 
 
 def main(argv: Sequence[str]) -> int:

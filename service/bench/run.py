@@ -27,6 +27,7 @@ from service.bench.shapes import (
     is_built,
     summariser_variant,
 )
+from service.bench.timing import ratio
 from service.errors import RingkasError
 from service.seeds import article
 
@@ -299,6 +300,7 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
         ("peak RSS of the default three-model set <= 1.0 GB", c["peak_rss_mb"] / 1024, 1.0,
          "le"),
         ("torch never imported by the serving process", float(c["torch_imported"]), 0.0, "le"),
+        *_repeat_checks(c.get("repeats")),
         (f"the whole run <= {limit_min} min", report["duration_s"] / 60, float(limit_min),
          "le"),
     ]
@@ -308,6 +310,49 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
         out.append({"target": name, "value": None if value is None else round(value, 2),
                     "met": met})
     return out
+
+
+def _repeat_checks(rep: dict[str, Any] | None) -> list[tuple[str, float | None, float, str]]:
+    if not rep:
+        return []
+    ratios = rep["ratios_cpu"]
+    return [
+        ("identical repeat of the seed summary: p50 <= 20 ms", rep["identical"]["p50_s"] * 1000,
+         20.0, "le"),
+        ("the seed with a sentence changed and one added: summary <= 60% of cold CPU-s",
+         ratios["updated_summary"], 0.6, "le"),
+        ("the same: /v1/translate <= 15% of cold CPU-s", ratios["updated_translate"], 0.15,
+         "le"),
+        ("English summary, Indonesian summary, full translation: <= 70% of cold CPU-s",
+         ratios["desk"], 0.7, "le"),
+    ]
+
+
+def _repeats_markdown(results: dict[str, Any]) -> list[str]:
+    rep = (results.get("c") or {}).get("repeats")
+    if not rep:
+        return []
+    cold, ratios = rep["cold"], rep["ratios_cpu"]
+
+    def wc(row: dict[str, Any]) -> str:
+        return f"{row['wall_s']:.3f} / {row['cpu_s']:.3f} s"
+
+    ident = rep["identical"]
+    return [
+        "", "Repeated and updated work, (c), against the cold case (memory and result cache "
+        "off) in the same run, wall / CPU seconds (medians):", "",
+        "| case | cold | with the memory | CPU ratio |", "|---|---|---|---|",
+        f"| the seed summary re-sent identical (p50 of {ident['requests']}) | "
+        f"{wc(cold['summary'])} | {ident['p50_s']:.4f} / {ident['cpu_s']:.4f} s | "
+        f"{ratio(ident['cpu_s'], cold['summary']['cpu_s'])} |",
+        f"| summary of the seed with a sentence changed and one added | "
+        f"{wc(cold['summary_updated'])} | {wc(rep['updated_summary'])} | "
+        f"{ratios['updated_summary']} |",
+        f"| /v1/translate of it | {wc(cold['translate_updated'])} | "
+        f"{wc(rep['updated_translate'])} | {ratios['updated_translate']} |",
+        f"| English summary, Indonesian summary, full translation | {wc(cold['desk'])} | "
+        f"{wc(rep['desk'])} | {ratios['desk']} |",
+    ]
 
 
 def _scaling(r: dict[str, Any]) -> float | None:
@@ -399,6 +444,7 @@ def markdown(report: dict[str, Any]) -> str:
             lines.append(f"| {_label(variant)} | {quality} | {s['full']['p50_s']:.2f} s | "
                          f"{s['typical']['p50_s']:.2f} s | {s['full']['cpu_s']:.2f} / "
                          f"{s['typical']['cpu_s']:.2f} |")
+    lines += _repeats_markdown(results)
     if report.get("targets"):
         lines += ["", "| target | measured | met |", "|---|---|---|"]
         for t in report["targets"]:
