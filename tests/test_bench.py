@@ -62,9 +62,11 @@ def test_bench_smoke_run(tmp_path: Path) -> None:
     assert rep["updated_translate"]["translation_memory"]["hits"] > 2
     assert 0 < rep["ratios_cpu"]["updated_translate"] < 1
     assert 0 < rep["ratios_cpu"]["desk"] < 1
+    st = rep["stream"]
+    assert 0 < st["first_event_s"] < st["first_translation_s"] < st["result_s"]
     assert report["results"]["b"]["repeats"] is not None
     names = [t["target"] for t in report["targets"]]
-    assert len(names) == 11 and any("1.15x" in n for n in names)
+    assert len(names) == 13 and any("1.15x" in n for n in names)
     assert any("identical repeat" in n for n in names)
     table = (out / "bench.md").read_text()
     assert "raw translate_batch" in table and "load average" in table

@@ -14,6 +14,7 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -79,16 +80,56 @@ class Page:
         sync_api.expect(self.page.locator("#server-status")).to_have_text(status)
         return self.page
 
-    def submit(self, path: str = "/v1/summarize") -> tuple[dict[str, Any], Any]:
-        """Click submit; the JSON request body the page sent and the response it got."""
-        with self.page.expect_response(lambda r: r.url.endswith(path),
-                                       timeout=RESULT_TIMEOUT_MS) as info:
-            self.page.click("#submit")
-        response = info.value
-        return json.loads(response.request.post_data or "null"), response
+    def submit(self, path: str = "/v1/summarize") -> tuple[dict[str, Any], Answer]:
+        """Click submit; the JSON request body the page sent and the answer it got. The
+        request goes to the server from here and its whole answer back to the page: a
+        browser keeps no copy of a streamed body for a test to read."""
+        box: dict[str, Any] = {}
+
+        def relay(route: Any) -> None:
+            box["sent"] = json.loads(route.request.post_data or "null")
+            fetched = route.fetch(timeout=RESULT_TIMEOUT_MS)
+            box["answer"] = Answer(fetched.status, fetched.headers, fetched.text(),
+                                   route.request.headers)
+            route.fulfill(response=fetched)
+
+        self.page.route(f"**{path}", relay)
+        try:
+            with self.page.expect_response(lambda r: r.url.endswith(path),
+                                           timeout=RESULT_TIMEOUT_MS):
+                self.page.click("#submit")
+        finally:
+            self.page.unroute(f"**{path}", relay)
+        return box["sent"], box["answer"]
 
     def close(self) -> None:
         self.context.close()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the server answered the page: JSON, or a stream of events whose last one
+    (result or error) is the answer."""
+
+    status: int
+    headers: dict[str, str]
+    body: str
+    request_headers: dict[str, str]  # what the page sent
+
+    @property
+    def streamed(self) -> bool:
+        return self.headers.get("content-type", "").startswith("text/event-stream")
+
+    def events(self) -> list[tuple[str, Any]]:
+        out = []
+        for block in self.body.split("\n\n"):
+            fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+            if "event" in fields:
+                out.append((fields["event"], json.loads(fields["data"])))
+        return out
+
+    def json(self) -> Any:
+        return self.events()[-1][1] if self.streamed else json.loads(self.body)
 
 
 @pytest.fixture()
@@ -134,8 +175,12 @@ def test_summarise_the_seed_article(server: str, desktop: Page, seed_text: str) 
                     "strategy": "translate-summarise", "translation": True,
                     "attribution": True}
     assert response.status == 200
+    # The page asks for a streamed answer and reads its progress as it comes.
+    assert response.streamed and [n for n, _ in response.events()][:2] == ["accepted",
+                                                                            "segmented"]
     data = response.json()
     page.wait_for_selector("#result:not([hidden])")
+    sync_api.expect(page.locator("#busy")).to_contain_text("Done in")
 
     # What the page shows is what the API answered.
     assert text_of(page, "#summary-en") == norm(data["summary"]["en"]) != ""
@@ -327,7 +372,7 @@ def test_page_asks_for_the_api_key(web_key: tuple[str, str], desktop: Page) -> N
     sync_api.expect(page.locator("#server-status")).to_have_text("ready")
     _, response = desktop.submit("/v1/translate")
     assert response.status == 200
-    assert response.request.headers["authorization"] == f"Bearer {key}"
+    assert response.request_headers["authorization"] == f"Bearer {key}"
     page.wait_for_selector("#result:not([hidden])")
     assert page.locator("#error").is_hidden()
     assert page.input_value("#text") == "Pabrik baru di Bogor."

@@ -13,7 +13,7 @@ from service.pipeline.extractive import rank
 from service.pipeline.report import Report
 from service.pipeline.requests import Length, SummarizeRequest
 from service.pipeline.summarize import Summarizer, trim_sentences
-from service.pipeline.translate import Translator, cap_batches, output_cap
+from service.pipeline.translate import Translator, cap_batches, chunks, output_cap
 from service.text.clean import clean_article
 from service.text.segment import split_sentences
 from tests.conftest import RecordingEngine
@@ -62,8 +62,10 @@ def test_translator_sends_every_sentence_in_batches(
     assert sorted(engine.inputs) == sorted(seed_sentences)  # each sentence once, none cut
     assert all(len(texts) <= 4 for texts, _ in engine.calls)
     caps = {output_cap(t) for t in engine.count_tokens(seed_sentences)}
-    # Full batches of 4 within each output cap: at most one partial batch per cap.
-    assert len(engine.calls) <= -(-len(seed_sentences) // 4) + len(caps) - 1
+    # Each article-order chunk in full batches of 4 within each output cap: at most one
+    # partial batch per cap and chunk.
+    spans = chunks(len(seed_sentences), 4)
+    assert len(engine.calls) <= sum(-(-(b - a) // 4) + len(caps) - 1 for a, b in spans)
 
 
 def test_a_sentence_is_decoded_under_its_own_cap_whatever_its_batch(
@@ -255,3 +257,10 @@ def test_bidi_overrides_and_js_line_separators_are_removed_too() -> None:
     assert printable(report, text, "the translation") == \
         "Harga naik 5% pada 2025.\tYa\nTidak"
     assert [w.code for w in report.warnings] == ["control_characters_removed"]
+
+
+def test_chunks_cover_the_sentences_in_order_first_one_short() -> None:
+    assert chunks(0, 16) == []
+    assert chunks(3, 16) == [(0, 3)]
+    assert chunks(40, 16) == [(0, 4), (4, 20), (20, 36), (36, 40)]
+    assert chunks(10, 2) == [(0, 2), (2, 4), (4, 6), (6, 8), (8, 10)]

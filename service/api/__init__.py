@@ -108,7 +108,10 @@ def _access_log(app: Flask) -> None:
                  quote(_logged_path(), safe="/-._~!$&'()*+,;:@{}", errors="backslashreplace"),
                  response.status_code, g.get("error_code", "-"), _or_dash(key_id()),
                  request.content_length or 0,
-                 response.calculate_content_length() or 0, elapsed)
+                 # A streamed answer's size is not known yet (and counting it would
+                 # read the whole stream before its first event is sent).
+                 response.calculate_content_length() if response.is_sequence else "-",
+                 elapsed)
         return response
 
 

@@ -8,6 +8,7 @@ from service.api.body import json_body
 from service.api.caller import owner
 from service.api.routing import route
 from service.api.runtime import runtime
+from service.api.streaming import stream, wants_stream
 from service.contract import routes
 from service.contract.requests import parse_translate
 from service.contract.serialize import translation_json
@@ -19,6 +20,10 @@ bp = Blueprint("translate", __name__)
 def translate() -> Response:
     rt = runtime()
     rt.pipeline()  # 503 before reading the body when models are not ready
-    req = parse_translate(json_body(), rt.settings.limits).resolve(rt.glossaries, owner())
+    body = json_body()
+    req = parse_translate(body, rt.settings.limits).resolve(rt.glossaries, owner())
+    if wants_stream(body):
+        return stream(rt, lambda pipeline, deadline, listener: translation_json(
+            pipeline.translate(req, deadline, listener)))
     return jsonify(translation_json(
         rt.run(lambda pipeline, deadline: pipeline.translate(req, deadline))))

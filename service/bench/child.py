@@ -294,14 +294,16 @@ def _repeats(settings: Any, engines: Mapping[str, Engine], seed: str, sentences:
     import requests
 
     from service.api import create_app
-    from service.bench.repeats import Post, measure_repeats
+    from service.bench.repeats import Post, measure_repeats, measure_stream
 
     servers: list[Any] = []
     warm = settings.changed(tm_max_mb=64, result_cache_size=256)
+    bases: list[str] = []
 
     def serve(memory: bool) -> Post:
         base, server = _serve(create_app(warm if memory else settings, engines=engines))
         servers.append(server)
+        bases.append(base)
         session = requests.Session()
 
         def post(path: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -313,8 +315,21 @@ def _repeats(settings: Any, engines: Mapping[str, Engine], seed: str, sentences:
 
         return post
 
+    def stream(path: str, body: Mapping[str, Any]) -> list[tuple[str, float]]:
+        started = time.perf_counter()
+        arrived = []
+        with requests.post(bases[0] + path, json=body, stream=True, timeout=3600,
+                           headers={"Accept": "text/event-stream"}) as resp:
+            for piece in resp.iter_content(chunk_size=None):  # each piece as it arrives
+                now = time.perf_counter() - started
+                arrived += [(line[7:].decode(), now) for line in piece.split(b"\n")
+                            if line.startswith(b"event: ")]
+        return arrived
+
     try:
-        return measure_repeats(serve, seed, sentences, repeats)
+        out = measure_repeats(serve, seed, sentences, repeats)
+        out["stream"] = measure_stream(stream, seed, repeats)  # on the cold app (bases[0])
+        return out
     finally:
         for server in servers:
             server.close()

@@ -24,6 +24,8 @@ CORRECTION = ", menurut keterangan resmi kementerian"
 Post = Callable[[str, Mapping[str, Any]], dict[str, Any]]
 # A fresh app (memory on, empty) and the way to post to it; or the cold one.
 Serve = Callable[[bool], Post]
+# Seconds from sending ``body`` to ``path`` as a streamed request to each event's arrival.
+Stream = Callable[[str, Mapping[str, Any]], list[tuple[str, float]]]
 
 
 def updated_article(seed: str, sentences: list[str]) -> str:
@@ -39,6 +41,20 @@ def updated_article(seed: str, sentences: list[str]) -> str:
             paragraphs.insert(i + 1, ADDED_SENTENCE)
             return "\n\n".join(paragraphs)
     raise ValueError("the seed's second sentence is not verbatim in its text")
+
+
+def measure_stream(stream: Stream, seed: str, repeats: int) -> dict[str, Any]:
+    """A streamed summary of the seed on the cold app: when the first event, the first
+    translated sentences and the answer arrive (medians)."""
+    firsts, translated, answers = [], [], []
+    for _ in range(repeats):
+        arrived = stream("/v1/summarize", {"text": seed, "length": "medium"})
+        firsts.append(arrived[0][1])
+        translated.append(next(t for name, t in arrived if name == "translation"))
+        answers.append(next(t for name, t in arrived if name == "result"))
+    return {"first_event_s": round(statistics.median(firsts), 4),
+            "first_translation_s": round(statistics.median(translated), 4),
+            "result_s": round(statistics.median(answers), 3)}
 
 
 def measure_repeats(serve: Serve, seed: str, sentences: list[str],

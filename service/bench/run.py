@@ -325,6 +325,10 @@ def _repeat_checks(rep: dict[str, Any] | None) -> list[tuple[str, float | None, 
          "le"),
         ("English summary, Indonesian summary, full translation: <= 70% of cold CPU-s",
          ratios["desk"], 0.7, "le"),
+        ("first streamed event <= 100 ms after the request",
+         rep["stream"]["first_event_s"] * 1000, 100.0, "le"),
+        ("first streamed translated text <= 1.2 s", rep["stream"]["first_translation_s"], 1.2,
+         "le"),
     ]
 
 
@@ -352,6 +356,10 @@ def _repeats_markdown(results: dict[str, Any]) -> list[str]:
         f"{wc(rep['updated_translate'])} | {ratios['updated_translate']} |",
         f"| English summary, Indonesian summary, full translation | {wc(cold['desk'])} | "
         f"{wc(rep['desk'])} | {ratios['desk']} |",
+        "", f"Streamed summary of the seed (cold): first event "
+        f"{rep['stream']['first_event_s'] * 1000:.1f} ms, first translated sentences "
+        f"{rep['stream']['first_translation_s']:.2f} s, the answer "
+        f"{rep['stream']['result_s']:.2f} s after the request.",
     ]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from service import __version__
 from service.config import Settings
+from service.contract.events import MEDIA_TYPE
 from service.contract.responses import RESPONSE_SCHEMAS, ref
 from service.contract.routes import ROUTES, Operation, Route
 from service.contract.spec import SpecContext
@@ -59,6 +60,12 @@ def build_document(settings: Settings, strategies: Sequence[str]) -> dict[str, A
     return doc
 
 
+_STREAM = ("With Accept: text/event-stream or \"stream\": true: Server-Sent Events, each "
+           "one line of JSON data: accepted, segmented ({sentences}), translation (each "
+           "chunk as it completes: {of, sentences: [{sentence, text?, translation}]}), "
+           "summary, fidelity, then result (exactly the JSON answer) or error ({error}).")
+
+
 def _operation(route: Route, op: Operation, ctx: SpecContext,
                schemas: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"summary": op.summary, "tags": [route.tag],
@@ -78,6 +85,9 @@ def _operation(route: Route, op: Operation, ctx: SpecContext,
     body = {"schema": op.response} if op.response is not None else {}
     responses: dict[str, Any] = {str(op.status): {"description": "OK",
                                                   "content": {op.media: body}}}
+    if op.streams:
+        responses[str(op.status)]["content"][MEDIA_TYPE] = {
+            "schema": {"type": "string", "description": _STREAM}}
     if op.status == 204:  # no body
         responses = {"204": {"description": "Done; no content."}}
     for status in op.errors:

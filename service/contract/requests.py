@@ -90,6 +90,9 @@ SUMMARIZE = ObjectSpec("SummarizeRequest", "An Indonesian article to summarise."
                          "sentences that support it, with scores and a supported verdict.",
                          message="attribution must be true or false"),
     "glossary": _GLOSSARY,
+    "stream": Field({"type": "boolean", "default": False}, "Answer as Server-Sent Events "
+                    "(as Accept: text/event-stream does): progress as it happens, then the "
+                    "answer itself as the last event.", message="stream must be true or false"),
     "glossary_entries": Field(_GLOSSARY_ENTRIES.schema, _GLOSSARY_ENTRIES.description +
                               " For a summary: Indonesian -> English, applied in every "
                               "id->en translation step.", code=_GLOSSARY_ENTRIES.code,
@@ -110,6 +113,10 @@ TRANSLATE = ObjectSpec("TranslateRequest", "Text to translate, id->en or en->id.
                     message="target must be 'id' or 'en'"),
     "glossary": _GLOSSARY,
     "glossary_entries": _GLOSSARY_ENTRIES,
+    "stream": Field({"type": "boolean", "default": False}, "Answer as Server-Sent Events "
+                    "(as Accept: text/event-stream does): each chunk of sentences as it is "
+                    "translated, then the answer itself as the last event.",
+                    message="stream must be true or false"),
 })
 
 

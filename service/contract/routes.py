@@ -45,6 +45,8 @@ class Operation:
     form: bool = False  # also accepts form-encoded bodies (LibreTranslate)
     multipart: bool = False  # only multipart/form-data (a file upload)
     media: str = "application/json"
+    # Also answers as Server-Sent Events (service/contract/events.py) when asked.
+    streams: bool = False
     errors: Sequence[str] = ()
     error_schema: str = "Error"
     parameters: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
@@ -111,10 +113,11 @@ MODELS = Route("/v1/models", "models", (
 SUMMARIZE = Route("/v1/summarize", "summarize", (
     Operation("post", "Summarise an Indonesian article (English, and Indonesian on request), "
               "with fidelity checks and provenance.", ref("SummarizeResponse"),
-              request=SUMMARIZE_REQUEST, errors=_INFERENCE_ERRORS),))
+              request=SUMMARIZE_REQUEST, errors=_INFERENCE_ERRORS, streams=True),))
 TRANSLATE = Route("/v1/translate", "translate", (
     Operation("post", "Translate id->en or en->id, keeping paragraphs.",
-              ref("TranslateResponse"), request=TRANSLATE_REQUEST, errors=_INFERENCE_ERRORS),))
+              ref("TranslateResponse"), request=TRANSLATE_REQUEST, errors=_INFERENCE_ERRORS,
+              streams=True),))
 LT_TRANSLATE = Route("/translate", "libretranslate", (
     Operation("post", "LibreTranslate-compatible translation (id<->en).",
               ref("LtTranslateResponse"), request=LT_TRANSLATE_REQUEST, form=True,

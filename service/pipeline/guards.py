@@ -153,6 +153,11 @@ def check_repetition(report: Report, text: str, what: str) -> Repetition | None:
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
+def strip_controls(text: str) -> str:
+    """``text`` as :func:`printable` returns it, without a report to tell."""
+    return _CONTROLS.sub("", text)
+
+
 def printable(report: Report, text: str, what: str) -> str:
     """``text`` without control characters, with a ``control_characters_removed`` warning
     naming the output when there were any."""

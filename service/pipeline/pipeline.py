@@ -14,8 +14,14 @@ from service.fidelity import Attribution, FidelityReport, build_sources, check_s
 from service.glossary.terms import GlossaryPolicy
 from service.languages import PAIR_ROLE, ROLE_PAIR, SUMMARY_PAIR
 from service.overload import Deadline, DeadlineBound
-from service.pipeline.guards import check_empty, check_language, check_repetition, printable
-from service.pipeline.report import Report, RunWarning
+from service.pipeline.guards import (
+    check_empty,
+    check_language,
+    check_repetition,
+    printable,
+    strip_controls,
+)
+from service.pipeline.report import Listener, Report, RunWarning
 from service.pipeline.requests import SummarizeRequest, TranslateRequest
 from service.pipeline.reuse import ResultCache, request_key
 from service.pipeline.strategies import STRATEGIES, Article, Context, Strategy
@@ -101,16 +107,18 @@ class Pipeline:
         """The strategies whose models are loaded."""
         return {n: s for n, s in STRATEGIES.items() if all(r in self.engines for r in s.roles)}
 
-    def summarize(self, req: SummarizeRequest, deadline: Deadline | None = None) -> SummaryResult:
+    def summarize(self, req: SummarizeRequest, deadline: Deadline | None = None,
+                  listener: Listener | None = None) -> SummaryResult:
         """The summary of ``req``; with a result cache, the one already made for an
         identical request (the same cleaned article and options, on the same models), and
-        computed once for identical requests that arrive together."""
+        computed once for identical requests that arrive together. ``listener`` hears of
+        each step as it finishes (service/contract/events.py)."""
         strategy = self.strategies.get(req.strategy)
         if strategy is None:
             raise InvalidField("strategy", f"strategy {req.strategy!r} is not enabled on this "
                                f"server; enabled: {', '.join(self.strategies)}",
                                code="unknown_strategy")
-        report = Report()
+        report = Report(listener=listener)
         # The result's timings_ms is this report's own dict: "total" lands in it as the
         # stage closes, before the result leaves.
         with report.stage("total"):
@@ -124,7 +132,11 @@ class Pipeline:
             result, reused = self.results.get_or_compute(
                 key, lambda: self._summarize(req, strategy, cleaned, report, deadline),
                 deadline.check if deadline is not None else None)
-        return replace(result, reused=True) if reused else result
+        if not reused:
+            return result
+        report.emit("summary", dict(result.summary))
+        report.emit("fidelity", result.fidelity.to_json())
+        return replace(result, reused=True)
 
     def _summarize(self, req: SummarizeRequest, strategy: Strategy, cleaned: CleanedArticle,
                    report: Report, deadline: Deadline | None) -> SummaryResult:
@@ -136,6 +148,7 @@ class Pipeline:
             raise InvalidField("text", "no article text is left after removing markup and "
                                "boilerplate", code="empty_after_cleaning")
         self._check_sentences(len(sentences))
+        report.emit("segmented", {"sentences": len(sentences)})
         if len(sentences) < req.length.sentences:
             report.warn("short_article", f"the article has {len(sentences)} sentence(s), "
                         f"fewer than the {req.length.sentences} asked for")
@@ -150,6 +163,7 @@ class Pipeline:
         if "id" in req.languages:
             summary["id"] = out.id if out.id is not None else self._back_translate(
                 ctx, summary["en"], report, roles)
+        report.emit("summary", {lang: strip_controls(summary[lang]) for lang in req.languages})
         translation, translated = (self._full_translation(
             ctx, sentences, out.source_en, report, roles) if req.translation
             else (None, None))
@@ -164,6 +178,7 @@ class Pipeline:
                 summary["en"], sources, deadline.check if deadline is not None else None)
         if not summary["en"].strip():
             fidelity = replace(fidelity, empty=True)
+        report.emit("fidelity", fidelity.to_json())
         # Always: a sentence nothing supports is a finding whether or not the request
         # asked for the sentence-level detail (attribution).
         for unsupported in fidelity.sentences:
@@ -211,9 +226,9 @@ class Pipeline:
                             .sentences(sentences, report))
 
     def translate(self, req: TranslateRequest, deadline: Deadline | None = None,
-                  ) -> TranslationResult:
+                  listener: Listener | None = None) -> TranslationResult:
         role = PAIR_ROLE[(req.source, req.target)]
-        report = Report()
+        report = Report(listener=listener)
         tally = self._tally()
         terms = req.glossary.for_pair(req.source, req.target) if req.glossary else None
         translator = Translator(self._engines(deadline, tally)[role], self.batch_size,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,12 +23,22 @@ class RunWarning:
         return out
 
 
+# Told of a request's progress as it happens (a streamed answer's events): name, data.
+Listener = Callable[[str, dict[str, Any]], None]
+
+
 @dataclass
 class Report:
-    """Collected while one request runs; turned into the response's warnings and timings."""
+    """Collected while one request runs; turned into the response's warnings and timings.
+    ``listener`` hears of each finished step as it finishes (a streamed answer)."""
 
     warnings: list[RunWarning] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    listener: Listener | None = None
+
+    def emit(self, event: str, data: dict[str, Any]) -> None:
+        if self.listener is not None:
+            self.listener(event, data)
 
     def warn(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
         if all(w.code != code or w.message != message for w in self.warnings):

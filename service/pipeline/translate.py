@@ -30,6 +30,22 @@ def output_cap(input_tokens: int) -> int:
     return max(32, 1 << (need - 1).bit_length())
 
 
+# The first chunk of an article is short, so that its translation is out (and streamed)
+# early; the rest go a batch at a time.
+FIRST_CHUNK = 4
+
+
+def chunks(count: int, size: int, first: int = FIRST_CHUNK) -> list[tuple[int, int]]:
+    """[start, end) ranges over ``count`` sentences in order: ``first``, then ``size`` each."""
+    bounds, start = [], 0
+    step = min(first, size)
+    while start < count:
+        end = min(count, start + step)
+        bounds.append((start, end))
+        start, step = end, size
+    return bounds
+
+
 def cap_batches(tokens: Sequence[int], batch_size: int) -> list[list[int]]:
     """Indices of ``tokens`` in batches of at most ``batch_size``, shortest first (similar
     lengths waste less padding), each batch one output cap: a sentence is decoded under
@@ -80,24 +96,45 @@ class Translator:
         """Per input sentence, the ``n`` best translations of one beam search, best first
         (an over-long sentence's pieces are joined hypothesis by hypothesis). The best one
         follows the glossary and keeps the source's numbers (or a warning says where not);
-        the others are the model's own."""
-        found = self._translate(sentences, n, report)
-        outputs = [hyps[0] for hyps in found]
+        the others are the model's own.
+
+        The sentences go in article-order chunks (``chunks``), each finished (glossary,
+        numbers) before the next: the report hears of each as it completes, so a streamed
+        answer shows its first sentences while the rest are still translated."""
         where = locate or (lambda i: (f"sentence {i} of {self.label}", {"sentence": i}))
+        out: list[list[str]] = []
+        split = 0
+        for start, end in chunks(len(sentences), self.batch_size):
+            done, extra = self._chunk(sentences[start:end], start, n, report, where)
+            out += done
+            split += extra
+            if report is not None:
+                report.emit("translation", {"of": self.label, "sentences": [
+                    {**where(start + k)[1], "translation": hyps[0]}
+                    for k, hyps in enumerate(done)]})
+        if report is not None and split:
+            report.warn("sentence_split", f"{split} over-long sentence piece(s) were "
+                        "translated separately to fit the model's window")
+        return out
+
+    def _chunk(self, sentences: Sequence[str], offset: int, n: int, report: Report | None,
+               where: Locate) -> tuple[list[list[str]], int]:
+        found, split = self._translate(sentences, n)
+        outputs = [hyps[0] for hyps in found]
         if report is not None:
             for i, (source, text) in enumerate(zip(sentences, outputs, strict=True)):
                 if source.strip() and not text.strip():
-                    name, details = where(i)
+                    name, details = where(offset + i)
                     report.warn("empty_output", f"{name}: the model produced no text for "
                                 "it", details)
         if self.glossary is not None:
             outputs, misses = enforce(
                 sentences, outputs, self.glossary,
-                lambda texts: [hyps[0] for hyps in self._translate(texts, 1, None)],
+                lambda texts: [hyps[0] for hyps in self._translate(texts, 1)[0]],
                 self.deadline)
             if report is not None:
                 for miss in misses:
-                    _warn_term(report, miss, *where(miss.sentence))
+                    _warn_term(report, miss, *where(offset + miss.sentence))
         if self.pair is not None:
             source_lang, target_lang = (cast(Lang, lang) for lang in self.pair)
             for i, (source, text) in enumerate(zip(sentences, outputs, strict=True)):
@@ -105,20 +142,18 @@ class Translator:
                     text, styles = english_style(source, text)
                     if report is not None:
                         for style in styles:
-                            _warn_style(report, style, *where(i))
+                            _warn_style(report, style, *where(offset + i))
                 outputs[i], changes = preserve_numbers(source, text, source_lang, target_lang)
                 if report is not None:
                     for change in changes:
-                        _warn_number(report, change, *where(i))
-        return [[best, *hyps[1:]] for best, hyps in zip(outputs, found, strict=True)]
+                        _warn_number(report, change, *where(offset + i))
+        return [[best, *hyps[1:]] for best, hyps in zip(outputs, found, strict=True)], split
 
-    def _translate(self, sentences: Sequence[str], n: int,
-                   report: Report | None) -> list[list[str]]:
+    def _translate(self, sentences: Sequence[str], n: int) -> tuple[list[list[str]], int]:
+        """The model's ``n`` best per sentence, and how many extra pieces over-long
+        sentences were cut into."""
         budget = self.engine.max_input_tokens - _MARGIN
         pieces = fit_pieces(self.engine, sentences, budget)
-        if report is not None and len(pieces) > len(sentences):
-            report.warn("sentence_split", f"{len(pieces) - len(sentences)} over-long sentence "
-                        "piece(s) were translated separately to fit the model's window")
         outputs: list[list[str]] = [[] for _ in pieces]
         for batch in cap_batches([p.tokens for p in pieces], self.batch_size):
             cap = output_cap(pieces[batch[0]].tokens)
@@ -135,7 +170,7 @@ class Translator:
         for piece, hyps in zip(pieces, outputs, strict=True):
             joined[piece.source_index].append(hyps)
         return [[" ".join(parts[k] for parts in per_piece) for k in range(n)]
-                for per_piece in joined]
+                for per_piece in joined], len(pieces) - len(sentences)
 
     def texts(self, texts: Sequence[str], source_lang: str, report: Report | None = None,
               max_sentences: int | None = None, names: Sequence[str] | None = None,
@@ -160,6 +195,8 @@ class Translator:
             raise PayloadTooLarge(f"the text has {len(flat)} sentences; the limit is "
                                   f"{max_sentences}", code="too_many_sentences",
                                   details={"limit": max_sentences})
+        if report is not None:
+            report.emit("segmented", {"texts": len(texts), "sentences": len(flat)})
         labels = names or [f"text {t}" for t in range(len(texts))]
         number: list[int] = []  # each segment's place among its own text's
         seen = [0] * len(texts)

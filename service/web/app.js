@@ -67,23 +67,95 @@
     } catch (_) {
       data = null; // a proxy's HTML page or waitress's plain-text 413
     }
-    if (!response.ok) {
-      const extra = [];
-      const retry = response.headers.get("Retry-After");
-      if (retry) extra.push("retry after " + retry + " s");
-      const err = data && data.error;
-      if (err && typeof err.code === "string") {
-        if (err.details) extra.push("details: " + JSON.stringify(err.details));
-        if (err.request_id) extra.push("request id " + err.request_id);
-        throw new ApiError(response.status, err.code, String(err.message || ""), extra.join(" · "));
-      }
-      throw new ApiError(response.status, "http_" + response.status,
-        response.statusText || "the server answered with an error", extra.join(" · "));
-    }
+    if (!response.ok) throw failure(response, data);
     if (data === null) {
       throw new ApiError(response.status, "invalid_response", "the server's answer is not JSON");
     }
     return { data, requestId: response.headers.get("X-Request-ID") || "" };
+  }
+
+  // The ApiError of an error answer (ringkas's {"error": {code, message, ...}}).
+  function failure(response, data) {
+    const extra = [];
+    const retry = response.headers.get("Retry-After");
+    if (retry) extra.push("retry after " + retry + " s");
+    const err = data && data.error;
+    if (err && typeof err.code === "string") {
+      if (err.details) extra.push("details: " + JSON.stringify(err.details));
+      if (err.request_id) extra.push("request id " + err.request_id);
+      return new ApiError(response.status, err.code, String(err.message || ""), extra.join(" · "));
+    }
+    return new ApiError(response.status, "http_" + response.status,
+      response.statusText || "the server answered with an error", extra.join(" · "));
+  }
+
+  // POST as a Server-Sent Events stream (docs/api.md, "Streamed answers"): each event goes
+  // to onEvent(name, data) as it arrives; resolves with the final "result" event's answer.
+  async function stream(path, body, onEvent) {
+    let response;
+    try {
+      response = await fetch(path, {
+        method: "POST",
+        headers: Object.assign(headers(), { Accept: "text/event-stream" }),
+        body: JSON.stringify(body),
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+    } catch (err) {
+      throw new ApiError(0, "network_error", "the server could not be reached (" +
+        String(err && err.message ? err.message : err) + ")");
+    }
+    const requestId = response.headers.get("X-Request-ID") || "";
+    const type = response.headers.get("Content-Type") || "";
+    if (!response.ok || !type.startsWith("text/event-stream") || !response.body) {
+      let data = null;
+      try { data = await response.json(); } catch (_) { data = null; }
+      if (!response.ok) throw failure(response, data);
+      if (data === null) {
+        throw new ApiError(response.status, "invalid_response", "the server's answer is not JSON");
+      }
+      return { data, requestId };  // a server that answered in one piece
+    }
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let pending = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      pending += decoder.decode(value, { stream: true });
+      let end;
+      while ((end = pending.indexOf("\n\n")) >= 0) {
+        const block = pending.slice(0, end);
+        pending = pending.slice(end + 2);
+        let name = "message";
+        const lines = [];
+        for (const line of block.split("\n")) {
+          if (line.startsWith("event:")) name = line.slice(6).trim();
+          else if (line.startsWith("data:")) lines.push(line.slice(5).trimStart());
+        }
+        const data = lines.length ? JSON.parse(lines.join("\n")) : null;
+        if (name === "result") return { data, requestId };
+        if (name === "error") throw failure(response, data);
+        onEvent(name, data);
+      }
+    }
+    throw new ApiError(response.status, "stream_ended", "the stream ended before the answer came");
+  }
+
+  // What the busy line says while a streamed answer comes in.
+  function progress(state, name, data) {
+    if (name === "segmented") {
+      state.total = data.sentences;
+      return data.sentences + " sentence(s); translating…";
+    }
+    if (name === "translation") {
+      state.done = (state.done || 0) + data.sentences.length;
+      return "Translated " + Math.min(state.done, state.total || state.done) + " of " +
+        (state.total || state.done) + " sentence(s) (" + data.of + ")…";
+    }
+    if (name === "summary") return "Summary written; checking it against the article…";
+    if (name === "fidelity") return "Checked; finishing…";
+    return null;
   }
 
   // --- rendering ------------------------------------------------------------------------
@@ -392,7 +464,11 @@
     busy.textContent = "Working… (this can take a minute on a CPU)";
     const started = performance.now();
     try {
-      const { data, requestId } = await call("POST", path, body);
+      const state = {};
+      const { data, requestId } = await stream(path, body, (name, event) => {
+        const said = progress(state, name, event);
+        if (said) busy.textContent = said;
+      });
       const elapsed = performance.now() - started;  // the request's, not the rendering's
       render(data, requestId);
       busy.textContent = "Done in " + formatElapsed(elapsed);
