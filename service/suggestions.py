@@ -1,6 +1,8 @@
 """Editors' suggested translations (LibreTranslate's ``/suggest``), kept in SQLite (WAL) in
 the data dir for review and export: as a glossary (DeepL's tab-separated entries) or as
-evaluation material (JSONL of source, reference and language pair).
+evaluation material (JSONL of source, reference and language pair). A suggestion an
+operator approved (``ringkas suggestions approve``) is a human translation: the service
+uses it instead of the model's for the same sentence (service/runtime/human.py).
 
 Each suggestion records the API key it came with (its id; none with keys off), so review
 and export can be filtered by key. The texts are the editors' own: they are stored, never
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
@@ -29,11 +32,15 @@ CREATE TABLE IF NOT EXISTS suggestions (
     source      TEXT NOT NULL,
     target      TEXT NOT NULL,
     q           TEXT NOT NULL,
-    s           TEXT NOT NULL
+    s           TEXT NOT NULL,
+    approved_at TEXT
 );
 CREATE INDEX IF NOT EXISTS suggestions_key ON suggestions (key_id);
 """
-_COLUMNS = "id, created_at, key_id, source, target, q, s"
+# Added after the first schema: (name, declaration), each added to a file that lacks it.
+_ADDED_COLUMNS = (("approved_at", "TEXT"),)
+_INDEXES = "CREATE INDEX IF NOT EXISTS suggestions_approved ON suggestions (approved_at);"
+_COLUMNS = "id, created_at, key_id, source, target, q, s, approved_at"
 EXPORT_FORMATS = ("glossary", "eval")
 
 
@@ -58,6 +65,7 @@ class Suggestion:
     target: str
     q: str  # the original text
     s: str  # the suggested translation
+    approved_at: str | None = None  # when an operator approved it; None: not approved
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
@@ -78,6 +86,7 @@ class SuggestionStore:
             with self._connect() as conn:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.executescript(_SCHEMA)
+                _migrate(conn)
         except (OSError, sqlite3.Error) as exc:
             raise self._unavailable(exc) from None
 
@@ -126,13 +135,40 @@ class SuggestionStore:
             raise self._unavailable(exc) from None
 
     def find(self, *, key_id: int | None = None, anonymous: bool = False,
-             source: str | None = None, target: str | None = None) -> list[Suggestion]:
-        """Oldest first; ``key_id`` one key's, ``anonymous`` those sent without a key."""
-        where, args = self._filter(key_id, anonymous, source, target)
+             source: str | None = None, target: str | None = None,
+             approved: bool | None = None) -> list[Suggestion]:
+        """Oldest first; ``key_id`` one key's, ``anonymous`` those sent without a key;
+        ``approved`` True only the approved ones, False only the others."""
+        where, args = self._filter(key_id, anonymous, source, target, approved)
         with self._connect() as conn:
             rows = conn.execute(f"SELECT {_COLUMNS} FROM suggestions{where} ORDER BY id",
                                 args).fetchall()
         return [Suggestion(*row) for row in rows]
+
+    def approved(self) -> list[Suggestion]:
+        """The approved suggestions, in the order they were approved (the last approved of
+        one text is the one that counts)."""
+        with self._connect() as conn:
+            rows = conn.execute(f"SELECT {_COLUMNS} FROM suggestions WHERE approved_at IS "
+                                "NOT NULL ORDER BY approved_at, id").fetchall()
+        return [Suggestion(*row) for row in rows]
+
+    def approve(self, ids: Iterable[int], approved: bool = True) -> list[int]:
+        """Approve (or, ``approved`` False, withdraw the approval of) these suggestions; the
+        ids of those that exist. Approving an approved one again makes it the latest."""
+        ids = list(dict.fromkeys(ids))
+        stamp = datetime.now(UTC).isoformat() if approved else None
+        try:
+            with self._connect() as conn:
+                found = [i for (i,) in conn.execute(
+                    "SELECT id FROM suggestions WHERE id IN "
+                    f"({', '.join('?' * len(ids))}) ORDER BY id", ids).fetchall()] \
+                    if ids else []
+                conn.executemany("UPDATE suggestions SET approved_at = ? WHERE id = ?",
+                                 [(stamp, i) for i in found])
+        except sqlite3.Error as exc:
+            raise self._unavailable(exc) from None
+        return found
 
     def remove(self, ids: Iterable[int]) -> int:
         """Delete these suggestions (as found by :meth:`find`); how many were."""
@@ -142,7 +178,8 @@ class SuggestionStore:
 
     @staticmethod
     def _filter(key_id: int | None, anonymous: bool, source: str | None,
-                target: str | None) -> tuple[str, list[object]]:
+                target: str | None, approved: bool | None = None,
+                ) -> tuple[str, list[object]]:
         clauses: list[str] = []
         args: list[object] = []
         if anonymous:
@@ -154,7 +191,38 @@ class SuggestionStore:
             if value is not None:
                 clauses.append(f"{column} = ?")
                 args.append(value)
+        if approved is not None:
+            clauses.append("approved_at IS NOT NULL" if approved else "approved_at IS NULL")
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """A file of an earlier schema gets the columns added since, every row kept (a column
+    added is empty: no suggestion of before is approved)."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(suggestions)")}
+    for name, declaration in _ADDED_COLUMNS:
+        if name not in have:
+            conn.execute(f"ALTER TABLE suggestions ADD COLUMN {name} {declaration}")
+    conn.executescript(_INDEXES)
+
+
+class Changes:
+    """Whether anyone wrote to the store since last asked: SQLite's data_version on one
+    connection kept open, a read of no table, cheap enough for every request."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        self._lock = threading.Lock()
+
+    def version(self) -> int:
+        with self._lock:
+            (value,) = self._conn.execute("PRAGMA data_version").fetchone()
+            return int(value)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
 
 
 def _one_line(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -252,3 +253,60 @@ def test_concurrent_suggestions_through_the_api_keep_the_cap_and_each_keys_share
     assert sorted(status for status, _ in second) == [200] * 20 + [507] * 20
     assert {body["code"] for status, body in second if status == 507} == {"suggestions_full"}
     assert len(_store(on).find()) == 50
+
+
+# --- approval (a human translation: tests/test_human_translations.py) ------------------
+
+OLD_SCHEMA = """
+CREATE TABLE suggestions (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at  TEXT NOT NULL,
+    key_id      INTEGER,
+    source      TEXT NOT NULL,
+    target      TEXT NOT NULL,
+    q           TEXT NOT NULL,
+    s           TEXT NOT NULL
+);
+CREATE INDEX suggestions_key ON suggestions (key_id);
+"""
+
+
+def test_a_store_of_the_earlier_schema_is_migrated_keeping_every_row(tmp_path: Path) -> None:
+    path = store_path(str(tmp_path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [(1, "2026-01-01T00:00:00+00:00", 3, "id", "en", Q, S),
+            (2, "2026-01-02T00:00:00+00:00", None, "en", "id", "The village.", "Desa itu.")]
+    with sqlite3.connect(path) as conn:
+        conn.executescript(OLD_SCHEMA)
+        conn.executemany("INSERT INTO suggestions VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.close()
+    store = SuggestionStore(path)
+    assert [(x.id, x.created_at, x.key_id, x.source, x.target, x.q, x.s, x.approved_at)
+            for x in store.find()] == [(*row, None) for row in rows]
+    assert store.approve([2, 9]) == [2]
+    assert [x.id for x in store.approved()] == [2]
+    assert [x.id for x in SuggestionStore(path).find(approved=False)] == [1]  # opened again
+
+
+def test_cli_approves_lists_and_unapproves(tmp_path: Path) -> None:
+    store = SuggestionStore(store_path(str(tmp_path)))
+    store.add(Q, S, "id", "en", None)
+    store.add("Desa itu kecil.", "The village is small.", "id", "en", 1)
+    run = CliRunner().invoke
+    where = ["--data-dir", str(tmp_path)]
+    approved = run(main, ["suggestions", "approve", *where, "2", "5"])
+    assert approved.exit_code == 1 and "approved 1" in approved.output
+    assert "no suggestion 5" in approved.output
+    listed = run(main, ["suggestions", "list", *where, "--approved", "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = [json.loads(line) for line in listed.output.splitlines()]
+    assert [r["id"] for r in rows] == [2] and rows[0]["approved_at"]
+    table = run(main, ["suggestions", "list", *where]).output
+    assert "approved" in table.splitlines()[0]
+    others = run(main, ["suggestions", "list", *where, "--not-approved", "--json"]).output
+    assert [json.loads(line)["id"] for line in others.splitlines()] == [1]
+    withdrawn = run(main, ["suggestions", "unapprove", *where, "2"])
+    assert withdrawn.exit_code == 0 and "withdrew the approval of 1" in withdrawn.output
+    assert store.approved() == []
+    none = run(main, ["suggestions", "approve", *where])
+    assert none.exit_code == 2  # at least one id
