@@ -96,7 +96,7 @@ def test_only_misses_reach_the_model_once_each_in_the_callers_order(
     tally = Tally()
     first = memory.recalling(engine, tally).generate(sentences[:4], params)
     assert engine.calls == [(sentences[:4], params)]
-    assert tally.to_json() == {"hits": 0, "misses": 4}
+    assert tally.to_json() == {"hits": 0, "misses": 4, "human": 0}
     engine.calls.clear()
     asked = [sentences[5], sentences[1], sentences[5], sentences[0], sentences[6]]
     tally = Tally()
@@ -104,7 +104,7 @@ def test_only_misses_reach_the_model_once_each_in_the_callers_order(
     assert engine.calls == [([sentences[5], sentences[6]], params)]  # each miss once
     assert out[1] == first[1] and out[3] == first[0] and out[0] == out[2]
     assert out == [engine.outputs[s] for s in asked]
-    assert tally.to_json() == {"hits": 2, "misses": 3}
+    assert tally.to_json() == {"hits": 2, "misses": 3, "human": 0}
     engine.calls.clear()
     assert memory.recalling(engine).generate(asked, params) == out
     assert engine.calls == []
@@ -141,7 +141,7 @@ def test_memory_on_answers_as_memory_off_over_the_seed_and_ntrex(
     assert warm.translation == off.translation and warm.warnings == off.warnings
     assert recording[ROLE].calls == []  # every sentence from the memory
     assert warm.translation_memory.to_json() == {"hits": cold.translation_memory.misses,
-                                                 "misses": 0}
+                                                 "misses": 0, "human": 0}
 
 
 def test_an_updated_article_pays_only_for_its_new_sentences(
@@ -159,7 +159,8 @@ def test_an_updated_article_pays_only_for_its_new_sentences(
     again = _translate(on, updated)
     sent = recording[ROLE].inputs
     assert sorted(sent) == sorted([updated[3], updated[-1]])
-    assert again.translation_memory.to_json() == {"hits": len(updated) - 2, "misses": 2}
+    assert again.translation_memory.to_json() == {"hits": len(updated) - 2, "misses": 2,
+                                                  "human": 0}
     assert again.translation == _translate(Pipeline(engines, batch_size=1),
                                            updated).translation
 
@@ -209,11 +210,11 @@ def test_a_new_model_commit_or_decoding_is_a_miss(
     newer.info = dataclasses.replace(engine.info, commit="f" * 40)
     tally = Tally()
     memory.recalling(newer, tally).generate(sentences, GenerationParams(max_new_tokens=128))
-    assert tally.to_json() == {"hits": 0, "misses": 3} and len(newer.calls) == 1
+    assert tally.to_json() == {"hits": 0, "misses": 3, "human": 0} and len(newer.calls) == 1
     tally = Tally()
     memory.recalling(engine, tally).generate(sentences, GenerationParams(max_new_tokens=128,
                                                                          num_beams=1))
-    assert tally.to_json() == {"hits": 0, "misses": 3} and len(engine.calls) == 1
+    assert tally.to_json() == {"hits": 0, "misses": 3, "human": 0} and len(engine.calls) == 1
 
 
 # -- the service ---------------------------------------------------------------------------
@@ -225,8 +226,8 @@ def test_responses_and_metrics_count_hits(settings: Settings,
             "target": "en"}
     first = client.post("/v1/translate", json=body).get_json()
     second = client.post("/v1/translate", json=body).get_json()
-    assert first["translation_memory"] == {"hits": 0, "misses": 2}
-    assert second["translation_memory"] == {"hits": 2, "misses": 0}
+    assert first["translation_memory"] == {"hits": 0, "misses": 2, "human": 0}
+    assert second["translation_memory"] == {"hits": 2, "misses": 0, "human": 0}
     assert second["translation"] == first["translation"]
     metrics = client.get("/metrics").get_data(as_text=True)
     assert ('ringkas_translation_memory_lookups_total{result="hit",role="translate_id_en"} '
@@ -271,7 +272,7 @@ def test_redis_down_is_a_miss_not_a_failure(recording: dict[str, RecordingEngine
                         ["Pabrik itu besar."])
     assert result.translation == _translate(Pipeline(engines), ["Pabrik itu besar."]
                                             ).translation
-    assert result.translation_memory.to_json() == {"hits": 0, "misses": 1}
+    assert result.translation_memory.to_json() == {"hits": 0, "misses": 1, "human": 0}
 
 
 @pytest.mark.parametrize("bad", [b"not json", b'{"a": 1}', b'[1, 2]'])

@@ -175,6 +175,10 @@ class FeatureSettings:
     prompts_dir: str | None = setting("RINGKAS_PROMPTS_DIR", None)
     # Server-wide, read-only glossaries: NAME.SRC-TGT.tsv|csv files (service/glossary/).
     glossary_dir: str | None = setting("RINGKAS_GLOSSARY_DIR", None)
+    # Human translations from translation memories (*.tmx, read once at start,
+    # service/runtime/human.py): a sentence found there is given its translation as written,
+    # as is one of an approved suggestion.
+    tmx_dir: str | None = setting("RINGKAS_TMX_DIR", None)
     # API-created glossaries one key (or, with keys off, everyone) may keep: how many, and
     # how many entries in all of them (each glossary holds at most 10,000).
     max_glossaries_per_key: int = setting("RINGKAS_MAX_GLOSSARIES_PER_KEY", 100)

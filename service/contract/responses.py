@@ -7,6 +7,7 @@ from typing import Any
 
 from service.fidelity.report import ISSUES
 from service.languages import LANGUAGES
+from service.pipeline.human import ORIGINS, PARTS
 
 
 def ref(name: str) -> dict[str, str]:
@@ -20,12 +21,19 @@ _WARNINGS = {"type": "array", "items": ref("Warning"),
                             "glossary_not_applied, number_changed, number_restored..."}
 _TIMINGS = {"type": "object", "additionalProperties": {"type": "number"},
             "description": "Milliseconds per pipeline stage."}
-_MEMORY = {"type": "object", "required": ["hits", "misses"],
+_MEMORY = {"type": "object", "required": ["hits", "misses", "human"],
            "description": "Model inputs (sentences, or pieces of an over-long one) of this "
                           "answer that the translation memory answered (hits) and that the "
-                          "model translated (misses). Absent when the memory is off.",
+                          "model translated (misses); and the sentences that a human "
+                          "translation gave instead (human: see human_translations). Absent "
+                          "when the memory is off.",
            "properties": {"hits": {"type": "integer", "minimum": 0},
-                          "misses": {"type": "integer", "minimum": 0}}}
+                          "misses": {"type": "integer", "minimum": 0},
+                          "human": {"type": "integer", "minimum": 0}}}
+_HUMAN = {"type": "array", "items": ref("HumanTranslation"),
+          "description": "The sentences of this answer that are a person's translation "
+                         "(an approved suggestion, a TMX file of the server) rather than the "
+                         "model's, in the order translated. Absent when there is none."}
 
 RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": {
@@ -46,6 +54,29 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
                                            "number_changed and number_restored the sentence "
                                            "(and text) index, the term or the expected and "
                                            "found values."}}},
+    "HumanTranslation": {
+        "type": "object", "required": ["part", "sentence", "origin", "reference"],
+        "additionalProperties": False,
+        "description": "A sentence translated by a person, used as written: neither the "
+                       "glossary nor the number checks changed it, and no warning is about "
+                       "it.",
+        "properties": {
+            "part": {"enum": list(PARTS), "description":
+                     "translation: of /v1/translate's translation (text and sentence say "
+                     "where); article: of the article's English (the translation field, or "
+                     "what the summariser read), sentence being the article sentence; "
+                     "summary_en, summary_id: of that summary, by its sentence."},
+            "text": {"type": "integer", "minimum": 0,
+                     "description": "Which of the request's texts (translate)."},
+            "sentence": {"type": "integer", "minimum": 0,
+                         "description": "The sentence (0-based) within that text or part, "
+                                        "numbered as warnings number them."},
+            "origin": {"enum": list(ORIGINS),
+                       "description": "suggestion: an approved /suggest entry; tmx: a TMX "
+                                      "file in the server's RINGKAS_TMX_DIR."},
+            "reference": {**_STR, "description": "The suggestion's id, or the TMX file's "
+                                                 "name."},
+        }},
     "Glossary": {
         "type": "object", "description": "A glossary (DeepL's fields, and server: read-only, "
                                          "from RINGKAS_GLOSSARY_DIR).",
@@ -168,6 +199,7 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
                 "properties": {"name": _STR, "version": {"type": "integer"}}}]},
             "fidelity": ref("Fidelity"), "attribution": ref("Attribution"),
             "timings_ms": _TIMINGS, "warnings": _WARNINGS, "translation_memory": _MEMORY,
+            "human_translations": _HUMAN,
             "reused": {"type": "boolean",
                        "description": "true: the answer already made for an identical "
                                       "request (the same cleaned article, options and "
@@ -181,6 +213,7 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
                             "description": "A string for a string, a list for a list."},
             "models": {"type": "array", "items": ref("ModelInfo")},
             "timings_ms": _TIMINGS, "warnings": _WARNINGS, "translation_memory": _MEMORY,
+            "human_translations": _HUMAN,
         }},
     "Health": {"type": "object", "required": ["status", "version"],
                "properties": {"status": {"const": "ok"}, "version": _STR}},

@@ -8,6 +8,7 @@ from typing import Any
 
 from service.auth.usage import CharUsage
 from service.engine.recall import Tally
+from service.pipeline.human import HumanUse
 from service.pipeline.pipeline import SummaryResult, TranslationResult
 from service.pipeline.requests import SummarizeRequest
 
@@ -28,6 +29,7 @@ def summary_json(result: SummaryResult, req: SummarizeRequest) -> dict[str, Any]
         "timings_ms": result.timings_ms,
         "warnings": [w.to_json() for w in result.warnings],
         **_memory_json(result.translation_memory),
+        **_human_json(result.human_translations),
         "reused": result.reused,
     }
 
@@ -35,13 +37,19 @@ def summary_json(result: SummaryResult, req: SummarizeRequest) -> dict[str, Any]
 def translation_json(result: TranslationResult) -> dict[str, Any]:
     return {"translation": result.translation, "models": [m.to_json() for m in result.models],
             "timings_ms": result.timings_ms, "warnings": [w.to_json() for w in result.warnings],
-            **_memory_json(result.translation_memory)}
+            **_memory_json(result.translation_memory),
+            **_human_json(result.human_translations)}
 
 
 def _memory_json(tally: Tally | None) -> dict[str, Any]:
     """Beside the models: how many of the answer's model inputs the translation memory
     answered (none of it when the server runs without one)."""
     return {"translation_memory": tally.to_json()} if tally is not None else {}
+
+
+def _human_json(used: tuple[HumanUse, ...]) -> dict[str, Any]:
+    """Which sentences a human translation gave: only when one did."""
+    return {"human_translations": [u.to_json() for u in used]} if used else {}
 
 
 # What DeepL reports as the character_limit of a key without a quota. DeepL always sends

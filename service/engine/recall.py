@@ -169,10 +169,12 @@ def _decode(item: bytes | None) -> Value | None:
 
 @dataclass
 class Tally:
-    """One request's lookups, across every model call it made."""
+    """One request's lookups, across every model call it made; and ``human``, its
+    sentences that a human translation gave (they never reach a model, nor this memory)."""
 
     hits: int = 0
     misses: int = 0
+    human: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, hits: int, misses: int) -> None:
@@ -180,8 +182,12 @@ class Tally:
             self.hits += hits
             self.misses += misses
 
+    def add_human(self, count: int) -> None:
+        with self._lock:
+            self.human += count
+
     def to_json(self) -> dict[str, int]:
-        return {"hits": self.hits, "misses": self.misses}
+        return {"hits": self.hits, "misses": self.misses, "human": self.human}
 
 
 class TranslationMemory:

@@ -21,6 +21,7 @@ from service.pipeline.guards import (
     printable,
     strip_controls,
 )
+from service.pipeline.human import NO_HUMAN, HumanLookup, HumanTranslations, HumanUse
 from service.pipeline.report import Listener, Report, RunWarning
 from service.pipeline.requests import SummarizeRequest, TranslateRequest
 from service.pipeline.reuse import ResultCache, request_key
@@ -52,6 +53,8 @@ class SummaryResult:
     # True: the result made for an identical earlier (or concurrent) request, whose timings
     # and memory counts these are.
     reused: bool = False
+    # The sentences a human translation gave (service/pipeline/human.py).
+    human_translations: tuple[HumanUse, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,19 +67,23 @@ class TranslationResult:
     # best first (never the translation itself).
     alternatives: list[list[str]] | None = None
     translation_memory: Tally | None = None  # as SummaryResult's
+    human_translations: tuple[HumanUse, ...] = ()  # as SummaryResult's
 
 
 class Pipeline:
     def __init__(self, engines: Mapping[str, Engine], *, batch_size: int = 16,
                  prompts: PromptRegistry | None = None, limits: Limits | None = None,
                  memory: TranslationMemory | None = None,
-                 results: ResultCache[SummaryResult] | None = None) -> None:
+                 results: ResultCache[SummaryResult] | None = None,
+                 human: HumanLookup | None = None) -> None:
         self.engines = dict(engines)
         self.batch_size = batch_size
         self.prompts = prompts or PromptRegistry.from_dir()
         self.limits = limits or Limits()
         self.memory = memory
         self.results = results
+        # The human translations of the moment, asked once per request.
+        self.human = human or (lambda: NO_HUMAN)
         # What of the models decides an answer; part of every result cache key.
         self._models_key = [model_fingerprint(self.engines[role].info)
                             for role in sorted(self.engines)]
@@ -95,6 +102,12 @@ class Pipeline:
 
     def _tally(self) -> Tally | None:
         return Tally() if self.memory is not None else None
+
+    @staticmethod
+    def _count_human(tally: Tally | None, report: Report) -> tuple[HumanUse, ...]:
+        if tally is not None:
+            tally.add_human(len(report.human))
+        return tuple(report.human)
 
     def _check_sentences(self, count: int) -> None:
         if count > self.limits.max_sentences:
@@ -124,13 +137,14 @@ class Pipeline:
         with report.stage("total"):
             with report.stage("clean"):
                 cleaned = clean_article(req.text, html=req.html, title=req.title)
+            human = self.human()
             if self.results is None:
-                return self._summarize(req, strategy, cleaned, report, deadline)
+                return self._summarize(req, strategy, cleaned, report, deadline, human)
             key = request_key("summary", cleaned.body, req.strategy, req.length.to_json(),
                               req.languages, req.prompt, req.translation, req.attribution,
-                              _glossary_key(req.glossary), self._models_key)
+                              _glossary_key(req.glossary), self._models_key, human.digest)
             result, reused = self.results.get_or_compute(
-                key, lambda: self._summarize(req, strategy, cleaned, report, deadline),
+                key, lambda: self._summarize(req, strategy, cleaned, report, deadline, human),
                 deadline.check if deadline is not None else None)
         if not reused:
             return result
@@ -139,7 +153,8 @@ class Pipeline:
         return replace(result, reused=True)
 
     def _summarize(self, req: SummarizeRequest, strategy: Strategy, cleaned: CleanedArticle,
-                   report: Report, deadline: Deadline | None) -> SummaryResult:
+                   report: Report, deadline: Deadline | None,
+                   human: HumanTranslations) -> SummaryResult:
         tally = self._tally()
         engines = self._engines(deadline, tally)
         with report.stage("segment"):
@@ -154,7 +169,7 @@ class Pipeline:
                         f"fewer than the {req.length.sentences} asked for")
         with report.stage("language"):
             check_language(report, cleaned.body, "id", "the article")
-        ctx = Context(engines, self.batch_size, self.prompts, req.glossary, deadline)
+        ctx = Context(engines, self.batch_size, self.prompts, req.glossary, deadline, human)
         out = strategy.run(ctx, Article(sentences), req.length, report, req.prompt)
         roles = list(strategy.roles)
         terms = req.glossary.for_pair(*SUMMARY_PAIR) if req.glossary else None
@@ -197,7 +212,8 @@ class Pipeline:
         return SummaryResult(summary, req.strategy, req.length.to_json(),
                              self._provenance(roles, report, "summary"), report.timings_ms,
                              fidelity,
-                             out.prompt, report.warnings, translation, attribution, tally)
+                             out.prompt, report.warnings, translation, attribution, tally,
+                             human_translations=self._count_human(tally, report))
 
     def _full_translation(self, ctx: Context, sentences: tuple[str, ...],
                           source_en: str | None, report: Report, roles: list[str],
@@ -213,7 +229,7 @@ class Pipeline:
             return None, None
         roles.append("translate_id_en")
         with report.stage("translate_full"):
-            english = tuple(ctx.translator("translate_id_en", "the full translation")
+            english = tuple(ctx.translator("translate_id_en", "the full translation", "article")
                             .sentences(sentences, report))
         return " ".join(english), english
 
@@ -222,7 +238,8 @@ class Pipeline:
         roles.append("translate_en_id")
         with report.stage("back_translate"):
             sentences = split_sentences(english, "en")
-            return " ".join(ctx.translator("translate_en_id", "the Indonesian summary")
+            return " ".join(ctx.translator("translate_en_id", "the Indonesian summary",
+                                           "summary_id")
                             .sentences(sentences, report))
 
     def translate(self, req: TranslateRequest, deadline: Deadline | None = None,
@@ -233,7 +250,7 @@ class Pipeline:
         terms = req.glossary.for_pair(req.source, req.target) if req.glossary else None
         translator = Translator(self._engines(deadline, tally)[role], self.batch_size,
                                 pair=(req.source, req.target), glossary=terms,
-                                deadline=deadline)
+                                deadline=deadline, human=self.human())
         names = ["the translation" if req.single else f"translation {i}"
                  for i in range(len(req.texts))]
         with report.stage("total"):
@@ -253,7 +270,8 @@ class Pipeline:
                             if req.alternatives else None)
         return TranslationResult(out[0] if req.single else out,
                                  self._provenance([role], report, "translation"),
-                                 report.timings_ms, report.warnings, alternatives, tally)
+                                 report.timings_ms, report.warnings, alternatives, tally,
+                                 self._count_human(tally, report))
 
     def _provenance(self, roles: list[str], report: Report, product: str) -> list[ModelInfo]:
         infos = [self.engines[r].info for r in dict.fromkeys(roles)]

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.pipeline.human import HumanUse
+
 
 @dataclass(frozen=True)
 class RunWarning:
@@ -34,6 +36,8 @@ class Report:
 
     warnings: list[RunWarning] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # The sentences a human translation gave, in the order they were translated.
+    human: list[HumanUse] = field(default_factory=list)
     listener: Listener | None = None
 
     def emit(self, event: str, data: dict[str, Any]) -> None:

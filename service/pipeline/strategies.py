@@ -13,6 +13,7 @@ from service.glossary.terms import GlossaryPolicy
 from service.languages import PAIR_ROLE, ROLE_PAIR
 from service.overload import Deadline
 from service.pipeline.extractive import rank
+from service.pipeline.human import HumanTranslations
 from service.pipeline.report import Report
 from service.pipeline.requests import Length
 from service.pipeline.summarize import Summarizer
@@ -44,12 +45,16 @@ class Context:
     prompts: PromptRegistry
     glossary: GlossaryPolicy | None = None  # the request's, enforced in every translation
     deadline: Deadline | None = None  # the request's
+    human: HumanTranslations | None = None  # the request's snapshot, used in every translation
 
-    def translator(self, role: str, label: str = "the translation") -> Translator:
+    def translator(self, role: str, label: str = "the translation",
+                   part: str = "translation") -> Translator:
+        """``label`` names the output in warnings, ``part`` in the list of human-translated
+        sentences (service/pipeline/human.py's PARTS)."""
         pair = ROLE_PAIR[role]
         terms = self.glossary.for_pair(*pair) if self.glossary else None
         return Translator(self.engines[role], self.batch_size, pair=pair, glossary=terms,
-                          label=label, deadline=self.deadline)
+                          label=label, deadline=self.deadline, human=self.human, part=part)
 
 
 class Strategy(ABC):
@@ -104,7 +109,8 @@ class TranslateSummarise(Strategy):
     def run(self, ctx: Context, article: Article, length: Length, report: Report,
             prompt: str | None = None) -> Summaries:
         with report.stage("translate"):
-            english = ctx.translator("translate_id_en", "the article's translation").sentences(
+            english = ctx.translator("translate_id_en", "the article's translation",
+                                     "article").sentences(
                 article.sentences, report)
         with report.stage("summarize"):
             summary = Summarizer(ctx.engines["summarize"]).summarize(english, length, report)
@@ -124,7 +130,7 @@ class SummariseTranslate(Strategy):
             indonesian = Summarizer(ctx.engines["summarize_id"], out_lang="id").summarize(
                 article.sentences, length, report)
         with report.stage("translate"):
-            english = ctx.translator("translate_id_en", "the summary").sentences(
+            english = ctx.translator("translate_id_en", "the summary", "summary_en").sentences(
                 split_sentences(indonesian, "id"), report)
         return Summaries(en=" ".join(english), id=indonesian)
 
@@ -176,8 +182,8 @@ class Extractive(Strategy):
             order = rank(article.sentences, length.sentences)
             picked = [article.sentences[i] for i in order]
         with report.stage("translate"):
-            english = ctx.translator("translate_id_en", "the summary").sentences(picked,
-                                                                                 report)
+            english = ctx.translator("translate_id_en", "the summary",
+                                     "summary_en").sentences(picked, report)
         aligned: list[str | None] = [None] * len(article.sentences)
         for i, text in zip(order, english, strict=True):
             aligned[i] = text

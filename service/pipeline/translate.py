@@ -14,6 +14,7 @@ from service.glossary.enforce import TermMiss, enforce
 from service.glossary.terms import Terms
 from service.overload import Deadline
 from service.pipeline.chunking import fit_pieces
+from service.pipeline.human import HumanTranslations, HumanUse
 from service.pipeline.report import Report
 from service.text.clean import normalise_text
 from service.text.segment import layout, render
@@ -71,17 +72,22 @@ class Translator:
     ``glossary`` is enforced in every sentence (service/glossary/enforce.py); ``label``
     names the output in warnings ("the translation", "the Indonesian summary");
     ``deadline`` is the request's, for the work between model calls (the engine bounds
-    its own)."""
+    its own). With ``pair``, a sentence ``human`` has a translation of is given that one
+    as written: it never reaches the model, the glossary or the number checks, and the
+    report lists it (``part`` names the output in that list, service/pipeline/human.py)."""
 
     def __init__(self, engine: Engine, batch_size: int = 16, *,
                  pair: tuple[str, str] | None = None, glossary: Terms | None = None,
-                 label: str = "the translation", deadline: Deadline | None = None) -> None:
+                 label: str = "the translation", deadline: Deadline | None = None,
+                 human: HumanTranslations | None = None, part: str = "translation") -> None:
         self.engine = engine
         self.batch_size = max(1, batch_size)
         self.pair = pair
         self.glossary = glossary
         self.label = label
         self.deadline = deadline
+        self.human = human
+        self.part = part
 
     def sentences(self, sentences: Sequence[str], report: Report | None = None,
                   locate: Locate | None = None) -> list[str]:
@@ -96,7 +102,8 @@ class Translator:
         """Per input sentence, the ``n`` best translations of one beam search, best first
         (an over-long sentence's pieces are joined hypothesis by hypothesis). The best one
         follows the glossary and keeps the source's numbers (or a warning says where not);
-        the others are the model's own.
+        the others are the model's own. A sentence with a human translation has it, as
+        its every hypothesis.
 
         The sentences go in article-order chunks (``chunks``), each finished (glossary,
         numbers) before the next: the report hears of each as it completes, so a streamed
@@ -119,25 +126,42 @@ class Translator:
 
     def _chunk(self, sentences: Sequence[str], offset: int, n: int, report: Report | None,
                where: Locate) -> tuple[list[list[str]], int]:
-        found, split = self._translate(sentences, n)
+        """One chunk of sentences, the first at ``offset`` among the caller's, finished."""
+        human = (self.human.find(self.pair, sentences)
+                 if self.human is not None and self.pair is not None else {})
+        # The sentences the model translates, by index into ``sentences``.
+        model = [i for i in range(len(sentences)) if i not in human]
+        found: list[list[str]] = [[human[i].text] * n if i in human else []
+                                  for i in range(len(sentences))]
+        split = 0
+        if model:
+            translated, split = self._translate([sentences[i] for i in model], n)
+            for i, hyps in zip(model, translated, strict=True):
+                found[i] = hyps
         outputs = [hyps[0] for hyps in found]
         if report is not None:
-            for i, (source, text) in enumerate(zip(sentences, outputs, strict=True)):
-                if source.strip() and not text.strip():
+            for i, entry in sorted(human.items()):
+                report.human.append(HumanUse(self.part, where(offset + i)[1], entry.origin,
+                                             entry.reference))
+            for i in model:
+                if sentences[i].strip() and not outputs[i].strip():
                     name, details = where(offset + i)
                     report.warn("empty_output", f"{name}: the model produced no text for "
                                 "it", details)
-        if self.glossary is not None:
-            outputs, misses = enforce(
-                sentences, outputs, self.glossary,
+        if self.glossary is not None and model:
+            fixed, misses = enforce(
+                [sentences[i] for i in model], [outputs[i] for i in model], self.glossary,
                 lambda texts: [hyps[0] for hyps in self._translate(texts, 1)[0]],
                 self.deadline)
+            for i, text in zip(model, fixed, strict=True):
+                outputs[i] = text
             if report is not None:
                 for miss in misses:
-                    _warn_term(report, miss, *where(offset + miss.sentence))
+                    _warn_term(report, miss, *where(offset + model[miss.sentence]))
         if self.pair is not None:
             source_lang, target_lang = (cast(Lang, lang) for lang in self.pair)
-            for i, (source, text) in enumerate(zip(sentences, outputs, strict=True)):
+            for i in model:
+                source, text = sentences[i], outputs[i]
                 if target_lang == "en":
                     text, styles = english_style(source, text)
                     if report is not None:

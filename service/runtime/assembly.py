@@ -29,6 +29,7 @@ from service.overload import Admission, Deadline
 from service.pipeline import Pipeline
 from service.pipeline.reuse import ResultCache
 from service.prompts import PromptRegistry
+from service.runtime.human import HumanSource
 
 if TYPE_CHECKING:
     from service.engine.loading import Loader
@@ -100,6 +101,8 @@ class Runtime:
         self.fault_listeners: list[FaultListener] = []
         self.glossaries = GlossaryStore.from_settings(settings)
         self.memory = translation_memory(settings)
+        # Read now: a TMX file that cannot be used stops the start, naming the file.
+        self.human = HumanSource.from_settings(settings)
 
     @classmethod
     def build(cls, settings: Settings, roles: Iterable[str], *,
@@ -133,7 +136,8 @@ class Runtime:
                                   prompts=PromptRegistry.from_dir(
                                       Path(prompts_dir) if prompts_dir else None),
                                   limits=self.settings.limits, memory=self.memory,
-                                  results=ResultCache(self.settings.engines.result_cache_size))
+                                  results=ResultCache(self.settings.engines.result_cache_size),
+                                  human=self.human.current)
 
     def load(self, loader: EngineLoader, *, background: bool) -> None:
         """Load now (errors propagate: fail fast) or in a thread (health answers meanwhile)."""
