@@ -27,6 +27,7 @@ from service.pipeline.requests import TranslateRequest
 from service.runtime.human import HumanSource, read_tmx_dir, tmx_language
 from service.suggestions import SuggestionStore, store_path
 from tests.conftest import RecordingEngine
+from tests.test_documents import translate_file
 from tests.test_suggestions import OLD_SCHEMA
 
 Q = "Pabrik sepatu itu mempekerjakan 200 orang."
@@ -140,6 +141,12 @@ def test_the_number_checks_leave_a_human_sentence_as_written(client: FlaskClient
     body = _translate(client, list(kept))
     assert body["translation"] == list(kept.values())
     assert [w["code"] for w in body["warnings"] if w["code"].startswith("number")] == []
+
+
+def test_a_document_gets_the_human_translation_too(client: FlaskClient) -> None:
+    _approve(client, _suggest(client))
+    out = translate_file(client, "berita.txt", f"{Q}\n\n{OTHER}\n".encode())
+    assert out.decode("utf-8").splitlines()[0] == S
 
 
 def test_unapproved_and_withdrawn_suggestions_are_not_used(client: FlaskClient) -> None:
