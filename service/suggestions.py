@@ -153,6 +153,16 @@ class SuggestionStore:
                                 "NOT NULL ORDER BY approved_at, id").fetchall()
         return [Suggestion(*row) for row in rows]
 
+    def approval_state(self) -> tuple[int, str | None, int]:
+        """What changes whenever the approved suggestions do (an approval, a withdrawal, a
+        deletion), read from the index alone: a reader that finds it unchanged after a
+        write (a new suggestion) need not read them again."""
+        with self._connect() as conn:
+            count, last, ids = conn.execute(
+                "SELECT COUNT(*), MAX(approved_at), COALESCE(SUM(id), 0) FROM suggestions "
+                "WHERE approved_at IS NOT NULL").fetchone()
+        return int(count), last, int(ids)
+
     def approve(self, ids: Iterable[int], approved: bool = True) -> list[int]:
         """Approve (or, ``approved`` False, withdraw the approval of) these suggestions; the
         ids of those that exist. Approving an approved one again makes it the latest."""

@@ -318,7 +318,12 @@ def test_the_runtime_migrates_an_old_store_and_uses_its_approvals(tmp_path: Path
     source = HumanSource([], path)
     assert len(source.current()) == 0
     SuggestionStore(path).approve([1])
-    assert source.current().find(("id", "en"), [Q])[0].text == S
+    snapshot = source.current()
+    assert snapshot.find(("id", "en"), [Q])[0].text == S
+    SuggestionStore(path).add(OTHER, "x", "id", "en", None)  # a write, no approval changed
+    assert source.current() is snapshot
+    SuggestionStore(path).approve([1], approved=False)
+    assert source.current().find(("id", "en"), [Q]) == {}
 
 
 def test_no_store_is_made_by_looking_for_approvals(settings: Settings,

@@ -54,17 +54,25 @@ class HumanTranslations:
 
     @classmethod
     def of(cls, items: Iterable[tuple[str, str, str, HumanTranslation]],
-           ) -> HumanTranslations:
+           base: HumanTranslations | None = None) -> HumanTranslations:
         """From (source, target, source text, translation), a later item replacing an
-        earlier one of the same key; empty texts and translations are left out."""
-        entries: dict[Key, HumanTranslation] = {}
+        earlier one of the same key, and all of them replacing ``base``'s entries of the
+        same keys (``base`` itself is left as it is); empty texts and translations are left
+        out."""
+        added: dict[Key, HumanTranslation] = {}
         for source, target, text, human in items:
             key = match_key(text)
             if key and human.text.strip():
-                entries[(source, target, key)] = HumanTranslation(
+                added[(source, target, key)] = HumanTranslation(
                     human.text.strip(), human.origin, human.reference)
-        blob = json.dumps(sorted([*k, v.text, v.origin, v.reference]
-                                 for k, v in entries.items()),
+        if base is None or not base.entries:
+            entries = added
+        else:
+            entries = dict(base.entries)
+            entries.update(added)
+        blob = json.dumps([base.digest if base is not None else "",
+                           sorted([*k, v.text, v.origin, v.reference]
+                                  for k, v in added.items())],
                           ensure_ascii=False, separators=(",", ":"))
         digest = hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest() \
             if entries else ""

@@ -1,8 +1,9 @@
 """Where the human translations come from: the TMX files of RINGKAS_TMX_DIR, read once
 when the runtime is made (a file that cannot be read stops the start, naming it), and the
-approved suggestions of the data dir's suggestions store, read again whenever that store
-was written to (a check of SQLite's data_version: microseconds, on every request), so an
-approval (``ringkas suggestions approve``, from any process) holds from the next request.
+approved suggestions of the data dir's suggestions store, read again whenever their
+approvals changed (a check of SQLite's data_version, microseconds, on every request; after
+a write, a look at the approvals' index), so an approval (``ringkas suggestions approve``,
+from any process) holds from the next request.
 
 An approved suggestion wins over a TMX entry of the same sentence; among TMX files, read in
 name order, a later entry wins; among suggestions, the last approved.
@@ -112,13 +113,14 @@ class HumanSource:
     snapshot only when the approved suggestions may have changed."""
 
     def __init__(self, tmx: Iterable[Item], suggestions: Path | None) -> None:
-        self._tmx = list(tmx)
+        self._tmx = HumanTranslations.of(tmx)  # built once: approvals are laid over it
         self._path = suggestions
         self._lock = threading.Lock()
         self._store: SuggestionStore | None = None
         self._changes: Changes | None = None
         self._version: int | None = None
-        self._snapshot = HumanTranslations.of(self._tmx)
+        self._state: tuple[int, str | None, int] | None = None
+        self._snapshot = self._tmx
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HumanSource:
@@ -134,8 +136,11 @@ class HumanSource:
             try:
                 version = changes.version()
                 if version != self._version:
-                    approved = list(_approved(self._store))
-                    self._snapshot = HumanTranslations.of([*self._tmx, *approved])
+                    state = self._store.approval_state()
+                    if state != self._state:
+                        approved = list(_approved(self._store))
+                        self._snapshot = HumanTranslations.of(approved, self._tmx)
+                        self._state = state
                     self._version = version
             except (sqlite3.Error, OSError, SuggestionsUnavailable) as exc:
                 # The translations go on with the entries read last; the next request tries
