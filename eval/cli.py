@@ -162,7 +162,9 @@ def eval_command(strategies: tuple[str, ...], length: str, prompt: str | None, t
         chosen = list(strategies) or list(settings.features.strategies)
         pairs = [("id", "en")] if task in ("translation", "all") else []
         roles = roles_needed(chosen if task != "translation" else [], pairs=pairs)
-        system = InProcess(build_pipeline(settings, roles))
+        # The models' own translations: an approved suggestion exported as evaluation
+        # material must not answer its own reference.
+        system = InProcess(build_pipeline(settings, roles, human_translations=False))
 
     segmentation = {}
     if task in {"segmentation", "all"}:

@@ -24,9 +24,10 @@ from service.glossary import GlossaryPolicy, Terms
 from service.pipeline import Pipeline
 from service.pipeline.human import HumanTranslation, HumanTranslations, match_key
 from service.pipeline.requests import TranslateRequest
+from service.runtime.assembly import Runtime
 from service.runtime.human import HumanSource, read_tmx_dir, tmx_language
 from service.suggestions import SuggestionStore, store_path
-from tests.conftest import RecordingEngine
+from tests.conftest import REPO, RecordingEngine
 from tests.test_documents import translate_file
 from tests.test_suggestions import OLD_SCHEMA
 
@@ -274,6 +275,17 @@ def test_an_approved_suggestion_wins_over_tmx(on: Settings, tmp_path: Path,
     _approve(client, _suggest(client))
     assert _translate(client, Q)["translation"] == S
     services_of(app).jobs.stop()
+
+
+def test_what_measures_the_models_runs_without_human_translations(settings: Settings,
+                                                                 tmp_path: Path) -> None:
+    folder = tmp_path / "tmx"
+    folder.mkdir()
+    (folder / "a.tmx").write_text(_tmx([{"id": Q, "en": S}]), encoding="utf-8")
+    with_tmx = settings.changed(tmx_dir=str(folder))
+    assert len(Runtime(with_tmx).human.current()) == 2  # both directions
+    assert len(Runtime(with_tmx, human_translations=False).human.current()) == 0
+    assert "human_translations=False" in (REPO / "eval" / "cli.py").read_text()
 
 
 @pytest.mark.parametrize(("content", "says"), [

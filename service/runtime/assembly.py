@@ -73,10 +73,12 @@ def load_models(settings: Settings, roles: Iterable[str]) -> dict[str, Engine]:
     return dict(load_engines(wanted, loader_for(settings)))
 
 
-def build_pipeline(settings: Settings, roles: Iterable[str]) -> Pipeline:
+def build_pipeline(settings: Settings, roles: Iterable[str], *,
+                   human_translations: bool = True) -> Pipeline:
     """The pipeline with just the models ``roles`` need (a command runs one job, not a
-    server), assembled as the service assembles its own."""
-    return Runtime.build(settings, roles).pipeline()
+    server), assembled as the service assembles its own; ``human_translations`` False
+    leaves out the human translations (what measures the models, eval)."""
+    return Runtime.build(settings, roles, human_translations=human_translations).pipeline()
 
 
 class Runtime:
@@ -86,7 +88,7 @@ class Runtime:
     benchmark all build it the same way:
     ``Runtime.build(settings, roles)``, or ``start`` after adding wrappers."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, human_translations: bool = True) -> None:
         self.settings = settings
         # The models a server of the settings' strategies loads; checked here, where every
         # entry point starts, so an unknown strategy fails before anything is loaded.
@@ -102,13 +104,15 @@ class Runtime:
         self.glossaries = GlossaryStore.from_settings(settings)
         self.memory = translation_memory(settings)
         # Read now: a TMX file that cannot be used stops the start, naming the file.
-        self.human = HumanSource.from_settings(settings)
+        self.human = (HumanSource.from_settings(settings) if human_translations
+                      else HumanSource([], None))
 
     @classmethod
     def build(cls, settings: Settings, roles: Iterable[str], *,
-              engines: Mapping[str, Engine] | None = None) -> Runtime:
+              engines: Mapping[str, Engine] | None = None,
+              human_translations: bool = True) -> Runtime:
         """Models for ``roles`` loaded now (or ``engines`` injected), ready to run."""
-        rt = cls(settings)
+        rt = cls(settings, human_translations=human_translations)
         rt.start(roles, engines=engines)
         return rt
 
