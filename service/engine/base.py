@@ -52,6 +52,8 @@ class ModelInfo:
     # Why the role runs where it does when that is not what was configured (a conversion
     # that failed its parity check runs on transformers).
     note: str | None = None
+    # Where it runs: cpu, or cuda:N for CTranslate2 on a GPU.
+    device: str = "cpu"
 
     def to_json(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -12,7 +12,7 @@ from typing import Any
 from service.engine.base import GenerationParams, ModelInfo, hypotheses_wanted
 from service.engine.convert import META_FILE, ConvertedMeta, is_ct2_dir
 from service.engine.decoding import EffectiveDecoding
-from service.engine.options import Decoding
+from service.engine.options import Decoding, parse_device
 from service.engine.tokenize import Tokenizer, load_tokenizer
 from service.errors import EngineError
 from service.models import LOCAL_REVISION, ModelSpec
@@ -50,27 +50,41 @@ class CT2Seq2SeqEngine:
                  intra_threads: int = 0, inter_threads: int = 0,
                  decoding: Decoding | None = None,
                  configured: ModelSpec | None = None,
-                 whole_texts: bool = False) -> CT2Seq2SeqEngine:
+                 whole_texts: bool = False, device: str = "cpu") -> CT2Seq2SeqEngine:
         """``configured``: the model the role was configured with, when ``path`` is its
         cached conversion (provenance then names that model, not the cache). Threads 0:
-        chosen for this machine (``service.engine.threads``)."""
+        chosen for this machine (``service.engine.threads``). ``device``: cpu, cuda or
+        cuda:N (RINGKAS_DEVICE)."""
         from service.engine.openmp import import_ctranslate2
         from service.engine.threads import ct2_threads
 
         ctranslate2 = import_ctranslate2()
-
-        threads = ct2_threads(inter_threads, intra_threads, whole_texts=whole_texts)
+        kind, index = parse_device(device)
+        threads = ct2_threads(inter_threads, intra_threads, whole_texts=whole_texts,
+                              device=kind)
 
         path = Path(path)
         if not is_ct2_dir(path):
             raise EngineError(f"{path} is not a CTranslate2 model directory (no model.bin and "
                               f"{META_FILE}): convert it with `ringkas models convert`")
-        supported = ctranslate2.get_supported_compute_types("cpu")
+        if kind == "cuda":
+            from service.engine.gpu import load_cuda_libraries
+
+            load_cuda_libraries()
+            found = ctranslate2.get_cuda_device_count()
+            if index >= found:
+                raise EngineError(
+                    f"RINGKAS_DEVICE={device}, and CTranslate2 finds {found} CUDA device(s): "
+                    "check the driver (nvidia-smi) and install the CUDA libraries with "
+                    "pip install 'ringkas[gpu]'", code="device_unavailable")
+        supported = ctranslate2.get_supported_compute_types(kind, index)
         if compute_type not in ("default", "auto") and compute_type not in supported:
-            raise EngineError(f"this CPU does not support compute type {compute_type!r}; "
-                              f"it does: {', '.join(sorted(supported))}")
+            raise EngineError(f"this {'CPU' if kind == 'cpu' else 'GPU'} does not support "
+                              f"compute type {compute_type!r}; it does: "
+                              f"{', '.join(sorted(supported))}")
         meta = ConvertedMeta.read(path)
-        translator = ctranslate2.Translator(str(path), device="cpu", compute_type=compute_type,
+        translator = ctranslate2.Translator(str(path), device=kind, device_index=index,
+                                            compute_type=compute_type,
                                             intra_threads=threads.cores_each,
                                             inter_threads=threads.workers)
         tokenizer = load_tokenizer(path)  # no transformers: this process may never load torch
@@ -83,6 +97,7 @@ class CT2Seq2SeqEngine:
             compute_type=meta.quantization if compute_type in ("default", "auto")
             else compute_type,
             converted_from=f"{meta.source}@{meta.revision}",
+            device="cpu" if kind == "cpu" else f"cuda:{index}",
         )
         return cls(translator, tokenizer, meta, info, decoding, workers=threads.workers,
                    model_dir=path)

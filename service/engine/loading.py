@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from service.engine.base import Engine
 from service.engine.hf import HFSeq2SeqEngine
-from service.engine.options import EngineOptions
+from service.engine.options import EngineOptions, load_compute_type
 from service.errors import MissingModel, ModelsUnavailable
 from service.models import ROLES, ModelSpec
 
@@ -109,7 +109,7 @@ def set_torch_threads(threads: int, options: Iterable[EngineOptions]) -> None:
 
 def configured_loader(options: Mapping[str, EngineOptions], *, intra_threads: int = 0,
                       inter_threads: int = 0, ct2_cache: str | None = None,
-                      torch_threads: int = 0) -> Loader:
+                      torch_threads: int = 0, device: str = "cpu") -> Loader:
     """A loader that builds each role on its configured backend, with its decoding. With
     ``ct2_cache``, a role on CTranslate2 whose model is not yet converted is converted there
     (``ct2_cache.ensure_converted``); without, it must name a converted directory. A role
@@ -131,8 +131,9 @@ def configured_loader(options: Mapping[str, EngineOptions], *, intra_threads: in
                 if not converted.ok:
                     return _fallback(spec, opts, converted.why_not, torch_threads)
                 path, configured = str(converted.path), spec
-            return CT2Seq2SeqEngine.from_dir(spec.role, path,
-                                             compute_type=opts.compute_type or "default",
+            return CT2Seq2SeqEngine.from_dir(spec.role, path, device=device,
+                                             compute_type=load_compute_type(
+                                                 opts.compute_type, device),
                                              intra_threads=intra_threads,
                                              inter_threads=inter_threads,
                                              decoding=opts.decoding, configured=configured,

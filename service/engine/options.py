@@ -15,6 +15,26 @@ CT2_COMPUTE_TYPES = ("default", "auto", "int8", "int8_float32", "int8_float16",
                      "int8_bfloat16", "int16", "float16", "bfloat16", "float32")
 # int8 is CTranslate2's default on a CPU: ~4x smaller weights, and the fastest kernels there.
 DEFAULT_CT2_COMPUTE_TYPE = "int8"
+# On a GPU: int8 weights (the cached conversion, as on a CPU) with float16 arithmetic, the
+# tensor cores' type; CTranslate2 turns the int8 model into it as it loads.
+GPU_COMPUTE_TYPE = "int8_float16"
+DEVICES = ("cpu", "cuda")
+
+
+def parse_device(value: str) -> tuple[str, int]:
+    """``cpu``, ``cuda`` or ``cuda:N`` as (device, index); ValueError otherwise."""
+    kind, colon, index = value.strip().lower().partition(":")
+    if kind not in DEVICES or (colon and (kind == "cpu" or not index.isdigit())):
+        raise ValueError(f"{value!r} is not a device: cpu, cuda or cuda:N")
+    return kind, int(index or 0)
+
+
+def load_compute_type(compute_type: str | None, device: str) -> str:
+    """The compute type a converted model is loaded with: the configured one, else the
+    cached conversion's own on a CPU ("default") and GPU_COMPUTE_TYPE on a GPU."""
+    if compute_type is not None:
+        return compute_type
+    return "default" if parse_device(device)[0] == "cpu" else GPU_COMPUTE_TYPE
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ def model_fingerprint(info: ModelInfo) -> str:
     """Everything about a loaded model that changes what it outputs, as one string."""
     return json.dumps([info.role, info.id, info.revision, info.commit, info.backend,
                        info.compute_type, info.converted_from, info.random_weights,
+                       info.device,
                        info.decoding.to_json() if info.decoding else None],
                       sort_keys=True, separators=(",", ":"))
 

@@ -38,11 +38,14 @@ class Threads:
 
 
 def ct2_threads(inter: int = 0, intra: int = 0, cores: int | None = None, *,
-                whole_texts: bool = False) -> Threads:
+                whole_texts: bool = False, device: str = "cpu") -> Threads:
     """RINGKAS_INTER_THREADS / RINGKAS_INTRA_THREADS, 0 meaning "choose": a worker per core
     (at most MAX_AUTO_WORKERS), and the cores shared out between the workers; for a model
     given whole texts one at a time (a summariser), one worker on every core, since its
-    one text cannot be split."""
+    one text cannot be split. On a GPU, one worker (a batch at a time on the device: a
+    whole batch keeps it busier than two halves) on one core, which only feeds it."""
+    if device != "cpu":
+        return Threads(inter if inter > 0 else 1, intra if intra > 0 else 1)
     cores = cores or usable_cores()
     if whole_texts and inter <= 0 and intra <= 0:
         return Threads(1, cores)

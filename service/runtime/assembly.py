@@ -54,7 +54,8 @@ def loader_for(settings: Settings) -> Loader:
     return configured_loader(settings.engines.roles, intra_threads=settings.engines.intra_threads,
                              inter_threads=settings.engines.inter_threads,
                              ct2_cache=ct2_cache_dir(settings),
-                             torch_threads=torch_threads(settings))
+                             torch_threads=torch_threads(settings),
+                             device=settings.engines.device)
 
 
 def torch_threads(settings: Settings) -> int:
