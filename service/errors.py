@@ -103,6 +103,19 @@ class JobsStorageFull(JobsStorageUnavailable):
     status = 507
 
 
+class DatabaseUnavailable(RingkasError):
+    """The database (RINGKAS_DATABASE_URL) cannot be reached, or is busy past its timeout
+    (HTTP 503 with Retry-After): it clears by itself once the database answers again, without
+    a restart."""
+
+    status = 503
+    default_code = "database_unavailable"
+
+    def __init__(self, message: str, retry_after_s: int = 5) -> None:
+        super().__init__(message, details={"retry_after_s": retry_after_s},
+                         headers={"Retry-After": str(retry_after_s)})
+
+
 class DeadlineExceeded(RingkasError):
     status = 504
     default_code = "deadline_exceeded"

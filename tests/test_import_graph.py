@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 # Bottom first. A unit is a package under service/ (or a top-level module there), or eval.
 LAYERS: tuple[tuple[str, ...], ...] = (
     # foundations: errors, small helpers and package data
-    ("service", "errors", "languages", "sqlite_tx", "drain", "shipped", "seeds",
+    ("service", "errors", "languages", "sqlite_tx", "db", "drain", "shipped", "seeds",
      "prompts", "client", "suggestions", "waitress_channel"),
     ("text", "models"),
     ("fidelity", "hub", "published"),

@@ -21,7 +21,7 @@ from service.auth.store import KeyStore
 from service.config import ConfigError, Settings
 from service.config.rate_limits import rate_limit_string
 from service.contract.routes import BODY_KEY_FIELDS, BODY_KEY_PATHS, is_public
-from service.errors import Forbidden, RateLimited, Unauthorized
+from service.errors import DatabaseUnavailable, Forbidden, RateLimited, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +68,14 @@ def init_auth(app: Flask, settings: Settings, store: KeyStore | None) -> None:
     default_limit = rate_limit_string(settings.auth.rate_limit)
     if store is not None:
         _register_auth(app, store)
-        if not any(not k.revoked for k in store.list()):
+        try:
+            active = any(not k.revoked for k in store.list())
+        except DatabaseUnavailable:
+            active = True  # said when it was opened; each request tries again
+        if not active:
             log.warning("API keys are required but %s holds no active key: every request but "
                         "health/ready will be refused; add one with `ringkas keys add NAME`",
-                        store.path)
+                        store.where)
     if default_limit or store is not None:
         _register_limiter(app, settings, default_limit)
 

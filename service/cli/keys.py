@@ -22,16 +22,21 @@ def _store_options(fn: F) -> F:
     from functools import wraps
 
     @click.option("--config", "config_file", envvar="RINGKAS_CONFIG",
-                  type=click.Path(dir_okay=False), help="A TOML settings file (its keys_db).")
-    @click.option("--db", "db", default=None, metavar="PATH",
-                  help="The key database. [env RINGKAS_KEYS_DB; default "
-                       "~/.local/share/ringkas/keys.sqlite3]")
+                  type=click.Path(dir_okay=False),
+                  help="A TOML settings file (its database_url, keys_db).")
+    @click.option("--db", "db", default=None, metavar="PATH|URL",
+                  help="The key database: an SQLite file, or a database URL "
+                       "(postgresql://...). [env RINGKAS_DATABASE_URL, else the SQLite file "
+                       "RINGKAS_KEYS_DB; default ~/.local/share/ringkas/keys.sqlite3]")
     @wraps(fn)
     def wrapper(*args: Any, config_file: str | None, db: str | None, **kwargs: Any) -> Any:
         from service.auth.store import KeyStore
+        from service.db.database import Database, sqlite_url
 
         settings = Settings.from_env(config_file=config_file)
-        return fn(*args, store=KeyStore(db or settings.auth.keys_db), **kwargs)
+        if db is not None:
+            settings = settings.changed(database_url=db if "://" in db else sqlite_url(db))
+        return fn(*args, store=KeyStore(Database.from_settings(settings)), **kwargs)
 
     return wrapper  # type: ignore[return-value]
 
@@ -77,7 +82,7 @@ def add_key(name: str, rate_limit: str | None, char_limit: str | None,
     limits = [x for x in (rate_limit, f"{chars} characters a month" if chars is not None
                           else None) if x]
     click.secho(f"key {key_id} ({name!r}{''.join(f', {x}' for x in limits)}) created in "
-                f"{store.path}. Store the key above now: it is shown only this once and "
+                f"{store.where}. Store the key above now: it is shown only this once and "
                 "cannot be recovered (only its hash is kept).", err=True, fg="yellow",
                 bold=True)
 
@@ -90,7 +95,7 @@ def list_keys(store: KeyStore) -> None:
     translated this month of its quota (never the key)."""
     records = store.list()
     if not records:
-        click.echo(f"no API keys in {store.path}; add one with `ringkas keys add NAME`")
+        click.echo(f"no API keys in {store.where}; add one with `ringkas keys add NAME`")
         return
     click.echo(f"{'id':>4}  {'name':<24} {'prefix':<15} {'created':<26} {'revoked':<26} "
                f"{'rate limit':<14} characters this month")

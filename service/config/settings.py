@@ -210,6 +210,10 @@ class Settings:
     models: Mapping[str, ModelSpec] = field(default_factory=resolve_specs)
     # where the service keeps its state: jobs, documents, glossaries, suggestions
     data_dir: str = setting("RINGKAS_DATA_DIR", "~/.local/share/ringkas")
+    # The SQL database every process of a deployment shares (service/db/): API keys and
+    # their quotas. sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DB; "" (default):
+    # SQLite in the file auth.keys_db names.
+    database_url: str = setting("RINGKAS_DATABASE_URL", "")
     server: ServerSettings = field(default_factory=ServerSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
     jobs: JobSettings = field(default_factory=JobSettings)

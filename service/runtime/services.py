@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from service.auth.store import KeyStore
 from service.auth.usage import Meter, ProcessMeter
 from service.config import Settings
+from service.db import Database
 from service.runtime.assembly import Runtime
 from service.runtime.documents import DocumentJobs
 from service.runtime.jobs_backend import JobBackend, make_backend
@@ -34,7 +35,10 @@ class Services:
         """``metrics``: made before the runtime started (Metrics.watching), so that they
         count its engines' tokens."""
         settings = runtime.settings
-        keys = KeyStore(settings.auth.keys_db) if settings.auth.require_api_keys else None
+        keys = None
+        if settings.auth.require_api_keys:
+            keys = KeyStore(Database.from_settings(settings))
+            keys.try_open()  # a database down now is tried again on the first request
         usage: Meter = keys if keys is not None else ProcessMeter()
         return cls(runtime, make_backend(settings, runtime),
                    DocumentJobs(settings, runtime, meter=usage), keys, usage, metrics)
