@@ -25,6 +25,7 @@ from service.engine.loading import load_engines
 from service.models import resolve_specs
 from service.tiny import build_arch, make_tiny
 from tests.openapi_check import ValidatingClient
+from tests.postgres import PostgresCluster, postgres_bindir
 
 
 def _free_port() -> int:
@@ -170,6 +171,33 @@ def redis_url() -> Iterator[str]:
         yield url
     finally:
         stop_server(proc, 10)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL cluster on a free loopback port, for the session; stopped
+    (its process group ended) and removed however the tests end."""
+    bindir = postgres_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL is not installed; tests/setup/install-system-packages "
+                    "installs it (Debian package postgresql)")
+    cluster = PostgresCluster(bindir)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+@pytest.fixture()
+def pg_url(postgres: PostgresCluster, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, empty database on the session's cluster, for one test."""
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name)[-50:].lower()
+    postgres.drop_database(name)
+    try:
+        yield postgres.create_database(name)
+    finally:
+        postgres.drop_database(name)
 
 
 READY_TIMEOUT_S = 280  # under the suite's 300 s per-test timeout, which counts fixture setup
@@ -329,7 +357,10 @@ def _responses_match_openapi(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- the session: a private HOME; make test: a test it is meant to run must run -------------
 
 _HOME = pytest.StashKey[tuple[Path, dict[str, str | None]]]()
-_HOME_VARS = ("HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")
+# HOME and what would name the user's own state instead of it: the XDG folders, and a
+# shared database (every process of a deployment would use it).
+_HOME_VARS = ("HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME",
+              "RINGKAS_DATABASE_URL")
 
 
 def pytest_configure(config: pytest.Config) -> None:

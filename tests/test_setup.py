@@ -36,5 +36,7 @@ def test_installing_leaves_no_service_running_or_enabled(tmp_path: Path) -> None
     calls = log.read_text().splitlines()
     install = next(c for c in calls if c.startswith("apt-get") and " install " in c)
     assert "redis-server" in install and install.endswith("policy=101")
+    assert "postgresql" in install.split()
     assert "systemctl disable redis-server.service" in calls
+    assert "systemctl disable postgresql.service" in calls
     assert not policy.exists()  # the policy was only for the install

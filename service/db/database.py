@@ -67,8 +67,8 @@ def parse_url(url: str) -> URL:
         parsed = make_url(url)
     except (exc.ArgumentError, ValueError):
         parsed = None
-    backend = parsed.get_backend_name() if parsed is not None else ""
-    driver = parsed.get_driver_name() if parsed is not None else ""
+    # (the URL's own words: asking SQLAlchemy would load a dialect it may not have)
+    backend, _, driver = parsed.drivername.partition("+") if parsed is not None else ("", "", "")
     if parsed is not None and backend == SQLITE and driver in ("pysqlite", ""):
         path = parsed.database or ""
         if not path or path == ":memory:" or path.startswith("file:"):
