@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,6 +15,8 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
+from service.api import create_app
+from service.api.runtime import services_of
 from service.auth.store import COMPONENT, MIGRATIONS, KeyStore, KeyStoreError, hash_key
 from service.auth.usage import current_period
 from service.cli import main
@@ -22,6 +24,7 @@ from service.config import ConfigError, Settings
 from service.db import Database, DatabaseError, database_url
 from service.db.database import parse_url
 from service.db.schema import version
+from service.engine import Engine
 from service.errors import DatabaseUnavailable, QuotaExceeded
 from tests.postgres import PostgresCluster, postgres_bindir
 
@@ -344,9 +347,19 @@ def test_database_urls() -> None:
     db.dispose()
 
 
-def test_a_database_down_is_503_until_it_is_back() -> None:
+def test_ready_names_the_key_database(settings: Settings,
+                                      engines: Mapping[str, Engine]) -> None:
+    keyed = create_app(settings.changed(require_api_keys=True), engines=engines)
+    assert keyed.test_client().get("/v1/ready").get_json()["database"] == "sqlite"
+    # With keys off the service keeps nothing in it yet: ready does not ask it.
+    open_app = create_app(settings, engines=engines)
+    assert "database" not in open_app.test_client().get("/v1/ready").get_json()
+
+
+def test_a_database_down_is_503_until_it_is_back(settings: Settings,
+                                                 engines: Mapping[str, Engine]) -> None:
     """The service's key checks on a PostgreSQL that stops and starts again: 503 with
-    Retry-After meanwhile, and the same store answers again once it is back."""
+    Retry-After meanwhile, and the same app answers again once it is back."""
     bindir = postgres_bindir()
     if bindir is None:
         pytest.skip("PostgreSQL is not installed; tests/setup/install-system-packages "
@@ -356,17 +369,30 @@ def test_a_database_down_is_503_until_it_is_back() -> None:
         cluster.start()
         store = KeyStore(Database(cluster.url()))
         key_id, plaintext = store.add("cms", char_limit=100)
+        app = create_app(settings.changed(require_api_keys=True, database_url=cluster.url()),
+                         engines=engines)
+        client = app.test_client()
+        auth = {"Authorization": f"Bearer {plaintext}"}
+        assert client.get("/v1/models", headers=auth).status_code == 200
+        ready = client.get("/v1/ready").get_json()
+        assert (ready["status"], ready["database"]) == ("ready", "postgresql")
         cluster.stop()
-        with pytest.raises(DatabaseUnavailable) as down:
-            store.verify(plaintext)
-        assert down.value.headers == {"Retry-After": "5"}
-        with pytest.raises(DatabaseUnavailable):
+        for path, headers in (("/v1/models", auth), ("/v1/ready", {})):
+            down = client.get(path, headers=headers)
+            assert down.status_code == 503, down.get_json()
+            assert down.headers["Retry-After"] == "5"
+            assert down.get_json()["error"]["code"] == "database_unavailable"
+        assert client.get("/v1/health").status_code == 200
+        with pytest.raises(DatabaseUnavailable) as raised:
             store.charge(key_id, 10)
+        assert raised.value.headers == {"Retry-After": "5"}
         cluster.start()
-        record = store.verify(plaintext)  # the pool's dead connections are replaced
-        assert record is not None and record.id == key_id
+        # the pools' dead connections are replaced: no restart
+        assert client.get("/v1/models", headers=auth).status_code == 200
+        assert client.get("/v1/ready").status_code == 200
         store.charge(key_id, 10)
         assert store.usage(key_id).characters == 10
         store.db.dispose()
+        services_of(app).keys.db.dispose()  # type: ignore[union-attr]
     finally:
         cluster.remove()

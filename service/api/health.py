@@ -1,4 +1,5 @@
-"""GET /v1/health (process alive) and GET /v1/ready (models loaded; jobs storage reported)."""
+"""GET /v1/health (process alive) and GET /v1/ready (models loaded, the key database
+answering; jobs storage reported)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ def ready() -> Response:
     rt = runtime()
     rt.pipeline()  # raises 503 not_ready / models_unavailable until the models are in
     body: dict[str, Any] = {"status": "ready", "load_seconds": rt.load_seconds}
+    keys = services().keys
+    if keys is not None:
+        keys.ping()  # 503 database_unavailable (Retry-After) while it does not answer
+        body["database"] = keys.db.dialect
     jobs: JobBackend | None = services().jobs
     conflict = jobs.conflict() if jobs is not None else None
     if conflict is not None:

@@ -205,6 +205,11 @@ class KeyStore:
             return False
         return True
 
+    def ping(self) -> None:
+        """Raise DatabaseUnavailable unless the tables are ready and the database answers."""
+        self.open()
+        self.db.ping()
+
     def add(self, name: str, rate_limit: str | None = None,
             char_limit: int | None = None) -> tuple[int, str]:
         """Create a key; returns (id, plaintext). The plaintext exists only in the return value."""

@@ -30,7 +30,8 @@ _ERRORS = {
     "503": "Models not ready, overloaded or shutting down; Retry-After when overloaded. "
            "Jobs: the data dir in use by another process (jobs_unavailable) or not "
            "writable (jobs_storage_unavailable). DeepL's document result: not translated "
-           "yet (document_not_ready).",
+           "yet (document_not_ready). With API keys on: their database does not answer "
+           "(database_unavailable, Retry-After).",
     "504": "The request deadline passed.",
     "507": "The jobs data dir is out of space or quota (jobs_storage_unavailable).",
 }
@@ -90,7 +91,10 @@ def _operation(route: Route, op: Operation, ctx: SpecContext,
             "schema": {"type": "string", "description": _STREAM}}
     if op.status == 204:  # no body
         responses = {"204": {"description": "Done; no content."}}
-    for status in op.errors:
+    errors = op.errors
+    if "401" in errors and "503" not in errors:  # a key is checked in the database
+        errors = (*errors, "503")
+    for status in sorted(errors):
         responses[status] = {"description": _ERRORS[status],
                              "content": {"application/json": {"schema": ref(op.error_schema)}}}
     responses["default"] = {"description": "Any other error (404, 405, 500).",

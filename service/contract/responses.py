@@ -222,6 +222,9 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
                                         "description": "degraded: models loaded, but jobs "
                                         "cannot be stored now (see jobs)"},
                              "load_seconds": {"type": ["number", "null"]},
+                             "database": {"enum": ["sqlite", "postgresql"],
+                                          "description": "With API keys on: the database "
+                                          "their keys and quotas are in, which answered."},
                              "jobs": {"type": "object", "required": ["code", "message"],
                                       "description": "Why jobs are unavailable: "
                                       "details.data_dir and details.errno.",

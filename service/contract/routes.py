@@ -105,8 +105,10 @@ _ITEMS = ({"name": "items", "in": "query", "required": False,
 HEALTH = Route("/v1/health", "health", (
     Operation("get", "The process is alive.", ref("Health")),), public=True)
 READY = Route("/v1/ready", "health", (
-    Operation("get", "Models are loaded; 503 until then (status degraded: jobs cannot be "
-              "stored now).", ref("Ready"), errors=("503",)),), public=True)
+    Operation("get", "Models are loaded and, with API keys on, their database answers; 503 "
+              "until then (database_unavailable with Retry-After while the database does "
+              "not answer; status degraded: jobs cannot be stored now).", ref("Ready"),
+              errors=("503",)),), public=True)
 MODELS = Route("/v1/models", "models", (
     Operation("get", "Configured and loaded models, and the strategies served.",
               ref("Models"), errors=("401", "403", "429")),))
