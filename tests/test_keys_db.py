@@ -396,3 +396,31 @@ def test_a_database_down_is_503_until_it_is_back(settings: Settings,
         services_of(app).keys.db.dispose()  # type: ignore[union-attr]
     finally:
         cluster.remove()
+
+
+def test_cli_copies_a_key_file_into_postgresql(tmp_path: Path, pg_url: str) -> None:
+    """An SQLite deployment moving to PostgreSQL keeps its keys, ids, quotas and usage."""
+    path = tmp_path / "keys.sqlite3"
+    plain = _v0_file(path)
+    runner = CliRunner()
+    env = {"RINGKAS_DATABASE_URL": pg_url}
+    copied = runner.invoke(main, ["keys", "copy", str(path)], env=env)
+    assert copied.exit_code == 0, copied.output
+    assert "3 keys copied" in copied.output
+    db = Database(pg_url)
+    try:
+        store = KeyStore(db)
+        for name, plaintext in plain.items():
+            found = store.verify(plaintext)
+            assert found is not None and found.name == name
+        assert [r.id for r in store.list()] == [1, 3, 4]
+        assert store.usage(1).characters == 500 and store.get(1).char_limit == 1000
+        assert store.refund_charge(1, "doc_a") is True
+        assert store.add("next")[0] == 5  # after the copied ids
+        again = runner.invoke(main, ["keys", "copy", str(path)], env=env)
+        assert again.exit_code == 2 and "holds keys already" in again.output
+        missing = runner.invoke(main, ["keys", "copy", str(tmp_path / "nope.sqlite3")],
+                                env=env)
+        assert missing.exit_code == 2 and not (tmp_path / "nope.sqlite3").exists()
+    finally:
+        db.dispose()

@@ -357,6 +357,28 @@ class KeyStore:
             _give_back(conn, key_id, int(row.characters), row.period)
         return True
 
+    def copy_from(self, source: KeyStore) -> int:
+        """Copy every key of ``source`` (with its id, quota, usage and charges not given
+        back yet) into this store, which must hold none; returns the keys copied. Ids are
+        kept: documents and logs name keys by id."""
+        self.open()
+        source.open()
+        with source.db.read() as conn:
+            rows = {table: [r._asdict() for r in conn.execute(sa.select(table))]
+                    for table in (api_keys, key_usage, key_charges)}
+        with self.db.write() as conn:
+            if conn.scalar(sa.select(sa.func.count()).select_from(api_keys)):
+                raise KeyStoreError(f"{self.where} holds keys already: keys are copied only "
+                                    "into a database without any", code="keys_exist")
+            for table, values in rows.items():
+                if values:
+                    conn.execute(sa.insert(table), values)
+            if self.db.dialect == POSTGRESQL and rows[api_keys]:
+                # the ids given explicitly: the next key's comes after them
+                conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('api_keys', 'id'), "
+                                     "(SELECT max(id) FROM api_keys))"))
+        return len(rows[api_keys])
+
 
 def _give_back(conn: Connection, key_id: int, characters: int, period: str) -> None:
     conn.execute(sa.update(key_usage)

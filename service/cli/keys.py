@@ -3,6 +3,7 @@ RINGKAS_REQUIRE_API_KEYS is on."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -121,6 +122,26 @@ def set_quota(key: str, chars: str, store: KeyStore) -> None:
              else "no quota")
     click.echo(f"key {record.id} ({record.name!r}, {record.prefix}...): {quota}; "
                f"{used.characters} used in {used.period}")
+
+
+@keys.command("copy")
+@click.argument("source", metavar="FROM")
+@friendly_errors
+@_store_options
+def copy_keys(source: str, store: KeyStore) -> None:
+    """Copy every key, with its id, quota and this month's usage, from FROM (an SQLite file
+    or a database URL) into the configured database, which must hold no key yet: e.g. from
+    keys.sqlite3 into the PostgreSQL of RINGKAS_DATABASE_URL. The keys stay valid; FROM is
+    upgraded to this release's tables first, as opening it would."""
+    from service.auth.store import KeyStore
+    from service.db.database import Database, parse_url, sqlite_url
+
+    url = source if "://" in source else sqlite_url(source)
+    if url.startswith("sqlite") and not os.path.isfile(parse_url(url).database or ""):
+        raise click.BadParameter(f"no such file: {source}", param_hint="FROM")
+    origin = KeyStore(Database(url))
+    copied = store.copy_from(origin)
+    click.echo(f"{copied} keys copied from {origin.where} into {store.where}")
 
 
 @keys.command("revoke")
