@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import shutil
 import socket
@@ -173,6 +174,9 @@ def redis_url() -> Iterator[str]:
         stop_server(proc, 10)
 
 
+_DATABASES = itertools.count()
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresCluster]:
     """A throwaway PostgreSQL cluster on a free loopback port, for the session; stopped
@@ -192,7 +196,8 @@ def postgres() -> Iterator[PostgresCluster]:
 @pytest.fixture()
 def pg_url(postgres: PostgresCluster, request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh, empty database on the session's cluster, for one test."""
-    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name)[-50:].lower()
+    test = "".join(c if c.isalnum() else "_" for c in request.node.name)[-40:].lower()
+    name = f"t_{os.getpid()}_{next(_DATABASES)}_{test}"
     postgres.drop_database(name)
     try:
         yield postgres.create_database(name)

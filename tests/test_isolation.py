@@ -24,6 +24,8 @@ def test_tests_run_with_a_private_home(private_home: Path, settings: Settings,
     assert Path(Settings().data_dir).expanduser().is_relative_to(private_home)
     assert Path(settings.data_dir).is_relative_to(tmp_path)
     assert Path(settings.auth.keys_db).is_relative_to(tmp_path)
+    # nor a shared database of the user's: the keys are in that file
+    assert "RINGKAS_DATABASE_URL" not in os.environ and Settings.from_env().database_url == ""
 
 
 def test_a_second_app_on_the_same_data_dir_is_not_ready(
