@@ -124,7 +124,7 @@ def document(settings: Settings, engines: Mapping[str, Engine]) -> dict[str, Any
 _MODEL = {"role": "summarize", "id": "tiny", "revision": "main", "backend": "hf"}
 _SUMMARY = {"summary": {"en": "A summary."}, "strategy": "extractive", "length": "short",
             "models": [_MODEL], "fidelity": {"checked": 0, "unsupported": [], "supported": True},
-            "timings_ms": {"total": 1.0}, "warnings": []}
+            "timings_ms": {"total": 1.0}, "warnings": [], "reused": False}
 _JOB = {"id": "job_1", "status": "queued", "created_at": None, "finished_at": None,
         "expires_at": None, "progress": {"done": 0, "failed": 0, "finished": 0, "total": 1}}
 
