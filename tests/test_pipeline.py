@@ -74,6 +74,9 @@ def test_a_sentence_is_decoded_under_its_own_cap_whatever_its_batch(
     taken from the longest sentence of its batch would make the same sentence a different
     entry with other neighbours."""
     engine = recording["translate_id_en"]
+    # One sentence long enough for a cap of its own.
+    long = " ".join(seed_sentences[:3]).replace(".", ",")
+    seed_sentences = [*seed_sentences, long]
     Translator(engine, batch_size=16).sentences(seed_sentences)
     seen: dict[str, GenerationParams | None] = {}
     for texts, params in engine.calls:

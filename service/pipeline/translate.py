@@ -23,12 +23,18 @@ from service.text.segment import layout, render
 _MARGIN = 4
 
 
+# The smallest output cap: a news sentence (up to some 120 tokens) gets this one, so that
+# one request's sentences share batches instead of splitting by cap (on a CPU a batch
+# costs much the same for 4 sentences as for 16: each decoding step reads every weight).
+MIN_OUTPUT_CAP = 256
+
+
 def output_cap(input_tokens: int) -> int:
     """Bound on a translation's length. Real models stop at EOS long before it; it only
     bounds runaway decoding. Rounded up to a power of two so that batches of other requests
     with similar lengths have identical parameters, which the batcher needs to merge them."""
     need = 2 * input_tokens + 10
-    return max(32, 1 << (need - 1).bit_length())
+    return max(MIN_OUTPUT_CAP, 1 << (need - 1).bit_length())
 
 
 # The first chunk of an article is short, so that its translation is out (and streamed)
