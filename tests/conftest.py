@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -177,10 +178,10 @@ def redis_url() -> Iterator[str]:
 _DATABASES = itertools.count()
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresCluster]:
-    """A throwaway PostgreSQL cluster on a free loopback port, for the session; stopped
-    (its process group ended) and removed however the tests end."""
+@contextmanager
+def own_postgres() -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL cluster on a free loopback port, started; stopped (its
+    process group ended) and removed however the block ends."""
     bindir = postgres_bindir()
     if bindir is None:
         pytest.skip("PostgreSQL is not installed; tests/setup/install-system-packages "
@@ -191,6 +192,13 @@ def postgres() -> Iterator[PostgresCluster]:
         yield cluster
     finally:
         cluster.remove()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """One cluster for the session (own_postgres)."""
+    with own_postgres() as cluster:
+        yield cluster
 
 
 @pytest.fixture()

@@ -26,7 +26,7 @@ from service.db.database import parse_url
 from service.db.schema import version
 from service.engine import Engine
 from service.errors import DatabaseUnavailable, QuotaExceeded
-from tests.postgres import PostgresCluster, postgres_bindir
+from tests.conftest import own_postgres
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -360,13 +360,7 @@ def test_a_database_down_is_503_until_it_is_back(settings: Settings,
                                                  engines: Mapping[str, Engine]) -> None:
     """The service's key checks on a PostgreSQL that stops and starts again: 503 with
     Retry-After meanwhile, and the same app answers again once it is back."""
-    bindir = postgres_bindir()
-    if bindir is None:
-        pytest.skip("PostgreSQL is not installed; tests/setup/install-system-packages "
-                    "installs it (Debian package postgresql)")
-    cluster = PostgresCluster(bindir)
-    try:
-        cluster.start()
+    with own_postgres() as cluster:
         store = KeyStore(Database(cluster.url()))
         key_id, plaintext = store.add("cms", char_limit=100)
         app = create_app(settings.changed(require_api_keys=True, database_url=cluster.url()),
@@ -394,8 +388,6 @@ def test_a_database_down_is_503_until_it_is_back(settings: Settings,
         assert store.usage(key_id).characters == 10
         store.db.dispose()
         services_of(app).keys.db.dispose()  # type: ignore[union-attr]
-    finally:
-        cluster.remove()
 
 
 def test_cli_copies_a_key_file_into_postgresql(tmp_path: Path, pg_url: str) -> None:
