@@ -156,6 +156,15 @@ def engine_ceiling(engine: Any, pieces: Sequence[Any], batch_size: int,
     return run
 
 
+def _post(client: Any, base: str, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON answer of one request; anything but 200 ends the run, saying why."""
+    resp = client.post(base + path, json=body, timeout=3600)
+    if resp.status_code != 200:
+        raise RuntimeError(f"{path} answered {resp.status_code}: {resp.text[:300]}")
+    out: dict[str, Any] = resp.json()
+    return out
+
+
 def measure(cfg: ChildConfig) -> dict[str, Any]:
     import requests
 
@@ -191,11 +200,7 @@ def measure(cfg: ChildConfig) -> dict[str, Any]:
     session = requests.Session()
 
     def post(path: str, body: Mapping[str, Any], client: Any = session) -> dict[str, Any]:
-        resp = client.post(base + path, json=body, timeout=3600)
-        if resp.status_code != 200:
-            raise RuntimeError(f"{path} answered {resp.status_code}: {resp.text[:300]}")
-        out: dict[str, Any] = resp.json()
-        return out
+        return _post(client, base, path, body)
 
     # The seed article's translation: ringkas end to end over HTTP, and the engine ceiling.
     translate_body = {"text": seed, "source": "id", "target": "en"}
@@ -306,14 +311,7 @@ def _repeats(settings: Any, engines: Mapping[str, Engine], seed: str, sentences:
         bases.append(base)
         session = requests.Session()
 
-        def post(path: str, body: Mapping[str, Any]) -> dict[str, Any]:
-            resp = session.post(base + path, json=body, timeout=3600)
-            if resp.status_code != 200:
-                raise RuntimeError(f"{path} answered {resp.status_code}: {resp.text[:300]}")
-            out: dict[str, Any] = resp.json()
-            return out
-
-        return post
+        return lambda path, body: _post(session, base, path, body)
 
     def stream(path: str, body: Mapping[str, Any]) -> list[tuple[str, float]]:
         started = time.perf_counter()
