@@ -198,8 +198,11 @@ class TranslationMemory:
         self.store = store
         self.listeners: list[LookupListener] = []
 
-    def recalling(self, engine: Any, tally: Tally | None = None) -> Recalling:
-        return Recalling(engine, self, tally)
+    def recalling(self, engine: Any, tally: Tally | None = None,
+                  fingerprint: str | None = None) -> Recalling:
+        """``engine`` behind the memory; ``fingerprint``: its model_fingerprint, when the
+        caller keeps it (else made from ``engine.info``)."""
+        return Recalling(engine, self, tally, fingerprint)
 
     def told(self, role: str, hits: int, misses: int) -> None:
         for listener in self.listeners:
@@ -210,11 +213,12 @@ class Recalling(EngineWrapper):
     """Answers each input from the memory when it can; the misses, each once, go to the
     model in one call with the caller's parameters, and are remembered."""
 
-    def __init__(self, inner: Any, memory: TranslationMemory, tally: Tally | None) -> None:
+    def __init__(self, inner: Any, memory: TranslationMemory, tally: Tally | None,
+                 fingerprint: str | None = None) -> None:
         super().__init__(inner)
         self.memory = memory
         self.tally = tally
-        self._fingerprint = model_fingerprint(inner.info)
+        self._fingerprint = fingerprint or model_fingerprint(inner.info)
 
     def generate(self, texts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
         found = self._recall(texts, params, 1,

@@ -84,9 +84,11 @@ class Pipeline:
         self.results = results
         # The human translations of the moment, asked once per request.
         self.human = human or (lambda: NO_HUMAN)
-        # What of the models decides an answer; part of every result cache key.
-        self._models_key = [model_fingerprint(self.engines[role].info)
-                            for role in sorted(self.engines)]
+        # What of each model decides its output: the memory's keys, and (all of them) part
+        # of every result cache key.
+        self._fingerprints = {role: model_fingerprint(e.info)
+                              for role, e in sorted(self.engines.items())}
+        self._models_key = list(self._fingerprints.values())
 
     def _engines(self, deadline: Deadline | None, tally: Tally | None) -> dict[str, Engine]:
         """One request's engines: under its deadline, and behind the memory (every model
@@ -97,7 +99,8 @@ class Pipeline:
                    {role: DeadlineBound(e, deadline) for role, e in self.engines.items()})
         if self.memory is None:
             return dict(engines)
-        return {role: self.memory.recalling(e, tally if role in ROLE_PAIR else None)
+        return {role: self.memory.recalling(e, tally if role in ROLE_PAIR else None,
+                                            self._fingerprints[role])
                 for role, e in engines.items()}
 
     def _tally(self) -> Tally | None:
